@@ -1,0 +1,237 @@
+"""The domain of an MCC link: customer ids, link statuses, clients and their history.
+
+Pure values and rules; no I/O and no third-party imports.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from mcclink.errors import InputError, InvalidCustomerId, InvalidStatus, InvalidTransition
+
+_CUSTOMER_ID = re.compile(r"(\d{3})-?(\d{3})-?(\d{4})")
+
+
+@dataclass(frozen=True, order=True)
+class CustomerId:
+    """A Google Ads customer id: always 10 digits inside, ``123-456-7890`` when shown."""
+
+    digits: str
+
+    def __post_init__(self) -> None:
+        if not (len(self.digits) == 10 and self.digits.isascii() and self.digits.isdigit()):
+            raise InvalidCustomerId(_bad_customer_id(self.digits))
+
+    @classmethod
+    def parse(cls, raw: object) -> CustomerId:
+        """Read ``123-456-7890`` or ``1234567890`` (blanks around are ignored).
+
+        Raises:
+            InvalidCustomerId: anything else, with the value and the expected form.
+        """
+        if isinstance(raw, CustomerId):
+            return raw
+        text = raw.strip() if isinstance(raw, str) else ""
+        match = _CUSTOMER_ID.fullmatch(text) if text.isascii() else None
+        if match is None:
+            raise InvalidCustomerId(_bad_customer_id(raw))
+        return cls("".join(match.groups()))
+
+    @property
+    def dashed(self) -> str:
+        """The form Google Ads shows: ``123-456-7890``."""
+        return f"{self.digits[:3]}-{self.digits[3:6]}-{self.digits[6:]}"
+
+    def __str__(self) -> str:
+        return self.dashed
+
+
+def _bad_customer_id(raw: object) -> str:
+    return (
+        f"invalid Google Ads customer id {raw!r}: expected 10 digits, "
+        "written 123-456-7890 or 1234567890"
+    )
+
+
+class LinkStatus(StrEnum):
+    """Where a client's link to the MCC stands, in mcclink's (the spec's) words."""
+
+    NOT_LINKED = "NOT_LINKED"
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+    UNLINKED = "UNLINKED"
+
+    @classmethod
+    def parse(cls, raw: str) -> LinkStatus:
+        """Read a status name, case-insensitively.
+
+        Raises:
+            InvalidStatus: an unknown name; the message lists the known ones.
+        """
+        try:
+            return cls(raw.strip().upper())
+        except ValueError:
+            known = ", ".join(s.value for s in cls)
+            raise InvalidStatus(f"unknown link status {raw!r}: expected one of {known}") from None
+
+    @classmethod
+    def from_google(cls, manager_link_status: str) -> LinkStatus:
+        """Map a Google Ads ``ManagerLinkStatus`` name to mcclink's status.
+
+        Raises:
+            InvalidStatus: ``UNKNOWN``, ``UNSPECIFIED`` or any other name with no meaning here.
+        """
+        try:
+            return _FROM_GOOGLE[manager_link_status]
+        except KeyError:
+            raise InvalidStatus(
+                f"Google Ads link status {manager_link_status!r} has no mcclink meaning"
+            ) from None
+
+    @property
+    def google_name(self) -> str | None:
+        """The ``ManagerLinkStatus`` name of this status (None for ``NOT_LINKED``)."""
+        return _TO_GOOGLE.get(self)
+
+    @property
+    def invitable(self) -> bool:
+        """Whether an invitation may be sent from this status."""
+        return LinkStatus.PENDING in TRANSITIONS[self]
+
+    def check_transition(self, new: LinkStatus, action: str) -> None:
+        """Raise unless an action may move a link from this status to ``new``.
+
+        Raises:
+            InvalidTransition: the move is not in ``TRANSITIONS``.
+        """
+        if new not in TRANSITIONS[self]:
+            allowed = ", ".join(sorted(s for s in LinkStatus if new in TRANSITIONS[s])) or "none"
+            raise InvalidTransition(
+                f"cannot {action}: the link is {self.value}; {action} needs a link in: {allowed}"
+            )
+
+
+_FROM_GOOGLE: Mapping[str, LinkStatus] = MappingProxyType(
+    {
+        "PENDING": LinkStatus.PENDING,
+        "ACTIVE": LinkStatus.APPROVED,
+        "REFUSED": LinkStatus.REJECTED,
+        "CANCELED": LinkStatus.CANCELLED,
+        "INACTIVE": LinkStatus.UNLINKED,
+    }
+)
+_TO_GOOGLE: Mapping[LinkStatus, str] = MappingProxyType({v: k for k, v in _FROM_GOOGLE.items()})
+
+#: The moves an action may make. Sync records whatever Google reports (a poll can miss
+#: intermediate states), but invite / cancel / unlink / respond must follow this table.
+TRANSITIONS: Mapping[LinkStatus, frozenset[LinkStatus]] = MappingProxyType(
+    {
+        LinkStatus.NOT_LINKED: frozenset({LinkStatus.PENDING, LinkStatus.APPROVED}),
+        LinkStatus.PENDING: frozenset(
+            {LinkStatus.APPROVED, LinkStatus.REJECTED, LinkStatus.CANCELLED}
+        ),
+        LinkStatus.APPROVED: frozenset({LinkStatus.UNLINKED}),
+        LinkStatus.REJECTED: frozenset({LinkStatus.PENDING}),
+        LinkStatus.CANCELLED: frozenset({LinkStatus.PENDING}),
+        LinkStatus.UNLINKED: frozenset({LinkStatus.PENDING}),
+    }
+)
+
+
+class Outcome(StrEnum):
+    """How an operation ended."""
+
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+    NOOP = "NOOP"
+
+
+class Operation(StrEnum):
+    """What was done; one history entry per operation."""
+
+    REGISTER = "REGISTER"
+    INVITE = "INVITE"
+    CANCEL = "CANCEL"
+    UNLINK = "UNLINK"
+    RESPOND = "RESPOND"
+    CREATE_ACCOUNT = "CREATE_ACCOUNT"
+    SYNC = "SYNC"
+    IMPORT = "IMPORT"
+    ARCHIVE = "ARCHIVE"
+
+
+@dataclass(frozen=True)
+class LastError:
+    """The last failure seen for a client; the status stays the last true one."""
+
+    code: str
+    message: str
+    request_id: str | None = None
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware in UTC (the only clock the domain uses)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Client:
+    """An advertiser registered under one MCC, and where its link stands."""
+
+    customer_id: CustomerId
+    mcc_customer_id: CustomerId
+    name: str
+    email: str | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    status: LinkStatus = LinkStatus.NOT_LINKED
+    manager_link_id: int | None = None
+    link_resource_name: str | None = None
+    invited_at: datetime | None = None
+    status_changed_at: datetime | None = None
+    last_checked_at: datetime | None = None
+    last_error: LastError | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise InputError(f"client {self.customer_id} needs a non-blank name")
+        if self.customer_id == self.mcc_customer_id:
+            raise InputError(
+                f"{self.customer_id} is the MCC itself: a manager cannot manage itself"
+            )
+
+    def evolve(self, **changes: Any) -> Client:
+        """A copy with ``changes`` applied and ``updated_at`` set to now."""
+        changes.setdefault("updated_at", utcnow())
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One operation on one client, as recorded in ExecutionHistory."""
+
+    customer_id: CustomerId
+    mcc_customer_id: CustomerId
+    operation: Operation
+    outcome: Outcome
+    status_before: LinkStatus | None = None
+    status_after: LinkStatus | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    request_id: str | None = None
+    actor: str = "mcclink"
+    duration_ms: float | None = None
+    details: Mapping[str, str] = field(default_factory=dict)
+    timestamp: datetime = field(default_factory=utcnow)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)

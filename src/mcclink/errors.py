@@ -1,0 +1,152 @@
+"""The one exception tree of mcclink.
+
+Every foreign error (``GoogleAdsException``, ``google.api_core`` exceptions, botocore's
+``ClientError``, ``sqlite3.Error``) is converted exactly once, in the adapter that meets it,
+into one of these. The service, the CLI and the monitor only ever see this tree::
+
+    MccLinkError                      every error mcclink raises on purpose
+    ├── InputError                    bad input; nothing was changed          (exit 2)
+    │   ├── InvalidCustomerId
+    │   ├── InvalidStatus
+    │   ├── InvalidStoreUrl
+    │   └── InvalidTransition         the link is not in a state that allows the action
+    ├── ConfigurationError            settings missing or wrong; lists each problem (exit 2)
+    │   └── TableMissing              a DynamoDB table does not exist
+    ├── StoreError                    the store failed the operation            (exit 1)
+    │   ├── ClientExists
+    │   ├── ClientNotFound
+    │   ├── VersionConflict           another writer changed the client first
+    │   └── StoreUnavailable          locked, throttled, unreachable
+    └── GoogleAdsError                Google Ads refused or failed the call     (exit 1)
+        ├── LinkRefused               a permanent refusal (too many managers, ...)
+        ├── AccountNotFound           the customer id names no account
+        ├── PermissionDenied          the login customer may not act on the account
+        ├── AuthenticationFailed      credentials rejected (also a ConfigurationError)
+        └── TransientError            unavailable / quota; retries were exhausted
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class MccLinkError(Exception):
+    """Base of every error mcclink raises on purpose."""
+
+    exit_code: ClassVar[int] = 1
+
+
+class InputError(MccLinkError, ValueError):
+    """Bad input: the value and the expected form are in the message; nothing changed."""
+
+    exit_code = 2
+
+
+class InvalidCustomerId(InputError):
+    """A Google Ads customer id that is not 10 digits (``123-456-7890`` or ``1234567890``)."""
+
+
+class InvalidStatus(InputError):
+    """A link status name that mcclink does not know."""
+
+
+class InvalidStoreUrl(InputError):
+    """A store URL that names no backend, or has malformed parameters."""
+
+
+class InvalidTransition(InputError):
+    """The client's link is not in a status that allows the requested action."""
+
+
+class ConfigurationError(MccLinkError):
+    """Settings are missing or malformed; ``problems`` lists each one with its fix."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"configuration problem(s):\n{lines}")
+
+
+class TableMissing(ConfigurationError):
+    """A DynamoDB table mcclink needs does not exist."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        super().__init__(
+            f"DynamoDB table {table!r} does not exist: run `mcclink tables create` "
+            "(with the same --store / CLIENTS_TABLE / EXECUTION_HISTORY_TABLE settings)"
+        )
+
+
+class StoreError(MccLinkError):
+    """The store failed the operation."""
+
+
+class ClientExists(StoreError):
+    """A client with this MCC and customer id is already registered."""
+
+    def __init__(self, mcc: str, customer_id: str) -> None:
+        self.mcc, self.customer_id = mcc, customer_id
+        super().__init__(
+            f"client {customer_id} is already registered under MCC {mcc}; "
+            "use `mcclink clients show` to see it"
+        )
+
+
+class ClientNotFound(StoreError):
+    """No client with this MCC and customer id is registered."""
+
+    def __init__(self, mcc: str, customer_id: str) -> None:
+        self.mcc, self.customer_id = mcc, customer_id
+        super().__init__(
+            f"client {customer_id} is not registered under MCC {mcc}; "
+            "register it with `mcclink clients add` (or check --mcc)"
+        )
+
+
+class VersionConflict(StoreError):
+    """Another writer changed the client after it was read; re-read and retry."""
+
+    def __init__(self, mcc: str, customer_id: str, expected_version: int) -> None:
+        self.mcc, self.customer_id, self.expected_version = mcc, customer_id, expected_version
+        super().__init__(
+            f"client {customer_id} (MCC {mcc}) changed since version {expected_version} "
+            "was read; nothing was written, re-read and retry"
+        )
+
+
+class StoreUnavailable(StoreError):
+    """The store could not be reached or stayed busy (locked, throttled)."""
+
+
+class GoogleAdsError(MccLinkError):
+    """Google Ads refused or failed a call; carries Google's code, message and request id."""
+
+    def __init__(self, message: str, *, code: str = "", request_id: str | None = None) -> None:
+        self.code, self.message, self.request_id = code, message, request_id
+        suffix = f" (request id {request_id})" if request_id else ""
+        super().__init__(f"{code}: {message}{suffix}" if code else f"{message}{suffix}")
+
+
+class LinkRefused(GoogleAdsError):
+    """Google Ads permanently refused the link operation (limits, hierarchy, state)."""
+
+
+class AccountNotFound(GoogleAdsError):
+    """The customer id names no Google Ads account (or one that is not enabled)."""
+
+
+class PermissionDenied(GoogleAdsError):
+    """The login customer may not act on the target account."""
+
+
+class AuthenticationFailed(GoogleAdsError):
+    """Google Ads rejected the credentials; the message says which setting to fix."""
+
+    exit_code = 2
+
+
+class TransientError(GoogleAdsError):
+    """Google Ads stayed unavailable or over quota after every allowed retry."""

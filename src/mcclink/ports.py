@@ -1,0 +1,223 @@
+"""The two interfaces the service needs: the store and the Google Ads gateway.
+
+Both have real adapters (``mcclink.store.sqlite``, ``mcclink.store.dynamodb``,
+``mcclink.ads.client``) and the unit tests have fakes that subclass these classes.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
+
+
+class Store(abc.ABC):
+    """Clients and their ExecutionHistory, for any number of MCCs.
+
+    A client is identified by (MCC customer id, customer id). Every write that changes a
+    client carries a version check and, where given, its history entry: both are written
+    together or neither is.
+    """
+
+    @abc.abstractmethod
+    def create_client(self, client: Client, entry: HistoryEntry | None = None) -> Client:
+        """Register ``client`` (its version becomes 1), with ``entry`` in the same write.
+
+        Raises:
+            ClientExists: a client with this MCC and customer id exists; nothing written.
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def get_client(self, mcc: CustomerId, customer_id: CustomerId) -> Client | None:
+        """The client, or None when it is not registered.
+
+        Raises:
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def list_clients(self, mcc: CustomerId, status: LinkStatus | None = None) -> Iterator[Client]:
+        """Every client of ``mcc`` (with ``status``, if given), lazily, ordered by customer id.
+
+        Raises:
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def update_client(self, client: Client, entry: HistoryEntry | None = None) -> Client:
+        """Replace the stored client if its version is still ``client.version``.
+
+        Returns the stored client, whose version is ``client.version + 1``. ``entry`` is
+        written in the same transaction.
+
+        Raises:
+            ClientNotFound: no such client.
+            VersionConflict: the stored version differs; nothing written.
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def delete_client(self, client: Client, entry: HistoryEntry | None = None) -> None:
+        """Remove the client if its version is still ``client.version``; its history stays.
+
+        Raises:
+            ClientNotFound: no such client.
+            VersionConflict: the stored version differs; nothing written.
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def append_history(self, entry: HistoryEntry) -> None:
+        """Record an operation that changed no client (a failure, a no-op).
+
+        Raises:
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def client_history(
+        self, mcc: CustomerId, customer_id: CustomerId, limit: int | None = None
+    ) -> Iterator[HistoryEntry]:
+        """The client's history, newest first (at most ``limit`` entries).
+
+        Raises:
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def history_between(
+        self, start: datetime, end: datetime, mcc: CustomerId | None = None
+    ) -> Iterator[HistoryEntry]:
+        """History with ``start <= timestamp < end`` (of one MCC, if given), oldest first.
+
+        Raises:
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def check(self) -> None:
+        """Prove the store works: tables present, a probe write / read / delete succeeds.
+
+        Raises:
+            TableMissing: a table does not exist.
+            StoreUnavailable: the store could not be reached or the probe failed.
+        """
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Release connections."""
+
+
+@dataclass(frozen=True)
+class GoogleLink:
+    """A link between the MCC and a client, as Google Ads reports it."""
+
+    manager: CustomerId
+    client: CustomerId
+    manager_link_id: int
+    status: LinkStatus
+    resource_name: str
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class LinkChange:
+    """The answer to a link mutation: the link as it now stands, and the request id."""
+
+    link: GoogleLink
+    request_id: str | None
+    #: True when Google already had this state (e.g. an invitation already sent): no change.
+    already: bool = False
+
+
+@dataclass(frozen=True)
+class LinkListing:
+    """All of one MCC's client links, read in one call."""
+
+    links: list[GoogleLink]
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """A Google Ads account just created under the MCC."""
+
+    customer_id: CustomerId
+    resource_name: str
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class AccountNode:
+    """One account in the MCC's hierarchy (``customer_client``)."""
+
+    customer_id: CustomerId
+    name: str
+    level: int
+    manager: bool
+    currency_code: str
+    time_zone: str
+
+
+class AdsGateway(abc.ABC):
+    """What the service needs from Google Ads. Every call is for one manager account.
+
+    Every method raises a ``GoogleAdsError`` subclass on failure (``LinkRefused``,
+    ``AccountNotFound``, ``PermissionDenied``, ``AuthenticationFailed``, ``TransientError``)
+    or ``ConfigurationError`` when settings are missing.
+    """
+
+    @abc.abstractmethod
+    def send_invitation(
+        self, manager: CustomerId, client: CustomerId, *, validate_only: bool = False
+    ) -> LinkChange:
+        """Invite ``client`` to be managed by ``manager`` (link status PENDING).
+
+        An invitation that already exists, or a client already managed by ``manager``,
+        is not an error: the link's real state comes back with ``already=True``.
+        """
+
+    @abc.abstractmethod
+    def cancel_invitation(self, manager: CustomerId, link: GoogleLink) -> LinkChange:
+        """Withdraw a pending invitation (CANCELED)."""
+
+    @abc.abstractmethod
+    def end_link(self, manager: CustomerId, link: GoogleLink) -> LinkChange:
+        """End an active link (INACTIVE)."""
+
+    @abc.abstractmethod
+    def respond_as_client(self, link: GoogleLink, *, accept: bool) -> LinkChange:
+        """Accept or refuse an invitation, logged in as the client account."""
+
+    @abc.abstractmethod
+    def list_links(self, manager: CustomerId) -> LinkListing:
+        """Every client link of ``manager``, in one SearchStream."""
+
+    @abc.abstractmethod
+    def get_link(self, manager: CustomerId, client: CustomerId) -> GoogleLink | None:
+        """The newest link between ``manager`` and ``client``, or None."""
+
+    @abc.abstractmethod
+    def create_client_account(
+        self,
+        manager: CustomerId,
+        name: str,
+        currency_code: str,
+        time_zone: str,
+        *,
+        tracking_url_template: str | None = None,
+        email: str | None = None,
+        validate_only: bool = False,
+    ) -> NewAccount:
+        """Create a new Google Ads account managed by ``manager``."""
+
+    @abc.abstractmethod
+    def list_accessible_customers(self) -> list[CustomerId]:
+        """The accounts the authenticated user can access directly."""
+
+    @abc.abstractmethod
+    def hierarchy(self, manager: CustomerId) -> list[AccountNode]:
+        """``manager`` and its direct clients (``customer_client`` up to level 1)."""
