@@ -199,6 +199,10 @@ class Client:
     status_changed_at: datetime | None = None
     last_checked_at: datetime | None = None
     last_error: LastError | None = None
+    #: Set (write-ahead) before a Google Ads call that creates something, cleared after its
+    #: answer is recorded: a crash in between leaves it set, so the next run asks Google
+    #: what happened instead of sending a second invitation.
+    pending_operation: Operation | None = None
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
     version: int = 0
