@@ -1,3 +1,3 @@
-"""mcclink: link Google Ads client accounts to a manager account (MCC) and keep the link's state true."""
+"""mcclink: link Google Ads client accounts to a manager account (MCC), keep each link true."""
 
 __version__ = "0.1.0"

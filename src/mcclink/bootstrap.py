@@ -1,0 +1,76 @@
+"""The one place that wires settings to a store, a Google Ads gateway and the service.
+
+Everything is built on first use: a command that only reads the store never builds the
+Google Ads side (and so never imports ``google.ads``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cached_property
+
+from mcclink.config import Settings
+from mcclink.domain import CustomerId
+from mcclink.ports import AdsGateway, Store
+from mcclink.service import GoogleAdsMCCService
+
+
+class Container:
+    """Lazily built dependencies for one command (or one Lambda invocation)."""
+
+    def __init__(
+        self,
+        *,
+        store_url: str | None = None,
+        mcc: CustomerId | None = None,
+        environ: Mapping[str, str] | None = None,
+        actor: str | None = None,
+    ) -> None:
+        self.environ = os.environ if environ is None else environ
+        self._store_url = store_url
+        self._mcc = mcc
+        self.actor = actor or _default_actor(self.environ)
+
+    @cached_property
+    def settings(self) -> Settings:
+        """Settings from the environment (Google Ads credentials checked only when used)."""
+        return Settings.from_env(self.environ)
+
+    @cached_property
+    def mcc(self) -> CustomerId:
+        """The MCC to act for: ``--mcc``, else ``MCC_CUSTOMER_ID``.
+
+        Raises:
+            ConfigurationError: neither is given.
+        """
+        return self.settings.require_mcc(self._mcc)
+
+    @cached_property
+    def store(self) -> Store:
+        """The store named by ``--store``, else ``MCC_STORE``, else the default SQLite file."""
+        from mcclink.store import open_store
+
+        return open_store(self._store_url or self.settings.store_url, self.environ)
+
+    @cached_property
+    def ads(self) -> AdsGateway:
+        """The Google Ads adapter (validates the Google Ads settings on first use)."""
+        from mcclink.ads.client import GoogleAdsClientService
+
+        return GoogleAdsClientService(self.settings.google_ads())
+
+    @cached_property
+    def service(self) -> GoogleAdsMCCService:
+        """The service over this container's store and Google Ads adapter."""
+        return GoogleAdsMCCService(self.store, lambda: self.ads, actor=self.actor)
+
+    def close(self) -> None:
+        """Release the store if it was opened."""
+        if "store" in self.__dict__:
+            self.store.close()
+
+
+def _default_actor(environ: Mapping[str, str]) -> str:
+    user = environ.get("MCCLINK_ACTOR") or environ.get("USER") or environ.get("USERNAME")
+    return f"cli:{user}" if user else "cli"

@@ -1,0 +1,161 @@
+"""The ``mcclink`` command: a thin Typer layer over ``GoogleAdsMCCService``.
+
+Exit codes: 0 success; 1 an operation failed at Google Ads or in the store (and was recorded
+in history); 2 bad input or configuration (nothing was changed).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from mcclink import __version__
+from mcclink.bootstrap import Container
+from mcclink.cli import clients, links, ops
+from mcclink.cli._common import JsonOption, State, err, out, print_json, state, wants_json
+from mcclink.domain import CustomerId
+from mcclink.errors import MccLinkError
+
+app = typer.Typer(
+    name="mcclink",
+    help="Link Google Ads client accounts to your manager account (MCC) and keep every "
+    "link's state true, with a full audit trail.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+emulator = typer.Typer(
+    help="The local Google Ads API emulator (a sandbox, not Google).", no_args_is_help=True
+)
+app.add_typer(clients.app, name="clients")
+app.add_typer(links.app, name="links", no_args_is_help=True)
+app.add_typer(ops.accounts, name="accounts")
+app.add_typer(ops.tables, name="tables")
+app.add_typer(emulator, name="emulator")
+app.command("monitor")(ops.monitor)
+app.command("stats")(ops.stats)
+app.command("history")(ops.history)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"mcclink {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            envvar="MCC_STORE",
+            help="sqlite:///path.db or dynamodb://?region=R&prefix=P "
+            "(default: ~/.local/share/mcclink/mcclink.db).",
+        ),
+    ] = None,
+    mcc: Annotated[
+        str | None,
+        typer.Option("--mcc", help="Manager account to act for (default: MCC_CUSTOMER_ID)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output everywhere.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """Link Google Ads client accounts to your MCC and keep their state true."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
+    container = Container(store_url=store, mcc=CustomerId.parse(mcc) if mcc else None)
+    ctx.obj = State(container=container, json=as_json, verbose=verbose)
+    ctx.call_on_close(container.close)
+
+
+@app.command("doctor")
+def doctor(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Check settings, Google Ads access, the MCC and the store; exit 0 only if all pass.
+
+    Example: mcclink doctor
+    """
+    from mcclink.doctor import run_checks
+
+    checks = run_checks(state(ctx).container)
+    if wants_json(ctx, as_json):
+        print_json([{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks])
+    else:
+        for c in checks:
+            mark = "[green]✓[/]" if c.ok else "[red]✗[/]"
+            out.print(f"{mark} {c.name}: {c.detail}")
+    raise typer.Exit(0 if all(c.ok for c in checks) else 1)
+
+
+@app.command("demo")
+def demo(
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep the demo's SQLite store at this path.")
+    ] = None,
+) -> None:
+    """Run the whole flow on the local emulator and a temporary SQLite store (no credentials).
+
+    Example: mcclink demo
+    """
+    from mcclink.demo import run_demo
+
+    run_demo(out, keep=keep)
+
+
+@emulator.command("serve")
+def emulator_serve(
+    port: Annotated[int, typer.Option(help="gRPC port (0: a free one).")] = 0,
+    http_port: Annotated[int, typer.Option(help="OAuth/admin HTTP port (0: a free one).")] = 0,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario JSON (default: the built-in demo).")
+    ] = None,
+) -> None:
+    """Serve the emulator; prints the `export` lines a client needs, then serves until ^C.
+
+    Example: eval "$(mcclink emulator serve | head -n 8)"   # in another shell: see README
+    """
+    from mcclink.emulator import serve
+
+    serve(scenario, port, http_port, sys.stdout)
+
+
+@emulator.command("respond")
+def emulator_respond(
+    customer_id: Annotated[str, typer.Argument(help="The advertiser that answers.")],
+    accept: Annotated[bool, typer.Option("--accept", help="Accept the invitation.")] = False,
+    refuse: Annotated[bool, typer.Option("--refuse", help="Refuse the invitation.")] = False,
+    unlink: Annotated[bool, typer.Option("--unlink", help="End an active link.")] = False,
+    manager: Annotated[str | None, typer.Option(help="Manager (default: MCC_CUSTOMER_ID).")] = None,
+    admin_url: Annotated[
+        str | None,
+        typer.Option(envvar="MCCLINK_EMULATOR_URL", help="Emulator HTTP address."),
+    ] = None,
+) -> None:
+    """Act as an advertiser in a running emulator: accept, refuse or end the MCC's link.
+
+    Example: mcclink emulator respond 111-222-3333 --accept
+    """
+    from mcclink.emulator import respond
+
+    chosen = [name for name, on in (("accept", accept), ("refuse", refuse), ("unlink", unlink)) if on]
+    if len(chosen) != 1:
+        raise typer.BadParameter("say exactly one of --accept, --refuse or --unlink")
+    result = respond(admin_url, CustomerId.parse(customer_id).digits, chosen[0], manager)
+    print_json(result)
+
+
+def main() -> None:
+    """Entry point: run the app, turning mcclink errors into a message and an exit code."""
+    try:
+        app(prog_name="mcclink")
+    except MccLinkError as exc:
+        err.print("[red]error:[/]", escape(str(exc)))
+        sys.exit(exc.exit_code)

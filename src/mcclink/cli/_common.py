@@ -1,0 +1,214 @@
+"""What every command shares: the global options, output in Rich or JSON, bulk runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mcclink.bootstrap import Container
+from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
+from mcclink.errors import InputError, MccLinkError
+from mcclink.serialization import client_to_dict
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (the documented shape).")]
+
+_STATUS_STYLE = {
+    LinkStatus.NOT_LINKED: "dim",
+    LinkStatus.PENDING: "yellow",
+    LinkStatus.APPROVED: "green",
+    LinkStatus.REJECTED: "red",
+    LinkStatus.CANCELLED: "magenta",
+    LinkStatus.UNLINKED: "blue",
+}
+
+
+@dataclass
+class State:
+    """The global options, and the lazily built dependencies of this run."""
+
+    container: Container
+    json: bool = False
+    verbose: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def state(ctx: typer.Context) -> State:
+    """The run's State (set by the root callback)."""
+    obj = ctx.find_root().obj
+    assert isinstance(obj, State)
+    return obj
+
+
+def wants_json(ctx: typer.Context, local: bool) -> bool:
+    """``--json`` given on the command or globally."""
+    return local or state(ctx).json
+
+
+def parse_ids(raw: Iterable[str]) -> list[CustomerId]:
+    """Customer ids from arguments; every bad one is reported at once.
+
+    Raises:
+        InputError: one or more ids are malformed (nothing is done).
+    """
+    ids, bad = [], []
+    for value in raw:
+        try:
+            ids.append(CustomerId.parse(value))
+        except InputError as exc:
+            bad.append(str(exc))
+    if bad:
+        raise InputError("\n".join(bad))
+    return list(dict.fromkeys(ids))
+
+
+_DURATION = re.compile(r"(\d+)\s*([smhd])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(raw: str) -> timedelta:
+    """``90s``, ``10m``, ``24h``, ``2d`` (or combined, ``1h30m``) as a timedelta.
+
+    Raises:
+        InputError: anything else.
+    """
+    text = raw.strip().lower()
+    parts = _DURATION.findall(text)
+    if not parts or _DURATION.sub("", text).strip():
+        raise InputError(f"invalid duration {raw!r}: expected e.g. 30s, 10m, 24h or 1h30m")
+    total = timedelta()
+    for amount, unit in parts:
+        total += timedelta(**{_UNITS[unit]: int(amount)})
+    if total <= timedelta():
+        raise InputError(f"invalid duration {raw!r}: it must be longer than zero")
+    return total
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, UTF-8 kept readable."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def status_text(status: LinkStatus) -> str:
+    """A status coloured for the terminal."""
+    return f"[{_STATUS_STYLE[status]}]{status.value}[/]"
+
+
+def clients_table(clients: Iterable[Client], title: str | None = None) -> Table:
+    """A Rich table of clients."""
+    table = Table(title=title, show_lines=False)
+    for column in ("Customer ID", "Name", "Status", "Link ID", "Changed", "Last error"):
+        table.add_column(column)
+    for c in clients:
+        changed = c.status_changed_at.strftime("%Y-%m-%d %H:%M") if c.status_changed_at else ""
+        table.add_row(
+            c.customer_id.dashed,
+            c.name,
+            status_text(c.status),
+            str(c.manager_link_id or ""),
+            changed,
+            f"[red]{c.last_error.code}[/]" if c.last_error else "",
+        )
+    return table
+
+
+def history_table(entries: Iterable[HistoryEntry], title: str | None = None) -> Table:
+    """A Rich table of history entries."""
+    table = Table(title=title)
+    for column in ("When (UTC)", "Customer ID", "Operation", "Before → after", "Outcome"):
+        table.add_column(column)
+    table.add_column("Error / request id", overflow="fold")
+    for e in entries:
+        before = e.status_before.value if e.status_before else "-"
+        after = e.status_after.value if e.status_after else "-"
+        style = {"SUCCESS": "green", "FAILED": "red", "NOOP": "dim"}[e.outcome.value]
+        detail = " ".join(x for x in (e.error_code, e.request_id) if x)
+        table.add_row(
+            e.timestamp.strftime("%Y-%m-%d %H:%M:%S"),
+            e.customer_id.dashed,
+            e.operation.value,
+            f"{before} → {after}",
+            f"[{style}]{e.outcome.value}[/]",
+            detail,
+        )
+    return table
+
+
+@dataclass
+class BulkResult:
+    """What a bulk run did: one client or one error per customer id."""
+
+    done: dict[CustomerId, Client] = field(default_factory=dict)
+    failed: dict[CustomerId, MccLinkError] = field(default_factory=dict)
+
+
+def run_bulk(
+    ids: Sequence[CustomerId],
+    action: Callable[[CustomerId], Client],
+    *,
+    label: str,
+    concurrency: int,
+    show_progress: bool,
+) -> BulkResult:
+    """Run ``action`` for every id, ``concurrency`` at a time, with a progress bar."""
+    result = BulkResult()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with (
+        Progress(*columns, TimeElapsedColumn(), console=err, disable=not show_progress) as bar,
+        ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool,
+    ):
+        task = bar.add_task(label, total=len(ids))
+        futures = {pool.submit(action, cid): cid for cid in ids}
+        for future in as_completed(futures):
+            cid = futures[future]
+            try:
+                result.done[cid] = future.result()
+            except MccLinkError as exc:
+                result.failed[cid] = exc
+            bar.advance(task)
+    return result
+
+
+def bulk_json(result: BulkResult) -> dict[str, Any]:
+    """The documented JSON shape of a bulk run."""
+    return {
+        "done": [client_to_dict(c) for c in result.done.values()],
+        "failed": [
+            {"customer_id": cid.digits, "error": str(exc), "code": _code(exc)}
+            for cid, exc in result.failed.items()
+        ],
+    }
+
+
+def print_bulk(result: BulkResult) -> None:
+    """Print a bulk run's outcome for a person."""
+    if result.done:
+        out.print(clients_table(result.done.values()))
+    for cid, exc in result.failed.items():
+        err.print(f"[red]✗ {cid}[/]: {exc}")
+    out.print(f"{len(result.done)} done, {len(result.failed)} failed")
+
+
+def bulk_exit(result: BulkResult) -> None:
+    """Exit 0 when all succeeded, 2 when every failure was bad input, else 1."""
+    if result.failed:
+        codes = {exc.exit_code for exc in result.failed.values()}
+        raise typer.Exit(2 if codes == {2} else 1)
+
+
+def _code(exc: MccLinkError) -> str:
+    return str(getattr(exc, "code", "") or type(exc).__name__)

@@ -1,0 +1,183 @@
+"""``mcclink clients``: register, import, list, show and archive advertisers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mcclink.cli._common import (
+    BulkResult,
+    JsonOption,
+    bulk_exit,
+    bulk_json,
+    clients_table,
+    err,
+    history_table,
+    out,
+    parse_ids,
+    print_bulk,
+    print_json,
+    run_bulk,
+    state,
+    wants_json,
+)
+from mcclink.domain import CustomerId, LinkStatus, Operation
+from mcclink.errors import ClientNotFound, InputError
+from mcclink.importer import plan_import, read_csv
+from mcclink.serialization import client_to_dict, history_to_dict
+from mcclink.service import Registration
+
+app = typer.Typer(help="Register, import, list, show and archive advertisers.", no_args_is_help=True)
+
+Concurrency = Annotated[int, typer.Option(min=1, max=64, help="Invitations sent at once.")]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    customer_id: Annotated[str, typer.Argument(help="Google Ads customer id, 123-456-7890.")],
+    name: Annotated[str, typer.Option("--name", help="The advertiser's name.")],
+    email: Annotated[str | None, typer.Option(help="Contact e-mail.")] = None,
+    invite: Annotated[
+        bool, typer.Option("--invite/--no-invite", help="Send the MCC invitation at once.")
+    ] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Register an advertiser (NOT_LINKED) and, by default, send the MCC invitation.
+
+    Example: mcclink clients add 111-222-3333 --name "Padaria Sol" --email sol@example.com
+    """
+    s = state(ctx)
+    registration = Registration(CustomerId.parse(customer_id), name, email)
+    client = s.container.service.register(s.container.mcc, registration, invite=invite)
+    if wants_json(ctx, as_json):
+        print_json(client_to_dict(client))
+    else:
+        out.print(clients_table([client]))
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV with a customer_id,name[,email] header.")],
+    invite: Annotated[bool, typer.Option("--invite", help="Invite every imported client.")] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the good rows even if some are bad.")
+    ] = False,
+    concurrency: Concurrency = 8,
+    as_json: JsonOption = False,
+) -> None:
+    """Register advertisers from a CSV; the whole file is checked before anything is written.
+
+    Rows already registered with the same data are skipped, so running the same command
+    again finishes an interrupted import (and, with --invite, its invitations).
+
+    Example: mcclink clients import advertisers.csv --invite
+    """
+    s = state(ctx)
+    mcc, store, service = s.container.mcc, s.container.store, s.container.service
+    rows, problems = read_csv(file)
+    plan = plan_import(rows, {c.customer_id: c for c in store.list_clients(mcc)}, mcc)
+    problems = sorted([*problems, *plan.problems], key=lambda p: p.line)
+    if problems and not skip_invalid:
+        listing = "\n".join(f"  {p}" for p in problems)
+        raise InputError(
+            f"{file}: {len(problems)} bad row(s), nothing imported:\n{listing}\n"
+            "fix them, or pass --skip-invalid to import the good rows"
+        )
+    for registration in plan.new:
+        service.register(mcc, registration)
+    summary: dict[str, Any] = {
+        "imported": len(plan.new),
+        "skipped_existing": len(plan.existing),
+        "invalid": [str(p) for p in problems],
+    }
+    result = BulkResult()
+    if invite:
+        waiting = [
+            c.customer_id
+            for c in (store.get_client(mcc, r.customer_id) for r in [*plan.new, *plan.existing])
+            if c and (c.status is LinkStatus.NOT_LINKED or c.pending_operation is Operation.INVITE)
+        ]
+        result = run_bulk(
+            waiting,
+            lambda cid: service.invite(mcc, cid),
+            label="Sending invitations",
+            concurrency=concurrency,
+            show_progress=not wants_json(ctx, as_json),
+        )
+    if wants_json(ctx, as_json):
+        print_json({**summary, "invitations": bulk_json(result)})
+    else:
+        for problem in summary["invalid"]:
+            err.print(f"[yellow]skipped[/] {problem}")
+        out.print(
+            f"imported {summary['imported']}, already registered "
+            f"{summary['skipped_existing']}, invalid {len(problems)}"
+        )
+        if invite:
+            print_bulk(result)
+    bulk_exit(result)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="Only clients in this status.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the MCC's clients, optionally of one status.
+
+    Example: mcclink clients list --status PENDING
+    """
+    s = state(ctx)
+    wanted = LinkStatus.parse(status) if status else None
+    clients = s.container.store.list_clients(s.container.mcc, wanted)
+    if wants_json(ctx, as_json):
+        print_json([client_to_dict(c) for c in clients])
+    else:
+        rows = list(clients)
+        out.print(clients_table(rows, title=f"Clients of MCC {s.container.mcc} ({len(rows)})"))
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    customer_id: Annotated[str, typer.Argument(help="Google Ads customer id.")],
+    limit: Annotated[int, typer.Option(min=1, help="History entries to show.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one client and its history, newest first.
+
+    Example: mcclink clients show 111-222-3333 --json
+    """
+    s = state(ctx)
+    mcc, cid = s.container.mcc, CustomerId.parse(customer_id)
+    client = s.container.store.get_client(mcc, cid)
+    if client is None:
+        raise ClientNotFound(mcc.digits, cid.digits)
+    history = list(s.container.store.client_history(mcc, cid, limit))
+    if wants_json(ctx, as_json):
+        print_json({**client_to_dict(client), "history": [history_to_dict(e) for e in history]})
+        return
+    out.print(clients_table([client], title=client.name))
+    if client.last_error:
+        err.print(f"[red]last error[/]: {client.last_error.code}: {client.last_error.message}")
+    out.print(history_table(history, title="History (newest first)"))
+
+
+@app.command("archive")
+def archive(
+    ctx: typer.Context,
+    customer_ids: Annotated[list[str], typer.Argument(help="Customer ids to archive.")],
+) -> None:
+    """Remove clients from the store (their history stays); Google Ads is not touched.
+
+    Example: mcclink clients archive 111-222-3333
+    """
+    s = state(ctx)
+    for cid in parse_ids(customer_ids):
+        s.container.service.archive(s.container.mcc, cid)
+        out.print(f"archived {cid}")

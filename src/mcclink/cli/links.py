@@ -1,0 +1,164 @@
+"""``mcclink links``: invite, cancel, unlink, respond, and read links at Google Ads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mcclink.cli._common import (
+    JsonOption,
+    bulk_exit,
+    bulk_json,
+    out,
+    parse_ids,
+    print_bulk,
+    print_json,
+    run_bulk,
+    state,
+    status_text,
+    wants_json,
+)
+from mcclink.domain import Client, CustomerId
+from mcclink.ports import GoogleLink
+from mcclink.service import GoogleAdsMCCService
+
+app = typer.Typer(help="Invite, cancel, unlink and respond; read links at Google Ads.")
+
+Ids = Annotated[list[str], typer.Argument(help="One or more Google Ads customer ids.")]
+Concurrency = Annotated[int, typer.Option(min=1, max=64, help="Calls made at once.")]
+
+Action = Callable[[GoogleAdsMCCService, CustomerId, CustomerId], Client]
+
+
+def _bulk(ctx: typer.Context, ids: list[str], action: Action, label: str, conc: int, js: bool) -> None:
+    s = state(ctx)
+    customer_ids = parse_ids(ids)
+    mcc, service = s.container.mcc, s.container.service
+    as_json = wants_json(ctx, js)
+    result = run_bulk(
+        customer_ids,
+        lambda cid: action(service, mcc, cid),
+        label=label,
+        concurrency=conc,
+        show_progress=len(customer_ids) > 1 and not as_json,
+    )
+    if as_json:
+        print_json(bulk_json(result))
+    else:
+        print_bulk(result)
+    bulk_exit(result)
+
+
+@app.command("invite")
+def invite(
+    ctx: typer.Context, customer_ids: Ids, concurrency: Concurrency = 8, as_json: JsonOption = False
+) -> None:
+    """Send (or re-send) the MCC's invitation to registered clients.
+
+    Example: mcclink links invite 111-222-3333 444-555-6666
+    """
+    _bulk(ctx, customer_ids, GoogleAdsMCCService.invite, "Inviting", concurrency, as_json)
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context, customer_ids: Ids, concurrency: Concurrency = 8, as_json: JsonOption = False
+) -> None:
+    """Withdraw pending invitations.
+
+    Example: mcclink links cancel 111-222-3333
+    """
+    _bulk(ctx, customer_ids, GoogleAdsMCCService.cancel, "Cancelling", concurrency, as_json)
+
+
+@app.command("unlink")
+def unlink(
+    ctx: typer.Context, customer_ids: Ids, concurrency: Concurrency = 8, as_json: JsonOption = False
+) -> None:
+    """End active links between the MCC and these clients.
+
+    Example: mcclink links unlink 111-222-3333
+    """
+    _bulk(ctx, customer_ids, GoogleAdsMCCService.unlink, "Unlinking", concurrency, as_json)
+
+
+@app.command("respond")
+def respond(
+    ctx: typer.Context,
+    customer_id: Annotated[str, typer.Argument(help="The client account answering.")],
+    accept: Annotated[
+        bool | None, typer.Option("--accept/--refuse", help="Accept or refuse the invitation.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Accept or refuse the MCC's invitation as the client (needs access to its account).
+
+    Example: mcclink links respond 111-222-3333 --accept
+    """
+    if accept is None:
+        raise typer.BadParameter("say --accept or --refuse")
+
+    def answer(service: GoogleAdsMCCService, mcc: CustomerId, cid: CustomerId) -> Client:
+        return service.respond(mcc, cid, accept=accept)
+
+    _bulk(ctx, [customer_id], answer, "Answering", 1, as_json)
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    customer_id: Annotated[str, typer.Argument(help="Google Ads customer id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Ask Google Ads for one link's current state (the store is not changed).
+
+    Example: mcclink links status 111-222-3333
+    """
+    s = state(ctx)
+    link = s.container.ads.get_link(s.container.mcc, CustomerId.parse(customer_id))
+    _print_links([link] if link else [], wants_json(ctx, as_json))
+
+
+@app.command("list")
+def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List every client link of the MCC as Google Ads has it (one query).
+
+    Example: mcclink links list --json
+    """
+    s = state(ctx)
+    listing = s.container.ads.list_links(s.container.mcc)
+    _print_links(listing.links, wants_json(ctx, as_json))
+
+
+def _print_links(links: list[GoogleLink], as_json: bool) -> None:
+    if as_json:
+        print_json(
+            [
+                {
+                    "manager_customer_id": x.manager.digits,
+                    "customer_id": x.client.digits,
+                    "manager_link_id": x.manager_link_id,
+                    "status": x.status.value,
+                    "google_status": x.status.google_name,
+                    "hidden": x.hidden,
+                    "resource_name": x.resource_name,
+                }
+                for x in links
+            ]
+        )
+        return
+    table = Table(title=f"Links at Google Ads ({len(links)})")
+    for column in ("Customer ID", "Link ID", "Status", "Google status", "Hidden"):
+        table.add_column(column)
+    for x in links:
+        table.add_row(
+            x.client.dashed,
+            str(x.manager_link_id),
+            status_text(x.status),
+            x.status.google_name or "",
+            "yes" if x.hidden else "",
+        )
+    out.print(table)

@@ -1,0 +1,226 @@
+"""Monitoring and operations: monitor, stats, history, doctor, tables, accounts."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import Annotated, Any
+
+import typer
+
+from mcclink.cli._common import (
+    JsonOption,
+    clients_table,
+    err,
+    history_table,
+    out,
+    parse_duration,
+    print_json,
+    state,
+    status_text,
+    wants_json,
+)
+from mcclink.domain import CustomerId, LinkStatus, utcnow
+from mcclink.errors import InputError, MccLinkError
+from mcclink.monitor import SyncReport
+from mcclink.serialization import client_to_dict, history_to_dict
+from mcclink.stats import compute
+
+accounts = typer.Typer(help="Create Google Ads accounts under the MCC.", no_args_is_help=True)
+tables = typer.Typer(help="Create the store's tables.", no_args_is_help=True)
+
+PendingAge = Annotated[
+    str, typer.Option("--pending-age", help="Flag invitations pending longer than this.")
+]
+
+
+def monitor(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Run one cycle and exit (default).")] = False,
+    every: Annotated[
+        str | None, typer.Option("--every", help="Run a cycle every 10m / 1h until stopped.")
+    ] = None,
+    pending_age: PendingAge = "24h",
+    as_json: JsonOption = False,
+) -> None:
+    """Read every link of the MCC from Google Ads (one query) and update the store.
+
+    With --every it loops until SIGINT or SIGTERM, finishing the current cycle first;
+    cycles never overlap. With --json each cycle prints one JSON object (one per line).
+
+    Example: mcclink monitor --every 10m
+    """
+    if once and every:
+        raise InputError("give either --once or --every, not both")
+    s = state(ctx)
+    interval = parse_duration(every) if every else None
+    age = parse_duration(pending_age)
+    service, mcc, js = s.container.service, s.container.mcc, wants_json(ctx, as_json)
+    if interval is None:
+        report = service.sync(mcc, pending_age=age)
+        _print_report(report, js)
+        raise typer.Exit(0 if report.ok else 1)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, request_stop)
+    while not stop.is_set():
+        try:
+            _print_report(service.sync(mcc, pending_age=age), js)
+        except MccLinkError as exc:  # the loop outlives one bad cycle; it is in history
+            err.print(f"[red]cycle failed[/]: {exc}")
+        stop.wait(interval.total_seconds())
+    if not js:
+        err.print("monitor stopped")
+
+
+def _report_json(report: SyncReport) -> dict[str, Any]:
+    return {
+        "mcc_customer_id": report.mcc.digits,
+        "started_at": report.started_at.isoformat(),
+        "duration_ms": round(report.duration_ms, 1),
+        "links_seen": report.links_seen,
+        "request_id": report.request_id,
+        "counts": {s.value: report.counts.get(s, 0) for s in LinkStatus},
+        "changes": [
+            {
+                "customer_id": c.customer_id.digits,
+                "status_before": c.status_before.value if c.status_before else None,
+                "status_after": c.status_after.value,
+                "imported": c.imported,
+            }
+            for c in report.changes
+        ],
+        "stale_pending": [client_to_dict(c) for c in report.stale_pending],
+        "errors": report.errors,
+    }
+
+
+def _print_report(report: SyncReport, as_json: bool) -> None:
+    if as_json:
+        print_json(_report_json(report))
+        return
+    counts = ", ".join(f"{s.value} {report.counts[s]}" for s in LinkStatus if report.counts[s])
+    stamp = report.started_at.strftime("%H:%M:%S")
+    out.print(
+        f"[bold]{stamp}[/] MCC {report.mcc}: {report.links_seen} link(s) at Google, "
+        f"{len(report.changes)} change(s) in {report.duration_ms:.0f} ms — {counts or 'no clients'}"
+    )
+    for c in report.changes:
+        before = status_text(c.status_before) if c.status_before else "(imported)"
+        out.print(f"  {c.customer_id}: {before} → {status_text(c.status_after)}")
+    if report.stale_pending:
+        out.print(clients_table(report.stale_pending, title="Invitations pending too long"))
+    for error in report.errors:
+        err.print(f"[red]✗[/] {error}")
+
+
+def stats(ctx: typer.Context, pending_age: PendingAge = "24h", as_json: JsonOption = False) -> None:
+    """Acceptance rate, mean time to acceptance, pending count, errors by code, alerts.
+
+    Example: mcclink stats --json
+    """
+    s = state(ctx)
+    result = compute(s.container.store, s.container.mcc, pending_age=parse_duration(pending_age))
+    if wants_json(ctx, as_json):
+        print_json(result.to_dict())
+        return
+    data = result.to_dict()
+    rate = data["acceptance_rate"]
+    mean = result.mean_time_to_acceptance
+    out.print(f"[bold]MCC {result.mcc}[/]: {result.total} client(s)")
+    out.print("  " + ", ".join(f"{k} {v}" for k, v in result.by_status.items() if v))
+    out.print(f"  acceptance rate: {'n/a' if rate is None else f'{rate:.0%}'}")
+    out.print(f"  mean time to acceptance: {'n/a' if mean is None else _human(mean)}")
+    out.print(f"  pending: {result.pending} ({len(result.stale_pending)} over {pending_age})")
+    for code, n in result.errors_by_code.items():
+        out.print(f"  errors {code}: {n}")
+    for alert in result.alerts:
+        err.print(f"[yellow]alert[/]: {alert}")
+
+
+def history(
+    ctx: typer.Context,
+    customer_id: Annotated[str | None, typer.Argument(help="One client's history.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date/time (UTC), ISO 8601.")] = None,
+    until: Annotated[str | None, typer.Option(help="Before this date/time (UTC).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many entries.")] = 100,
+    as_json: JsonOption = False,
+) -> None:
+    """Show ExecutionHistory: one client's (newest first) or the MCC's in a time range.
+
+    Example: mcclink history --since 2026-01-01
+    """
+    s = state(ctx)
+    store, mcc = s.container.store, s.container.mcc
+    if customer_id:
+        entries = list(store.client_history(mcc, CustomerId.parse(customer_id), limit))
+    else:
+        start = _when(since) if since else utcnow() - timedelta(days=7)
+        end = _when(until) if until else utcnow() + timedelta(seconds=1)
+        entries = list(store.history_between(start, end, mcc))[-limit:]
+    if wants_json(ctx, as_json):
+        print_json([history_to_dict(e) for e in entries])
+    else:
+        out.print(history_table(entries, title=f"History ({len(entries)})"))
+
+
+def _when(raw: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise InputError(f"invalid date {raw!r}: expected ISO 8601, e.g. 2026-01-31") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _human(delta: timedelta) -> str:
+    hours, rest = divmod(int(delta.total_seconds()), 3600)
+    return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"
+
+
+@tables.command("create")
+def tables_create(ctx: typer.Context) -> None:
+    """Create the Clients and ExecutionHistory tables (idempotent; waits until ready).
+
+    Example: MCC_STORE='dynamodb://?region=sa-east-1' mcclink tables create
+    """
+    store = state(ctx).container.store
+    from mcclink.store.dynamodb import DynamoDBStore
+
+    if isinstance(store, DynamoDBStore):
+        for name in store.create_tables():
+            out.print(f"[green]✓[/] table {name} is ACTIVE")
+    else:
+        store.check()
+        out.print("[green]✓[/] SQLite schema is up to date (it is created when the store opens)")
+
+
+@accounts.command("create")
+def accounts_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="Descriptive name of the new account.")],
+    currency: Annotated[str, typer.Option(help="ISO 4217 currency; cannot change later.")],
+    time_zone: Annotated[
+        str, typer.Option("--time-zone", help="e.g. America/Sao_Paulo; cannot change later.")
+    ],
+    email: Annotated[str | None, typer.Option(help="Invite this user as admin.")] = None,
+    tracking_url: Annotated[str | None, typer.Option(help="Tracking URL template.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a new Google Ads account under the MCC and register it (linked at once).
+
+    Example: mcclink accounts create --name "Loja Nova" --currency BRL --time-zone America/Sao_Paulo
+    """
+    s = state(ctx)
+    client = s.container.service.create_account(
+        s.container.mcc, name, currency, time_zone, email=email, tracking_url_template=tracking_url
+    )
+    if wants_json(ctx, as_json):
+        print_json(client_to_dict(client))
+    else:
+        out.print(clients_table([client], title="Account created"))

@@ -1,0 +1,141 @@
+"""Reading a CSV of advertisers: validate every row first, report every problem with its line.
+
+The file needs a header with ``customer_id`` and ``name`` (``email`` optional; any other
+column becomes a free-form attribute). Comma or semicolon separated (spreadsheets in
+Brazil export with semicolons), UTF-8 with or without a BOM.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mcclink.domain import Client, CustomerId
+from mcclink.errors import InputError
+from mcclink.service import Registration
+
+#: Header names accepted for each field (the spec's payload names included).
+_ALIASES = {
+    "customer_id": {"customer_id", "customerid", "googleadscustomerid", "google_ads_customer_id"},
+    "name": {"name", "nome", "descriptive_name"},
+    "email": {"email", "e-mail"},
+}
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad row: its line number in the file and what is wrong."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do: rows to register, rows already registered, problems."""
+
+    new: list[Registration] = field(default_factory=list)
+    existing: list[Registration] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def read_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
+    """The rows of ``path`` as (line number, {field: value}), and the malformed rows.
+
+    Raises:
+        InputError: unreadable file, no header, or a header without customer_id / name.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}; give a readable UTF-8 CSV file") from None
+    first = text.split("\n", 1)[0]
+    if not first.strip():
+        raise InputError(
+            f"{path} is empty: expected a header line such as 'customer_id,name,email'"
+        )
+    reader = csv.reader(
+        io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ","
+    )
+    header = [_canonical(h) for h in next(reader)]
+    missing = [f for f in ("customer_id", "name") if f not in header]
+    if missing:
+        raise InputError(
+            f"{path}: header {first.strip()!r} lacks {', '.join(missing)}; expected a comma- or "
+            "semicolon-separated header such as 'customer_id,name,email'"
+        )
+    rows, problems = [], []
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            problems.append(
+                RowProblem(
+                    reader.line_num, f"{len(values)} fields where the header has {len(header)}"
+                )
+            )
+            continue
+        rows.append((reader.line_num, dict(zip(header, (v.strip() for v in values), strict=True))))
+    return rows, problems
+
+
+def plan_import(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    lookup: dict[CustomerId, Client],
+    mcc: CustomerId,
+) -> ImportPlan:
+    """Validate rows against each other and the store's clients (``lookup``)."""
+    plan = ImportPlan()
+    seen: dict[CustomerId, int] = {}
+    for line, row in rows:
+        try:
+            registration = _registration(row, mcc)
+        except InputError as exc:
+            plan.problems.append(RowProblem(line, str(exc)))
+            continue
+        cid = registration.customer_id
+        if cid in seen:
+            plan.problems.append(RowProblem(line, f"{cid} repeats line {seen[cid]}"))
+            continue
+        seen[cid] = line
+        stored = lookup.get(cid)
+        if stored is None:
+            plan.new.append(registration)
+        elif stored.name == registration.name and stored.email == registration.email:
+            plan.existing.append(registration)
+        else:
+            plan.problems.append(
+                RowProblem(
+                    line,
+                    f"{cid} is already registered as {stored.name!r} <{stored.email or ''}>; "
+                    "fix the row or the stored client",
+                )
+            )
+    return plan
+
+
+def _registration(row: dict[str, str], mcc: CustomerId) -> Registration:
+    cid = CustomerId.parse(row["customer_id"])
+    if cid == mcc:
+        raise InputError(f"{cid} is the MCC itself: a manager cannot manage itself")
+    if not row["name"]:
+        raise InputError(f"{cid} has a blank name")
+    email = row.get("email") or None
+    if email is not None and "@" not in email:
+        raise InputError(f"invalid email {email!r} for {cid}")
+    extra = {k: v for k, v in row.items() if k not in _ALIASES and v}
+    return Registration(cid, row["name"], email, extra)
+
+
+def _canonical(header: str) -> str:
+    key = header.strip().lower().replace(" ", "_")
+    for canonical, aliases in _ALIASES.items():
+        if key in aliases or key.replace("_", "") in aliases:
+            return canonical
+    return key

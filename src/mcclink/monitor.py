@@ -1,0 +1,189 @@
+"""The monitor: one Google Ads query per MCC, compared with the store, changed-only writes.
+
+A cycle reads every client link of the MCC in one SearchStream, walks the store's clients
+of that MCC once (lazily), and writes a client only when Google's view differs from it
+(status change and history entry in one write). It also reconciles drift: links at Google
+for clients the store does not know are imported, and clients whose link vanished at
+Google go back to ``NOT_LINKED``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from mcclink.domain import (
+    Client,
+    CustomerId,
+    HistoryEntry,
+    LinkStatus,
+    Operation,
+    Outcome,
+    utcnow,
+)
+from mcclink.errors import ClientExists, GoogleAdsError, StoreError
+from mcclink.ports import GoogleLink
+
+if TYPE_CHECKING:
+    from mcclink.service import GoogleAdsMCCService
+
+#: Invitations pending longer than this are flagged (the spec's original system: 24 h).
+DEFAULT_PENDING_AGE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One client whose status the cycle changed (or imported)."""
+
+    customer_id: CustomerId
+    status_before: LinkStatus | None
+    status_after: LinkStatus
+    imported: bool = False
+
+
+@dataclass
+class SyncReport:
+    """What one monitor cycle saw and did for one MCC."""
+
+    mcc: CustomerId
+    started_at: datetime = field(default_factory=utcnow)
+    counts: Counter[LinkStatus] = field(default_factory=Counter)
+    changes: list[StatusChange] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stale_pending: list[Client] = field(default_factory=list)
+    links_seen: int = 0
+    request_id: str | None = None
+    duration_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the cycle met no error."""
+        return not self.errors
+
+
+def sync(
+    service: GoogleAdsMCCService,
+    mcc: CustomerId,
+    *,
+    pending_age: timedelta = DEFAULT_PENDING_AGE,
+) -> SyncReport:
+    """Bring the store in line with Google Ads for ``mcc``; never raises for one client.
+
+    Raises:
+        GoogleAdsError: the links could not be read (recorded in history under the MCC).
+        StoreError: the store could not be read.
+    """
+    report = SyncReport(mcc=mcc)
+    started = time.monotonic()
+    try:
+        listing = service.ads.list_links(mcc)
+    except GoogleAdsError as exc:
+        service.store.append_history(_mcc_failure(service, mcc, exc, started))
+        raise
+    report.request_id = listing.request_id
+    report.links_seen = len(listing.links)
+    at_google = _newest_per_client(listing.links)
+    stale_before = utcnow() - pending_age
+    for client in service.store.list_clients(mcc):
+        link = at_google.pop(client.customer_id, None)
+        current = _reconcile(service, client, link, listing.request_id, report)
+        report.counts[current.status] += 1
+        if current.status is LinkStatus.PENDING and (current.invited_at or utcnow()) < stale_before:
+            report.stale_pending.append(current)
+    for link in at_google.values():
+        _import(service, link, listing.request_id, report)
+    report.duration_ms = (time.monotonic() - started) * 1000
+    return report
+
+
+def _newest_per_client(links: list[GoogleLink]) -> dict[CustomerId, GoogleLink]:
+    newest: dict[CustomerId, GoogleLink] = {}
+    for link in links:
+        known = newest.get(link.client)
+        if known is None or link.manager_link_id > known.manager_link_id:
+            newest[link.client] = link
+    return newest
+
+
+def _reconcile(
+    service: GoogleAdsMCCService,
+    client: Client,
+    link: GoogleLink | None,
+    request_id: str | None,
+    report: SyncReport,
+) -> Client:
+    if link is None and client.status is LinkStatus.NOT_LINKED:
+        return client
+    if link is not None and client.pending_operation is not None and not _newer(link, client):
+        # An action is in flight (or died before Google answered): leave it to that action.
+        return client
+    note = None if link else "no link at Google Ads"
+    try:
+        updated = service.apply_link(client, link, Operation.SYNC, request_id, note=note)
+    except StoreError as exc:
+        report.errors.append(f"{client.customer_id}: {exc}")
+        return client
+    if updated.status is not client.status:
+        report.changes.append(StatusChange(client.customer_id, client.status, updated.status))
+    return updated
+
+
+def _newer(link: GoogleLink, client: Client) -> bool:
+    return link.manager_link_id > (client.manager_link_id or 0)
+
+
+def _import(
+    service: GoogleAdsMCCService, link: GoogleLink, request_id: str | None, report: SyncReport
+) -> None:
+    """Register a client the store did not know, in the state Google shows."""
+    now = utcnow()
+    client = Client(
+        customer_id=link.client,
+        mcc_customer_id=link.manager,
+        name=f"Imported {link.client}",
+        attributes={"imported_from": "google_ads", "hidden": str(link.hidden).lower()},
+        status=link.status,
+        manager_link_id=link.manager_link_id,
+        link_resource_name=link.resource_name,
+        invited_at=now if link.status is LinkStatus.PENDING else None,
+        status_changed_at=now,
+        last_checked_at=now,
+    )
+    entry = HistoryEntry(
+        customer_id=client.customer_id,
+        mcc_customer_id=client.mcc_customer_id,
+        operation=Operation.IMPORT,
+        outcome=Outcome.SUCCESS,
+        status_after=client.status,
+        request_id=request_id,
+        actor=service.actor,
+        details={"note": "link found at Google Ads for a client the store did not know"},
+    )
+    try:
+        service.store.create_client(client, entry)
+    except ClientExists:
+        return  # another monitor imported it first
+    except StoreError as exc:
+        report.errors.append(f"{client.customer_id}: {exc}")
+        return
+    report.counts[client.status] += 1
+    report.changes.append(StatusChange(client.customer_id, None, client.status, imported=True))
+
+
+def _mcc_failure(
+    service: GoogleAdsMCCService, mcc: CustomerId, exc: GoogleAdsError, started: float
+) -> HistoryEntry:
+    return HistoryEntry(
+        customer_id=mcc,
+        mcc_customer_id=mcc,
+        operation=Operation.SYNC,
+        outcome=Outcome.FAILED,
+        error_code=exc.code or type(exc).__name__,
+        error_message=exc.message,
+        request_id=exc.request_id,
+        actor=service.actor,
+        duration_ms=(time.monotonic() - started) * 1000,
+    )

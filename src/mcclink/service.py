@@ -1,0 +1,462 @@
+"""GoogleAdsMCCService: every use case of mcclink, each one recorded in ExecutionHistory.
+
+The service owns the rules; the store and the Google Ads gateway are passed in (ports.py).
+Every write that changes a client goes through ``_commit``: read fresh, decide, write with
+the version read, and try again from a fresh read when another writer got there first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+
+from mcclink.domain import (
+    Client,
+    CustomerId,
+    HistoryEntry,
+    LastError,
+    LinkStatus,
+    Operation,
+    Outcome,
+    utcnow,
+)
+from mcclink.errors import (
+    ClientNotFound,
+    GoogleAdsError,
+    InputError,
+    TransientError,
+    VersionConflict,
+)
+from mcclink.monitor import DEFAULT_PENDING_AGE, SyncReport, sync
+from mcclink.ports import AdsGateway, GoogleLink, LinkChange, Store
+
+#: How often a write is retried from a fresh read when another writer changed the client.
+CONFLICT_RETRIES = 5
+
+#: Decides the next state from the freshest stored client: (client, entry) or None for no write.
+Decision = Callable[[Client], "tuple[Client, HistoryEntry] | None"]
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One advertiser to register."""
+
+    customer_id: CustomerId
+    name: str
+    email: str | None = None
+    attributes: Mapping[str, str] | None = None
+
+
+class GoogleAdsMCCService:
+    """Links advertisers to manager accounts and keeps the store true to Google Ads."""
+
+    def __init__(
+        self,
+        store: Store,
+        ads: AdsGateway | Callable[[], AdsGateway],
+        *,
+        actor: str = "mcclink",
+    ) -> None:
+        """Build the service.
+
+        Args:
+            store: where clients and history live.
+            ads: the Google Ads gateway, or a factory called on first use (so work that
+                never reaches Google Ads needs no Google Ads settings).
+            actor: who is acting, recorded in every history entry.
+        """
+        self.store = store
+        self._ads = ads
+        self.actor = actor
+
+    @cached_property
+    def ads(self) -> AdsGateway:
+        """The Google Ads gateway (built on first use when a factory was given)."""
+        return self._ads if isinstance(self._ads, AdsGateway) else self._ads()
+
+    # -- registering ---------------------------------------------------------------------
+
+    def register(
+        self, mcc: CustomerId, registration: Registration, *, invite: bool = False
+    ) -> Client:
+        """Register an advertiser as ``NOT_LINKED`` and, with ``invite``, invite it at once.
+
+        Raises:
+            InputError: a blank name, or the MCC itself as the client.
+            ClientExists: already registered under ``mcc``.
+            GoogleAdsError: the invitation failed (the client stays registered, with
+                ``last_error`` set and the failure in history).
+            StoreError: the store failed.
+        """
+        client = Client(
+            customer_id=registration.customer_id,
+            mcc_customer_id=mcc,
+            name=registration.name.strip(),
+            email=(registration.email or "").strip() or None,
+            attributes=dict(registration.attributes or {}),
+        )
+        created = self.store.create_client(
+            client, self._entry(client, Operation.REGISTER, Outcome.SUCCESS, None, client.status)
+        )
+        return self.invite(mcc, created.customer_id) if invite else created
+
+    def archive(self, mcc: CustomerId, customer_id: CustomerId) -> None:
+        """Remove a client from the store; its history stays.
+
+        Raises:
+            ClientNotFound: not registered.
+            StoreError: the store failed.
+        """
+        client = self.get(mcc, customer_id)
+        self.store.delete_client(
+            client, self._entry(client, Operation.ARCHIVE, Outcome.SUCCESS, client.status, None)
+        )
+
+    def get(self, mcc: CustomerId, customer_id: CustomerId) -> Client:
+        """The registered client.
+
+        Raises:
+            ClientNotFound: not registered under ``mcc``.
+            StoreError: the store failed.
+        """
+        client = self.store.get_client(mcc, customer_id)
+        if client is None:
+            raise ClientNotFound(mcc.digits, customer_id.digits)
+        return client
+
+    # -- link actions --------------------------------------------------------------------
+
+    def invite(self, mcc: CustomerId, customer_id: CustomerId) -> Client:
+        """Send (or re-send) the MCC's invitation; crash-safe.
+
+        A write-ahead mark (``pending_operation``) is stored before Google is called. If a
+        previous run died after Google's answer, the mark is found and Google is asked
+        what happened, so no second invitation is sent. A client already ``PENDING`` or
+        ``APPROVED`` is left as it is (a ``NOOP`` in history).
+
+        Raises:
+            ClientNotFound: not registered.
+            InvalidTransition: the link's status does not allow an invitation.
+            GoogleAdsError: Google refused or failed (recorded; the status stays true).
+            StoreError: the store failed.
+        """
+        client = self.get(mcc, customer_id)
+        if client.pending_operation is Operation.INVITE:
+            recovered = self._recover_invite(client)
+            if recovered is not None:
+                return recovered
+        if client.status in (LinkStatus.PENDING, LinkStatus.APPROVED):
+            self._noop(client, Operation.INVITE, f"already {client.status.value}")
+            return client
+        client.status.check_transition(LinkStatus.PENDING, "invite")
+        marked = self.store.update_client(client.evolve(pending_operation=Operation.INVITE))
+        return self._call(
+            marked, Operation.INVITE, lambda: self.ads.send_invitation(mcc, customer_id)
+        )
+
+    def cancel(self, mcc: CustomerId, customer_id: CustomerId) -> Client:
+        """Withdraw a pending invitation.
+
+        Raises:
+            ClientNotFound: not registered.
+            InvalidTransition: the link is not ``PENDING``.
+            GoogleAdsError: Google refused or failed (recorded).
+            StoreError: the store failed.
+        """
+        client = self._linked(mcc, customer_id, LinkStatus.CANCELLED, "cancel")
+        link = _stored_link(client)
+        return self._call(client, Operation.CANCEL, lambda: self.ads.cancel_invitation(mcc, link))
+
+    def unlink(self, mcc: CustomerId, customer_id: CustomerId) -> Client:
+        """End an active link.
+
+        Raises:
+            ClientNotFound: not registered.
+            InvalidTransition: the link is not ``APPROVED``.
+            GoogleAdsError: Google refused or failed (recorded).
+            StoreError: the store failed.
+        """
+        client = self._linked(mcc, customer_id, LinkStatus.UNLINKED, "unlink")
+        link = _stored_link(client)
+        return self._call(client, Operation.UNLINK, lambda: self.ads.end_link(mcc, link))
+
+    def respond(self, mcc: CustomerId, customer_id: CustomerId, *, accept: bool) -> Client:
+        """Accept or refuse the invitation as the advertiser (the user needs its access).
+
+        Raises:
+            ClientNotFound: not registered.
+            InvalidTransition: the link is not ``PENDING``.
+            PermissionDenied: the user cannot log in as the client account.
+            GoogleAdsError: Google refused or failed (recorded).
+            StoreError: the store failed.
+        """
+        target = LinkStatus.APPROVED if accept else LinkStatus.REJECTED
+        client = self._linked(mcc, customer_id, target, "accept" if accept else "refuse")
+        link = _stored_link(client)
+        return self._call(
+            client, Operation.RESPOND, lambda: self.ads.respond_as_client(link, accept=accept)
+        )
+
+    def create_account(
+        self,
+        mcc: CustomerId,
+        name: str,
+        currency_code: str,
+        time_zone: str,
+        *,
+        email: str | None = None,
+        tracking_url_template: str | None = None,
+    ) -> Client:
+        """Create a new Google Ads account under ``mcc`` and register it, linked at once.
+
+        Raises:
+            InputError: a blank name or malformed currency code.
+            GoogleAdsError: Google refused or failed (nothing registered).
+            StoreError: the store failed after the account was created; ``mcclink
+                monitor`` imports it on its next cycle.
+        """
+        if not name.strip():
+            raise InputError("the new account needs a non-blank --name")
+        if not (len(currency_code) == 3 and currency_code.isalpha()):
+            raise InputError(
+                f"invalid currency code {currency_code!r}: expected ISO 4217, e.g. BRL or USD"
+            )
+        started = time.monotonic()
+        account = self.ads.create_client_account(
+            mcc,
+            name.strip(),
+            currency_code.upper(),
+            time_zone,
+            tracking_url_template=tracking_url_template,
+            email=email,
+        )
+        link = self.ads.get_link(mcc, account.customer_id)
+        now = utcnow()
+        client = Client(
+            customer_id=account.customer_id,
+            mcc_customer_id=mcc,
+            name=name.strip(),
+            email=email,
+            attributes={"currency_code": currency_code.upper(), "time_zone": time_zone},
+            status=link.status if link else LinkStatus.APPROVED,
+            manager_link_id=link.manager_link_id if link else None,
+            link_resource_name=link.resource_name if link else None,
+            status_changed_at=now,
+            last_checked_at=now,
+        )
+        entry = self._entry(
+            client,
+            Operation.CREATE_ACCOUNT,
+            Outcome.SUCCESS,
+            None,
+            client.status,
+            request_id=account.request_id,
+            started=started,
+        )
+        return self.store.create_client(client, entry)
+
+    def sync(self, mcc: CustomerId, *, pending_age: timedelta = DEFAULT_PENDING_AGE) -> SyncReport:
+        """One monitor cycle for ``mcc`` (see ``mcclink.monitor``).
+
+        Raises:
+            GoogleAdsError: the links could not be read (recorded in history).
+            StoreError: the store could not be read.
+        """
+        return sync(self, mcc, pending_age=pending_age)
+
+    # -- the machinery every action shares -----------------------------------------------
+
+    def _linked(
+        self, mcc: CustomerId, customer_id: CustomerId, target: LinkStatus, action: str
+    ) -> Client:
+        client = self.get(mcc, customer_id)
+        client.status.check_transition(target, action)
+        return client
+
+    def _call(
+        self, client: Client, operation: Operation, call: Callable[[], LinkChange]
+    ) -> Client:
+        """Run one Google Ads mutation and record its outcome against ``client``."""
+        started = time.monotonic()
+        try:
+            change = call()
+        except GoogleAdsError as exc:
+            self._record_failure(client, operation, exc, started)
+            raise
+        return self.apply_link(client, change.link, operation, change.request_id, started)
+
+    def apply_link(
+        self,
+        client: Client,
+        link: GoogleLink | None,
+        operation: Operation,
+        request_id: str | None = None,
+        started: float | None = None,
+        note: str | None = None,
+    ) -> Client:
+        """Record what Google says of ``client``'s link (None: Google knows no link).
+
+        Raises:
+            StoreError: the store failed, or other writers kept winning.
+        """
+
+        def decide(fresh: Client) -> tuple[Client, HistoryEntry] | None:
+            after = _state_from_google(fresh, link)
+            if after is fresh and operation is Operation.SYNC:
+                return None
+            outcome = Outcome.SUCCESS if after.status is not fresh.status else Outcome.NOOP
+            details = {"note": note} if note else {}
+            entry = self._entry(
+                fresh,
+                operation,
+                outcome,
+                fresh.status,
+                after.status,
+                request_id=request_id,
+                started=started,
+                details=details,
+            )
+            return after, entry
+
+        return self._commit(client, decide)
+
+    def _recover_invite(self, client: Client) -> Client | None:
+        """Finish an invitation a previous run sent but did not record; None if none."""
+        link = self.ads.get_link(client.mcc_customer_id, client.customer_id)
+        if link is None or (client.manager_link_id or 0) >= link.manager_link_id:
+            return None
+        return self.apply_link(
+            client, link, Operation.INVITE, note="recovered: sent by an earlier, interrupted run"
+        )
+
+    def _record_failure(
+        self, client: Client, operation: Operation, exc: GoogleAdsError, started: float
+    ) -> None:
+        """Keep the status (an error is never a status), set last_error, write history."""
+        error = LastError(exc.code or type(exc).__name__, exc.message, exc.request_id)
+        # After a transient failure the call may still have reached Google: keep the
+        # write-ahead mark so the next run asks Google before sending again.
+        keep_mark = isinstance(exc, TransientError)
+
+        def decide(fresh: Client) -> tuple[Client, HistoryEntry]:
+            after = fresh.evolve(
+                last_error=error,
+                pending_operation=fresh.pending_operation if keep_mark else None,
+            )
+            entry = self._entry(
+                fresh,
+                operation,
+                Outcome.FAILED,
+                fresh.status,
+                fresh.status,
+                error=error,
+                started=started,
+            )
+            return after, entry
+
+        self._commit(client, decide)
+
+    def _noop(self, client: Client, operation: Operation, note: str) -> None:
+        self.store.append_history(
+            self._entry(
+                client,
+                operation,
+                Outcome.NOOP,
+                client.status,
+                client.status,
+                details={"note": note},
+            )
+        )
+
+    def _commit(self, client: Client, decide: Decision) -> Client:
+        """Write ``decide(fresh)`` with a version check, re-reading after a conflict.
+
+        A decision that leaves the client as it is only appends its history entry.
+        """
+        fresh = client
+        for _ in range(CONFLICT_RETRIES):
+            decision = decide(fresh)
+            if decision is None:
+                return fresh
+            after, entry = decision
+            if after is fresh:
+                self.store.append_history(entry)
+                return fresh
+            try:
+                return self.store.update_client(after, entry)
+            except VersionConflict:
+                reread = self.store.get_client(client.mcc_customer_id, client.customer_id)
+                if reread is None:
+                    raise ClientNotFound(
+                        client.mcc_customer_id.digits, client.customer_id.digits
+                    ) from None
+                fresh = reread
+        raise VersionConflict(
+            client.mcc_customer_id.digits, client.customer_id.digits, fresh.version
+        )
+
+    def _entry(
+        self,
+        client: Client,
+        operation: Operation,
+        outcome: Outcome,
+        before: LinkStatus | None,
+        after: LinkStatus | None,
+        *,
+        request_id: str | None = None,
+        error: LastError | None = None,
+        started: float | None = None,
+        details: Mapping[str, str] | None = None,
+    ) -> HistoryEntry:
+        return HistoryEntry(
+            customer_id=client.customer_id,
+            mcc_customer_id=client.mcc_customer_id,
+            operation=operation,
+            outcome=outcome,
+            status_before=before,
+            status_after=after,
+            error_code=error.code if error else None,
+            error_message=error.message if error else None,
+            request_id=request_id or (error.request_id if error else None),
+            actor=self.actor,
+            duration_ms=(time.monotonic() - started) * 1000 if started is not None else None,
+            details=dict(details or {}),
+        )
+
+
+def _stored_link(client: Client) -> GoogleLink:
+    """The link as last recorded for ``client`` (the service only acts on recorded links)."""
+    if client.manager_link_id is None or client.link_resource_name is None:
+        raise InputError(
+            f"client {client.customer_id} has no recorded link id: "
+            "run `mcclink monitor --once` to read it from Google Ads"
+        )
+    return GoogleLink(
+        manager=client.mcc_customer_id,
+        client=client.customer_id,
+        manager_link_id=client.manager_link_id,
+        status=client.status,
+        resource_name=client.link_resource_name,
+    )
+
+
+def _state_from_google(client: Client, link: GoogleLink | None) -> Client:
+    """``client`` as Google's view of its link implies (None: no link at all)."""
+    status = link.status if link else LinkStatus.NOT_LINKED
+    changes: dict[str, object] = {
+        "status": status,
+        "manager_link_id": link.manager_link_id if link else None,
+        "link_resource_name": link.resource_name if link else None,
+        "pending_operation": None,
+        "last_error": None if link else client.last_error,
+    }
+    if status is not client.status:
+        changes["status_changed_at"] = utcnow()
+        if status is LinkStatus.PENDING:
+            changes["invited_at"] = changes["status_changed_at"]
+    unchanged = all(getattr(client, k) == v for k, v in changes.items())
+    return client if unchanged else client.evolve(last_checked_at=utcnow(), **changes)
+

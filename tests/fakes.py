@@ -1,0 +1,136 @@
+"""A fake Google Ads gateway for the service's unit tests: links in a dict, Google's rules."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Callable
+
+from mcclink.domain import CustomerId, LinkStatus
+from mcclink.errors import AccountNotFound, GoogleAdsError, LinkRefused
+from mcclink.ports import (
+    AccountNode,
+    AdsGateway,
+    GoogleLink,
+    LinkChange,
+    LinkListing,
+    NewAccount,
+)
+
+
+class FakeAds(AdsGateway):
+    """Google Ads in memory: one newest link per (manager, client), ids always increasing."""
+
+    def __init__(self, accounts: set[str] | None = None) -> None:
+        self.accounts = {CustomerId.parse(a) for a in (accounts or set())}
+        self.links: dict[tuple[CustomerId, CustomerId], GoogleLink] = {}
+        self.invitations: Counter[CustomerId] = Counter()
+        self.calls: Counter[str] = Counter()
+        self.fail_next: GoogleAdsError | None = None
+        #: Runs after Google has changed state, before the answer returns (crash tests).
+        self.after_change: Callable[[], None] | None = None
+        self._ids = itertools.count(100)
+        self._requests = itertools.count(1)
+
+    def _request(self, method: str) -> str:
+        self.calls[method] += 1
+        if self.fail_next is not None:
+            exc, self.fail_next = self.fail_next, None
+            raise exc
+        return f"req-{next(self._requests)}"
+
+    def _set(self, link: GoogleLink, status: LinkStatus, request_id: str) -> LinkChange:
+        new = GoogleLink(link.manager, link.client, link.manager_link_id, status, link.resource_name)
+        self.links[(link.manager, link.client)] = new
+        if self.after_change is not None:
+            self.after_change()
+        return LinkChange(new, request_id)
+
+    def send_invitation(
+        self, manager: CustomerId, client: CustomerId, *, validate_only: bool = False
+    ) -> LinkChange:
+        request_id = self._request("send_invitation")
+        if client not in self.accounts:
+            raise AccountNotFound("no such account", code="CUSTOMER_NOT_FOUND", request_id=request_id)
+        current = self.links.get((manager, client))
+        if current and current.status in (LinkStatus.PENDING, LinkStatus.APPROVED):
+            return LinkChange(current, request_id, already=True)
+        link_id = next(self._ids)
+        link = GoogleLink(
+            manager,
+            client,
+            link_id,
+            LinkStatus.PENDING,
+            f"customers/{manager.digits}/customerClientLinks/{client.digits}~{link_id}",
+        )
+        self.invitations[client] += 1
+        return self._set(link, LinkStatus.PENDING, request_id)
+
+    def _transition(
+        self, method: str, link: GoogleLink, frm: LinkStatus, to: LinkStatus
+    ) -> LinkChange:
+        request_id = self._request(method)
+        current = self.links.get((link.manager, link.client))
+        if current is None or current.status is not frm:
+            raise LinkRefused(
+                "invalid status change", code="INVALID_STATUS_CHANGE", request_id=request_id
+            )
+        return self._set(current, to, request_id)
+
+    def cancel_invitation(self, manager: CustomerId, link: GoogleLink) -> LinkChange:
+        return self._transition("cancel", link, LinkStatus.PENDING, LinkStatus.CANCELLED)
+
+    def end_link(self, manager: CustomerId, link: GoogleLink) -> LinkChange:
+        return self._transition("end", link, LinkStatus.APPROVED, LinkStatus.UNLINKED)
+
+    def respond_as_client(self, link: GoogleLink, *, accept: bool) -> LinkChange:
+        to = LinkStatus.APPROVED if accept else LinkStatus.REJECTED
+        return self._transition("respond", link, LinkStatus.PENDING, to)
+
+    def advertiser(self, manager: str, client: str, to: LinkStatus) -> None:
+        """The advertiser acts in Google Ads, outside mcclink."""
+        key = (CustomerId.parse(manager), CustomerId.parse(client))
+        link = self.links[key]
+        self.links[key] = GoogleLink(
+            link.manager, link.client, link.manager_link_id, to, link.resource_name
+        )
+
+    def list_links(self, manager: CustomerId) -> LinkListing:
+        request_id = self._request("list_links")
+        return LinkListing([x for (m, _), x in self.links.items() if m == manager], request_id)
+
+    def get_link(self, manager: CustomerId, client: CustomerId) -> GoogleLink | None:
+        self._request("get_link")
+        return self.links.get((manager, client))
+
+    def create_client_account(
+        self,
+        manager: CustomerId,
+        name: str,
+        currency_code: str,
+        time_zone: str,
+        *,
+        tracking_url_template: str | None = None,
+        email: str | None = None,
+        validate_only: bool = False,
+    ) -> NewAccount:
+        request_id = self._request("create_client_account")
+        cid = CustomerId(f"{9000000000 + next(self._ids)}")
+        self.accounts.add(cid)
+        link_id = next(self._ids)
+        self.links[(manager, cid)] = GoogleLink(
+            manager,
+            cid,
+            link_id,
+            LinkStatus.APPROVED,
+            f"customers/{manager.digits}/customerClientLinks/{cid.digits}~{link_id}",
+        )
+        return NewAccount(cid, f"customers/{cid.digits}", request_id)
+
+    def list_accessible_customers(self) -> list[CustomerId]:
+        self._request("list_accessible_customers")
+        return sorted(self.accounts)
+
+    def hierarchy(self, manager: CustomerId) -> list[AccountNode]:
+        self._request("hierarchy")
+        return [AccountNode(manager, "Manager", 0, True, "BRL", "America/Sao_Paulo")]
