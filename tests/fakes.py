@@ -40,7 +40,9 @@ class FakeAds(AdsGateway):
         return f"req-{next(self._requests)}"
 
     def _set(self, link: GoogleLink, status: LinkStatus, request_id: str) -> LinkChange:
-        new = GoogleLink(link.manager, link.client, link.manager_link_id, status, link.resource_name)
+        new = GoogleLink(
+            link.manager, link.client, link.manager_link_id, status, link.resource_name
+        )
         self.links[(link.manager, link.client)] = new
         if self.after_change is not None:
             self.after_change()
@@ -51,7 +53,9 @@ class FakeAds(AdsGateway):
     ) -> LinkChange:
         request_id = self._request("send_invitation")
         if client not in self.accounts:
-            raise AccountNotFound("no such account", code="CUSTOMER_NOT_FOUND", request_id=request_id)
+            raise AccountNotFound(
+                "no such account", code="CUSTOMER_NOT_FOUND", request_id=request_id
+            )
         current = self.links.get((manager, client))
         if current and current.status in (LinkStatus.PENDING, LinkStatus.APPROVED):
             return LinkChange(current, request_id, already=True)

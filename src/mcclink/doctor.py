@@ -34,7 +34,9 @@ def run_checks(container: Container) -> list[Check]:
 
     def settings() -> str:
         container.settings.google_ads()
-        return f"MCC {container.mcc}; Google Ads endpoint {container.settings.google_ads().endpoint}"
+        return (
+            f"MCC {container.mcc}; Google Ads endpoint {container.settings.google_ads().endpoint}"
+        )
 
     def google_ads() -> str:
         ids = container.ads.list_accessible_customers()

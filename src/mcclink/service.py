@@ -276,9 +276,7 @@ class GoogleAdsMCCService:
         client.status.check_transition(target, action)
         return client
 
-    def _call(
-        self, client: Client, operation: Operation, call: Callable[[], LinkChange]
-    ) -> Client:
+    def _call(self, client: Client, operation: Operation, call: Callable[[], LinkChange]) -> Client:
         """Run one Google Ads mutation and record its outcome against ``client``."""
         started = time.monotonic()
         try:
@@ -459,4 +457,3 @@ def _state_from_google(client: Client, link: GoogleLink | None) -> Client:
             changes["invited_at"] = changes["status_changed_at"]
     unchanged = all(getattr(client, k) == v for k, v in changes.items())
     return client if unchanged else client.evolve(last_checked_at=utcnow(), **changes)
-

@@ -180,9 +180,7 @@ def test_accept_then_unlink(service: GoogleAdsMCCService) -> None:
     assert service.unlink(MCC, SOL).status is LinkStatus.UNLINKED
 
 
-def test_create_account_registers_it_linked(
-    service: GoogleAdsMCCService, store: Store
-) -> None:
+def test_create_account_registers_it_linked(service: GoogleAdsMCCService, store: Store) -> None:
     client = service.create_account(MCC, "Loja Nova", "brl", "America/Sao_Paulo")
     assert client.status is LinkStatus.APPROVED
     assert client.manager_link_id is not None
@@ -216,9 +214,7 @@ def test_sync_writes_only_what_changed(
 
     report = service.sync(MCC)
 
-    assert [(c.customer_id, c.status_after) for c in report.changes] == [
-        (SOL, LinkStatus.APPROVED)
-    ]
+    assert [(c.customer_id, c.status_after) for c in report.changes] == [(SOL, LinkStatus.APPROVED)]
     assert report.counts[LinkStatus.APPROVED] == 1 and report.counts[LinkStatus.PENDING] == 1
     assert ads.calls["list_links"] == 1
     before = len(list(store.history_between(service.get(MCC, SOL).created_at, _later(), MCC)))

@@ -105,7 +105,7 @@ def demo(
 
     Example: mcclink demo
     """
-    from mcclink.demo import run_demo
+    from mcclink.cli.demo import run_demo
 
     run_demo(out, keep=keep)
 
@@ -145,7 +145,9 @@ def emulator_respond(
     """
     from mcclink.emulator import respond
 
-    chosen = [name for name, on in (("accept", accept), ("refuse", refuse), ("unlink", unlink)) if on]
+    chosen = [
+        name for name, on in (("accept", accept), ("refuse", refuse), ("unlink", unlink)) if on
+    ]
     if len(chosen) != 1:
         raise typer.BadParameter("say exactly one of --accept, --refuse or --unlink")
     result = respond(admin_url, CustomerId.parse(customer_id).digits, chosen[0], manager)

@@ -29,7 +29,9 @@ from mcclink.importer import plan_import, read_csv
 from mcclink.serialization import client_to_dict, history_to_dict
 from mcclink.service import Registration
 
-app = typer.Typer(help="Register, import, list, show and archive advertisers.", no_args_is_help=True)
+app = typer.Typer(
+    help="Register, import, list, show and archive advertisers.", no_args_is_help=True
+)
 
 Concurrency = Annotated[int, typer.Option(min=1, max=64, help="Invitations sent at once.")]
 

@@ -33,7 +33,9 @@ Concurrency = Annotated[int, typer.Option(min=1, max=64, help="Calls made at onc
 Action = Callable[[GoogleAdsMCCService, CustomerId, CustomerId], Client]
 
 
-def _bulk(ctx: typer.Context, ids: list[str], action: Action, label: str, conc: int, js: bool) -> None:
+def _bulk(
+    ctx: typer.Context, ids: list[str], action: Action, label: str, conc: int, js: bool
+) -> None:
     s = state(ctx)
     customer_ids = parse_ids(ids)
     mcc, service = s.container.mcc, s.container.service
