@@ -86,7 +86,8 @@ def test_register_with_invite_records_the_pending_link(
     history = list(store.client_history(MCC, SOL))
     assert history[0].operation is Operation.INVITE
     assert history[0].status_before is LinkStatus.NOT_LINKED
-    assert history[0].request_id and history[0].request_id.startswith("req-")
+    assert history[0].request_id
+    assert history[0].request_id.startswith("req-")
 
 
 def test_failed_invitation_keeps_status_and_records_the_error(
@@ -97,7 +98,8 @@ def test_failed_invitation_keeps_status_and_records_the_error(
         service.invite(MCC, GHOST)
     client = service.get(MCC, GHOST)
     assert client.status is LinkStatus.NOT_LINKED
-    assert client.last_error is not None and client.last_error.code == "CUSTOMER_NOT_FOUND"
+    assert client.last_error is not None
+    assert client.last_error.code == "CUSTOMER_NOT_FOUND"
     assert client.pending_operation is None
     failed = next(iter(store.client_history(MCC, GHOST)))
     assert (failed.outcome, failed.error_code) == (Outcome.FAILED, "CUSTOMER_NOT_FOUND")
@@ -215,12 +217,14 @@ def test_sync_writes_only_what_changed(
     report = service.sync(MCC)
 
     assert [(c.customer_id, c.status_after) for c in report.changes] == [(SOL, LinkStatus.APPROVED)]
-    assert report.counts[LinkStatus.APPROVED] == 1 and report.counts[LinkStatus.PENDING] == 1
+    assert report.counts[LinkStatus.APPROVED] == 1
+    assert report.counts[LinkStatus.PENDING] == 1
     assert ads.calls["list_links"] == 1
     before = len(list(store.history_between(service.get(MCC, SOL).created_at, _later(), MCC)))
     again = service.sync(MCC)
     after = len(list(store.history_between(service.get(MCC, SOL).created_at, _later(), MCC)))
-    assert again.changes == [] and before == after
+    assert again.changes == []
+    assert before == after
 
 
 def test_sync_imports_unknown_links_and_resets_vanished_ones(
