@@ -1,0 +1,305 @@
+"""Settings from the environment (and a ``google-ads.yaml`` where the user has one).
+
+``Settings.from_env`` only reads the mapping it is given: no file is opened and nothing is
+validated that only the Google Ads side needs, so store-only commands work without Google
+credentials. ``Settings.google_ads()`` reads the YAML file, merges it under the environment
+and returns a validated ``GoogleAdsSettings`` or raises one ``ConfigurationError`` listing
+every problem with its fix. Secret values are wrapped in ``Secret`` and never shown.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mcclink.domain import CustomerId
+from mcclink.errors import ConfigurationError, InvalidCustomerId
+
+DEFAULT_ENDPOINT = "googleads.googleapis.com:443"
+DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+#: The keys of ``google-ads.yaml`` mcclink reads; each may be overridden by ``GOOGLE_ADS_<KEY>``.
+YAML_KEYS = (
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "developer_token",
+    "login_customer_id",
+    "json_key_file_path",
+    "impersonated_email",
+    "endpoint",
+)
+_OAUTH_KEYS = ("client_id", "client_secret", "refresh_token")
+
+
+class Secret:
+    """A secret string: its value is read with ``reveal()`` and never shown by repr or str."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret value, for the one place that must send it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def env_var(key: str) -> str:
+    """The environment variable for a ``google-ads.yaml`` key (``refresh_token`` -> ...)."""
+    return f"GOOGLE_ADS_{key.upper()}"
+
+
+@dataclass(frozen=True)
+class GoogleAdsSettings:
+    """Validated settings for the Google Ads API: OAuth user or service account."""
+
+    endpoint: str = DEFAULT_ENDPOINT
+    token_uri: str = DEFAULT_TOKEN_URI
+    client_id: str | None = None
+    client_secret: Secret | None = None
+    refresh_token: Secret | None = None
+    #: Optional since Google sunset developer tokens (9 Sep 2026); sent only when given.
+    developer_token: Secret | None = None
+    #: None: log in as the manager being acted on.
+    login_customer_id: CustomerId | None = None
+    json_key_file_path: Path | None = None
+    impersonated_email: str | None = None
+
+    @property
+    def uses_service_account(self) -> bool:
+        """Whether credentials come from a service-account key file."""
+        return self.json_key_file_path is not None
+
+    def secrets(self) -> list[str]:
+        """Every secret value set, so error texts can be scrubbed of them."""
+        given = (self.client_secret, self.refresh_token, self.developer_token)
+        return [s.reveal() for s in given if s is not None and s.reveal()]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything mcclink reads from the environment; Google parts validated on demand."""
+
+    mcc_customer_id: CustomerId | None = None
+    #: Set when ``MCC_CUSTOMER_ID`` is given but malformed (the problem, with its fix).
+    mcc_problem: str | None = None
+    store_url: str | None = None
+    debug: bool = False
+    #: ``GOOGLE_ADS_*`` values from the environment, by YAML key (may hold secrets).
+    google_env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    token_uri: str = DEFAULT_TOKEN_URI
+    #: The ``google-ads.yaml`` to read and whether the user named it (then it must exist).
+    yaml_path: Path | None = None
+    yaml_explicit: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Read the settings from ``environ`` without opening any file.
+
+        Args:
+            environ: the environment (``os.environ`` by default).
+
+        Returns:
+            The settings; problems are reported by ``require_mcc`` and ``google_ads``.
+        """
+        mcc, mcc_problem = _parse_mcc(environ.get("MCC_CUSTOMER_ID", "").strip())
+        yaml_path, explicit = _yaml_location(environ)
+        google_env = {k: v.strip() for k in YAML_KEYS if (v := environ.get(env_var(k), "")).strip()}
+        return cls(
+            mcc_customer_id=mcc,
+            mcc_problem=mcc_problem,
+            store_url=environ.get("MCC_STORE", "").strip() or None,
+            debug=environ.get("MCCLINK_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"},
+            google_env=google_env,
+            token_uri=environ.get("GOOGLE_ADS_TOKEN_URI", "").strip() or DEFAULT_TOKEN_URI,
+            yaml_path=yaml_path,
+            yaml_explicit=explicit,
+        )
+
+    def require_mcc(self, explicit: CustomerId | None = None) -> CustomerId:
+        """The MCC to act on: ``explicit`` (``--mcc``) if given, else ``MCC_CUSTOMER_ID``.
+
+        Raises:
+            ConfigurationError: neither is given, or ``MCC_CUSTOMER_ID`` is malformed.
+        """
+        if explicit is not None:
+            return explicit
+        if self.mcc_customer_id is not None:
+            return self.mcc_customer_id
+        raise ConfigurationError(
+            self.mcc_problem
+            or "no MCC given: pass --mcc 123-456-7890 or set MCC_CUSTOMER_ID to the manager "
+            "account's customer id"
+        )
+
+    def google_ads(self) -> GoogleAdsSettings:
+        """Validated Google Ads settings: the environment merged over ``google-ads.yaml``.
+
+        Raises:
+            ConfigurationError: every problem at once (missing OAuth pieces, malformed
+                customer ids, an unreadable or malformed YAML file, a missing key file),
+                each naming the variable and the fix; never a secret value.
+        """
+        problems = [self.mcc_problem] if self.mcc_problem else []
+        from_file = self._read_yaml(problems)
+        values = {**from_file, **self.google_env}
+        google = _build_google(values, self.token_uri, problems)
+        if problems:
+            raise ConfigurationError(problems)
+        return google
+
+    def _read_yaml(self, problems: list[str]) -> dict[str, str]:
+        if self.yaml_path is None or not (self.yaml_explicit or self.yaml_path.exists()):
+            return {}
+        try:
+            document = yaml.safe_load(self.yaml_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(
+                f"cannot read {self.yaml_path} ({type(exc).__name__}: {_os_reason(exc)}): "
+                "fix the file or GOOGLE_ADS_CONFIGURATION_FILE_PATH"
+            )
+            return {}
+        except yaml.YAMLError as exc:
+            problems.append(f"{self.yaml_path} is not valid YAML ({_yaml_reason(exc)}): fix it")
+            return {}
+        if document is None:
+            return {}
+        if not isinstance(document, dict):
+            problems.append(f"{self.yaml_path} must be a mapping of keys such as client_id")
+            return {}
+        return {k: _yaml_text(document[k]) for k in YAML_KEYS if document.get(k) is not None}
+
+
+def _parse_mcc(raw: str) -> tuple[CustomerId | None, str | None]:
+    if not raw:
+        return None, None
+    try:
+        return CustomerId.parse(raw), None
+    except InvalidCustomerId as exc:
+        return None, f"MCC_CUSTOMER_ID: {exc}"
+
+
+def _yaml_location(environ: Mapping[str, str]) -> tuple[Path | None, bool]:
+    named = environ.get("GOOGLE_ADS_CONFIGURATION_FILE_PATH", "").strip()
+    if named:
+        return Path(named).expanduser(), True
+    home = environ.get("HOME", "").strip()
+    return (Path(home) / "google-ads.yaml" if home else None), False
+
+
+def _yaml_text(value: Any) -> str:
+    # YAML reads an unquoted 1234567890 as an int; every key mcclink reads is text.
+    return str(value).strip()
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    # Only the problem and its position: PyYAML's own text quotes the offending line,
+    # which may hold a secret.
+    problem = getattr(exc, "problem", None) or "unparsable"
+    mark = getattr(exc, "problem_mark", None)
+    return f"{problem} at line {mark.line + 1}" if mark is not None else str(problem)
+
+
+def _os_reason(exc: OSError | UnicodeDecodeError) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    return exc.strerror or "error"
+
+
+def _build_google(
+    values: Mapping[str, str], token_uri: str, problems: list[str]
+) -> GoogleAdsSettings:
+    key_file = _key_file(values.get("json_key_file_path"), problems)
+    if "json_key_file_path" not in values:
+        _check_oauth(values, problems)
+        if "impersonated_email" in values:
+            problems.append(
+                "GOOGLE_ADS_IMPERSONATED_EMAIL is set without GOOGLE_ADS_JSON_KEY_FILE_PATH: "
+                "set the service-account key file, or unset the impersonated email"
+            )
+    endpoint = values.get("endpoint", DEFAULT_ENDPOINT)
+    _check_endpoint(endpoint, problems)
+    _check_token_uri(token_uri, problems)
+    return GoogleAdsSettings(
+        endpoint=endpoint,
+        token_uri=token_uri,
+        client_id=values.get("client_id"),
+        client_secret=_secret(values.get("client_secret")),
+        refresh_token=_secret(values.get("refresh_token")),
+        developer_token=_secret(values.get("developer_token")),
+        login_customer_id=_login_customer(values.get("login_customer_id"), problems),
+        json_key_file_path=key_file,
+        impersonated_email=values.get("impersonated_email"),
+    )
+
+
+def _check_oauth(values: Mapping[str, str], problems: list[str]) -> None:
+    for key in _OAUTH_KEYS:
+        if key not in values:
+            problems.append(
+                f"{env_var(key)} is not set: set it (or {key} in google-ads.yaml) from your "
+                "OAuth client and refresh token, or set GOOGLE_ADS_JSON_KEY_FILE_PATH to use "
+                "a service account"
+            )
+
+
+def _key_file(raw: str | None, problems: list[str]) -> Path | None:
+    if raw is None:
+        return None
+    path = Path(raw).expanduser()
+    if not (path.is_file() and os.access(path, os.R_OK)):
+        problems.append(
+            f"GOOGLE_ADS_JSON_KEY_FILE_PATH: service-account key file {path} is missing or "
+            "unreadable: download the JSON key of the service account and point the variable at it"
+        )
+    return path
+
+
+def _check_endpoint(endpoint: str, problems: list[str]) -> None:
+    host, _, port = endpoint.rpartition(":")
+    if not (host and port.isdigit()):
+        problems.append(
+            f"GOOGLE_ADS_ENDPOINT {endpoint!r} needs host:port, "
+            f"e.g. {DEFAULT_ENDPOINT} (or unset it for Google's)"
+        )
+
+
+def _check_token_uri(token_uri: str, problems: list[str]) -> None:
+    if not token_uri.startswith(("https://", "http://")):
+        problems.append(
+            f"GOOGLE_ADS_TOKEN_URI {token_uri!r} must be an http(s) URL, "
+            f"e.g. {DEFAULT_TOKEN_URI} (or unset it for Google's)"
+        )
+
+
+def _login_customer(raw: str | None, problems: list[str]) -> CustomerId | None:
+    if raw is None:
+        return None
+    try:
+        return CustomerId.parse(raw)
+    except InvalidCustomerId as exc:
+        problems.append(
+            f"GOOGLE_ADS_LOGIN_CUSTOMER_ID: {exc} (or unset it to log in as the MCC acted on)"
+        )
+        return None
+
+
+def _secret(raw: str | None) -> Secret | None:
+    return Secret(raw) if raw else None
