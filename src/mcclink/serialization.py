@@ -1,0 +1,190 @@
+"""Clients and history entries to and from plain dicts, with stable keys.
+
+Both store backends and the CLI's ``--json`` output use this one codec, so a record looks
+the same wherever it is read. Customer ids are 10 digits; datetimes are ISO-8601 UTC
+strings of fixed width (``2026-11-29T02:49:48.123456Z``), so they sort as text; a naive
+datetime is taken to be UTC already. Absent optional values are ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from mcclink.domain import (
+    Client,
+    CustomerId,
+    HistoryEntry,
+    LastError,
+    LinkStatus,
+    Operation,
+    Outcome,
+)
+from mcclink.errors import InputError
+
+_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_E = TypeVar("_E", Operation, Outcome, LinkStatus)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC (a naive datetime is taken to be UTC already)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """``moment`` as a fixed-width ISO-8601 UTC string (naive means UTC)."""
+    return as_utc(moment).strftime(_TIMESTAMP_FORMAT)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """The aware UTC datetime written by ``format_timestamp`` (any ISO-8601 is accepted).
+
+    Raises:
+        InputError: ``text`` is not an ISO-8601 datetime.
+    """
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"invalid timestamp {text!r}: expected ISO-8601, e.g. 2026-11-29T02:49:48.123456Z"
+        ) from None
+    return as_utc(moment)
+
+
+def client_to_dict(client: Client) -> dict[str, Any]:
+    """The client as a JSON-ready dict (see the module docstring for the conventions)."""
+    error = client.last_error
+    return {
+        "customer_id": client.customer_id.digits,
+        "mcc_customer_id": client.mcc_customer_id.digits,
+        "name": client.name,
+        "email": client.email,
+        "attributes": dict(client.attributes),
+        "status": client.status.value,
+        "manager_link_id": client.manager_link_id,
+        "link_resource_name": client.link_resource_name,
+        "invited_at": _optional_timestamp(client.invited_at),
+        "status_changed_at": _optional_timestamp(client.status_changed_at),
+        "last_checked_at": _optional_timestamp(client.last_checked_at),
+        "last_error": None
+        if error is None
+        else {"code": error.code, "message": error.message, "request_id": error.request_id},
+        "pending_operation": _optional_value(client.pending_operation),
+        "created_at": format_timestamp(client.created_at),
+        "updated_at": format_timestamp(client.updated_at),
+        "version": client.version,
+    }
+
+
+def client_from_dict(data: Mapping[str, Any]) -> Client:
+    """The client written by ``client_to_dict``; optional keys may be missing.
+
+    Numbers may arrive as any numeric type (DynamoDB gives ``Decimal``).
+
+    Raises:
+        InputError: a required key is missing or a value is malformed (the message says which).
+    """
+    error = data.get("last_error")
+    return Client(
+        customer_id=CustomerId.parse(_required(data, "customer_id")),
+        mcc_customer_id=CustomerId.parse(_required(data, "mcc_customer_id")),
+        name=_required(data, "name"),
+        email=data.get("email"),
+        attributes=dict(data.get("attributes") or {}),
+        status=LinkStatus.parse(data.get("status") or LinkStatus.NOT_LINKED.value),
+        manager_link_id=_optional_int(data.get("manager_link_id")),
+        link_resource_name=data.get("link_resource_name"),
+        invited_at=_optional_datetime(data.get("invited_at")),
+        status_changed_at=_optional_datetime(data.get("status_changed_at")),
+        last_checked_at=_optional_datetime(data.get("last_checked_at")),
+        last_error=None
+        if not error
+        else LastError(
+            code=error["code"], message=error["message"], request_id=error.get("request_id")
+        ),
+        pending_operation=_optional_enum(Operation, data.get("pending_operation")),
+        created_at=parse_timestamp(_required(data, "created_at")),
+        updated_at=parse_timestamp(_required(data, "updated_at")),
+        version=int(data.get("version") or 0),
+    )
+
+
+def history_to_dict(entry: HistoryEntry) -> dict[str, Any]:
+    """The history entry as a JSON-ready dict."""
+    return {
+        "id": entry.id,
+        "timestamp": format_timestamp(entry.timestamp),
+        "customer_id": entry.customer_id.digits,
+        "mcc_customer_id": entry.mcc_customer_id.digits,
+        "operation": entry.operation.value,
+        "status_before": _optional_value(entry.status_before),
+        "status_after": _optional_value(entry.status_after),
+        "outcome": entry.outcome.value,
+        "error_code": entry.error_code,
+        "error_message": entry.error_message,
+        "request_id": entry.request_id,
+        "actor": entry.actor,
+        "duration_ms": entry.duration_ms,
+        "details": dict(entry.details),
+    }
+
+
+def history_from_dict(data: Mapping[str, Any]) -> HistoryEntry:
+    """The history entry written by ``history_to_dict``; optional keys may be missing.
+
+    Raises:
+        InputError: a required key is missing or a value is malformed (the message says which).
+    """
+    duration = data.get("duration_ms")
+    return HistoryEntry(
+        id=_required(data, "id"),
+        timestamp=parse_timestamp(_required(data, "timestamp")),
+        customer_id=CustomerId.parse(_required(data, "customer_id")),
+        mcc_customer_id=CustomerId.parse(_required(data, "mcc_customer_id")),
+        operation=_enum(Operation, _required(data, "operation")),
+        status_before=_optional_enum(LinkStatus, data.get("status_before")),
+        status_after=_optional_enum(LinkStatus, data.get("status_after")),
+        outcome=_enum(Outcome, _required(data, "outcome")),
+        error_code=data.get("error_code"),
+        error_message=data.get("error_message"),
+        request_id=data.get("request_id"),
+        actor=data.get("actor") or "mcclink",
+        duration_ms=None if duration is None else float(duration),
+        details=dict(data.get("details") or {}),
+    )
+
+
+def _required(data: Mapping[str, Any], key: str) -> Any:
+    value = data.get(key)
+    if value is None:
+        raise InputError(f"record has no {key!r}: got keys {sorted(data)}")
+    return value
+
+
+def _optional_timestamp(moment: datetime | None) -> str | None:
+    return None if moment is None else format_timestamp(moment)
+
+
+def _optional_datetime(text: str | None) -> datetime | None:
+    return None if text is None else parse_timestamp(text)
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _optional_value(member: Operation | LinkStatus | None) -> str | None:
+    return None if member is None else member.value
+
+
+def _enum(kind: type[_E], value: str) -> _E:
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(member.value for member in kind)
+        raise InputError(f"unknown {kind.__name__} {value!r}: expected one of {known}") from None
+
+
+def _optional_enum(kind: type[_E], value: str | None) -> _E | None:
+    return None if value is None else _enum(kind, value)
