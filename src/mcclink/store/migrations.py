@@ -1,0 +1,126 @@
+"""The SQLite schema, as ordered migrations recorded in ``schema_migrations``.
+
+Each step runs in its own ``BEGIN IMMEDIATE`` transaction and records itself there, so
+several processes opening a new database at once apply every step exactly once. Steps are
+append-only: change the schema by adding a step, never by editing one already released.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from mcclink.domain import utcnow
+from mcclink.errors import StoreUnavailable
+from mcclink.serialization import format_timestamp
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: its number, what it does, and its SQL statements in order."""
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "Clients and ExecutionHistory",
+        (
+            """
+            CREATE TABLE Clients (
+                mcc_customer_id    TEXT NOT NULL,
+                customer_id        TEXT NOT NULL,
+                name               TEXT NOT NULL,
+                email              TEXT,
+                attributes         TEXT NOT NULL DEFAULT '{}',
+                status             TEXT NOT NULL,
+                manager_link_id    INTEGER,
+                link_resource_name TEXT,
+                invited_at         TEXT,
+                status_changed_at  TEXT,
+                last_checked_at    TEXT,
+                last_error         TEXT,
+                pending_operation  TEXT,
+                created_at         TEXT NOT NULL,
+                updated_at         TEXT NOT NULL,
+                version            INTEGER NOT NULL,
+                PRIMARY KEY (mcc_customer_id, customer_id)
+            )
+            """,
+            "CREATE INDEX clients_by_mcc_status ON Clients (mcc_customer_id, status, customer_id)",
+            """
+            CREATE TABLE ExecutionHistory (
+                id              TEXT PRIMARY KEY,
+                timestamp       TEXT NOT NULL,
+                mcc_customer_id TEXT NOT NULL,
+                customer_id     TEXT NOT NULL,
+                operation       TEXT NOT NULL,
+                status_before   TEXT,
+                status_after    TEXT,
+                outcome         TEXT NOT NULL,
+                error_code      TEXT,
+                error_message   TEXT,
+                request_id      TEXT,
+                actor           TEXT NOT NULL,
+                duration_ms     REAL,
+                details         TEXT NOT NULL DEFAULT '{}'
+            )
+            """,
+            "CREATE INDEX history_by_client ON ExecutionHistory"
+            " (mcc_customer_id, customer_id, timestamp)",
+            "CREATE INDEX history_by_time ON ExecutionHistory (timestamp)",
+        ),
+    ),
+)
+
+_CREATE_LEDGER = """
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+        version    INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        applied_at TEXT NOT NULL
+    )
+"""
+
+
+def migrate(conn: sqlite3.Connection, where: str) -> list[int]:
+    """Apply the steps not yet recorded; return the versions applied now.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``). ``sqlite3.Error`` is left
+    to the caller, the adapter that translates it.
+
+    Raises:
+        StoreUnavailable: the database was written by a newer mcclink (its schema is ahead).
+    """
+    applied = []
+    for step in MIGRATIONS:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if _apply(conn, step, where):
+                applied.append(step.version)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return applied
+
+
+def _apply(conn: sqlite3.Connection, step: Migration, where: str) -> bool:
+    conn.execute(_CREATE_LEDGER)
+    latest = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0
+    if latest > MIGRATIONS[-1].version:
+        raise StoreUnavailable(
+            f"SQLite database {where} has schema version {latest}, newer than this mcclink "
+            f"knows ({MIGRATIONS[-1].version}): upgrade mcclink"
+        )
+    if latest >= step.version:
+        return False
+    for statement in step.statements:
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+        (step.version, step.name, format_timestamp(utcnow())),
+    )
+    return True

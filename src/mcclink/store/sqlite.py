@@ -1,0 +1,402 @@
+"""The embedded store: one SQLite file, shared safely by several processes.
+
+Write-ahead logging lets readers run while one process writes; a writer waits up to
+``busy_timeout`` seconds for another to finish and then gives up with ``StoreUnavailable``.
+``synchronous=NORMAL`` (the setting WAL is designed for) never corrupts the file; a power
+cut may lose the last commits, an application crash loses nothing.
+
+Threads: each store object owns one connection, and a lock serialises its use, so one
+object may be shared by threads (their calls run one at a time). For parallel writers,
+open one store per thread or process: SQLite's own locking then arbitrates.
+
+Every ``sqlite3.Error`` (and ``OSError`` creating the file) is translated here, once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome
+from mcclink.errors import (
+    ClientExists,
+    ClientNotFound,
+    StoreError,
+    StoreUnavailable,
+    VersionConflict,
+)
+from mcclink.ports import Store
+from mcclink.serialization import (
+    client_from_dict,
+    client_to_dict,
+    format_timestamp,
+    history_from_dict,
+    history_to_dict,
+)
+from mcclink.store.migrations import migrate
+
+_CLIENT_COLUMNS = (
+    "mcc_customer_id",
+    "customer_id",
+    "name",
+    "email",
+    "attributes",
+    "status",
+    "manager_link_id",
+    "link_resource_name",
+    "invited_at",
+    "status_changed_at",
+    "last_checked_at",
+    "last_error",
+    "pending_operation",
+    "created_at",
+    "updated_at",
+    "version",
+)
+_HISTORY_COLUMNS = (
+    "id",
+    "timestamp",
+    "mcc_customer_id",
+    "customer_id",
+    "operation",
+    "status_before",
+    "status_after",
+    "outcome",
+    "error_code",
+    "error_message",
+    "request_id",
+    "actor",
+    "duration_ms",
+    "details",
+)
+#: Columns holding a JSON document (mappings keep accents as they are: ensure_ascii=False).
+_JSON_COLUMNS = frozenset({"attributes", "last_error", "details"})
+_KEY = "mcc_customer_id = :mcc_customer_id AND customer_id = :customer_id"
+
+_INSERT_CLIENT = (
+    f"INSERT INTO Clients ({', '.join(_CLIENT_COLUMNS)})"
+    f" VALUES ({', '.join(':' + c for c in _CLIENT_COLUMNS)})"
+    " ON CONFLICT (mcc_customer_id, customer_id) DO NOTHING"
+)
+_UPDATE_CLIENT = (
+    "UPDATE Clients SET "
+    + ", ".join(
+        f"{c} = :{c}" for c in _CLIENT_COLUMNS if c not in {"mcc_customer_id", "customer_id"}
+    )
+    + f" WHERE {_KEY} AND version = :expected_version"
+)
+_DELETE_CLIENT = f"DELETE FROM Clients WHERE {_KEY} AND version = :expected_version"
+_INSERT_HISTORY = (
+    f"INSERT INTO ExecutionHistory ({', '.join(_HISTORY_COLUMNS)})"
+    f" VALUES ({', '.join(':' + c for c in _HISTORY_COLUMNS)})"
+)
+
+
+class SqliteStore(Store):
+    """``Store`` on one SQLite file (created, with its schema, on open)."""
+
+    def __init__(self, path: Path, *, busy_timeout: float = 5.0, page_size: int = 500) -> None:
+        """Open (or create) the database at ``path``.
+
+        A new directory is made owner-only (0700), a new file 0600.
+
+        Raises:
+            StoreUnavailable: the file cannot be created or opened, or stayed locked.
+        """
+        self.path = path
+        self._busy_timeout = busy_timeout
+        self._page_size = page_size
+        self._lock = threading.Lock()
+        with self._translated():
+            self._conn = _connect(path, busy_timeout)
+            migrate(self._conn, str(path))
+
+    def create_client(self, client: Client, entry: HistoryEntry | None = None) -> Client:
+        """See ``Store.create_client``.
+
+        Raises:
+            ClientExists: a client with this MCC and customer id exists; nothing written.
+            StoreError: ``entry``'s id is already recorded; nothing written.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        stored = replace(client, version=1)
+        with self._transaction() as conn:
+            if conn.execute(_INSERT_CLIENT, _client_row(stored)).rowcount == 0:
+                raise ClientExists(client.mcc_customer_id.digits, client.customer_id.digits)
+            _insert_history(conn, entry)
+        return stored
+
+    def get_client(self, mcc: CustomerId, customer_id: CustomerId) -> Client | None:
+        """See ``Store.get_client``.
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        with self._locked() as conn:
+            row = conn.execute(
+                f"SELECT * FROM Clients WHERE {_KEY}",
+                {"mcc_customer_id": mcc.digits, "customer_id": customer_id.digits},
+            ).fetchone()
+        return None if row is None else _client(row)
+
+    def list_clients(self, mcc: CustomerId, status: LinkStatus | None = None) -> Iterator[Client]:
+        """See ``Store.list_clients``; pages of ``page_size`` rows, keyed by customer id.
+
+        A client written while the listing runs may or may not appear; none appears twice.
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        where, params = "mcc_customer_id = :mcc", {"mcc": mcc.digits}
+        if status is not None:
+            where, params = f"{where} AND status = :status", {**params, "status": status.value}
+        rows = self._keyset("Clients", where, params, ("customer_id",))
+        return (_client(row) for row in rows)
+
+    def update_client(self, client: Client, entry: HistoryEntry | None = None) -> Client:
+        """See ``Store.update_client``.
+
+        Raises:
+            ClientNotFound: no such client.
+            VersionConflict: the stored version differs; nothing written.
+            StoreError: ``entry``'s id is already recorded; nothing written.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        stored = replace(client, version=client.version + 1)
+        params = {**_client_row(stored), "expected_version": client.version}
+        with self._transaction() as conn:
+            if conn.execute(_UPDATE_CLIENT, params).rowcount == 0:
+                raise _missed(conn, client)
+            _insert_history(conn, entry)
+        return stored
+
+    def delete_client(self, client: Client, entry: HistoryEntry | None = None) -> None:
+        """See ``Store.delete_client``.
+
+        Raises:
+            ClientNotFound: no such client.
+            VersionConflict: the stored version differs; nothing written.
+            StoreError: ``entry``'s id is already recorded; nothing written.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        params = {**_key(client), "expected_version": client.version}
+        with self._transaction() as conn:
+            if conn.execute(_DELETE_CLIENT, params).rowcount == 0:
+                raise _missed(conn, client)
+            _insert_history(conn, entry)
+
+    def append_history(self, entry: HistoryEntry) -> None:
+        """See ``Store.append_history``.
+
+        Raises:
+            StoreError: an entry with this id is already recorded.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        with self._transaction() as conn:
+            _insert_history(conn, entry)
+
+    def client_history(
+        self, mcc: CustomerId, customer_id: CustomerId, limit: int | None = None
+    ) -> Iterator[HistoryEntry]:
+        """See ``Store.client_history``.
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        params = {"mcc_customer_id": mcc.digits, "customer_id": customer_id.digits}
+        rows = self._keyset(
+            "ExecutionHistory", _KEY, params, ("timestamp", "id"), descending=True, limit=limit
+        )
+        return (_entry(row) for row in rows)
+
+    def history_between(
+        self, start: datetime, end: datetime, mcc: CustomerId | None = None
+    ) -> Iterator[HistoryEntry]:
+        """See ``Store.history_between``.
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        where = "timestamp >= :start AND timestamp < :end"
+        params = {"start": format_timestamp(start), "end": format_timestamp(end)}
+        if mcc is not None:
+            where, params = f"{where} AND mcc_customer_id = :mcc", {**params, "mcc": mcc.digits}
+        rows = self._keyset("ExecutionHistory", where, params, ("timestamp", "id"))
+        return (_entry(row) for row in rows)
+
+    def check(self) -> None:
+        """Take the write lock, write and read back a probe row in each table, roll back.
+
+        The probe never commits, so no reader ever sees it.
+
+        Raises:
+            StoreUnavailable: a table is missing, or the database is locked, read-only or broken.
+        """
+        with self._locked() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                _probe(conn, str(self.path))
+            finally:
+                conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        """Close the connection; the store cannot be used afterwards."""
+        with self._lock:
+            self._conn.close()
+
+    def _keyset(
+        self,
+        table: str,
+        where: str,
+        params: dict[str, Any],
+        order: tuple[str, ...],
+        *,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[sqlite3.Row]:
+        """Rows page by page, each page starting after the last key seen (no OFFSET scans).
+
+        The lock is held for one page at a time, never while the caller consumes rows.
+        """
+        columns = ", ".join(order)
+        after = ", ".join(f":after_{c}" for c in order)
+        direction, beyond = ("DESC", "<") if descending else ("ASC", ">")
+        ordering = ", ".join(f"{c} {direction}" for c in order)
+        next_page, remaining = where, limit
+        while remaining is None or remaining > 0:
+            size = self._page_size if remaining is None else min(self._page_size, remaining)
+            sql = f"SELECT * FROM {table} WHERE {next_page} ORDER BY {ordering} LIMIT {size}"
+            with self._locked() as conn:
+                rows = conn.execute(sql, params).fetchall()
+            yield from rows
+            if len(rows) < size:
+                return
+            remaining = None if remaining is None else remaining - len(rows)
+            next_page = f"{where} AND ({columns}) {beyond} ({after})"
+            params = {**params, **{f"after_{c}": rows[-1][c] for c in order}}
+
+    @contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._translated():
+            yield self._conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` (take the write lock first, so no read-then-upgrade deadlock)."""
+        with self._locked() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreUnavailable(
+                    f"SQLite database {self.path} stayed locked for {self._busy_timeout:g} s: "
+                    "another process is writing to it; retry when it is done, or give each "
+                    "concurrent job its own database"
+                ) from exc
+            raise StoreUnavailable(f"SQLite database {self.path} failed: {exc}") from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(f"SQLite database {self.path} failed: {exc}") from exc
+
+
+def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    # Create the file ourselves so it is owner-only from its first byte; an existing
+    # file keeps the permissions its owner chose. SQLite gives -wal/-shm the same mode.
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def _insert_history(conn: sqlite3.Connection, entry: HistoryEntry | None) -> None:
+    if entry is None:
+        return
+    try:
+        conn.execute(_INSERT_HISTORY, _encode(history_to_dict(entry)))
+    except sqlite3.IntegrityError as exc:
+        raise StoreError(
+            f"history entry {entry.id} is already recorded; nothing was written"
+        ) from exc
+
+
+def _missed(conn: sqlite3.Connection, client: Client) -> StoreError:
+    """Why a versioned write matched no row: the client is gone, or it moved on."""
+    mcc, cid = client.mcc_customer_id.digits, client.customer_id.digits
+    if conn.execute(f"SELECT 1 FROM Clients WHERE {_KEY}", _key(client)).fetchone() is None:
+        return ClientNotFound(mcc, cid)
+    return VersionConflict(mcc, cid, client.version)
+
+
+def _probe(conn: sqlite3.Connection, where: str) -> None:
+    """Write a client and an entry inside the caller's transaction and read both back."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    missing = sorted({"Clients", "ExecutionHistory"} - tables)
+    if missing:
+        raise StoreUnavailable(
+            f"SQLite database {where} has no table {missing[0]}: restore a backup"
+        )
+    probe = Client(CustomerId("0000000000"), CustomerId("0000000001"), "mcclink store probe")
+    entry = HistoryEntry(probe.customer_id, probe.mcc_customer_id, Operation.SYNC, Outcome.NOOP)
+    conn.execute(_INSERT_CLIENT, _client_row(probe))
+    conn.execute(_INSERT_HISTORY, _encode(history_to_dict(entry)))
+    entry_back = conn.execute("SELECT 1 FROM ExecutionHistory WHERE id = ?", (entry.id,))
+    client_back = conn.execute(f"SELECT 1 FROM Clients WHERE {_KEY}", _key(probe))
+    if entry_back.fetchone() is None or client_back.fetchone() is None:
+        raise StoreUnavailable(f"SQLite database {where} did not return the probe it was given")
+
+
+def _client_row(client: Client) -> dict[str, Any]:
+    return _encode(client_to_dict(client))
+
+
+def _key(client: Client) -> dict[str, str]:
+    return {
+        "mcc_customer_id": client.mcc_customer_id.digits,
+        "customer_id": client.customer_id.digits,
+    }
+
+
+def _encode(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: json.dumps(v, ensure_ascii=False) if k in _JSON_COLUMNS and v is not None else v
+        for k, v in record.items()
+    }
+
+
+def _decode(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        k: json.loads(row[k]) if k in _JSON_COLUMNS and row[k] is not None else row[k]
+        for k in row.keys()  # noqa: SIM118 - sqlite3.Row is not a mapping
+    }
+
+
+def _client(row: sqlite3.Row) -> Client:
+    return client_from_dict(_decode(row))
+
+
+def _entry(row: sqlite3.Row) -> HistoryEntry:
+    return history_from_dict(_decode(row))
