@@ -1,0 +1,408 @@
+"""The DynamoDB store (boto3): tables, keys and indexes are described in ``tables``.
+
+Reads of one client are strongly consistent (they precede versioned writes); listings are
+Queries, page by page (``LastEvaluatedKey``), never Scans. A write with a history entry is
+one ``TransactWriteItems``; a write without one is a conditional PutItem / DeleteItem. A
+failed condition returns the old item (``ALL_OLD``), which tells a missing client from a
+newer version without a second read.
+
+The boto3 client is built on first use (or injected); this module is imported only when a
+DynamoDB store is opened, so importing ``mcclink.store`` never imports boto3.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
+from mcclink.errors import (
+    ClientExists,
+    ClientNotFound,
+    MccLinkError,
+    StoreError,
+    StoreUnavailable,
+    VersionConflict,
+)
+from mcclink.ports import Store
+from mcclink.serialization import (
+    as_utc,
+    client_from_dict,
+    client_to_dict,
+    format_timestamp,
+    history_from_dict,
+    history_to_dict,
+)
+from mcclink.store._aws import OnConditionFailed, aws_errors, dynamodb_client
+from mcclink.store.tables import CLIENTS_BY_STATUS, HISTORY_BY_DAY, TableNames, create_tables
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TableDescriptionTypeDef, TransactWriteItemTypeDef
+
+Item = dict[str, Any]
+
+_SERIALIZER, _DESERIALIZER = TypeSerializer(), TypeDeserializer()
+_VERSION_IS = {
+    "ConditionExpression": "#version = :expected",
+    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+}
+
+
+class DynamoDBStore(Store):
+    """``Store`` on the two DynamoDB tables named by ``names``."""
+
+    def __init__(
+        self,
+        names: TableNames | None = None,
+        *,
+        region: str | None = None,
+        client: DynamoDBClient | None = None,
+        page_size: int | None = None,
+    ) -> None:
+        """Remember where the tables are; nothing is contacted until the first call.
+
+        ``page_size`` caps the items a Query returns at once (None: DynamoDB's 1 MB pages).
+        """
+        self.names = names or TableNames()
+        self._region = region
+        self._client = client
+        self._client_lock = threading.Lock()
+        self._page_size = page_size
+
+    @property
+    def client(self) -> DynamoDBClient:
+        """The boto3 client (built on first use; safe to share between threads).
+
+        Raises:
+            ConfigurationError: no AWS region is configured.
+        """
+        with self._client_lock:
+            if self._client is None:
+                self._client = dynamodb_client(self._region)
+            return self._client
+
+    def create_tables(self) -> list[str]:
+        """Create this store's tables unless they exist; wait until ACTIVE.
+
+        Returns the names of the tables created now.
+
+        Raises:
+            ConfigurationError: credentials missing or refused.
+            StoreUnavailable: DynamoDB unreachable, or a table did not become ACTIVE.
+        """
+        return create_tables(self.client, self.names)
+
+    def create_client(self, client: Client, entry: HistoryEntry | None = None) -> Client:
+        """See ``Store.create_client``.
+
+        Raises:
+            ClientExists: a client with this MCC and customer id exists; nothing written.
+            StoreError: ``entry``'s id is already recorded; nothing written.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        stored = replace(client, version=1)
+        put = {
+            "TableName": self.names.clients,
+            "Item": client_item(stored),
+            "ConditionExpression": "attribute_not_exists(#customer)",
+            "ExpressionAttributeNames": {"#customer": "customer_id"},
+        }
+        mcc, cid = client.mcc_customer_id.digits, client.customer_id.digits
+        self._write("Put", put, entry, lambda _: ClientExists(mcc, cid))
+        return stored
+
+    def get_client(self, mcc: CustomerId, customer_id: CustomerId) -> Client | None:
+        """See ``Store.get_client`` (a strongly consistent read).
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        key = {"mcc_customer_id": {"S": mcc.digits}, "customer_id": {"S": customer_id.digits}}
+        with aws_errors([self.names.clients]):
+            found = self.client.get_item(TableName=self.names.clients, Key=key, ConsistentRead=True)
+        return None if "Item" not in found else client_from_dict(_plain(found["Item"]))
+
+    def list_clients(self, mcc: CustomerId, status: LinkStatus | None = None) -> Iterator[Client]:
+        """See ``Store.list_clients``: a Query on the table, or on the status index.
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        if status is None:
+            query: Item = {"KeyConditionExpression": "#pk = :pk"}
+            names, value = {"#pk": "mcc_customer_id"}, mcc.digits
+        else:
+            query = {"IndexName": CLIENTS_BY_STATUS, "KeyConditionExpression": "#pk = :pk"}
+            names, value = {"#pk": "mcc_status"}, f"{mcc.digits}#{status.value}"
+        query |= {"ExpressionAttributeNames": names, "ExpressionAttributeValues": _values(pk=value)}
+        items = self._query(self.names.clients, query)
+        return (client_from_dict(_plain(item)) for item in items)
+
+    def update_client(self, client: Client, entry: HistoryEntry | None = None) -> Client:
+        """See ``Store.update_client``.
+
+        A transaction that lost to a concurrent one (``TransactionConflict``) is reported
+        as ``VersionConflict``: re-read and retry.
+
+        Raises:
+            ClientNotFound: no such client.
+            VersionConflict: the stored version differs; nothing written.
+            StoreError: ``entry``'s id is already recorded; nothing written.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        stored = replace(client, version=client.version + 1)
+        put = {"TableName": self.names.clients, "Item": client_item(stored), **_versioned(client)}
+        self._write("Put", put, entry, _not_found_or_conflict(client))
+        return stored
+
+    def delete_client(self, client: Client, entry: HistoryEntry | None = None) -> None:
+        """See ``Store.delete_client``; the client's history stays.
+
+        Raises:
+            ClientNotFound: no such client.
+            VersionConflict: the stored version differs; nothing written.
+            StoreError: ``entry``'s id is already recorded; nothing written.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        key = {
+            "mcc_customer_id": {"S": client.mcc_customer_id.digits},
+            "customer_id": {"S": client.customer_id.digits},
+        }
+        delete = {"TableName": self.names.clients, "Key": key, **_versioned(client)}
+        self._write("Delete", delete, entry, _not_found_or_conflict(client))
+
+    def append_history(self, entry: HistoryEntry) -> None:
+        """See ``Store.append_history``.
+
+        Raises:
+            StoreError: an entry with this id at this time is already recorded.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        with aws_errors([self.names.history], on_condition_failed=lambda _: _duplicate(entry)):
+            self.client.put_item(**self._history_put(entry))
+
+    def client_history(
+        self, mcc: CustomerId, customer_id: CustomerId, limit: int | None = None
+    ) -> Iterator[HistoryEntry]:
+        """See ``Store.client_history``: one Query, newest first.
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        query = {
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": "client_key"},
+            "ExpressionAttributeValues": _values(pk=f"{mcc.digits}#{customer_id.digits}"),
+            "ScanIndexForward": False,
+        }
+        items = self._query(self.names.history, query, limit=limit)
+        return (history_from_dict(_plain(item)) for item in items)
+
+    def history_between(
+        self, start: datetime, end: datetime, mcc: CustomerId | None = None
+    ) -> Iterator[HistoryEntry]:
+        """See ``Store.history_between``: one Query on the day index per UTC day.
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        return (
+            history_from_dict(_plain(item))
+            for day in _days(start, end)
+            for item in self._query(self.names.history, _day_query(day, start, end, mcc))
+        )
+
+    def check(self) -> None:
+        """Tables ACTIVE with their indexes; a probe item written, read and deleted in each.
+
+        Probe items have keys no MCC can have (``probe``...) and none of the index
+        attributes, so no listing or index ever shows them; each is deleted at once.
+
+        Raises:
+            TableMissing: a table does not exist.
+            ConfigurationError: credentials missing or refused.
+            StoreUnavailable: a table or index is not ready, or the probe failed.
+        """
+        token = uuid.uuid4().hex
+        for table, index, key in (
+            (
+                self.names.clients,
+                CLIENTS_BY_STATUS,
+                {"mcc_customer_id": "probe", "customer_id": token},
+            ),
+            (
+                self.names.history,
+                HISTORY_BY_DAY,
+                {"client_key": f"probe#{token}", "entry_key": token},
+            ),
+        ):
+            with aws_errors([table]):
+                _require_ready(self.client.describe_table(TableName=table)["Table"], index)
+                self._probe(table, _serialize(key))
+
+    def _probe(self, table: str, key: Item) -> None:
+        """Write, read back and delete one item (called inside ``aws_errors``)."""
+        new_only = f"attribute_not_exists({next(iter(key))})"
+        self.client.put_item(TableName=table, Item=key, ConditionExpression=new_only)
+        try:
+            read = self.client.get_item(TableName=table, Key=key, ConsistentRead=True)
+            if read.get("Item") != key:
+                raise StoreUnavailable(f"DynamoDB table {table} did not return the probe item")
+        finally:
+            self.client.delete_item(TableName=table, Key=key)
+
+    def _write(
+        self, action: str, request: Item, entry: HistoryEntry | None, failed: OnConditionFailed
+    ) -> None:
+        """One client write: alone, or in one transaction with its history entry."""
+        tables = [self.names.clients]
+        if entry is None:
+            write = self.client.put_item if action == "Put" else self.client.delete_item
+            with aws_errors(tables, on_condition_failed=failed):
+                write(**request)
+            return
+        items = [{action: request}, {"Put": self._history_put(entry)}]
+        with aws_errors(
+            [*tables, self.names.history],
+            on_cancelled=lambda reasons: _cancelled(reasons, failed, entry),
+        ):
+            self.client.transact_write_items(
+                TransactItems=cast("list[TransactWriteItemTypeDef]", items)
+            )
+
+    def _history_put(self, entry: HistoryEntry) -> Item:
+        return {
+            "TableName": self.names.history,
+            "Item": history_item(entry),
+            "ConditionExpression": "attribute_not_exists(#entry)",
+            "ExpressionAttributeNames": {"#entry": "entry_key"},
+        }
+
+    def _query(self, table: str, query: Item, limit: int | None = None) -> Iterator[Item]:
+        """Every item of a Query, page after page (``limit`` caps the total)."""
+        request, remaining = {"TableName": table, **query}, limit
+        while remaining is None or remaining > 0:
+            caps = [n for n in (remaining, self._page_size) if n is not None]
+            if caps:
+                request["Limit"] = min(caps)
+            with aws_errors([table]):
+                page = self.client.query(**request)
+            yield from page["Items"][:remaining]
+            remaining = None if remaining is None else remaining - len(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def client_item(client: Client) -> Item:
+    """The client as a DynamoDB item (typed attribute values), index keys included."""
+    record = client_to_dict(client)
+    record["mcc_status"] = f"{record['mcc_customer_id']}#{record['status']}"
+    return _serialize(record)
+
+
+def history_item(entry: HistoryEntry) -> Item:
+    """The history entry as a DynamoDB item, keys and index keys included."""
+    record = history_to_dict(entry)
+    record["client_key"] = f"{record['mcc_customer_id']}#{record['customer_id']}"
+    record["entry_key"] = f"{record['timestamp']}#{record['id']}"
+    record["day"] = record["timestamp"][:10]
+    return _serialize(record)
+
+
+def _serialize(record: Item) -> Item:
+    """Typed attribute values; None is left out, floats become Decimals (boto3 insists)."""
+    return {
+        key: _SERIALIZER.serialize(Decimal(repr(value)) if isinstance(value, float) else value)
+        for key, value in record.items()
+        if value is not None
+    }
+
+
+def _plain(item: Item) -> Item:
+    return {key: _DESERIALIZER.deserialize(value) for key, value in item.items()}
+
+
+def _values(**values: str) -> Item:
+    return {f":{name}": {"S": value} for name, value in values.items()}
+
+
+def _versioned(client: Client) -> Item:
+    return {
+        **_VERSION_IS,
+        "ExpressionAttributeNames": {"#version": "version"},
+        "ExpressionAttributeValues": {":expected": {"N": str(client.version)}},
+    }
+
+
+def _not_found_or_conflict(client: Client) -> OnConditionFailed:
+    mcc, cid = client.mcc_customer_id.digits, client.customer_id.digits
+    return lambda old: (
+        ClientNotFound(mcc, cid) if old is None else VersionConflict(mcc, cid, client.version)
+    )
+
+
+def _cancelled(reasons: list[Item], failed: OnConditionFailed, entry: HistoryEntry) -> MccLinkError:
+    """Why a client write + history entry transaction was cancelled (nothing was written)."""
+    codes = [reason.get("Code", "None") for reason in reasons] + ["None", "None"]
+    if codes[0] == "ConditionalCheckFailed":
+        return failed(reasons[0].get("Item"))
+    if codes[0] == "TransactionConflict":
+        return failed({})  # another transaction holds the client: it exists and is changing
+    if codes[1] == "ConditionalCheckFailed":
+        return _duplicate(entry)
+    return StoreUnavailable(
+        f"DynamoDB cancelled the write ({', '.join(codes[:2])}); nothing was written, retry"
+    )
+
+
+def _duplicate(entry: HistoryEntry) -> StoreError:
+    return StoreError(f"history entry {entry.id} is already recorded; nothing was written")
+
+
+def _require_ready(table: TableDescriptionTypeDef, index: str) -> None:
+    indexes = {
+        gsi["IndexName"]: gsi["IndexStatus"] for gsi in table.get("GlobalSecondaryIndexes", [])
+    }
+    if table["TableStatus"] != "ACTIVE" or indexes.get(index) != "ACTIVE":
+        raise StoreUnavailable(
+            f"DynamoDB table {table['TableName']} is {table['TableStatus']} and its index "
+            f"{index} is {indexes.get(index, 'missing')}: wait, or recreate it with "
+            "`mcclink tables create`"
+        )
+
+
+def _days(start: datetime, end: datetime) -> Iterator[str]:
+    """The UTC days that ``[start, end)`` touches, in order."""
+    if as_utc(start) >= as_utc(end):
+        return
+    day, last = as_utc(start).date(), (as_utc(end) - timedelta(microseconds=1)).date()
+    while day <= last:
+        yield day.isoformat()
+        day += timedelta(days=1)
+
+
+def _day_query(day: str, start: datetime, end: datetime, mcc: CustomerId | None) -> Item:
+    # entry_key is "<timestamp>#<id>": it sorts after its own timestamp, so BETWEEN the two
+    # bare timestamps is exactly start <= timestamp < end.
+    query: Item = {
+        "IndexName": HISTORY_BY_DAY,
+        "KeyConditionExpression": "#day = :day AND #entry BETWEEN :start AND :end",
+        "ExpressionAttributeNames": {"#day": "day", "#entry": "entry_key"},
+        "ExpressionAttributeValues": _values(
+            day=day, start=format_timestamp(start), end=format_timestamp(end)
+        ),
+    }
+    if mcc is not None:
+        query["FilterExpression"] = "#mcc = :mcc"
+        query["ExpressionAttributeNames"]["#mcc"] = "mcc_customer_id"
+        query["ExpressionAttributeValues"][":mcc"] = {"S": mcc.digits}
+    return query

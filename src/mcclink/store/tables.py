@@ -1,0 +1,146 @@
+"""The DynamoDB tables, defined once: the store, ``mcclink tables create`` and the deploy
+template all read ``table_definitions``.
+
+Design (no use case needs a Scan)::
+
+    Clients                       on-demand (PAY_PER_REQUEST)
+      pk mcc_customer_id  S       10 digits
+      sk customer_id      S       10 digits
+        -> one client: GetItem (consistent read before every versioned write)
+        -> every client of an MCC, by customer id: Query pk
+      GSI by_mcc_status:  pk mcc_status S ("<mcc>#<STATUS>"), sk customer_id
+        -> clients of an MCC in one status (the monitor's PENDING sweep): Query
+      every client field is an attribute; ``version`` N is the optimistic lock.
+
+    ExecutionHistory              on-demand (PAY_PER_REQUEST)
+      pk client_key  S            "<mcc>#<customer>"
+      sk entry_key   S            "<timestamp>#<id>" (fixed-width ISO-8601 UTC, sorts as time)
+        -> one client's history, newest first: Query pk, ScanIndexForward=False, Limit
+      GSI by_day:   pk day S ("YYYY-MM-DD", UTC), sk entry_key
+        -> history in [start, end): one Query per UTC day, entry_key BETWEEN start AND end
+           (an MCC filter is a FilterExpression on mcc_customer_id within each day)
+
+Both GSIs project ALL attributes, so a listing is one Query per page, never a GetItem per
+row. Writing a status change and its history entry is one TransactWriteItems: the client
+Put/Delete conditioned on ``version``, the entry Put conditioned on ``attribute_not_exists``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mcclink.errors import ConfigurationError
+from mcclink.store._aws import aws_errors
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+CLIENTS_BY_STATUS = "by_mcc_status"
+HISTORY_BY_DAY = "by_day"
+
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+
+
+def _key(hash_key: str, range_key: str) -> list[dict[str, str]]:
+    return [
+        {"AttributeName": hash_key, "KeyType": "HASH"},
+        {"AttributeName": range_key, "KeyType": "RANGE"},
+    ]
+
+
+def _strings(*names: str) -> list[dict[str, str]]:
+    return [{"AttributeName": name, "AttributeType": "S"} for name in names]
+
+
+#: ``create_table`` arguments for each table, all but ``TableName``.
+CLIENTS_TABLE: Mapping[str, Any] = {
+    "AttributeDefinitions": _strings("mcc_customer_id", "customer_id", "mcc_status"),
+    "KeySchema": _key("mcc_customer_id", "customer_id"),
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": CLIENTS_BY_STATUS,
+            "KeySchema": _key("mcc_status", "customer_id"),
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+HISTORY_TABLE: Mapping[str, Any] = {
+    "AttributeDefinitions": _strings("client_key", "entry_key", "day"),
+    "KeySchema": _key("client_key", "entry_key"),
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": HISTORY_BY_DAY,
+            "KeySchema": _key("day", "entry_key"),
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
+@dataclass(frozen=True)
+class TableNames:
+    """The two table names in use (after ``CLIENTS_TABLE`` etc. and the URL's prefix)."""
+
+    clients: str = "Clients"
+    history: str = "ExecutionHistory"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], prefix: str = "") -> TableNames:
+        """``prefix`` + ``CLIENTS_TABLE`` / ``EXECUTION_HISTORY_TABLE`` (defaults as the spec).
+
+        Raises:
+            ConfigurationError: a resulting name is not a valid DynamoDB table name.
+        """
+        names = cls(
+            clients=prefix + (environ.get("CLIENTS_TABLE") or cls.clients),
+            history=prefix + (environ.get("EXECUTION_HISTORY_TABLE") or cls.history),
+        )
+        bad = [name for name in (names.clients, names.history) if not _TABLE_NAME.fullmatch(name)]
+        if bad:
+            raise ConfigurationError(
+                [
+                    f"DynamoDB table name {name!r} is invalid: use 3-255 letters, digits, "
+                    "'_', '-' or '.' (check CLIENTS_TABLE, EXECUTION_HISTORY_TABLE and prefix)"
+                    for name in bad
+                ]
+            )
+        return names
+
+
+def table_definitions(names: TableNames) -> list[dict[str, Any]]:
+    """Complete ``create_table`` arguments for both tables."""
+    return [
+        {"TableName": names.clients, **CLIENTS_TABLE},
+        {"TableName": names.history, **HISTORY_TABLE},
+    ]
+
+
+def create_tables(client: DynamoDBClient, names: TableNames) -> list[str]:
+    """Create both tables unless they exist, then wait until both are ACTIVE.
+
+    Returns the names of the tables created now (empty when both existed).
+
+    Raises:
+        ConfigurationError: credentials missing or refused.
+        StoreUnavailable: DynamoDB unreachable, or a table did not become ACTIVE in time.
+        StoreError: DynamoDB rejected a definition.
+    """
+    created = []
+    for definition in table_definitions(names):
+        table = definition["TableName"]
+        with aws_errors([table]):
+            try:
+                client.create_table(**definition)
+                created.append(table)
+            except client.exceptions.ResourceInUseException:
+                pass  # it exists (or is being created): waiting below covers both
+    waiter = client.get_waiter("table_exists")
+    for table in (names.clients, names.history):
+        with aws_errors([table]):
+            waiter.wait(TableName=table, WaiterConfig={"Delay": 2, "MaxAttempts": 90})
+    return created
