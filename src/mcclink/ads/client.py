@@ -1,0 +1,347 @@
+"""``GoogleAdsClientService``: the ``AdsGateway`` on the official ``google-ads`` library.
+
+One ``GoogleAdsClient`` per login-customer-id, built on first use; one service client (one
+gRPC channel) per login and service, reused. ``google.ads`` is imported only inside the
+functions that need it, so importing this module stays cheap. Every call is translated once
+(``mcclink.ads.errors``) and retried when transient (``mcclink.ads.retry``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from mcclink.ads.connection import Connection
+from mcclink.ads.error_table import ALREADY_LINKED
+from mcclink.ads.retry import AdsStats, RetryPolicy
+from mcclink.config import GoogleAdsSettings
+from mcclink.domain import CustomerId, LinkStatus
+from mcclink.errors import InvalidStatus, LinkRefused
+from mcclink.ports import AccountNode, AdsGateway, GoogleLink, LinkChange, LinkListing, NewAccount
+
+_CLIENT_LINKS = "CustomerClientLinkService"
+_MANAGER_LINKS = "CustomerManagerLinkService"
+_CUSTOMERS = "CustomerService"
+_LIBRARY_LOGGER = "google.ads.googleads.client"
+_log = logging.getLogger(__name__)
+
+# Only validated CustomerId digits are ever formatted into these queries.
+LINKS_QUERY = """
+    SELECT
+      customer_client_link.client_customer,
+      customer_client_link.manager_link_id,
+      customer_client_link.status,
+      customer_client_link.hidden,
+      customer_client_link.resource_name
+    FROM customer_client_link"""
+
+LINK_QUERY = (
+    LINKS_QUERY
+    + """
+    WHERE customer_client_link.client_customer = 'customers/{client}'"""
+)
+
+HIERARCHY_QUERY = """
+    SELECT
+      customer_client.client_customer,
+      customer_client.level,
+      customer_client.manager,
+      customer_client.descriptive_name,
+      customer_client.currency_code,
+      customer_client.time_zone,
+      customer_client.id
+    FROM customer_client
+    WHERE customer_client.level <= 1"""
+
+
+def configure_library_logging(verbose: bool = False) -> None:
+    """Quiet the library's per-call WARNING logs unless ``verbose`` (``MCCLINK_DEBUG``)."""
+    logging.getLogger(_LIBRARY_LOGGER).setLevel(logging.INFO if verbose else logging.ERROR)
+
+
+class GoogleAdsClientService(AdsGateway):
+    """Google Ads over gRPC; returns domain objects, raises only ``mcclink.errors``.
+
+    ``stats`` counts calls and retries (for benchmarks and the CLI summary).
+    """
+
+    def __init__(
+        self, settings: GoogleAdsSettings, retry_policy: RetryPolicy | None = None
+    ) -> None:
+        self._settings = settings
+        self._policy = retry_policy or RetryPolicy()
+        self.stats = AdsStats()
+        self._conn = Connection(settings, self._policy, self.stats)
+
+    def __repr__(self) -> str:
+        login = self._settings.login_customer_id
+        return f"GoogleAdsClientService(endpoint={self._settings.endpoint!r}, login={login})"
+
+    def send_invitation(
+        self, manager: CustomerId, client: CustomerId, *, validate_only: bool = False
+    ) -> LinkChange:
+        """Invite ``client`` to be managed by ``manager`` (``CustomerClientLink`` PENDING).
+
+        With ``validate_only`` Google checks and creates nothing: the link comes back with
+        manager_link_id 0 and an empty resource name.
+
+        Raises:
+            LinkRefused: a permanent refusal (too many managers, invitations, ...).
+            AccountNotFound: either account does not exist or is not enabled.
+            PermissionDenied: the login customer may not act on the manager.
+            AuthenticationFailed: credentials rejected.
+            TransientError: still unavailable after the retries.
+            ConfigurationError: the service-account key file cannot be used.
+        """
+        login = self._login(manager)
+        ads = self._conn.client(login)
+        request = ads.get_type("MutateCustomerClientLinkRequest")
+        request.customer_id = manager.digits
+        request.validate_only = validate_only
+        request.operation.create.client_customer = f"customers/{client.digits}"
+        request.operation.create.status = ads.enums.ManagerLinkStatusEnum.PENDING
+        try:
+            response, request_id = self._send(
+                login, _CLIENT_LINKS, "mutate_customer_client_link", request
+            )
+        except LinkRefused as exc:
+            # Also makes a retried CREATE safe: if the lost first attempt landed, the
+            # retry meets ALREADY_INVITED and we read the link it made.
+            if exc.code not in ALREADY_LINKED:
+                raise
+            return self._already_linked(manager, client, exc)
+        name = response.result.resource_name
+        parsed = self._conn.service(login, _CLIENT_LINKS).parse_customer_client_link_path(name)
+        link_id = int(parsed["manager_link_id"]) if parsed else 0  # 0: validate_only
+        return LinkChange(
+            GoogleLink(manager, client, link_id, LinkStatus.PENDING, name), request_id
+        )
+
+    def cancel_invitation(self, manager: CustomerId, link: GoogleLink) -> LinkChange:
+        """Withdraw a pending invitation (status CANCELED).
+
+        Raises:
+            LinkRefused: the link is not pending (INVALID_STATUS_CHANGE).
+            AccountNotFound, PermissionDenied, AuthenticationFailed, TransientError: as
+                for ``send_invitation``.
+        """
+        return self._update_client_link(manager, link, LinkStatus.CANCELLED)
+
+    def end_link(self, manager: CustomerId, link: GoogleLink) -> LinkChange:
+        """End an active link from the manager's side (status INACTIVE).
+
+        Raises:
+            LinkRefused: the link is not active (INVALID_STATUS_CHANGE).
+            AccountNotFound, PermissionDenied, AuthenticationFailed, TransientError: as
+                for ``send_invitation``.
+        """
+        return self._update_client_link(manager, link, LinkStatus.UNLINKED)
+
+    def respond_as_client(self, link: GoogleLink, *, accept: bool) -> LinkChange:
+        """Accept (ACTIVE) or refuse (REFUSED) an invitation, logged in as the client.
+
+        Raises:
+            LinkRefused: no pending invitation (NO_PENDING_INVITE), or a limit was hit.
+            PermissionDenied: the credentials cannot act as the client account.
+            AccountNotFound, AuthenticationFailed, TransientError: as for ``send_invitation``.
+        """
+        new = LinkStatus.APPROVED if accept else LinkStatus.REJECTED
+        ads = self._conn.client(link.client)
+        service = self._conn.service(link.client, _MANAGER_LINKS)
+        operation = ads.get_type("CustomerManagerLinkOperation")
+        self._set_status(ads, operation, new)
+        operation.update.resource_name = service.customer_manager_link_path(
+            link.client.digits, link.manager.digits, str(link.manager_link_id)
+        )
+        request = ads.get_type("MutateCustomerManagerLinkRequest")
+        request.customer_id = link.client.digits
+        request.operations.append(operation)
+        _, request_id = self._send(
+            link.client, _MANAGER_LINKS, "mutate_customer_manager_link", request
+        )
+        return LinkChange(replace(link, status=new), request_id)
+
+    def list_links(self, manager: CustomerId) -> LinkListing:
+        """Every client link of ``manager``, in one SearchStream.
+
+        Raises:
+            AccountNotFound, PermissionDenied, AuthenticationFailed, TransientError: as
+                for ``send_invitation``.
+        """
+        rows, request_id = self._search(manager, LINKS_QUERY)
+        return LinkListing(self._links(manager, rows), request_id)
+
+    def get_link(self, manager: CustomerId, client: CustomerId) -> GoogleLink | None:
+        """The newest link between ``manager`` and ``client`` (highest manager_link_id).
+
+        Raises:
+            AccountNotFound, PermissionDenied, AuthenticationFailed, TransientError: as
+                for ``send_invitation``.
+        """
+        rows, _ = self._search(manager, LINK_QUERY.format(client=client.digits))
+        links = self._links(manager, rows)
+        return max(links, key=lambda link: link.manager_link_id, default=None)
+
+    def create_client_account(
+        self,
+        manager: CustomerId,
+        name: str,
+        currency_code: str,
+        time_zone: str,
+        *,
+        tracking_url_template: str | None = None,
+        email: str | None = None,
+        validate_only: bool = False,
+    ) -> NewAccount:
+        """Create an account under ``manager`` (currency and time zone never change later).
+
+        ``email`` invites that user as ADMIN of the new account (an allow-listed feature).
+        With ``validate_only`` nothing is created: the resource name is empty and the
+        customer id is 000-000-0000.
+
+        Raises:
+            GoogleAdsError: Google refused the account (currency, time zone, policy, ...).
+            PermissionDenied, AuthenticationFailed, TransientError: as for ``send_invitation``.
+        """
+        login = self._login(manager)
+        ads = self._conn.client(login)
+        request = ads.get_type("CreateCustomerClientRequest")
+        request.customer_id = manager.digits
+        request.validate_only = validate_only
+        account = request.customer_client
+        account.descriptive_name = name
+        account.currency_code = currency_code
+        account.time_zone = time_zone
+        if tracking_url_template:
+            account.tracking_url_template = tracking_url_template
+        if email:
+            request.email_address = email
+            request.access_role = ads.enums.AccessRoleEnum.ADMIN
+        response, request_id = self._send(login, _CUSTOMERS, "create_customer_client", request)
+        resource_name = response.resource_name
+        customer = _customer(resource_name) if resource_name else CustomerId("0" * 10)
+        return NewAccount(customer, resource_name, request_id)
+
+    def list_accessible_customers(self) -> list[CustomerId]:
+        """The accounts the authenticated user can access directly (no login customer).
+
+        Raises:
+            AuthenticationFailed, TransientError: as for ``send_invitation``.
+        """
+        request = self._conn.client(None).get_type("ListAccessibleCustomersRequest")
+        response, _ = self._send(None, _CUSTOMERS, "list_accessible_customers", request)
+        return [_customer(name) for name in response.resource_names]
+
+    def hierarchy(self, manager: CustomerId) -> list[AccountNode]:
+        """``manager`` (level 0) and its direct clients (level 1).
+
+        Raises:
+            AccountNotFound, PermissionDenied, AuthenticationFailed, TransientError: as
+                for ``send_invitation``.
+        """
+        rows, _ = self._search(manager, HIERARCHY_QUERY)
+        return [_node(row.customer_client) for row in rows]
+
+    def close(self) -> None:
+        """Close every gRPC channel opened so far."""
+        self._conn.close()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _update_client_link(
+        self, manager: CustomerId, link: GoogleLink, new: LinkStatus
+    ) -> LinkChange:
+        login = self._login(manager)
+        ads = self._conn.client(login)
+        service = self._conn.service(login, _CLIENT_LINKS)
+        request = ads.get_type("MutateCustomerClientLinkRequest")
+        request.customer_id = manager.digits
+        self._set_status(ads, request.operation, new)
+        request.operation.update.resource_name = service.customer_client_link_path(
+            manager.digits, link.client.digits, str(link.manager_link_id)
+        )
+        _, request_id = self._send(login, _CLIENT_LINKS, "mutate_customer_client_link", request)
+        return LinkChange(replace(link, status=new), request_id)
+
+    @staticmethod
+    def _set_status(ads: Any, operation: Any, new: LinkStatus) -> None:
+        """Set the update's status and a mask naming only that field."""
+        from google.api_core import protobuf_helpers
+
+        operation.update.status = getattr(ads.enums.ManagerLinkStatusEnum, str(new.google_name))
+        # Masked before the resource name is set: the name identifies, it does not change.
+        mask = protobuf_helpers.field_mask(None, operation.update._pb)  # type: ignore[no-untyped-call]
+        ads.copy_from(operation.update_mask, mask)
+
+    def _send(
+        self, login: CustomerId | None, service_name: str, method: str, request: Any
+    ) -> tuple[Any, str | None]:
+        """``service.method(request=request)``, retried; the response and its request id."""
+        timeout = self._policy.attempt_timeout
+        return self._conn.call(
+            login, service_name, lambda s: getattr(s, method)(request=request, timeout=timeout)
+        )
+
+    def _already_linked(
+        self, manager: CustomerId, client: CustomerId, refusal: LinkRefused
+    ) -> LinkChange:
+        link = self.get_link(manager, client)
+        if link is None:
+            raise refusal
+        return LinkChange(link, refusal.request_id, already=True)
+
+    def _search(self, manager: CustomerId, query: str) -> tuple[list[Any], str | None]:
+        """All rows of one SearchStream (never a page size), and its request id."""
+        login = self._login(manager)
+
+        def stream(service: Any) -> list[Any]:
+            # Consumed inside the attempt: a stream can fail after its first batch.
+            return list(
+                service.search_stream(
+                    customer_id=manager.digits, query=query, timeout=self._policy.attempt_timeout
+                )
+            )
+
+        batches, header_id = self._conn.call(login, "GoogleAdsService", stream)
+        rows = [row for batch in batches for row in batch.results]
+        return rows, next((b.request_id for b in batches if b.request_id), header_id)
+
+    def _links(self, manager: CustomerId, rows: list[Any]) -> list[GoogleLink]:
+        links = []
+        for row in rows:
+            link = row.customer_client_link
+            try:
+                status = LinkStatus.from_google(link.status.name)
+            except InvalidStatus:
+                _log.warning("skipping link %s: status %s", link.resource_name, link.status.name)
+                continue
+            links.append(
+                GoogleLink(
+                    manager=manager,
+                    client=_customer(link.client_customer),
+                    manager_link_id=int(link.manager_link_id),
+                    status=status,
+                    resource_name=link.resource_name,
+                    hidden=bool(link.hidden),
+                )
+            )
+        return links
+
+    def _login(self, manager: CustomerId) -> CustomerId:
+        return self._settings.login_customer_id or manager
+
+
+def _customer(resource_name: str) -> CustomerId:
+    return CustomerId.parse(resource_name.removeprefix("customers/"))
+
+
+def _node(row: Any) -> AccountNode:
+    return AccountNode(
+        customer_id=CustomerId.parse(str(row.id)),
+        name=row.descriptive_name,
+        level=int(row.level),
+        manager=bool(row.manager),
+        currency_code=row.currency_code,
+        time_zone=row.time_zone,
+    )

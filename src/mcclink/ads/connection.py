@@ -1,0 +1,155 @@
+"""The library plumbing behind ``GoogleAdsClientService``: clients, channels, credentials, calls.
+
+One ``GoogleAdsClient`` per login-customer-id and one service client (one gRPC channel) per
+login and service, each built on first use and reused. ``call`` runs one request with the
+retry policy, translating every foreign exception once, and returns Google's request id.
+``google.ads`` and ``google.auth`` are imported only inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from mcclink.ads.errors import translate
+from mcclink.ads.retry import AdsStats, RetryPolicy, call_with_retries
+from mcclink.ads.version import API_VERSION
+from mcclink.config import GoogleAdsSettings
+from mcclink.domain import CustomerId
+from mcclink.errors import ConfigurationError
+
+T = TypeVar("T")
+
+_ADWORDS_SCOPE = "https://www.googleapis.com/auth/adwords"
+
+
+class Connection:
+    """Lazily built clients and channels for one set of credentials."""
+
+    def __init__(self, settings: GoogleAdsSettings, policy: RetryPolicy, stats: AdsStats) -> None:
+        self._settings = settings
+        self._policy = policy
+        self._stats = stats
+        self._credentials: Any = None
+        self._auth_request: Any = None
+        self._recorder: Any = None
+        self._clients: dict[str | None, Any] = {}
+        self._services: dict[tuple[str | None, str], Any] = {}
+
+    def client(self, login: CustomerId | None) -> Any:
+        """The ``GoogleAdsClient`` logging in as ``login`` (None: no login-customer-id).
+
+        Raises:
+            ConfigurationError: the service-account key file cannot be used.
+        """
+        key = login.digits if login else None
+        if key not in self._clients:
+            self._clients[key] = self._build_client(key)
+        return self._clients[key]
+
+    def service(self, login: CustomerId | None, name: str) -> Any:
+        """The service client ``name`` (e.g. ``"CustomerClientLinkService"``) for ``login``.
+
+        Raises:
+            ConfigurationError: the service-account key file cannot be used.
+        """
+        key = (login.digits if login else None, name)
+        if key not in self._services:
+            ads = self.client(login)  # builds the request-id recorder with the first client
+            self._services[key] = ads.get_service(name, interceptors=[self._recorder])
+        return self._services[key]
+
+    def call(
+        self, login: CustomerId | None, service_name: str, invoke: Callable[[Any], T]
+    ) -> tuple[T, str | None]:
+        """``invoke(service)`` under the retry policy, and the request id of the success.
+
+        ``invoke`` must finish the whole exchange (consume a stream) so that a failure
+        midway is retried as well.
+
+        Raises:
+            GoogleAdsError: the translated failure (``TransientError`` after the retries).
+            ConfigurationError: the service-account key file cannot be used.
+        """
+        service = self.service(login, service_name)
+        secrets = self._settings.secrets()
+
+        def attempt() -> tuple[T, str | None]:
+            self._recorder.forget()
+            try:
+                self._refresh_credentials()
+                result = invoke(service)
+            except Exception as exc:
+                mapped = translate(exc, secrets)
+                if mapped is None:
+                    raise
+                raise mapped from exc
+            return result, self._recorder.request_id()
+
+        return call_with_retries(attempt, self._policy, self._stats)
+
+    def close(self) -> None:
+        """Close every gRPC channel opened so far."""
+        for service in self._services.values():
+            service.transport.close()
+        self._services.clear()
+
+    def _refresh_credentials(self) -> None:
+        # Refreshed here, not inside gRPC's auth plugin: there a refusal turns into an
+        # UNAVAILABLE status (retried in vain) and a logged traceback.
+        if not self._credentials.valid:
+            self._credentials.refresh(self._auth_request)
+
+    def _build_client(self, login: str | None) -> Any:
+        from google.ads.googleads.client import GoogleAdsClient
+
+        from mcclink.ads.request_ids import RequestIdRecorder
+
+        if self._credentials is None:
+            self._credentials = self._build_credentials()
+            self._recorder = RequestIdRecorder()
+        token = self._settings.developer_token
+        return GoogleAdsClient(
+            credentials=self._credentials,
+            # No developer-token header is sent when the token is None (sunset 9 Sep 2026).
+            developer_token=token.reveal() if token else None,
+            endpoint=self._settings.endpoint,
+            login_customer_id=login,
+            use_proto_plus=True,
+            version=API_VERSION,
+        )
+
+    def _build_credentials(self) -> Any:
+        from google.auth.transport.requests import Request
+
+        self._auth_request = Request()
+        settings = self._settings
+        if settings.json_key_file_path is not None:
+            return _service_account(settings)
+        from google.oauth2.credentials import Credentials
+
+        # Built here rather than by load_from_env, which refreshes eagerly against
+        # Google's fixed token URL; this one refreshes lazily against token_uri.
+        return Credentials(  # type: ignore[no-untyped-call]
+            None,
+            refresh_token=settings.refresh_token.reveal() if settings.refresh_token else None,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret.reveal() if settings.client_secret else None,
+            token_uri=settings.token_uri,
+        )
+
+
+def _service_account(settings: GoogleAdsSettings) -> Any:
+    from google.oauth2 import service_account
+
+    try:
+        return service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+            str(settings.json_key_file_path),
+            scopes=[_ADWORDS_SCOPE],
+            subject=settings.impersonated_email,
+        )
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"GOOGLE_ADS_JSON_KEY_FILE_PATH: {settings.json_key_file_path} is not a usable "
+            f"service-account key ({type(exc).__name__}): download a new JSON key"
+        ) from exc
