@@ -1,0 +1,380 @@
+"""The Store contract: every test runs on SQLite and on DynamoDB (the moto server)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+import pytest
+
+from mcclink.domain import (
+    CustomerId,
+    LastError,
+    LinkStatus,
+    Operation,
+    Outcome,
+    utcnow,
+)
+from mcclink.errors import ClientExists, ClientNotFound, StoreError, VersionConflict
+from mcclink.ports import Store
+from tests.store.conftest import Backend
+from tests.store.records import MCC, NOON, OTHER_MCC, a_client, an_entry, customer, minutes, race
+
+
+def history_of(store: Store, client_n: int = 1, mcc: CustomerId = MCC) -> list[str]:
+    """The ids of a client's history entries, newest first."""
+    return [entry.id for entry in store.client_history(mcc, customer(client_n))]
+
+
+# --- create / get ---------------------------------------------------------------------------
+
+
+def test_created_client_reads_back_equal_with_version_one(store: Store) -> None:
+    stored = store.create_client(a_client(version=7))
+
+    assert stored.version == 1
+    assert store.get_client(MCC, customer(1)) == stored
+
+
+def test_create_with_entry_records_the_entry(store: Store) -> None:
+    client = a_client()
+    entry = an_entry(client, operation=Operation.REGISTER)
+
+    store.create_client(client, entry)
+
+    assert list(store.client_history(MCC, customer(1))) == [entry]
+
+
+def test_duplicate_create_raises_client_exists_and_writes_nothing(store: Store) -> None:
+    first = store.create_client(a_client())
+    again = a_client(name="Someone Else")
+
+    with pytest.raises(ClientExists) as caught:
+        store.create_client(again, an_entry(again))
+
+    assert (caught.value.mcc, caught.value.customer_id) == (MCC.digits, customer(1).digits)
+    assert store.get_client(MCC, customer(1)) == first
+    assert history_of(store) == []
+
+
+def test_missing_client_reads_as_none(store: Store) -> None:
+    store.create_client(a_client(1))
+
+    assert store.get_client(MCC, customer(2)) is None
+    assert store.get_client(OTHER_MCC, customer(1)) is None
+
+
+def test_every_field_round_trips(store: Store) -> None:
+    client = a_client(
+        email="ops@example.com",
+        attributes={"segment": "retail", "owner": "ana"},
+        status=LinkStatus.PENDING,
+        manager_link_id=987654321012,
+        link_resource_name="customers/1000000001/customerClientLinks/2000000001~987654321012",
+        invited_at=NOON,
+        status_changed_at=NOON + minutes(1),
+        last_checked_at=NOON + minutes(2),
+        last_error=LastError("TOO_MANY_INVITES", "too many", "req-1"),
+        pending_operation=Operation.INVITE,
+        created_at=NOON - minutes(5),
+        updated_at=NOON + minutes(3),
+    )
+    entry = an_entry(
+        client,
+        at=NOON,
+        operation=Operation.INVITE,
+        outcome=Outcome.FAILED,
+        status_before=LinkStatus.NOT_LINKED,
+        status_after=LinkStatus.PENDING,
+        error_code="TOO_MANY_INVITES",
+        error_message="too many",
+        request_id="req-1",
+        actor="cli:ana",
+        duration_ms=12.5,
+        details={"attempt": "2"},
+    )
+
+    stored = store.create_client(client, entry)
+
+    assert store.get_client(MCC, customer(1)) == stored == replace(client, version=1)
+    assert list(store.client_history(MCC, customer(1))) == [entry]
+
+
+@pytest.mark.parametrize("name", ["Padaria São João", "Açaí & Cia", "Ñandú — “Übersee” 東京"])
+def test_accented_text_round_trips(store: Store, name: str) -> None:
+    client = a_client(name=name, attributes={"cidade": "São Paulo", name: name})
+    entry = an_entry(client, error_message=f"não foi possível: {name}", details={"nome": name})
+
+    store.create_client(client, entry)
+
+    assert store.get_client(MCC, customer(1)) == replace(client, version=1)
+    assert list(store.client_history(MCC, customer(1))) == [entry]
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+def test_list_returns_only_the_mccs_clients_in_customer_id_order(store: Store) -> None:
+    for n in (3, 1, 2):
+        store.create_client(a_client(n))
+    store.create_client(a_client(4, mcc=OTHER_MCC))
+
+    listed = [c.customer_id for c in store.list_clients(MCC)]
+
+    assert listed == [customer(1), customer(2), customer(3)]
+    assert [c.customer_id for c in store.list_clients(OTHER_MCC)] == [customer(4)]
+
+
+def test_list_by_status_filters_within_the_mcc(store: Store) -> None:
+    store.create_client(a_client(1, status=LinkStatus.PENDING))
+    store.create_client(a_client(2, status=LinkStatus.APPROVED))
+    store.create_client(a_client(3, status=LinkStatus.PENDING))
+    store.create_client(a_client(4, mcc=OTHER_MCC, status=LinkStatus.PENDING))
+
+    pending = [c.customer_id for c in store.list_clients(MCC, LinkStatus.PENDING)]
+
+    assert pending == [customer(1), customer(3)]
+    assert [c.customer_id for c in store.list_clients(MCC, LinkStatus.REJECTED)] == []
+
+
+def test_list_by_status_follows_status_changes(store: Store) -> None:
+    stored = store.create_client(a_client(1, status=LinkStatus.PENDING))
+
+    store.update_client(stored.evolve(status=LinkStatus.APPROVED))
+
+    assert list(store.list_clients(MCC, LinkStatus.PENDING)) == []
+    assert [c.version for c in store.list_clients(MCC, LinkStatus.APPROVED)] == [2]
+
+
+def test_ten_thousand_clients_list_each_exactly_once_across_pages(backend: Backend) -> None:
+    count = 10_000
+    backend.load([replace(a_client(n), version=1) for n in range(count)])
+    backend.load([replace(a_client(n, mcc=OTHER_MCC), version=1) for n in range(50)])
+    started = time.perf_counter()
+
+    listed = [c.customer_id for c in backend.store.list_clients(MCC)]
+
+    print(
+        f"\n{backend.name}: listed {len(listed)} clients in {time.perf_counter() - started:.2f} s"
+    )
+    assert listed == [customer(n) for n in range(count)]
+    if backend.name == "dynamodb":
+        assert backend.requests["Query"] > 1, "10,000 clients should not fit in one page"
+
+
+# --- update / delete ------------------------------------------------------------------------
+
+
+def test_update_bumps_version_and_records_entry(store: Store) -> None:
+    stored = store.create_client(a_client())
+    changed = stored.evolve(status=LinkStatus.PENDING, invited_at=NOON)
+    entry = an_entry(changed, operation=Operation.INVITE)
+
+    updated = store.update_client(changed, entry)
+
+    assert updated == replace(changed, version=2)
+    assert store.get_client(MCC, customer(1)) == updated
+    assert history_of(store) == [entry.id]
+
+
+def test_stale_version_raises_conflict_and_writes_nothing(store: Store) -> None:
+    stored = store.create_client(a_client())
+    winner = store.update_client(stored.evolve(status=LinkStatus.PENDING))
+    late = stored.evolve(name="Late Writer")
+
+    with pytest.raises(VersionConflict) as caught:
+        store.update_client(late, an_entry(late))
+
+    assert caught.value.expected_version == 1
+    assert store.get_client(MCC, customer(1)) == winner
+    assert history_of(store) == []
+
+
+def test_update_of_missing_client_raises_not_found_and_writes_nothing(store: Store) -> None:
+    ghost = replace(a_client(), version=1)
+
+    with pytest.raises(ClientNotFound):
+        store.update_client(ghost, an_entry(ghost))
+
+    assert store.get_client(MCC, customer(1)) is None
+    assert history_of(store) == []
+
+
+def test_delete_removes_the_client_but_keeps_its_history(store: Store) -> None:
+    stored = store.create_client(a_client(), an_entry(a_client(), at=NOON))
+    goodbye = an_entry(stored, at=NOON + minutes(1), operation=Operation.ARCHIVE)
+
+    store.delete_client(stored, goodbye)
+
+    assert store.get_client(MCC, customer(1)) is None
+    assert list(store.list_clients(MCC)) == []
+    assert len(history_of(store)) == 2
+    assert history_of(store)[0] == goodbye.id
+
+
+def test_delete_with_stale_version_raises_conflict_and_keeps_the_client(store: Store) -> None:
+    stored = store.create_client(a_client())
+    newer = store.update_client(stored.evolve(name="Renamed"))
+
+    with pytest.raises(VersionConflict):
+        store.delete_client(stored, an_entry(stored))
+
+    assert store.get_client(MCC, customer(1)) == newer
+    assert history_of(store) == []
+
+
+def test_delete_of_missing_client_raises_not_found(store: Store) -> None:
+    with pytest.raises(ClientNotFound):
+        store.delete_client(replace(a_client(), version=1))
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def test_append_history_needs_no_client(store: Store) -> None:
+    entry = an_entry(a_client(), outcome=Outcome.FAILED, error_code="CUSTOMER_NOT_FOUND")
+
+    store.append_history(entry)
+
+    assert list(store.client_history(MCC, customer(1))) == [entry]
+    assert store.get_client(MCC, customer(1)) is None
+
+
+def test_appending_an_entry_twice_raises_store_error(store: Store) -> None:
+    entry = an_entry(a_client())
+    store.append_history(entry)
+
+    with pytest.raises(StoreError):
+        store.append_history(entry)
+
+    assert history_of(store) == [entry.id]
+
+
+def test_client_history_is_newest_first_and_honours_limit(store: Store) -> None:
+    client = a_client()
+    entries = [an_entry(client, at=NOON + minutes(n)) for n in (2, 0, 3, 1)]
+    for entry in entries:
+        store.append_history(entry)
+    store.append_history(an_entry(a_client(2), at=NOON + minutes(9)))
+    newest_first = sorted(entries, key=lambda e: e.timestamp, reverse=True)
+
+    assert list(store.client_history(MCC, customer(1))) == newest_first
+    assert list(store.client_history(MCC, customer(1), limit=2)) == newest_first[:2]
+    assert list(store.client_history(MCC, customer(1), limit=10)) == newest_first
+
+
+def test_history_between_includes_start_and_excludes_end(store: Store) -> None:
+    client = a_client()
+    at = {n: an_entry(client, at=NOON + minutes(n)) for n in (-1, 0, 1, 2)}
+    for entry in at.values():
+        store.append_history(entry)
+
+    between = list(store.history_between(NOON, NOON + minutes(2)))
+
+    assert between == [at[0], at[1]]
+
+
+def test_history_between_spans_days_oldest_first_and_filters_by_mcc(store: Store) -> None:
+    mine, theirs = a_client(1), a_client(2, mcc=OTHER_MCC)
+    days = [NOON - minutes(60 * 24 * n) for n in (3, 2, 1, 0)]
+    for moment in days:
+        store.append_history(an_entry(mine, at=moment))
+        store.append_history(an_entry(theirs, at=moment + minutes(1)))
+    start, end = days[1] - minutes(1), days[3]
+
+    everything = list(store.history_between(start, end))
+    only_mine = list(store.history_between(start, end, MCC))
+
+    assert [e.timestamp for e in everything] == [
+        days[1],
+        days[1] + minutes(1),
+        days[2],
+        days[2] + minutes(1),
+    ]
+    assert [e.timestamp for e in only_mine] == [days[1], days[2]]
+    assert {e.mcc_customer_id for e in only_mine} == {MCC}
+
+
+def test_history_between_an_empty_or_reversed_range_is_empty(store: Store) -> None:
+    store.append_history(an_entry(a_client(), at=NOON))
+
+    assert list(store.history_between(NOON, NOON)) == []
+    assert list(store.history_between(NOON + minutes(1), NOON - minutes(1))) == []
+
+
+# --- atomicity and races --------------------------------------------------------------------
+
+
+def test_interrupted_update_leaves_neither_the_status_change_nor_its_entry(store: Store) -> None:
+    stored = store.create_client(a_client())
+    recorded = an_entry(stored, at=NOON)
+    store.append_history(recorded)
+    # The entry collides with one already recorded: the client write comes first in the
+    # transaction and must be undone when the entry cannot be written.
+    clash = replace(an_entry(stored), id=recorded.id, timestamp=recorded.timestamp)
+
+    with pytest.raises(StoreError):
+        store.update_client(stored.evolve(status=LinkStatus.PENDING), clash)
+
+    assert store.get_client(MCC, customer(1)) == stored
+    assert list(store.client_history(MCC, customer(1))) == [recorded]
+
+
+def test_interrupted_create_leaves_no_client(store: Store) -> None:
+    recorded = an_entry(a_client(), at=NOON)
+    store.append_history(recorded)
+
+    with pytest.raises(StoreError):
+        store.create_client(a_client(), recorded)
+
+    assert store.get_client(MCC, customer(1)) is None
+    assert list(store.client_history(MCC, customer(1))) == [recorded]
+
+
+def test_interrupted_delete_keeps_the_client(store: Store) -> None:
+    stored = store.create_client(a_client())
+    recorded = an_entry(stored, at=NOON)
+    store.append_history(recorded)
+
+    with pytest.raises(StoreError):
+        store.delete_client(stored, recorded)
+
+    assert store.get_client(MCC, customer(1)) == stored
+
+
+def test_racing_writers_on_one_client_one_wins_per_version(backend: Backend) -> None:
+    writers, rounds = 4, 8
+    start = backend.store.create_client(a_client())
+    stores = [backend.reopen() for _ in range(writers)]
+    barrier = threading.Barrier(writers)
+
+    with ThreadPoolExecutor(writers) as pool:
+        runs = [pool.submit(race, s, start, w, rounds, barrier) for w, s in enumerate(stores)]
+        won = {w: run.result() for w, run in enumerate(runs)}
+
+    versions = sorted(v for versions in won.values() for v in versions)
+    assert versions == list(range(1, rounds + 1)), "exactly one writer wins each version"
+    winner_of = {v: str(w) for w, versions in won.items() for v in versions}
+    history = list(backend.store.client_history(MCC, customer(1)))
+    assert sorted(int(e.details["from"]) for e in history) == versions
+    assert all(winner_of[int(e.details["from"])] == e.details["by"] for e in history)
+    final = backend.store.get_client(MCC, customer(1))
+    assert final is not None
+    assert final.version == rounds + 1
+    assert final.attributes == {"by": winner_of[rounds]}
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+def test_check_passes_and_leaves_no_trace(store: Store) -> None:
+    stored = store.create_client(a_client(), an_entry(a_client(), at=NOON))
+
+    store.check()
+
+    now = utcnow()
+    assert [c.customer_id for c in store.list_clients(MCC)] == [stored.customer_id]
+    assert len(history_of(store)) == 1
+    assert list(store.history_between(now - minutes(60), now + minutes(60))) == []
