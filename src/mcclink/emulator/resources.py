@@ -1,0 +1,176 @@
+"""The four queryable resources: their fields, their records, and their ``GoogleAdsRow``s.
+
+Field kinds come from the library's own proto-plus metadata, so enum values and types are
+exactly the installed API version's. A record is a plain dict keyed by full field name
+(``customer_client_link.status``), built under the state lock; rows are built from records.
+
+What each resource lists (``customer_id`` is the request's customer):
+
+- ``customer_client_link``: one row per client of the manager -- the NEWEST link of each pair
+  (Google shows the current link; older, finished links of a re-invited client are not listed).
+- ``customer_manager_link``: one row per manager of the client, the newest link of each pair.
+- ``customer_client``: the customer itself (level 0) and every account below it through ACTIVE
+  links, with its level (``WHERE customer_client.level <= 1`` gives the direct clients).
+- ``customer``: the customer itself.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import proto
+
+from mcclink.emulator import protos
+from mcclink.emulator.gaql import Catalog, FieldKind, Query, Record
+from mcclink.emulator.model import Account, Link
+
+if TYPE_CHECKING:
+    from mcclink.emulator.state import EmulatorState
+
+#: resource -> (proto-plus class, the fields the emulator serves).
+_RESOURCES: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "customer_client_link": (
+        "CustomerClientLink",
+        ("resource_name", "client_customer", "manager_link_id", "status", "hidden"),
+    ),
+    "customer_manager_link": (
+        "CustomerManagerLink",
+        ("resource_name", "manager_customer", "manager_link_id", "status"),
+    ),
+    "customer_client": (
+        "CustomerClient",
+        (
+            "resource_name", "client_customer", "hidden", "level", "time_zone", "test_account",
+            "manager", "descriptive_name", "currency_code", "id", "status",
+        ),
+    ),
+    "customer": (
+        "Customer",
+        (
+            "resource_name", "id", "descriptive_name", "currency_code", "time_zone", "manager",
+            "test_account", "status",
+        ),
+    ),
+}  # fmt: skip
+
+_KINDS: Mapping[Any, FieldKind] = {
+    proto.STRING: FieldKind("string"),
+    proto.INT64: FieldKind("int"),
+    proto.INT32: FieldKind("int"),
+    proto.BOOL: FieldKind("bool"),
+}
+
+
+def _class(resource: str) -> Any:
+    return getattr(protos.load(f"resources.types.{resource}"), _RESOURCES[resource][0])
+
+
+@functools.cache
+def catalog() -> Catalog:
+    """Every served field of every resource, with its kind from the proto metadata."""
+    return {
+        resource: {f"{resource}.{name}": _kind(_class(resource), name) for name in names}
+        for resource, (_, names) in _RESOURCES.items()
+    }
+
+
+def _kind(cls: Any, name: str) -> FieldKind:
+    field = cls.meta.fields[name]
+    if field.proto_type == proto.ENUM:
+        return FieldKind("enum", frozenset(member.name for member in field.enum))
+    return _KINDS[field.proto_type]
+
+
+def records(state: EmulatorState, resource: str, customer: Account) -> list[Record]:
+    """The records of ``resource`` seen from ``customer`` (caller holds the lock)."""
+    return _RECORDS[resource](state, customer)
+
+
+def _client_link_records(state: EmulatorState, manager: Account) -> list[Record]:
+    return [_client_link(link) for link in state.client_links(manager.id)]
+
+
+def _client_link(link: Link) -> Record:
+    return _prefixed(
+        "customer_client_link",
+        resource_name=link.client_link_name,
+        client_customer=f"customers/{link.client}",
+        manager_link_id=link.manager_link_id,
+        status=link.status,
+        hidden=link.hidden,
+    )
+
+
+def _manager_link_records(state: EmulatorState, client: Account) -> list[Record]:
+    return [
+        _prefixed(
+            "customer_manager_link",
+            resource_name=link.manager_link_name,
+            manager_customer=f"customers/{link.manager}",
+            manager_link_id=link.manager_link_id,
+            status=link.status,
+        )
+        for link in state.manager_links(client.id)
+    ]
+
+
+def _customer_client_records(state: EmulatorState, root: Account) -> list[Record]:
+    found = []
+    for account_id, level in state.hierarchy(root.id):
+        account = state.account(account_id)
+        assert account is not None  # links only join existing accounts
+        found.append(
+            _prefixed(
+                "customer_client",
+                resource_name=f"customers/{root.id}/customerClients/{account.id}",
+                client_customer=f"customers/{account.id}",
+                hidden=False,
+                level=level,
+                **_account_fields(account),
+            )
+        )
+    return found
+
+
+def _customer_records(state: EmulatorState, customer: Account) -> list[Record]:
+    return [
+        _prefixed("customer", resource_name=f"customers/{customer.id}", **_account_fields(customer))
+    ]
+
+
+def _account_fields(account: Account) -> dict[str, object]:
+    return {
+        "id": int(account.id),
+        "descriptive_name": account.name,
+        "currency_code": account.currency_code,
+        "time_zone": account.time_zone,
+        "manager": account.manager,
+        "test_account": account.test_account,
+        "status": account.status,
+    }
+
+
+def _prefixed(resource: str, **values: object) -> Record:
+    return {f"{resource}.{name}": value for name, value in values.items()}
+
+
+_RECORDS: Mapping[str, Callable[[EmulatorState, Account], list[Record]]] = {
+    "customer_client_link": _client_link_records,
+    "customer_manager_link": _manager_link_records,
+    "customer_client": _customer_client_records,
+    "customer": _customer_records,
+}
+
+
+def rows(query: Query, found: Sequence[Record]) -> list[Any]:
+    """``GoogleAdsRow``s with the selected fields (and always the resource name) set."""
+    row_class = protos.load("services.types.google_ads_service").GoogleAdsRow
+    resource_class = _class(query.resource)
+    prefix = f"{query.resource}."
+    names = {f.removeprefix(prefix) for f in query.fields} | {"resource_name"}
+    return [
+        row_class(**{query.resource: resource_class(**{n: record[prefix + n] for n in names})})
+        for record in found
+    ]

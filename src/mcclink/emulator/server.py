@@ -1,0 +1,186 @@
+"""Wiring: the gRPC server (TLS, 127.0.0.1), the HTTP server, and the ``serve`` entry point."""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import FrameType
+from typing import Any, Self, TextIO
+
+import grpc
+
+from mcclink.ads.version import API_VERSION
+from mcclink.emulator import oauth, servicers, tls
+from mcclink.emulator.scenario import Knobs, Scenario
+from mcclink.emulator.state import EmulatorState
+from mcclink.emulator.web import AdminServer
+from mcclink.errors import ConfigurationError
+
+BANNER = """\
+# mcclink Google Ads emulator -- a LOCAL SANDBOX of a SUBSET of the Google Ads API ({version}).
+# It is not Google: no real account is read or changed. gRPC/TLS on {endpoint},
+# OAuth token endpoint {token_uri}, admin endpoints {admin_url}/_emulator/...
+# Answer as an advertiser: mcclink emulator respond CLIENT_ID accept|refuse|unlink
+# Stop with Ctrl-C.
+"""
+
+_GRPC_WORKERS = 16
+
+
+class Emulator:
+    """A running emulator: gRPC on ``endpoint``, HTTP on ``admin_url``; stop with ``stop()``."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        state: EmulatorState,
+        grpc_server: grpc.Server,
+        admin: AdminServer,
+        port: int,
+        cert: tls.CertificatePair,
+    ) -> None:
+        self.scenario, self.state = scenario, state
+        self._grpc, self._admin = grpc_server, admin
+        self.endpoint = f"localhost:{port}"
+        self.token_uri = f"http://127.0.0.1:{admin.port}/token"
+        self.admin_url = f"http://127.0.0.1:{admin.port}"
+        self.cert_path: Path = cert.cert_path
+
+    def env(self) -> dict[str, str]:
+        """The environment that points mcclink (and ``google-ads``) at this emulator."""
+        return {
+            "GOOGLE_ADS_ENDPOINT": self.endpoint,
+            "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(self.cert_path),
+            "GOOGLE_ADS_TOKEN_URI": self.token_uri,
+            "MCC_CUSTOMER_ID": self.state.first_manager,
+            "GOOGLE_ADS_CLIENT_ID": oauth.CLIENT_ID,
+            "GOOGLE_ADS_CLIENT_SECRET": oauth.CLIENT_SECRET,
+            "GOOGLE_ADS_REFRESH_TOKEN": oauth.REFRESH_TOKEN,
+            "GOOGLE_ADS_DEVELOPER_TOKEN": oauth.DEVELOPER_TOKEN,
+            "MCCLINK_EMULATOR_ADMIN_URL": self.admin_url,
+        }
+
+    def set_knobs(self, **knobs: object) -> Knobs:
+        """Change ``latency_ms``, ``qps_limit``, ``fault_rate``, ``seed`` or ``token_ttl_s``.
+
+        Raises:
+            InputError: an unknown knob or a value out of range.
+        """
+        return self.state.set_knobs(**knobs)
+
+    def reset(self, scenario: Scenario | None = None) -> None:
+        """Start over from ``scenario`` (default: the one the emulator started with)."""
+        self.state.load(scenario or self.scenario)
+
+    def stop(self) -> None:
+        """Stop both servers and release their ports."""
+        self._grpc.stop(grace=None).wait(timeout=5)
+        self._admin.stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def start(
+    scenario: Scenario | None = None,
+    *,
+    port: int = 0,
+    http_port: int = 0,
+    cert_dir: Path | None = None,
+) -> Emulator:
+    """Start an emulator in background threads; returns once both servers are serving.
+
+    Args:
+        scenario: accounts, links and knobs (default: ``Scenario.demo()``).
+        port: gRPC port on 127.0.0.1 (0 picks a free one).
+        http_port: HTTP port for the token and admin endpoints (0 picks a free one).
+        cert_dir: where the TLS certificate is kept (default: ``tls.default_cert_dir()``).
+
+    Raises:
+        ConfigurationError: a port is taken or the certificate cannot be written.
+    """
+    scenario = scenario or Scenario.demo()
+    try:
+        cert = tls.ensure_certificate(cert_dir)
+        key_pem, cert_pem = cert.read()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot prepare the emulator's TLS certificate: {exc}") from exc
+    state = EmulatorState(scenario)
+    grpc_server, bound = _grpc_server(state, port, key_pem, cert_pem)
+    try:
+        admin = AdminServer(http_port, state, scenario)
+    except OSError as exc:
+        grpc_server.stop(grace=None)
+        raise ConfigurationError(
+            f"cannot listen on 127.0.0.1:{http_port} for the emulator's HTTP endpoints ({exc}): "
+            "choose another --http-port"
+        ) from exc
+    grpc_server.start()
+    admin.start()
+    return Emulator(scenario, state, grpc_server, admin, bound, cert)
+
+
+def _grpc_server(
+    state: EmulatorState, port: int, key_pem: bytes, cert_pem: bytes
+) -> tuple[grpc.Server, int]:
+    server = grpc.server(
+        ThreadPoolExecutor(max_workers=_GRPC_WORKERS, thread_name_prefix="emulator-grpc"),
+        handlers=servicers.generic_handlers(state),
+        # Without this a second emulator could silently share a port with the first.
+        options=[("grpc.so_reuseport", 0)],
+    )
+    credentials = grpc.ssl_server_credentials([(key_pem, cert_pem)])
+    try:
+        bound = server.add_secure_port(f"127.0.0.1:{port}", credentials)
+    except RuntimeError:
+        bound = 0
+    if not bound:
+        raise ConfigurationError(
+            f"cannot listen on 127.0.0.1:{port} for the emulator's gRPC endpoint: "
+            "choose another --port"
+        )
+    return server, int(bound)
+
+
+def serve(scenario_path: Path | None, port: int, http_port: int, out: TextIO) -> None:
+    """Run an emulator in the foreground until SIGINT or SIGTERM, then stop it cleanly.
+
+    Prints the ``export NAME=value`` lines of ``Emulator.env()`` first, then a banner.
+
+    Raises:
+        InputError: the scenario file cannot be read or has a wrong shape.
+        ConfigurationError: a port is taken or the certificate cannot be written.
+    """
+    scenario = Scenario.load(scenario_path) if scenario_path else Scenario.demo()
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    previous: dict[int, Any] = {
+        sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        with start(scenario, port=port, http_port=http_port) as emulator:
+            for name, value in emulator.env().items():
+                out.write(f"export {name}={shlex.quote(value)}\n")
+            out.write(
+                BANNER.format(
+                    version=API_VERSION,
+                    endpoint=emulator.endpoint,
+                    token_uri=emulator.token_uri,
+                    admin_url=emulator.admin_url,
+                )
+            )
+            out.flush()
+            while not stopping.wait(0.5):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

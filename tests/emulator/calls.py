@@ -1,0 +1,96 @@
+"""Google Ads calls the emulator tests make, written as the library's examples make them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcclink.emulator import Scenario
+
+MCC = "1234567890"
+PADARIA, ACAI, OFICINA, FARMACIA = "1112223333", "2223334444", "3334445555", "4445556666"
+PET_SHOP, LIVRARIA = "5556667777", "6667778888"
+UNKNOWN = "9876543210"
+
+CLIENT_LINKS_QUERY = """
+    SELECT customer_client_link.client_customer, customer_client_link.manager_link_id,
+           customer_client_link.status, customer_client_link.hidden
+    FROM customer_client_link"""
+
+
+def invite(ads: Any, manager: str, client: str, *, validate_only: bool = False) -> str:
+    """Send an invitation; the new link's resource name ('' when validate_only)."""
+    operation = ads.get_type("CustomerClientLinkOperation")
+    operation.create.client_customer = f"customers/{client}"
+    operation.create.status = ads.enums.ManagerLinkStatusEnum.PENDING
+    request = ads.get_type("MutateCustomerClientLinkRequest")
+    request.customer_id = manager
+    request.operation = operation
+    request.validate_only = validate_only
+    service = ads.get_service("CustomerClientLinkService")
+    return str(service.mutate_customer_client_link(request=request).result.resource_name)
+
+
+def set_client_link_status(ads: Any, manager: str, link_name: str, status: str) -> str:
+    """The manager updates its customer_client_link (CANCELED, INACTIVE)."""
+    operation = ads.get_type("CustomerClientLinkOperation")
+    operation.update.resource_name = link_name
+    operation.update.status = ads.enums.ManagerLinkStatusEnum[status]
+    operation.update_mask.paths.append("status")
+    service = ads.get_service("CustomerClientLinkService")
+    response = service.mutate_customer_client_link(customer_id=manager, operation=operation)
+    return str(response.result.resource_name)
+
+
+def answer(ads: Any, client: str, manager_link: str, status: str) -> list[str]:
+    """The client updates its customer_manager_link (ACTIVE, REFUSED, INACTIVE)."""
+    operation = ads.get_type("CustomerManagerLinkOperation")
+    operation.update.resource_name = manager_link
+    operation.update.status = ads.enums.ManagerLinkStatusEnum[status]
+    operation.update_mask.paths.append("status")
+    service = ads.get_service("CustomerManagerLinkService")
+    response = service.mutate_customer_manager_link(customer_id=client, operations=[operation])
+    return [r.resource_name for r in response.results]
+
+
+def manager_link_of(client_link: str) -> str:
+    """``customers/M/customerClientLinks/C~id`` -> ``customers/C/customerManagerLinks/M~id``."""
+    _, manager, _, rest = client_link.split("/")
+    client, link_id = rest.split("~")
+    return f"customers/{client}/customerManagerLinks/{manager}~{link_id}"
+
+
+def link_id_of(link_name: str) -> int:
+    return int(link_name.rsplit("~", 1)[1])
+
+
+def stream(ads: Any, customer: str, query: str) -> list[Any]:
+    """Every row of a SearchStream."""
+    service = ads.get_service("GoogleAdsService")
+    return [
+        row
+        for batch in service.search_stream(customer_id=customer, query=query)
+        for row in batch.results
+    ]
+
+
+def client_link_statuses(ads: Any, manager: str) -> dict[str, str]:
+    """Client id -> link status name, as the manager lists them."""
+    rows = stream(ads, manager, CLIENT_LINKS_QUERY)
+    return {
+        r.customer_client_link.client_customer.split("/")[1]: r.customer_client_link.status.name
+        for r in rows
+    }
+
+
+def error_code(exc: Any) -> str:
+    """The first error of a ``GoogleAdsException`` as ``kind.NAME``."""
+    code = exc.failure.errors[0].error_code
+    kind = type(code).pb(code).WhichOneof("error_code")
+    return f"{kind}.{getattr(code, kind).name}"
+
+
+def scenario(*clients: dict[str, Any], managers: list[dict[str, Any]] | None = None) -> Scenario:
+    """A scenario with these clients, under the demo's manager unless ``managers`` is given."""
+    return Scenario.from_dict(
+        {"managers": managers or [{"id": MCC, "name": "Agência"}], "clients": list(clients)}
+    )
