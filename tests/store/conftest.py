@@ -11,8 +11,9 @@ import pytest
 
 from mcclink.domain import Client
 from mcclink.ports import Store
-from mcclink.store.dynamodb import DynamoDBStore, client_item
+from mcclink.store.dynamodb import DynamoDBStore
 from mcclink.store.sqlite import SqliteStore
+from mcclink.store.tables import client_item
 
 #: Clients per SQLite page in the contract suite: small, so listings cross many pages.
 SQLITE_PAGE = 500

@@ -17,10 +17,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
-
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from typing import TYPE_CHECKING, cast
 
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
 from mcclink.errors import (
@@ -32,24 +29,24 @@ from mcclink.errors import (
     VersionConflict,
 )
 from mcclink.ports import Store
-from mcclink.serialization import (
-    as_utc,
-    client_from_dict,
-    client_to_dict,
-    format_timestamp,
-    history_from_dict,
-    history_to_dict,
-)
+from mcclink.serialization import as_utc, client_from_dict, format_timestamp, history_from_dict
 from mcclink.store._aws import OnConditionFailed, aws_errors, dynamodb_client
-from mcclink.store.tables import CLIENTS_BY_STATUS, HISTORY_BY_DAY, TableNames, create_tables
+from mcclink.store.tables import (
+    CLIENTS_BY_STATUS,
+    HISTORY_BY_DAY,
+    Item,
+    TableNames,
+    client_item,
+    create_tables,
+    history_item,
+    plain,
+    serialize,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TableDescriptionTypeDef, TransactWriteItemTypeDef
 
-Item = dict[str, Any]
-
-_SERIALIZER, _DESERIALIZER = TypeSerializer(), TypeDeserializer()
 _VERSION_IS = {
     "ConditionExpression": "#version = :expected",
     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -128,7 +125,7 @@ class DynamoDBStore(Store):
         key = {"mcc_customer_id": {"S": mcc.digits}, "customer_id": {"S": customer_id.digits}}
         with aws_errors([self.names.clients]):
             found = self.client.get_item(TableName=self.names.clients, Key=key, ConsistentRead=True)
-        return None if "Item" not in found else client_from_dict(_plain(found["Item"]))
+        return None if "Item" not in found else client_from_dict(plain(found["Item"]))
 
     def list_clients(self, mcc: CustomerId, status: LinkStatus | None = None) -> Iterator[Client]:
         """See ``Store.list_clients``: a Query on the table, or on the status index.
@@ -144,7 +141,7 @@ class DynamoDBStore(Store):
             names, value = {"#pk": "mcc_status"}, f"{mcc.digits}#{status.value}"
         query |= {"ExpressionAttributeNames": names, "ExpressionAttributeValues": _values(pk=value)}
         items = self._query(self.names.clients, query)
-        return (client_from_dict(_plain(item)) for item in items)
+        return (client_from_dict(plain(item)) for item in items)
 
     def update_client(self, client: Client, entry: HistoryEntry | None = None) -> Client:
         """See ``Store.update_client``.
@@ -204,7 +201,7 @@ class DynamoDBStore(Store):
             "ScanIndexForward": False,
         }
         items = self._query(self.names.history, query, limit=limit)
-        return (history_from_dict(_plain(item)) for item in items)
+        return (history_from_dict(plain(item)) for item in items)
 
     def history_between(
         self, start: datetime, end: datetime, mcc: CustomerId | None = None
@@ -215,7 +212,7 @@ class DynamoDBStore(Store):
             StoreUnavailable: DynamoDB throttled, failed or was unreachable.
         """
         return (
-            history_from_dict(_plain(item))
+            history_from_dict(plain(item))
             for day in _days(start, end)
             for item in self._query(self.names.history, _day_query(day, start, end, mcc))
         )
@@ -232,21 +229,20 @@ class DynamoDBStore(Store):
             StoreUnavailable: a table or index is not ready, or the probe failed.
         """
         token = uuid.uuid4().hex
-        for table, index, key in (
-            (
-                self.names.clients,
+        probes = {
+            self.names.clients: (
                 CLIENTS_BY_STATUS,
                 {"mcc_customer_id": "probe", "customer_id": token},
             ),
-            (
-                self.names.history,
+            self.names.history: (
                 HISTORY_BY_DAY,
                 {"client_key": f"probe#{token}", "entry_key": token},
             ),
-        ):
+        }
+        for table, (index, key) in probes.items():
             with aws_errors([table]):
                 _require_ready(self.client.describe_table(TableName=table)["Table"], index)
-                self._probe(table, _serialize(key))
+                self._probe(table, serialize(key))
 
     def _probe(self, table: str, key: Item) -> None:
         """Write, read back and delete one item (called inside ``aws_errors``)."""
@@ -300,35 +296,6 @@ class DynamoDBStore(Store):
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def client_item(client: Client) -> Item:
-    """The client as a DynamoDB item (typed attribute values), index keys included."""
-    record = client_to_dict(client)
-    record["mcc_status"] = f"{record['mcc_customer_id']}#{record['status']}"
-    return _serialize(record)
-
-
-def history_item(entry: HistoryEntry) -> Item:
-    """The history entry as a DynamoDB item, keys and index keys included."""
-    record = history_to_dict(entry)
-    record["client_key"] = f"{record['mcc_customer_id']}#{record['customer_id']}"
-    record["entry_key"] = f"{record['timestamp']}#{record['id']}"
-    record["day"] = record["timestamp"][:10]
-    return _serialize(record)
-
-
-def _serialize(record: Item) -> Item:
-    """Typed attribute values; None is left out, floats become Decimals (boto3 insists)."""
-    return {
-        key: _SERIALIZER.serialize(Decimal(repr(value)) if isinstance(value, float) else value)
-        for key, value in record.items()
-        if value is not None
-    }
-
-
-def _plain(item: Item) -> Item:
-    return {key: _DESERIALIZER.deserialize(value) for key, value in item.items()}
 
 
 def _values(**values: str) -> Item:

@@ -43,61 +43,11 @@ from mcclink.serialization import (
 )
 from mcclink.store.migrations import migrate
 
-_CLIENT_COLUMNS = (
-    "mcc_customer_id",
-    "customer_id",
-    "name",
-    "email",
-    "attributes",
-    "status",
-    "manager_link_id",
-    "link_resource_name",
-    "invited_at",
-    "status_changed_at",
-    "last_checked_at",
-    "last_error",
-    "pending_operation",
-    "created_at",
-    "updated_at",
-    "version",
-)
-_HISTORY_COLUMNS = (
-    "id",
-    "timestamp",
-    "mcc_customer_id",
-    "customer_id",
-    "operation",
-    "status_before",
-    "status_after",
-    "outcome",
-    "error_code",
-    "error_message",
-    "request_id",
-    "actor",
-    "duration_ms",
-    "details",
-)
-#: Columns holding a JSON document (mappings keep accents as they are: ensure_ascii=False).
+#: Columns holding a JSON document (accents kept as they are: ensure_ascii=False).
 _JSON_COLUMNS = frozenset({"attributes", "last_error", "details"})
 _KEY = "mcc_customer_id = :mcc_customer_id AND customer_id = :customer_id"
-
-_INSERT_CLIENT = (
-    f"INSERT INTO Clients ({', '.join(_CLIENT_COLUMNS)})"
-    f" VALUES ({', '.join(':' + c for c in _CLIENT_COLUMNS)})"
-    " ON CONFLICT (mcc_customer_id, customer_id) DO NOTHING"
-)
-_UPDATE_CLIENT = (
-    "UPDATE Clients SET "
-    + ", ".join(
-        f"{c} = :{c}" for c in _CLIENT_COLUMNS if c not in {"mcc_customer_id", "customer_id"}
-    )
-    + f" WHERE {_KEY} AND version = :expected_version"
-)
+_IF_NEW = " ON CONFLICT (mcc_customer_id, customer_id) DO NOTHING"
 _DELETE_CLIENT = f"DELETE FROM Clients WHERE {_KEY} AND version = :expected_version"
-_INSERT_HISTORY = (
-    f"INSERT INTO ExecutionHistory ({', '.join(_HISTORY_COLUMNS)})"
-    f" VALUES ({', '.join(':' + c for c in _HISTORY_COLUMNS)})"
-)
 
 
 class SqliteStore(Store):
@@ -128,8 +78,9 @@ class SqliteStore(Store):
             StoreUnavailable: the database stayed locked or failed.
         """
         stored = replace(client, version=1)
+        row = _client_row(stored)
         with self._transaction() as conn:
-            if conn.execute(_INSERT_CLIENT, _client_row(stored)).rowcount == 0:
+            if conn.execute(_insert("Clients", row) + _IF_NEW, row).rowcount == 0:
                 raise ClientExists(client.mcc_customer_id.digits, client.customer_id.digits)
             _insert_history(conn, entry)
         return stored
@@ -171,9 +122,12 @@ class SqliteStore(Store):
             StoreUnavailable: the database stayed locked or failed.
         """
         stored = replace(client, version=client.version + 1)
-        params = {**_client_row(stored), "expected_version": client.version}
+        row = _client_row(stored)
         with self._transaction() as conn:
-            if conn.execute(_UPDATE_CLIENT, params).rowcount == 0:
+            if (
+                conn.execute(_update(row), {**row, "expected_version": client.version}).rowcount
+                == 0
+            ):
                 raise _missed(conn, client)
             _insert_history(conn, entry)
         return stored
@@ -335,8 +289,9 @@ def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
 def _insert_history(conn: sqlite3.Connection, entry: HistoryEntry | None) -> None:
     if entry is None:
         return
+    row = _encode(history_to_dict(entry))
     try:
-        conn.execute(_INSERT_HISTORY, _encode(history_to_dict(entry)))
+        conn.execute(_insert("ExecutionHistory", row), row)
     except sqlite3.IntegrityError as exc:
         raise StoreError(
             f"history entry {entry.id} is already recorded; nothing was written"
@@ -361,12 +316,25 @@ def _probe(conn: sqlite3.Connection, where: str) -> None:
         )
     probe = Client(CustomerId("0000000000"), CustomerId("0000000001"), "mcclink store probe")
     entry = HistoryEntry(probe.customer_id, probe.mcc_customer_id, Operation.SYNC, Outcome.NOOP)
-    conn.execute(_INSERT_CLIENT, _client_row(probe))
-    conn.execute(_INSERT_HISTORY, _encode(history_to_dict(entry)))
+    client_row, entry_row = _client_row(probe), _encode(history_to_dict(entry))
+    conn.execute(_insert("Clients", client_row) + _IF_NEW, client_row)
+    conn.execute(_insert("ExecutionHistory", entry_row), entry_row)
     entry_back = conn.execute("SELECT 1 FROM ExecutionHistory WHERE id = ?", (entry.id,))
     client_back = conn.execute(f"SELECT 1 FROM Clients WHERE {_KEY}", _key(probe))
     if entry_back.fetchone() is None or client_back.fetchone() is None:
         raise StoreUnavailable(f"SQLite database {where} did not return the probe it was given")
+
+
+def _insert(table: str, row: dict[str, Any]) -> str:
+    """An INSERT of ``row``: the columns are the codec's keys (``mcclink.serialization``)."""
+    return f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})"
+
+
+def _update(row: dict[str, Any]) -> str:
+    """An UPDATE of every column of a client ``row`` if the version is still as read."""
+    columns = [c for c in row if c not in {"mcc_customer_id", "customer_id"}]
+    assignments = ", ".join(f"{c} = :{c}" for c in columns)
+    return f"UPDATE Clients SET {assignments} WHERE {_KEY} AND version = :expected_version"
 
 
 def _client_row(client: Client) -> dict[str, Any]:

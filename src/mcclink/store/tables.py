@@ -1,5 +1,8 @@
-"""The DynamoDB tables, defined once: the store, ``mcclink tables create`` and the deploy
-template all read ``table_definitions``.
+"""The DynamoDB tables, defined once, and how records become their items.
+
+The store, ``mcclink tables create`` and the deploy template all read
+``table_definitions``; ``client_item`` / ``history_item`` fill in the key and index
+attributes below, so the key formats live in this one module.
 
 Design (no use case needs a Scan)::
 
@@ -23,6 +26,11 @@ Design (no use case needs a Scan)::
 Both GSIs project ALL attributes, so a listing is one Query per page, never a GetItem per
 row. Writing a status change and its history entry is one TransactWriteItems: the client
 Put/Delete conditioned on ``version``, the entry Put conditioned on ``attribute_not_exists``.
+
+Known trade-offs: all of one day's history lands in one ``by_day`` partition (ample for an
+agency's few thousand operations a day; a busier one would shard the day key), and the GSIs
+are eventually consistent (a status listing may lag a write by a moment; every write is
+still checked against the version read consistently from the table).
 """
 
 from __future__ import annotations
@@ -30,18 +38,26 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from mcclink.domain import Client, HistoryEntry
 from mcclink.errors import ConfigurationError
+from mcclink.serialization import client_to_dict, history_to_dict
 from mcclink.store._aws import aws_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+Item = dict[str, Any]
+
 CLIENTS_BY_STATUS = "by_mcc_status"
 HISTORY_BY_DAY = "by_day"
 
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_SERIALIZER, _DESERIALIZER = TypeSerializer(), TypeDeserializer()
 
 
 def _key(hash_key: str, range_key: str) -> list[dict[str, str]]:
@@ -110,6 +126,36 @@ class TableNames:
                 ]
             )
         return names
+
+
+def client_item(client: Client) -> Item:
+    """The client as a DynamoDB item (typed attribute values), index keys included."""
+    record = client_to_dict(client)
+    record["mcc_status"] = f"{record['mcc_customer_id']}#{record['status']}"
+    return serialize(record)
+
+
+def history_item(entry: HistoryEntry) -> Item:
+    """The history entry as a DynamoDB item, keys and index keys included."""
+    record = history_to_dict(entry)
+    record["client_key"] = f"{record['mcc_customer_id']}#{record['customer_id']}"
+    record["entry_key"] = f"{record['timestamp']}#{record['id']}"
+    record["day"] = record["timestamp"][:10]
+    return serialize(record)
+
+
+def serialize(record: Item) -> Item:
+    """Typed attribute values; None is left out, floats become Decimals (boto3 insists)."""
+    return {
+        key: _SERIALIZER.serialize(Decimal(repr(value)) if isinstance(value, float) else value)
+        for key, value in record.items()
+        if value is not None
+    }
+
+
+def plain(item: Item) -> Item:
+    """The item's attributes as Python values (numbers as ``Decimal``)."""
+    return {key: _DESERIALIZER.deserialize(value) for key, value in item.items()}
 
 
 def table_definitions(names: TableNames) -> list[dict[str, Any]]:
