@@ -8,6 +8,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from mcclink.domain import utcnow
 from mcclink.errors import StoreUnavailable
 from mcclink.store import open_store
-from mcclink.store.migrations import MIGRATIONS
+from mcclink.store.migrations import MIGRATIONS, migrate
 from mcclink.store.sqlite import SqliteStore
 from tests.store.records import MCC, a_client, an_entry, customer, race_in_process
 
@@ -40,9 +41,24 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def raw(path: Path) -> sqlite3.Connection:
-    """A plain connection to the database, in autocommit mode."""
-    return sqlite3.connect(path, isolation_level=None)
+@contextmanager
+def raw(path: Path) -> Iterator[sqlite3.Connection]:
+    """A plain connection to the database, in autocommit mode, closed afterwards."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def other_writer(sqlite_store: SqliteStore, db_path: Path) -> Iterator[sqlite3.Connection]:
+    """Another connection holding the write lock, as another process's writer would."""
+    with raw(db_path) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        yield conn
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
 
 
 def test_new_directory_is_owner_only_and_files_are_0600(
@@ -81,6 +97,7 @@ def test_migrations_are_recorded_and_not_reapplied_on_reopen(
 
     assert reopened.get_client(MCC, customer(1)) == stored
     with raw(db_path) as conn:
+        assert migrate(conn, str(db_path)) == [], "nothing left to apply"
         ledger = conn.execute("SELECT version, name FROM schema_migrations").fetchall()
     assert ledger == [(m.version, m.name) for m in MIGRATIONS]
     reopened.close()
@@ -109,11 +126,9 @@ def test_a_database_from_a_newer_mcclink_is_refused(
 
 
 def test_locked_database_raises_store_unavailable_naming_the_file(
-    sqlite_store: SqliteStore, db_path: Path
+    other_writer: sqlite3.Connection, db_path: Path
 ) -> None:
     impatient = SqliteStore(db_path, busy_timeout=0.2)
-    other_process = raw(db_path)
-    other_process.execute("BEGIN IMMEDIATE")
     started = time.monotonic()
 
     with pytest.raises(StoreUnavailable, match="stayed locked") as caught:
@@ -121,21 +136,26 @@ def test_locked_database_raises_store_unavailable_naming_the_file(
 
     assert str(db_path) in str(caught.value)
     assert time.monotonic() - started >= 0.2
-    other_process.execute("ROLLBACK")
+    other_writer.execute("ROLLBACK")
     assert impatient.create_client(a_client()).version == 1, "usable once the lock is gone"
-    other_process.close()
     impatient.close()
 
 
-def test_readers_are_not_blocked_by_a_writer(sqlite_store: SqliteStore, db_path: Path) -> None:
-    stored = sqlite_store.create_client(a_client())
-    other_process = raw(db_path)
-    other_process.execute("BEGIN IMMEDIATE")
+def test_readers_are_not_blocked_by_a_writer(
+    sqlite_store: SqliteStore, other_writer: sqlite3.Connection
+) -> None:
+    assert sqlite_store.get_client(MCC, customer(1)) is None
+    assert list(sqlite_store.list_clients(MCC)) == []
 
-    assert sqlite_store.get_client(MCC, customer(1)) == stored
 
-    other_process.execute("ROLLBACK")
-    other_process.close()
+def test_opening_an_up_to_date_database_never_waits_for_a_writer(
+    other_writer: sqlite3.Connection, db_path: Path
+) -> None:
+    started = time.monotonic()
+
+    SqliteStore(db_path, busy_timeout=3).close()
+
+    assert time.monotonic() - started < 1
 
 
 def test_an_uncreatable_location_raises_store_unavailable(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ def open_store(url: str | None = None, environ: Mapping[str, str] = os.environ) 
 
     Raises:
         InvalidStoreUrl: the URL names no backend or has malformed parameters.
+        ConfigurationError: a DynamoDB table name (from the environment) is invalid.
         StoreUnavailable: the SQLite file cannot be created or opened.
     """
     location = parse_store_url(url or default_store_url(environ))

@@ -76,6 +76,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+LATEST = MIGRATIONS[-1].version
+
 _CREATE_LEDGER = """
     CREATE TABLE IF NOT EXISTS schema_migrations (
         version    INTEGER PRIMARY KEY,
@@ -88,12 +90,15 @@ _CREATE_LEDGER = """
 def migrate(conn: sqlite3.Connection, where: str) -> list[int]:
     """Apply the steps not yet recorded; return the versions applied now.
 
+    An up-to-date database is only read, so opening it never waits for another writer.
     ``conn`` must be in autocommit mode (``isolation_level=None``). ``sqlite3.Error`` is left
     to the caller, the adapter that translates it.
 
     Raises:
         StoreUnavailable: the database was written by a newer mcclink (its schema is ahead).
     """
+    if _schema_version(conn, where) == LATEST:
+        return []
     applied = []
     for step in MIGRATIONS:
         conn.execute("BEGIN IMMEDIATE")
@@ -107,15 +112,24 @@ def migrate(conn: sqlite3.Connection, where: str) -> list[int]:
     return applied
 
 
-def _apply(conn: sqlite3.Connection, step: Migration, where: str) -> bool:
-    conn.execute(_CREATE_LEDGER)
-    latest = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0
-    if latest > MIGRATIONS[-1].version:
+def _schema_version(conn: sqlite3.Connection, where: str) -> int:
+    """The last step recorded (0 for a new database); refuses a schema from the future."""
+    ledger = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    if conn.execute(ledger).fetchone() is None:
+        return 0
+    version: int = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0
+    if version > LATEST:
         raise StoreUnavailable(
-            f"SQLite database {where} has schema version {latest}, newer than this mcclink "
-            f"knows ({MIGRATIONS[-1].version}): upgrade mcclink"
+            f"SQLite database {where} has schema version {version}, newer than this mcclink "
+            f"knows ({LATEST}): upgrade mcclink"
         )
-    if latest >= step.version:
+    return version
+
+
+def _apply(conn: sqlite3.Connection, step: Migration, where: str) -> bool:
+    """Apply ``step`` unless recorded; the caller holds the write lock, so no one races us."""
+    conn.execute(_CREATE_LEDGER)
+    if _schema_version(conn, where) >= step.version:
         return False
     for statement in step.statements:
         conn.execute(statement)

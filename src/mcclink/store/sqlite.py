@@ -67,7 +67,11 @@ class SqliteStore(Store):
         self._lock = threading.Lock()
         with self._translated():
             self._conn = _connect(path, busy_timeout)
-            migrate(self._conn, str(path))
+            try:
+                migrate(self._conn, str(path))
+            except BaseException:
+                self._conn.close()
+                raise
 
     def create_client(self, client: Client, entry: HistoryEntry | None = None) -> Client:
         """See ``Store.create_client``.
