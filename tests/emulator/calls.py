@@ -94,3 +94,22 @@ def scenario(*clients: dict[str, Any], managers: list[dict[str, Any]] | None = N
     return Scenario.from_dict(
         {"managers": managers or [{"id": MCC, "name": "Agência"}], "clients": list(clients)}
     )
+
+
+def create_account(
+    ads: Any,
+    descriptive_name: str = "Loja Nova",
+    currency_code: str = "BRL",
+    time_zone: str = "America/Sao_Paulo",
+    *,
+    validate_only: bool = False,
+) -> str:
+    """Create an account under the demo manager; its resource name ('' when validate_only)."""
+    request = ads.get_type("CreateCustomerClientRequest")
+    request.customer_id = MCC
+    request.customer_client.descriptive_name = descriptive_name
+    request.customer_client.currency_code = currency_code
+    request.customer_client.time_zone = time_zone
+    request.validate_only = validate_only
+    response = ads.get_service("CustomerService").create_customer_client(request=request)
+    return str(response.resource_name)

@@ -10,6 +10,7 @@ from tests.emulator.calls import (
     PADARIA,
     answer,
     client_link_statuses,
+    create_account,
     invite,
     link_id_of,
     manager_link_of,
@@ -153,7 +154,7 @@ def test_created_account_is_active_under_the_manager_and_in_its_hierarchy(
     fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
 ) -> None:
     ads = ads_client_factory(MCC)
-    created = _create_account(ads, "Nova Loja")
+    created = create_account(ads, "Nova Loja")
     new_id = created.removeprefix("customers/")
 
     assert fresh_emulator.state.link_status(MCC, new_id) == "ACTIVE"
@@ -176,7 +177,7 @@ def test_validate_only_account_creation_creates_nothing(
 ) -> None:
     before = len(list(fresh_emulator.state.accounts()))
 
-    assert _create_account(ads_client_factory(MCC), "Loja Teste", validate_only=True) == ""
+    assert create_account(ads_client_factory(MCC), "Loja Teste", validate_only=True) == ""
     assert len(list(fresh_emulator.state.accounts())) == before
 
 
@@ -220,14 +221,3 @@ def test_move_manager_link_moves_an_active_client_to_another_manager(
 def _link_sub_manager(emulator: Emulator, ads: Any, sub_manager: str) -> None:
     invite(ads, MCC, sub_manager)
     emulator.state.respond(sub_manager, MCC, "accept")
-
-
-def _create_account(ads: Any, name: str, *, validate_only: bool = False) -> str:
-    request = ads.get_type("CreateCustomerClientRequest")
-    request.customer_id = MCC
-    request.customer_client.descriptive_name = name
-    request.customer_client.currency_code = "BRL"
-    request.customer_client.time_zone = "America/Sao_Paulo"
-    request.validate_only = validate_only
-    response = ads.get_service("CustomerService").create_customer_client(request=request)
-    return str(response.resource_name)
