@@ -13,7 +13,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -169,7 +168,9 @@ class Settings:
         if self.yaml_path is None or not (self.yaml_explicit or self.yaml_path.exists()):
             return {}
         try:
-            document = yaml.safe_load(self.yaml_path.read_text(encoding="utf-8"))
+            # BaseLoader keeps every scalar as written: an unquoted customer id such as
+            # 0123456701 would otherwise be read as an octal number.
+            document = yaml.load(self.yaml_path.read_text(encoding="utf-8"), yaml.BaseLoader)
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(
                 f"cannot read {self.yaml_path} ({type(exc).__name__}: {_os_reason(exc)}): "
@@ -184,7 +185,10 @@ class Settings:
         if not isinstance(document, dict):
             problems.append(f"{self.yaml_path} must be a mapping of keys such as client_id")
             return {}
-        return {k: _yaml_text(document[k]) for k in YAML_KEYS if document.get(k) is not None}
+        values = {k: document[k] for k in YAML_KEYS if k in document}
+        for key in [k for k, v in values.items() if not isinstance(v, str)]:
+            problems.append(f"{key} in {self.yaml_path} must be a single value: fix it")
+        return {k: v.strip() for k, v in values.items() if isinstance(v, str) and v.strip()}
 
 
 def _parse_mcc(raw: str) -> tuple[CustomerId | None, str | None]:
@@ -202,11 +206,6 @@ def _yaml_location(environ: Mapping[str, str]) -> tuple[Path | None, bool]:
         return Path(named).expanduser(), True
     home = environ.get("HOME", "").strip()
     return (Path(home) / "google-ads.yaml" if home else None), False
-
-
-def _yaml_text(value: Any) -> str:
-    # YAML reads an unquoted 1234567890 as an int; every key mcclink reads is text.
-    return str(value).strip()
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:

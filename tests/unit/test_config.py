@@ -286,3 +286,20 @@ def test_from_env_opens_no_file(tmp_path: Path) -> None:
     settings = Settings.from_env(env(tmp_path, **OAUTH))
 
     assert settings.yaml_path == path  # found, but read only by google_ads()
+
+
+def test_yaml_customer_id_is_read_as_written_not_as_a_number(tmp_path: Path) -> None:
+    (tmp_path / "google-ads.yaml").write_text("login_customer_id: 0123456701\n")
+
+    google = Settings.from_env(env(tmp_path, **OAUTH)).google_ads()
+
+    assert google.login_customer_id == CustomerId("0123456701")
+
+
+def test_yaml_key_with_a_nested_value_is_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "google-ads.yaml").write_text("endpoint:\n  host: localhost\n")
+
+    (problem,) = problems_of(Settings.from_env(env(tmp_path, **OAUTH)))
+
+    assert problem.startswith("endpoint in ")
+    assert "single value" in problem

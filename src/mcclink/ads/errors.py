@@ -4,8 +4,9 @@ What arrives from a call (checked on google-ads 34.0.0): ``GoogleAdsException`` 
 whose trailing metadata holds a ``GoogleAdsFailure``), ``google.api_core.exceptions.*`` (the
 library never converts ``INTERNAL`` and ``RESOURCE_EXHAUSTED``, nor a failure without the
 metadata key; the failure, with any ``retry_delay``, still sits in the call's trailing
-metadata), a raw ``grpc.RpcError`` (outside the gapic wrappers) and ``google.auth`` refresh
-errors. ``translate`` turns each into one ``GoogleAdsError`` subclass carrying a code of the
+metadata; ``UNAVAILABLE`` arrives as ``ServiceUnavailable``, unary or streaming), a raw
+``grpc.RpcError`` (only outside the gapic wrappers, handled all the same) and ``google.auth``
+refresh errors. ``translate`` turns each into one ``GoogleAdsError`` subclass carrying a code of the
 form ``ErrorType.NAME`` (``ManagerLinkError.TOO_MANY_MANAGERS``, ``StatusCode.UNAVAILABLE``,
 ``OAuthError.INVALID_GRANT``), Google's message with a fix, and Google's request id.
 Secrets are scrubbed from every text.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -89,6 +90,7 @@ def _kind_from_status(status: str | None) -> type[GoogleAdsError]:
 
 def _read(exc: BaseException) -> _Failure | None:
     """Dispatch on the foreign exception's type; the library is already loaded by now."""
+    import grpc
     from google.ads.googleads.errors import GoogleAdsException
     from google.api_core.exceptions import GoogleAPICallError
     from google.auth.exceptions import RefreshError, TransportError
@@ -107,8 +109,6 @@ def _read(exc: BaseException) -> _Failure | None:
             "cannot reach the OAuth token endpoint (check GOOGLE_ADS_TOKEN_URI and the network)",
             None,
         )
-    import grpc
-
     if isinstance(exc, grpc.RpcError):
         return _from_call(exc, _status_name(exc), _call_details(exc))
     return None
@@ -138,7 +138,7 @@ def _from_call(call: Any, status: str | None, details: str) -> _Failure:
         failure = _from_failure(
             module.GoogleAdsFailure.deserialize(raw_failure), status, request_id
         )
-        return failure if failure.message else _with_message(failure, details)
+        return failure if failure.message else replace(failure, message=details)
     return _Failure(f"StatusCode.{status}", status, details, request_id)
 
 
@@ -153,10 +153,6 @@ def _from_refresh(exc: BaseException) -> _Failure:
         message=f"token refresh failed: {description}".rstrip(": "),
         request_id=None,
     )
-
-
-def _with_message(failure: _Failure, message: str) -> _Failure:
-    return _Failure(failure.code, failure.status, message, failure.request_id, failure.retry_delay)
 
 
 def _code_name(error_code: Any) -> str:
@@ -192,20 +188,25 @@ def _metadata_text(value: str | bytes | None) -> str | None:
     return value
 
 
+_MASK = "********"
+#: Token shapes that may hide in a server's or library's text, and what replaces them.
 _TOKEN_PATTERNS = (
-    re.compile(r"(?i)(bearer\s+)[^\s,;\"']+"),
-    re.compile(r"ya29\.[\w.\-]+"),
-    re.compile(
-        r"(?i)((?:refresh|access)_token|client_secret|developer[-_]token)([\"']?\s*[:=]\s*[\"']?)"
-        r"[^\s&,;\"']+"
+    (re.compile(r"(?i)(bearer\s+)[^\s,;\"']+"), rf"\g<1>{_MASK}"),
+    (re.compile(r"ya29\.[\w.\-]+"), _MASK),
+    (
+        re.compile(
+            r"(?i)((?:refresh|access)_token|client_secret|developer[-_]token)"
+            r"([\"']?\s*[:=]\s*[\"']?)[^\s&,;\"']+"
+        ),
+        rf"\g<1>\g<2>{_MASK}",
     ),
 )
 
 
 def _scrub(text: str, secrets: Sequence[str]) -> str:
     for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, "********")
-    text = _TOKEN_PATTERNS[0].sub(r"\1********", text)
-    text = _TOKEN_PATTERNS[1].sub("********", text)
-    return _TOKEN_PATTERNS[2].sub(r"\1\2********", text)
+        if len(secret) >= 4:  # masking shorter strings would garble ordinary words
+            text = text.replace(secret, _MASK)
+    for pattern, replacement in _TOKEN_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text

@@ -116,7 +116,7 @@ def call_with_retries(
     except TransientError as exc:
         attempts = retrying.statistics.get("attempt_number", 1)
         asked = server_retry_delay(exc)
-        wait_note = f"; Google asked to wait {asked:g} s" if asked else ""
+        wait_note = f"; Google asked to wait {asked:.2f} s" if asked else ""
         raise TransientError(
             f"{exc.message} (gave up after {attempts} attempt(s){wait_note})",
             code=exc.code,
