@@ -294,7 +294,11 @@ def test_a_new_account_needs_valid_fields(
     value: str,
     code: str,
 ) -> None:
-    exc = refusal(lambda: create_account(ads_client_factory(MCC), **{field: value}))
+    fields = {"descriptive_name": "Loja", "currency_code": "BRL", "time_zone": "America/Bahia"}
+    fields[field] = value
+    ads = ads_client_factory(MCC)
+
+    exc = refusal(lambda: create_account(ads, *fields.values()))
 
     assert error_code(exc) == code
     path = [e.field_name for e in exc.failure.errors[0].location.field_path_elements]

@@ -1,0 +1,114 @@
+"""Scenarios: the demo, JSON loading, and errors that name the file, problem and shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mcclink.emulator import Scenario
+from mcclink.emulator.scenario import EXPECTED_SHAPE, MAX_MANAGERS_PER_CLIENT, Knobs
+from mcclink.errors import InputError
+
+
+def test_demo_has_one_agency_and_ten_brazilian_advertisers_one_at_its_manager_limit() -> None:
+    demo = Scenario.demo()
+
+    assert [(m.id, m.name) for m in demo.managers] == [("1234567890", "Agência Demo")]
+    assert len(demo.clients) == 10
+    names = {c.id: c.name for c in demo.clients}
+    assert names["1112223333"] == "Padaria São João"
+    assert names["2223334444"] == "Açaí & Cia"
+    at_limit = [c.id for c in demo.clients if c.existing_managers == MAX_MANAGERS_PER_CLIENT]
+    assert at_limit == ["5556667777"]
+
+
+def test_demo_ids_are_the_ones_the_module_documents() -> None:
+    from mcclink.emulator import scenario
+
+    assert scenario.__doc__ is not None
+    for client in Scenario.demo().clients:
+        dashed = f"{client.id[:3]}-{client.id[3:6]}-{client.id[6:]}"
+        assert f"``{dashed}`` {client.name}" in " ".join(scenario.__doc__.split())
+
+
+def test_dashed_ids_and_traits_are_read() -> None:
+    loaded = Scenario.from_json(
+        json.dumps(
+            {
+                "managers": [{"id": "123-456-7890", "name": "A", "test_account": True}],
+                "clients": [
+                    {"id": "111-222-3333", "name": "B", "linked_to": ["123-456-7890"]},
+                    {"id": "2223334444", "name": "C", "status": "CANCELED", "accessible": False},
+                ],
+                "qps_limit": 3,
+            }
+        )
+    )
+
+    assert loaded.managers[0].id == "1234567890"
+    assert loaded.managers[0].test_account is True
+    assert loaded.clients[0].linked_to == ("1234567890",)
+    assert (loaded.clients[1].status, loaded.clients[1].accessible) == ("CANCELED", False)
+    assert loaded.knobs == Knobs(qps_limit=3)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("{", "invalid JSON"),
+        ("[]", "the top level must be a JSON object"),
+        ('{"managers": []}', "at least one manager"),
+        ('{"managers": [{"name": "A"}]}', "managers[0].id is missing"),
+        ('{"managers": [{"id": "12", "name": "A"}]}', "managers[0].id: invalid Google Ads"),
+        ('{"managers": [{"id": "1234567890", "name": " "}]}', "managers[0].name must be"),
+        ('{"managers": [{"id": "1234567890", "name": "A", "vip": 1}]}', "unknown key(s) ['vip']"),
+        ('{"managers": [{"id": "1234567890", "name": "A"}], "fault_rate": 2}', "fault_rate"),
+        ('{"managers": [{"id": "1234567890", "name": "A"}], "qps_limit": true}', "qps_limit"),
+        (
+            '{"managers": [{"id": "1234567890", "name": "A"}, {"id": "1234567890", "name": "B"}]}',
+            "used more than once: ['1234567890']",
+        ),
+        (
+            '{"managers": [{"id": "1234567890", "name": "A"}],'
+            ' "clients": [{"id": "1112223333", "name": "B", "status": "PAUSED"}]}',
+            "clients[0].status must be one of",
+        ),
+        (
+            '{"managers": [{"id": "1234567890", "name": "A"}],'
+            ' "clients": [{"id": "1112223333", "name": "B", "linked_to": ["2223334444"]}]}',
+            "names no scenario manager",
+        ),
+        (
+            '{"managers": [{"id": "1234567890", "name": "A"}], "clients": [{"id": "1112223333",'
+            ' "name": "B", "existing_managers": 5, "linked_to": ["1234567890"]}]}',
+            "more than 5 managers",
+        ),
+    ],
+)
+def test_bad_scenarios_name_the_source_the_problem_and_the_shape(text: str, problem: str) -> None:
+    with pytest.raises(InputError) as caught:
+        Scenario.from_json(text, source="mine.json")
+
+    message = str(caught.value)
+    assert message.startswith("mine.json: ")
+    assert problem in message
+    assert message.endswith(EXPECTED_SHAPE)
+
+
+def test_loading_a_file_names_it_when_it_is_missing_or_wrong(tmp_path: Path) -> None:
+    missing, broken = tmp_path / "missing.json", tmp_path / "broken.json"
+    broken.write_text('{"managers": 1}', encoding="utf-8")
+
+    with pytest.raises(InputError, match=r"cannot read scenario file .*missing\.json"):
+        Scenario.load(missing)
+    with pytest.raises(InputError, match=r"broken\.json: managers must be a list"):
+        Scenario.load(broken)
+
+
+def test_a_scenario_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "ok.json"
+    path.write_text('{"managers": [{"id": "1234567890", "name": "Agência"}]}', encoding="utf-8")
+
+    assert Scenario.load(path).managers[0].name == "Agência"
