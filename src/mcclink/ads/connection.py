@@ -95,8 +95,9 @@ class Connection:
         self._services.clear()
 
     def _refresh_credentials(self) -> None:
-        # Refreshed here, not inside gRPC's auth plugin: there a refusal turns into an
-        # UNAVAILABLE status (retried in vain) and a logged traceback.
+        # Refreshed here, not inside gRPC's auth plugin: there a refused refresh token
+        # arrives as ServiceUnavailable ("Getting metadata from plugin failed"), which
+        # would be retried in vain instead of reported as a credentials problem.
         if not self._credentials.valid:
             self._credentials.refresh(self._auth_request)
 
