@@ -123,7 +123,7 @@ def _check_can_invite(
 
 
 def _check_manager_room(state: EmulatorState, client_id: str, location: Sequence[str]) -> None:
-    managers = [k for k in state.manager_links(client_id) if k.status == "ACTIVE"]
+    managers = state.active_managers(client_id)
     if len(managers) >= MAX_MANAGERS_PER_CLIENT:
         raise RpcFault(
             failures.TOO_MANY_MANAGERS,

@@ -216,9 +216,22 @@ class EmulatorState:
         """The accounts ``manager`` directly manages (ACTIVE links)."""
         return [k.client for k in self.client_links(manager) if k.status == "ACTIVE"]
 
+    def active_managers(self, client: str) -> list[str]:
+        """The managers that directly manage ``client`` (ACTIVE links)."""
+        return [k.manager for k in self.manager_links(client) if k.status == "ACTIVE"]
+
     def is_under(self, customer: str, login: str) -> bool:
         """Whether ``customer`` is ``login`` or below it in the ACTIVE-link hierarchy."""
-        return any(account == customer for account, _ in self.hierarchy(login))
+        # Walk up from the customer: an account has at most a few managers, while a manager
+        # can have thousands of clients.
+        seen: set[str] = set()
+        frontier = [customer]
+        while frontier:
+            if login in frontier:
+                return True
+            seen.update(frontier)
+            frontier = [m for c in frontier for m in self.active_managers(c) if m not in seen]
+        return False
 
     def hierarchy(self, root: str) -> list[tuple[str, int]]:
         """``root`` and every account below it with its level (root at 0), breadth first."""
