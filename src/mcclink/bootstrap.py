@@ -26,8 +26,10 @@ class Container:
         mcc: CustomerId | None = None,
         environ: Mapping[str, str] | None = None,
         actor: str | None = None,
+        verbose: bool = False,
     ) -> None:
         self.environ = os.environ if environ is None else environ
+        self.verbose = verbose
         self._store_url = store_url
         self._mcc = mcc
         self.actor = actor or _default_actor(self.environ)
@@ -56,9 +58,11 @@ class Container:
     @cached_property
     def ads(self) -> AdsGateway:
         """The Google Ads adapter (validates the Google Ads settings on first use)."""
-        from mcclink.ads.client import GoogleAdsClientService
+        from mcclink.ads.client import GoogleAdsClientService, configure_library_logging
 
-        return GoogleAdsClientService(self.settings.google_ads())
+        settings = self.settings.google_ads()
+        configure_library_logging(self.verbose or self.settings.debug)
+        return GoogleAdsClientService(settings)
 
     @cached_property
     def service(self) -> GoogleAdsMCCService:

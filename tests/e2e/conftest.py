@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ MCC = "1234567890"
 
 #: Variables of the caller's environment that must not leak into a user's run.
 _SCRUBBED = (
+    "MCCLINK_",
     "MCC_",
     "GOOGLE_ADS_",
     "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
@@ -39,7 +41,7 @@ class Served:
 
     @property
     def admin_url(self) -> str:
-        return self.env["GOOGLE_ADS_TOKEN_URI"].rsplit("/", 1)[0]
+        return self.env["MCCLINK_EMULATOR_ADMIN_URL"]
 
     def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call the emulator's admin endpoint (GET, or POST with a JSON body)."""
@@ -131,11 +133,19 @@ class Cli:
             time.sleep(0.01)
 
 
-@pytest.fixture(params=["sqlite"])
-def store_url(request: pytest.FixtureRequest, home: Path) -> str:
-    return f"sqlite:///{home / 'mcclink.db'}"
-
-
 @pytest.fixture
-def cli(home: Path, emulator_process: Served, store_url: str) -> Cli:
-    return Cli(home, {**emulator_process.env, "MCC_STORE": store_url})
+def sqlite_cli(home: Path, emulator_process: Served) -> Cli:
+    """The CLI on a SQLite store in the test's home."""
+    return Cli(home, {**emulator_process.env, "MCC_STORE": f"sqlite:///{home / 'mcclink.db'}"})
+
+
+@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
+def cli(request: pytest.FixtureRequest, home: Path, emulator_process: Served) -> Cli:
+    """The CLI on each store: SQLite, and DynamoDB on the moto server (tables of its own)."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_cli")  # type: ignore[no-any-return]
+    request.getfixturevalue("moto_endpoint")  # the session's AWS environment points at it
+    url = f"dynamodb://?region=us-east-1&prefix=e2e{uuid.uuid4().hex[:8]}-"
+    cli = Cli(home, {**emulator_process.env, "MCC_STORE": url})
+    cli("tables", "create")
+    return cli

@@ -122,8 +122,9 @@ def test_monitor_imports_links_made_outside_this_store(cli: Cli, home: Path) -> 
 
 
 def test_a_crash_after_google_answered_is_recovered_by_rerunning(
-    cli: Cli, emulator_process: Served, home: Path
+    sqlite_cli: Cli, emulator_process: Served, home: Path
 ) -> None:
+    cli = sqlite_cli
     cli("clients", "add", ACAI, "--name", "Açaí & Cia", "--no-invite")
     emulator_process.admin("/_emulator/knobs", {"latency_ms": 1500})
     db = sqlite3.connect(home / "mcclink.db", isolation_level=None)

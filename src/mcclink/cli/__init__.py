@@ -7,6 +7,7 @@ in history); 2 bad input or configuration (nothing was changed).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +20,7 @@ from mcclink.bootstrap import Container
 from mcclink.cli import clients, links, ops
 from mcclink.cli._common import JsonOption, State, err, out, print_json, state, wants_json
 from mcclink.domain import CustomerId
-from mcclink.errors import MccLinkError
+from mcclink.errors import ConfigurationError, MccLinkError
 
 app = typer.Typer(
     name="mcclink",
@@ -72,7 +73,9 @@ def root(
 ) -> None:
     """Link Google Ads client accounts to your MCC and keep their state true."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
-    container = Container(store_url=store, mcc=CustomerId.parse(mcc) if mcc else None)
+    container = Container(
+        store_url=store, mcc=CustomerId.parse(mcc) if mcc else None, verbose=verbose
+    )
     ctx.obj = State(container=container, json=as_json, verbose=verbose)
     ctx.call_on_close(container.close)
 
@@ -136,7 +139,10 @@ def emulator_respond(
     manager: Annotated[str | None, typer.Option(help="Manager (default: MCC_CUSTOMER_ID).")] = None,
     admin_url: Annotated[
         str | None,
-        typer.Option(envvar="MCCLINK_EMULATOR_URL", help="Emulator HTTP address."),
+        typer.Option(
+            envvar="MCCLINK_EMULATOR_ADMIN_URL",
+            help="The emulator's admin URL, as `mcclink emulator serve` prints it.",
+        ),
     ] = None,
 ) -> None:
     """Act as an advertiser in a running emulator: accept, refuse or end the MCC's link.
@@ -145,6 +151,11 @@ def emulator_respond(
     """
     from mcclink.emulator import respond
 
+    if not admin_url:
+        raise ConfigurationError(
+            "no emulator address: set MCCLINK_EMULATOR_ADMIN_URL (printed by "
+            "`mcclink emulator serve`) or pass --admin-url"
+        )
     chosen = [
         name for name, on in (("accept", accept), ("refuse", refuse), ("unlink", unlink)) if on
     ]
@@ -156,6 +167,8 @@ def emulator_respond(
 
 def main() -> None:
     """Entry point: run the app, turning mcclink errors into a message and an exit code."""
+    # gRPC's C core logs channel shutdowns at INFO; read before grpc is first imported.
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     try:
         app(prog_name="mcclink")
     except MccLinkError as exc:

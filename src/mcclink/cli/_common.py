@@ -12,7 +12,9 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -110,40 +112,41 @@ def status_text(status: LinkStatus) -> str:
 
 def clients_table(clients: Iterable[Client], title: str | None = None) -> Table:
     """A Rich table of clients."""
-    table = Table(title=title, show_lines=False)
-    for column in ("Customer ID", "Name", "Status", "Link ID", "Changed", "Last error"):
-        table.add_column(column)
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("Customer ID", no_wrap=True)
+    table.add_column("Name", ratio=1)
+    for column in ("Status", "Changed (UTC)"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("Last error", max_width=26, overflow="fold")
     for c in clients:
-        changed = c.status_changed_at.strftime("%Y-%m-%d %H:%M") if c.status_changed_at else ""
+        changed = c.status_changed_at.strftime("%m-%d %H:%M") if c.status_changed_at else ""
         table.add_row(
             c.customer_id.dashed,
-            c.name,
+            escape(c.name),
             status_text(c.status),
-            str(c.manager_link_id or ""),
             changed,
-            f"[red]{c.last_error.code}[/]" if c.last_error else "",
+            f"[red]{escape(c.last_error.code.rsplit('.', 1)[-1])}[/]" if c.last_error else "",
         )
     return table
 
 
 def history_table(entries: Iterable[HistoryEntry], title: str | None = None) -> Table:
     """A Rich table of history entries."""
-    table = Table(title=title)
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for column in ("When (UTC)", "Customer ID", "Operation", "Before → after", "Outcome"):
-        table.add_column(column)
-    table.add_column("Error / request id", overflow="fold")
+        table.add_column(column, no_wrap=True)
+    table.add_column("Error", overflow="fold")
     for e in entries:
-        before = e.status_before.value if e.status_before else "-"
-        after = e.status_after.value if e.status_after else "-"
+        before = e.status_before.value if e.status_before else "·"
+        after = e.status_after.value if e.status_after else "·"
         style = {"SUCCESS": "green", "FAILED": "red", "NOOP": "dim"}[e.outcome.value]
-        detail = " ".join(x for x in (e.error_code, e.request_id) if x)
         table.add_row(
-            e.timestamp.strftime("%Y-%m-%d %H:%M:%S"),
+            e.timestamp.strftime("%m-%d %H:%M:%S"),
             e.customer_id.dashed,
             e.operation.value,
             f"{before} → {after}",
             f"[{style}]{e.outcome.value}[/]",
-            detail,
+            escape((e.error_code or "").rsplit(".", 1)[-1]),
         )
     return table
 
@@ -197,7 +200,7 @@ def bulk_json(result: BulkResult) -> dict[str, Any]:
 def print_bulk(result: BulkResult) -> None:
     """Print a bulk run's outcome for a person."""
     if result.done:
-        out.print(clients_table(result.done.values()))
+        out.print(clients_table(sorted(result.done.values(), key=lambda c: c.customer_id)))
     for cid, exc in result.failed.items():
         err.print(f"[red]✗ {cid}[/]: {exc}")
     out.print(f"{len(result.done)} done, {len(result.failed)} failed")

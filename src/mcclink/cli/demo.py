@@ -32,14 +32,16 @@ ACCEPTS_THROUGH_API = "444-555-6666"
 CANCELLED = "777-888-9999"
 
 NEXT_STEPS = """\
-Point the same commands at a real Google Ads [bold]test manager account[/] (no production
-approval of your Cloud project is needed for test accounts):
-  export MCC_CUSTOMER_ID=<your test MCC id>
-  export GOOGLE_ADS_CLIENT_ID=... GOOGLE_ADS_CLIENT_SECRET=... GOOGLE_ADS_REFRESH_TOKEN=...
-  mcclink doctor && mcclink clients add 111-222-3333 --name "Padaria Sol"
-Keep clients in [bold]DynamoDB[/] instead of SQLite:
+Real Google Ads: a [bold]test manager account[/] needs no production approval:
+  export MCC_CUSTOMER_ID=<your MCC id>
+  export GOOGLE_ADS_CLIENT_ID=…  GOOGLE_ADS_CLIENT_SECRET=…
+  export GOOGLE_ADS_REFRESH_TOKEN=…
+  mcclink doctor
+  mcclink clients add 111-222-3333 --name "Padaria Sol"
+Clients in [bold]DynamoDB[/] instead of SQLite:
   export MCC_STORE='dynamodb://?region=sa-east-1&prefix=prod-'
-  mcclink tables create && mcclink monitor --every 10m"""
+  mcclink tables create
+  mcclink monitor --every 10m"""
 
 
 #: Where each advertiser ends up; ``test_mcc_system.py --e2e`` checks the demo against it.
@@ -74,6 +76,7 @@ def run_demo(console: Console, keep: Path | None = None) -> dict[str, LinkStatus
         container = Container(
             store_url=f"sqlite:///{db.resolve()}", environ={**os.environ, **env}, actor="demo"
         )
+        os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
         stack.callback(container.close)
         mcc, service = container.mcc, container.service
         console.print(

@@ -193,8 +193,10 @@ def tables_create(ctx: typer.Context) -> None:
     from mcclink.store.dynamodb import DynamoDBStore
 
     if isinstance(store, DynamoDBStore):
-        for name in store.create_tables():
-            out.print(f"[green]✓[/] table {name} is ACTIVE")
+        created = store.create_tables()
+        for name in (store.names.clients, store.names.history):
+            verb = "created" if name in created else "already exists"
+            out.print(f"[green]✓[/] table {name} {verb}; ACTIVE")
     else:
         store.check()
         out.print("[green]✓[/] SQLite schema is up to date (it is created when the store opens)")
