@@ -17,6 +17,7 @@ from mcclink.emulator import Emulator, Scenario
 MCC = CustomerId.parse("123-456-7890")
 TEST_MCC = CustomerId.parse("500-000-0001")
 SUSPENDED_MCC = CustomerId.parse("500-000-0002")
+SATURATED_MCC = CustomerId.parse("500-000-0003")  # may create no more accounts
 PADARIA = CustomerId.parse("111-222-3333")
 ACAI = CustomerId.parse("222-333-4444")
 FULL = CustomerId.parse("333-444-5555")  # already under 5 managers
@@ -35,6 +36,7 @@ ADS_SCENARIO = Scenario.from_json(
                 {"id": MCC.digits, "name": "Agência"},
                 {"id": TEST_MCC.digits, "name": "Test manager", "test_account": True},
                 {"id": SUSPENDED_MCC.digits, "name": "Suspended", "can_manage_clients": False},
+                {"id": SATURATED_MCC.digits, "name": "Saturated", "account_limit": 0},
             ],
             "clients": [
                 {"id": PADARIA.digits, "name": "Padaria"},

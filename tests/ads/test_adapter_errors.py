@@ -8,7 +8,7 @@ import pytest
 
 from mcclink.ads import GoogleAdsClientService, RetryPolicy
 from mcclink.config import Secret
-from mcclink.domain import LinkStatus
+from mcclink.domain import CustomerId, LinkStatus
 from mcclink.emulator import CLIENT_SECRET, DEVELOPER_TOKEN, REFRESH_TOKEN, Emulator
 from mcclink.errors import (
     AccountNotFound,
@@ -28,6 +28,7 @@ from tests.ads.conftest import (
     PADARIA,
     PRIVATE,
     SANDBOX,
+    SATURATED_MCC,
     SUSPENDED_MCC,
     UNKNOWN,
     MakeAds,
@@ -145,12 +146,46 @@ def test_suspended_manager_cannot_invite(ads: GoogleAdsClientService) -> None:
     assert caught.value.code == "ManagerLinkError.SUSPENDED_ACCOUNT_CANNOT_ADD_CLIENTS"
 
 
-def test_unsupported_currency_is_refused_with_an_example(ads: GoogleAdsClientService) -> None:
+@pytest.mark.parametrize(
+    ("currency", "time_zone", "code", "fix"),
+    [
+        ("XXX", "America/Sao_Paulo", "CurrencyCodeError.UNSUPPORTED", "e.g. BRL"),
+        ("BRL", "Mars/Olympus", "TimeZoneError.INVALID_TIME_ZONE", "e.g. America/Sao_Paulo"),
+    ],
+)
+def test_bad_currency_or_time_zone_is_refused_with_an_example(
+    ads: GoogleAdsClientService, currency: str, time_zone: str, code: str, fix: str
+) -> None:
     with pytest.raises(GoogleAdsError) as caught:
-        ads.create_client_account(MCC, "Loja", "XXX", "America/Sao_Paulo")
+        ads.create_client_account(MCC, "Loja", currency, time_zone)
 
-    assert caught.value.code == "CurrencyCodeError.UNSUPPORTED"
-    assert "e.g. BRL" in caught.value.message
+    assert caught.value.code == code
+    assert fix in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("manager", "code", "fix"),
+    [
+        (
+            SATURATED_MCC,
+            "CustomerClientLinkError.MAX_CUSTOMER_LIMIT_REACHED",
+            "link existing accounts instead",
+        ),
+        (
+            SUSPENDED_MCC,
+            "CustomerError.CREATION_DENIED_INELIGIBLE_MCC",
+            "create the account by hand and invite it",
+        ),
+    ],
+)
+def test_manager_that_may_not_create_accounts_is_told_why(
+    ads: GoogleAdsClientService, manager: CustomerId, code: str, fix: str
+) -> None:
+    with pytest.raises(GoogleAdsError) as caught:
+        ads.create_client_account(manager, "Loja", "BRL", "America/Sao_Paulo")
+
+    assert caught.value.code == code
+    assert fix in caught.value.message
 
 
 def test_wrong_login_customer_is_permission_denied_naming_the_setting(make_ads: MakeAds) -> None:

@@ -178,7 +178,17 @@ RULES: Mapping[str, Rule] = MappingProxyType(
             "the manager cannot create more client accounts (Google's limit for this MCC): "
             "link existing accounts instead, or ask Google to raise the limit",
             "CustomerClientLinkError.MAX_CUSTOMER_LIMIT_REACHED",
+        ),
+        **_rules(
+            GoogleAdsError,
+            "this manager may not create accounts (suspended, or not eligible yet): resolve "
+            "it in the manager's Google Ads account, or create the account by hand and invite it",
             "CustomerError.CREATION_DENIED_INELIGIBLE_MCC",
+        ),
+        **_rules(
+            GoogleAdsError,
+            "Google refused to create the account for a policy reason (see its message): "
+            "contact Google Ads support",
             "CustomerError.CREATION_DENIED_FOR_POLICY_VIOLATION",
             "CustomerClientLinkError.ACCOUNT_CREATION_POLICY_VIOLATION",
         ),
