@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+import pytest
+from google.ads.googleads.errors import GoogleAdsException
 
 from mcclink.emulator import Scenario
 
 MCC = "1234567890"
 PADARIA, ACAI, OFICINA, FARMACIA = "1112223333", "2223334444", "3334445555", "4445556666"
-PET_SHOP, LIVRARIA = "5556667777", "6667778888"
+PET_SHOP = "5556667777"
 UNKNOWN = "9876543210"
+OTHER_MANAGER = "2468013579"
 
 CLIENT_LINKS_QUERY = """
     SELECT customer_client_link.client_customer, customer_client_link.manager_link_id,
@@ -113,3 +118,12 @@ def create_account(
     request.validate_only = validate_only
     response = ads.get_service("CustomerService").create_customer_client(request=request)
     return str(response.resource_name)
+
+
+def refusal(call: Callable[[], Any]) -> GoogleAdsException:
+    """The GoogleAdsException a call raises; checks the request id Google always sends."""
+    with pytest.raises(GoogleAdsException) as caught:
+        call()
+    assert len(caught.value.request_id) == 22
+    assert caught.value.failure.request_id == caught.value.request_id
+    return caught.value

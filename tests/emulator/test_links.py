@@ -7,6 +7,7 @@ from typing import Any
 from mcclink.emulator import Emulator
 from tests.emulator.calls import (
     MCC,
+    OTHER_MANAGER,
     PADARIA,
     answer,
     client_link_statuses,
@@ -195,7 +196,7 @@ def test_accessible_customers_leave_out_inaccessible_accounts(
 def test_move_manager_link_moves_an_active_client_to_another_manager(
     fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
 ) -> None:
-    other = "1231231234"
+    other = OTHER_MANAGER
     fresh_emulator.reset(
         scenario(
             {"id": PADARIA, "name": "P", "linked_to": [MCC]},

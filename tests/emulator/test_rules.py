@@ -2,40 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import grpc
-import pytest
-from google.ads.googleads.errors import GoogleAdsException
 
 from mcclink.emulator import Emulator
 from tests.emulator.calls import (
     MCC,
+    OTHER_MANAGER,
     PADARIA,
     PET_SHOP,
-    UNKNOWN,
     answer,
-    create_account,
     error_code,
     invite,
     manager_link_of,
+    refusal,
     scenario,
     set_client_link_status,
-    stream,
 )
 from tests.fixtures.emulator import AdsClientFactory
-
-OTHER_MANAGER = "1231231234"
-
-
-def refusal(call: Callable[[], Any]) -> GoogleAdsException:
-    """The GoogleAdsException a call raises; checks the request id Google always sends."""
-    with pytest.raises(GoogleAdsException) as caught:
-        call()
-    assert len(caught.value.request_id) == 22
-    assert caught.value.failure.request_id == caught.value.request_id
-    return caught.value
 
 
 def test_inviting_twice_is_already_invited_by_this_manager(
@@ -142,82 +127,6 @@ def test_accepting_a_refused_invitation_is_no_pending_invite(
     assert error_code(exc) == "customer_manager_link_error.NO_PENDING_INVITE"
 
 
-def test_accepting_as_the_manager_is_user_permission_denied(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    ads = ads_client_factory(MCC)
-    link = invite(ads, MCC, PADARIA)
-
-    exc = refusal(lambda: answer(ads, PADARIA, manager_link_of(link), "ACTIVE"))
-
-    assert error_code(exc) == "authorization_error.USER_PERMISSION_DENIED"
-    assert exc.error.code() == grpc.StatusCode.PERMISSION_DENIED
-    assert fresh_emulator.state.link_status(MCC, PADARIA) == "PENDING"
-
-
-def test_reading_a_client_outside_the_hierarchy_is_user_permission_denied(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    ads = ads_client_factory(MCC)
-
-    exc = refusal(lambda: stream(ads, PADARIA, "SELECT customer.id FROM customer"))
-
-    assert error_code(exc) == "authorization_error.USER_PERMISSION_DENIED"
-    assert "login-customer-id" in exc.failure.errors[0].message
-
-
-def test_acting_as_an_inaccessible_client_is_user_permission_denied(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    fresh_emulator.reset(scenario({"id": PADARIA, "name": "P", "accessible": False}))
-    link = invite(ads_client_factory(MCC), MCC, PADARIA)
-
-    exc = refusal(
-        lambda: answer(ads_client_factory(PADARIA), PADARIA, manager_link_of(link), "ACTIVE")
-    )
-
-    assert error_code(exc) == "authorization_error.USER_PERMISSION_DENIED"
-
-
-def test_an_unknown_request_customer_is_customer_not_found(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    ads = ads_client_factory()
-
-    exc = refusal(lambda: stream(ads, UNKNOWN, "SELECT customer.id FROM customer"))
-
-    assert error_code(exc) == "authentication_error.CUSTOMER_NOT_FOUND"
-    assert exc.error.code() == grpc.StatusCode.UNAUTHENTICATED
-
-
-def test_a_malformed_request_customer_is_invalid_customer_id(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    ads = ads_client_factory()
-
-    exc = refusal(lambda: stream(ads, "123-456-7890", "SELECT customer.id FROM customer"))
-
-    assert error_code(exc) == "request_error.INVALID_CUSTOMER_ID"
-
-
-def test_inviting_an_unknown_account_is_invalid_customer_id(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    exc = refusal(lambda: invite(ads_client_factory(MCC), MCC, UNKNOWN))
-
-    assert error_code(exc) == "request_error.INVALID_CUSTOMER_ID"
-
-
-def test_inviting_a_cancelled_account_is_customer_not_enabled(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    fresh_emulator.reset(scenario({"id": PADARIA, "name": "P", "status": "CANCELED"}))
-
-    exc = refusal(lambda: invite(ads_client_factory(MCC), MCC, PADARIA))
-
-    assert error_code(exc) == "authorization_error.CUSTOMER_NOT_ENABLED"
-
-
 def test_linking_a_test_account_to_a_production_manager_is_invalid_change(
     fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
 ) -> None:
@@ -255,68 +164,6 @@ def test_a_link_that_would_close_a_cycle_is_refused(
     exc = refusal(lambda: invite(ads_client_factory(OTHER_MANAGER), OTHER_MANAGER, MCC))
 
     assert error_code(exc) == "manager_link_error.CYCLE_NOT_ALLOWED"
-
-
-def test_a_manager_out_of_account_creations_is_at_max_customer_limit(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    fresh_emulator.reset(scenario(managers=[{"id": MCC, "name": "M", "account_limit": 1}]))
-    ads = ads_client_factory(MCC)
-    create_account(ads)
-
-    exc = refusal(lambda: create_account(ads))
-
-    assert error_code(exc) == "customer_client_link_error.MAX_CUSTOMER_LIMIT_REACHED"
-
-
-def test_a_suspended_manager_cannot_create_accounts(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    fresh_emulator.reset(scenario(managers=[{"id": MCC, "name": "M", "can_manage_clients": False}]))
-
-    exc = refusal(lambda: create_account(ads_client_factory(MCC)))
-
-    assert error_code(exc) == "customer_error.CREATION_DENIED_INELIGIBLE_MCC"
-
-
-@pytest.mark.parametrize(
-    ("field", "value", "code"),
-    [
-        ("descriptive_name", "", "field_error.REQUIRED"),
-        ("currency_code", "XXX", "currency_code_error.UNSUPPORTED"),
-        ("time_zone", "Mars/Olympus", "time_zone_error.INVALID_TIME_ZONE"),
-    ],
-)
-def test_a_new_account_needs_valid_fields(
-    fresh_emulator: Emulator,
-    ads_client_factory: AdsClientFactory,
-    field: str,
-    value: str,
-    code: str,
-) -> None:
-    fields = {"descriptive_name": "Loja", "currency_code": "BRL", "time_zone": "America/Bahia"}
-    fields[field] = value
-    ads = ads_client_factory(MCC)
-
-    exc = refusal(lambda: create_account(ads, *fields.values()))
-
-    assert error_code(exc) == code
-    path = [e.field_name for e in exc.failure.errors[0].location.field_path_elements]
-    assert path == ["customer_client", field]
-
-
-def test_search_with_a_page_size_is_page_size_not_supported(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    ads = ads_client_factory(MCC)
-    request = ads.get_type("SearchGoogleAdsRequest")
-    request.customer_id = MCC
-    request.query = "SELECT customer.id FROM customer"
-    request.page_size = 100
-
-    exc = refusal(lambda: ads.get_service("GoogleAdsService").search(request=request))
-
-    assert error_code(exc) == "request_error.PAGE_SIZE_NOT_SUPPORTED"
 
 
 def test_an_update_without_a_field_mask_is_field_mask_missing(
@@ -368,3 +215,65 @@ def _answer_operation(ads: Any, client_link: str, status: str) -> Any:
     operation.update.status = ads.enums.ManagerLinkStatusEnum[status]
     operation.update_mask.paths.append("status")
     return operation
+
+
+def test_moving_a_client_to_a_manager_outside_the_login_tree_is_refused(
+    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
+) -> None:
+    fresh_emulator.reset(
+        scenario(
+            {"id": PADARIA, "name": "P", "linked_to": [MCC]},
+            managers=[{"id": MCC, "name": "A"}, {"id": OTHER_MANAGER, "name": "B"}],
+        )
+    )
+    ads = ads_client_factory(MCC)
+    link = fresh_emulator.state.newest_link(MCC, PADARIA)
+    assert link is not None
+    request = ads.get_type("MoveManagerLinkRequest")
+    request.customer_id = PADARIA
+    request.previous_customer_manager_link = link.manager_link_name
+    request.new_manager = f"customers/{OTHER_MANAGER}"
+    service = ads.get_service("CustomerManagerLinkService")
+
+    exc = refusal(lambda: service.move_manager_link(request=request))
+
+    assert error_code(exc) == "manager_link_error.CLIENT_OUTSIDE_TREE"
+    assert fresh_emulator.state.link_status(MCC, PADARIA) == "ACTIVE"
+
+
+def test_answering_the_same_link_twice_in_one_call_is_refused(
+    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
+) -> None:
+    link = invite(ads_client_factory(MCC), MCC, PADARIA)
+    client = ads_client_factory(PADARIA)
+    operations = [
+        _answer_operation(client, link, "ACTIVE"),
+        _answer_operation(client, link, "REFUSED"),
+    ]
+    service = client.get_service("CustomerManagerLinkService")
+
+    exc = refusal(
+        lambda: service.mutate_customer_manager_link(customer_id=PADARIA, operations=operations)
+    )
+
+    assert error_code(exc) == "customer_manager_link_error.SAME_CLIENT_MORE_THAN_ONCE_PER_CALL"
+
+
+def test_validate_only_cancel_checks_but_changes_nothing(
+    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
+) -> None:
+    ads = ads_client_factory(MCC)
+    link = invite(ads, MCC, PADARIA)
+    request = ads.get_type("MutateCustomerClientLinkRequest")
+    request.customer_id = MCC
+    request.operation.update.resource_name = link
+    request.operation.update.status = ads.enums.ManagerLinkStatusEnum.CANCELED
+    request.operation.update_mask.paths.append("status")
+    request.validate_only = True
+
+    response = ads.get_service("CustomerClientLinkService").mutate_customer_client_link(
+        request=request
+    )
+
+    assert response.result.resource_name == ""
+    assert fresh_emulator.state.link_status(MCC, PADARIA) == "PENDING"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 _DIGITS = re.compile(r"\d{10}")
 _CUSTOMER_NAME = re.compile(r"customers/(\d{10})")
 
-PERMISSION_MESSAGE = (
+_PERMISSION_MESSAGE = (
     "User doesn't have permission to access customer {customer}. Note: If you're accessing a "
     "client customer, the manager's customer id must be set in the 'login-customer-id' header."
 )
@@ -102,5 +102,5 @@ def _existing(state: EmulatorState, customer_id: str) -> Account:
 
 def _denied(customer_id: str) -> RpcFault:
     return RpcFault(
-        failures.USER_PERMISSION_DENIED, PERMISSION_MESSAGE.format(customer=customer_id)
+        failures.USER_PERMISSION_DENIED, _PERMISSION_MESSAGE.format(customer=customer_id)
     )

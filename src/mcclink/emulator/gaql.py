@@ -39,6 +39,12 @@ _TOKEN = re.compile(
 _EQUALITY_ONLY = {"bool", "enum"}
 _UNSUPPORTED_OPERATORS = {"LIKE", "CONTAINS", "BETWEEN", "DURING", "IS", "REGEXP_MATCH"}
 _PROHIBITED_ENUMS = {"UNSPECIFIED", "UNKNOWN"}
+#: The code for a field of another resource, per clause.
+_PROHIBITED_IN = {
+    "SELECT": "PROHIBITED_RESOURCE_TYPE_IN_SELECT_CLAUSE",
+    "WHERE": "PROHIBITED_RESOURCE_TYPE_IN_WHERE_CLAUSE",
+    "ORDER BY": "PROHIBITED_FIELD_IN_ORDER_BY_CLAUSE",
+}
 
 
 @dataclass(frozen=True)
@@ -223,10 +229,10 @@ class _Parser:
             if field in self._catalog[resource]:
                 continue
             if any(field in known for known in self._catalog.values()):
-                code = f"PROHIBITED_RESOURCE_TYPE_IN_{clause.replace(' ', '_')}_CLAUSE"
-                if clause == "ORDER BY":
-                    code = "PROHIBITED_FIELD_IN_ORDER_BY_CLAUSE"
-                raise _fault(code, f"Field {field!r} cannot be used in {clause} FROM {resource}.")
+                raise _fault(
+                    _PROHIBITED_IN[clause],
+                    f"Field {field!r} cannot be used in {clause} FROM {resource}.",
+                )
             raise _fault(
                 "UNRECOGNIZED_FIELD",
                 f"Unrecognized field in the {clause} clause: {field!r} "

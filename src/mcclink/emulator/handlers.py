@@ -15,7 +15,7 @@ from typing import Any
 
 from mcclink.emulator import access, failures, gaql, links, protos, resources
 from mcclink.emulator.failures import RpcFault
-from mcclink.emulator.model import Link
+from mcclink.emulator.model import Account, Link
 from mcclink.emulator.state import EmulatorState
 
 #: Rows per Search page and per SearchStream message, as Google serves them.
@@ -51,14 +51,14 @@ def mutate_customer_client_link(state: EmulatorState, request: Any, call: CallIn
         link = _update_client_link(state, manager, operation, request.validate_only)
     else:
         raise _operation_required(("operation",))
-    if link is None:
+    if link is None or request.validate_only:
         return types.MutateCustomerClientLinkResponse()
     result = types.MutateCustomerClientLinkResult(resource_name=link.client_link_name)
     return types.MutateCustomerClientLinkResponse(result=result)
 
 
 def _create_client_link(
-    state: EmulatorState, manager: Any, created: Any, validate_only: bool
+    state: EmulatorState, manager: Account, created: Any, validate_only: bool
 ) -> Link | None:
     status = created.status.name
     if status == "ACTIVE":
@@ -79,7 +79,7 @@ def _create_client_link(
 
 
 def _update_client_link(
-    state: EmulatorState, manager: Any, operation: Any, validate_only: bool
+    state: EmulatorState, manager: Account, operation: Any, validate_only: bool
 ) -> Link:
     _require_status_mask(operation.update_mask.paths, ("operation",))
     where = ("operation", "update", "resource_name")
@@ -236,11 +236,14 @@ def _page_offset(token: str) -> int:
     if not token:
         return 0
     try:
-        return int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("offset:"))
+        offset = int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("offset:"))
     except ValueError:
+        offset = -1
+    if offset < 0:
         raise RpcFault(
             failures.INVALID_PAGE_TOKEN, "Page token is invalid.", location=("page_token",)
-        ) from None
+        )
+    return offset
 
 
 def _page_token(offset: int) -> str:

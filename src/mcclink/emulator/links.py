@@ -35,7 +35,8 @@ CURRENCIES = frozenset(
 
 _BY_MANAGER = {("PENDING", "CANCELED"), ("ACTIVE", "INACTIVE")}
 _CLIENT_MOVES = frozenset({"ACTIVE", "REFUSED", "INACTIVE"})
-_AUTO = {"accept": "ACTIVE", "refuse": "REFUSED"}
+#: The advertiser's answers (admin side and ``auto_respond``), as the status each one sets.
+RESPONSES = {"accept": "ACTIVE", "refuse": "REFUSED", "unlink": "INACTIVE"}
 
 
 def invite(
@@ -86,7 +87,7 @@ def invite(
     state.invitations[(manager.id, client.id)] += 1
     link = state.add_link(manager.id, client.id, "PENDING")
     if client.auto_respond:
-        client_set_status(state, link, _AUTO[client.auto_respond])
+        client_set_status(state, link, RESPONSES[client.auto_respond])
     return link
 
 

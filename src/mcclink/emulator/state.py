@@ -29,9 +29,6 @@ _OUTSIDE_MANAGER_IDS_FROM = 9_000_000_001
 _NEW_ACCOUNT_IDS_FROM = 7_000_000_001
 _FIRST_MANAGER_LINK_ID = 100_000_001
 
-#: The advertiser's answers the admin side can give, as the link status each one sets.
-RESPONSES = {"accept": "ACTIVE", "refuse": "REFUSED", "unlink": "INACTIVE"}
-
 
 @dataclass
 class _World:
@@ -254,8 +251,10 @@ class EmulatorState:
             InputError: an unknown action or account id.
             InvalidTransition: the newest link is not PENDING (accept, refuse) or ACTIVE (unlink).
         """
-        if action not in RESPONSES:
-            raise InputError(f"unknown action {action!r}: expected one of {sorted(RESPONSES)}")
+        if action not in links.RESPONSES:
+            raise InputError(
+                f"unknown action {action!r}: expected one of {sorted(links.RESPONSES)}"
+            )
         client_id, manager_id = CustomerId.parse(client).digits, CustomerId.parse(manager).digits
         with self.lock:
             for account_id in (client_id, manager_id):
@@ -265,7 +264,7 @@ class EmulatorState:
             if link is None:
                 raise InvalidTransition(f"manager {manager_id} never invited client {client_id}")
             try:
-                links.client_set_status(self, link, RESPONSES[action])
+                links.client_set_status(self, link, links.RESPONSES[action])
             except RpcFault as fault:
                 raise InvalidTransition(f"cannot {action}: {fault.message}") from None
             return link
