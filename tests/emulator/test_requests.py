@@ -172,3 +172,23 @@ def test_a_made_up_page_token_is_invalid(
     exc = refusal(lambda: ads.get_service("GoogleAdsService").search(request=request))
 
     assert error_code(exc) == "request_error.INVALID_PAGE_TOKEN"
+
+
+def test_a_dashed_login_customer_id_header_is_invalid(
+    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
+) -> None:
+    ads = ads_client_factory("123-456-7890")
+
+    exc = refusal(lambda: stream(ads, MCC, "SELECT customer.id FROM customer"))
+
+    assert error_code(exc) == "header_error.INVALID_LOGIN_CUSTOMER_ID"
+
+
+def test_an_unknown_login_customer_is_user_permission_denied(
+    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
+) -> None:
+    ads = ads_client_factory(UNKNOWN)
+
+    exc = refusal(lambda: stream(ads, MCC, "SELECT customer.id FROM customer"))
+
+    assert error_code(exc) == "authorization_error.USER_PERMISSION_DENIED"
