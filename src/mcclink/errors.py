@@ -126,8 +126,16 @@ class GoogleAdsError(MccLinkError):
 
     def __init__(self, message: str, *, code: str = "", request_id: str | None = None) -> None:
         self.code, self.message, self.request_id = code, message, request_id
+        self.customer_id: str | None = None
         suffix = f" (request id {request_id})" if request_id else ""
         super().__init__(f"{code}: {message}{suffix}" if code else f"{message}{suffix}")
+
+    def about(self, customer_id: str) -> GoogleAdsError:
+        """Name (once) the client account this failure concerns, in the message too."""
+        if self.customer_id is None:
+            self.customer_id = customer_id
+            self.args = (f"client {customer_id}: {self.args[0]}",)
+        return self
 
 
 class LinkRefused(GoogleAdsError):

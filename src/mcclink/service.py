@@ -283,6 +283,7 @@ class GoogleAdsMCCService:
             change = call()
         except GoogleAdsError as exc:
             self._record_failure(client, operation, exc, started)
+            exc.about(str(client.customer_id))
             raise
         return self.apply_link(client, change.link, operation, change.request_id, started)
 

@@ -202,7 +202,8 @@ def print_bulk(result: BulkResult) -> None:
     if result.done:
         out.print(clients_table(sorted(result.done.values(), key=lambda c: c.customer_id)))
     for cid, exc in result.failed.items():
-        err.print(f"[red]✗ {cid}[/]: {exc}")
+        message = str(exc) if cid.dashed in str(exc) else f"{cid}: {exc}"
+        err.print("[red]✗[/]", escape(message))
     out.print(f"{len(result.done)} done, {len(result.failed)} failed")
 
 
