@@ -9,6 +9,7 @@ import pytest
 
 from mcclink.emulator import Scenario
 from mcclink.emulator.scenario import EXPECTED_SHAPE, MAX_MANAGERS_PER_CLIENT, Knobs
+from mcclink.emulator.state import EmulatorState
 from mcclink.errors import InputError
 
 
@@ -112,3 +113,22 @@ def test_a_scenario_file_loads(tmp_path: Path) -> None:
     path.write_text('{"managers": [{"id": "1234567890", "name": "Agência"}]}', encoding="utf-8")
 
     assert Scenario.load(path).managers[0].name == "Agência"
+
+
+def test_outside_managers_never_take_a_scenario_account_id() -> None:
+    state = EmulatorState(
+        Scenario.from_dict(
+            {
+                "managers": [{"id": "1234567890", "name": "A"}],
+                "clients": [
+                    {"id": "1112223333", "name": "B", "existing_managers": 2},
+                    {"id": "9000000001", "name": "C"},
+                ],
+            }
+        )
+    )
+
+    assert state.active_managers("1112223333") == ["9000000002", "9000000003"]
+    account = state.account("9000000001")
+    assert account is not None
+    assert (account.name, account.manager) == ("C", False)

@@ -33,7 +33,7 @@ _FIRST_MANAGER_LINK_ID = 100_000_001
 @dataclass
 class _World:
     accounts: dict[str, Account] = field(default_factory=dict)
-    # manager -> client -> every link between them, oldest first; _by_client shares the lists.
+    # manager -> client -> every link between them, oldest first; by_client shares the lists.
     by_manager: dict[str, dict[str, list[Link]]] = field(default_factory=dict)
     by_client: dict[str, dict[str, list[Link]]] = field(default_factory=dict)
     next_link_id: int = _FIRST_MANAGER_LINK_ID
@@ -74,8 +74,11 @@ class EmulatorState:
             self.tokens.reset()
             for manager in scenario.managers:
                 self.add_account(_manager_account(manager))
+            # Every scenario account first, so that outside managers never take their ids.
             for client in scenario.clients:
-                self._load_client(client)
+                self.add_account(_client_account(client))
+            for client in scenario.clients:
+                self._load_links(client)
 
     def set_knobs(self, **changes: object) -> Knobs:
         """Change knobs at run time (``latency_ms``, ``qps_limit``, ``fault_rate``, ``seed``,
@@ -94,8 +97,7 @@ class EmulatorState:
         if reseed:
             self._rng = random.Random(knobs.seed)
 
-    def _load_client(self, spec: ClientSpec) -> None:
-        self.add_account(_client_account(spec))
+    def _load_links(self, spec: ClientSpec) -> None:
         outsiders = self._outside_managers(spec.existing_managers + spec.pending_invitations)
         for index, manager in enumerate(outsiders):
             status = "ACTIVE" if index < spec.existing_managers else "PENDING"
