@@ -222,3 +222,24 @@ def test_move_manager_link_moves_an_active_client_to_another_manager(
 def _link_sub_manager(emulator: Emulator, ads: Any, sub_manager: str) -> None:
     invite(ads, MCC, sub_manager)
     emulator.state.respond(sub_manager, MCC, "accept")
+
+
+def test_validate_only_answer_checks_but_changes_nothing(
+    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
+) -> None:
+    link = invite(ads_client_factory(MCC), MCC, PADARIA)
+    client = ads_client_factory(PADARIA)
+    request = client.get_type("MutateCustomerManagerLinkRequest")
+    request.customer_id = PADARIA
+    operation = client.get_type("CustomerManagerLinkOperation")
+    operation.update.resource_name = manager_link_of(link)
+    operation.update.status = client.enums.ManagerLinkStatusEnum.ACTIVE
+    operation.update_mask.paths.append("status")
+    request.operations.append(operation)
+    request.validate_only = True
+
+    service = client.get_service("CustomerManagerLinkService")
+    response = service.mutate_customer_manager_link(request=request)
+
+    assert list(response.results) == []
+    assert fresh_emulator.state.link_status(MCC, PADARIA) == "PENDING"

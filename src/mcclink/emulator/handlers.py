@@ -116,6 +116,8 @@ def mutate_customer_manager_link(state: EmulatorState, request: Any, call: CallI
         changes.append((link, operation.update.status.name, (where, "update", "status")))
     _apply_client_changes(state, changes, request.validate_only)
     types = _service("customer_manager_link_service")
+    if request.validate_only:
+        return types.MutateCustomerManagerLinkResponse()
     return types.MutateCustomerManagerLinkResponse(
         results=[
             types.MutateCustomerManagerLinkResult(resource_name=link.manager_link_name)
