@@ -113,7 +113,10 @@ def test_inviting_an_unknown_account_is_account_not_found(ads: GoogleAdsClientSe
         ads.send_invitation(MCC, UNKNOWN)
 
     assert caught.value.code == "RequestError.INVALID_CUSTOMER_ID"
-    assert "check the id" in caught.value.message
+    assert caught.value.message.startswith(
+        "inviting 987-654-3210 to be managed by 123-456-7890: a customer id names no Google "
+        "Ads account"
+    )
 
 
 def test_listing_an_unknown_manager_is_account_not_found(ads: GoogleAdsClientService) -> None:
@@ -121,6 +124,7 @@ def test_listing_an_unknown_manager_is_account_not_found(ads: GoogleAdsClientSer
         ads.list_links(UNKNOWN)
 
     assert caught.value.code == "AuthenticationError.CUSTOMER_NOT_FOUND"
+    assert caught.value.message.startswith("listing the links of 987-654-3210: ")
 
 
 def test_inviting_a_closed_account_is_account_not_found(ads: GoogleAdsClientService) -> None:

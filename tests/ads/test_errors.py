@@ -128,6 +128,15 @@ def test_too_many_managers_says_what_to_do() -> None:
     assert "remove one" in mapped.message
 
 
+def test_the_action_opens_the_message() -> None:
+    exc = ads_exception(grpc.StatusCode.INVALID_ARGUMENT, "field_error", "REQUIRED", "Missing.")
+
+    mapped = translate(exc, action="inviting 111-222-3333 to be managed by 123-456-7890")
+
+    assert mapped is not None
+    assert mapped.message == ("inviting 111-222-3333 to be managed by 123-456-7890: Missing.")
+
+
 def test_unknown_code_falls_back_on_the_grpc_status() -> None:
     exc = ads_exception(grpc.StatusCode.PERMISSION_DENIED, "field_error", "REQUIRED")
 

@@ -103,7 +103,11 @@ class GoogleAdsClientService(AdsGateway):
         request.operation.create.status = ads.enums.ManagerLinkStatusEnum.PENDING
         try:
             response, request_id = self._send(
-                login, _CLIENT_LINKS, "mutate_customer_client_link", request
+                login,
+                _CLIENT_LINKS,
+                "mutate_customer_client_link",
+                request,
+                f"inviting {client} to be managed by {manager}",
             )
         except LinkRefused as exc:
             # Also makes a retried CREATE safe: if the lost first attempt landed, the
@@ -126,7 +130,8 @@ class GoogleAdsClientService(AdsGateway):
             AccountNotFound, PermissionDenied, AuthenticationFailed, TransientError: as
                 for ``send_invitation``.
         """
-        return self._update_client_link(manager, link, LinkStatus.CANCELLED)
+        action = f"cancelling {manager}'s invitation to {link.client}"
+        return self._update_client_link(manager, link, LinkStatus.CANCELLED, action)
 
     def end_link(self, manager: CustomerId, link: GoogleLink) -> LinkChange:
         """End an active link from the manager's side (status INACTIVE).
@@ -136,7 +141,8 @@ class GoogleAdsClientService(AdsGateway):
             AccountNotFound, PermissionDenied, AuthenticationFailed, TransientError: as
                 for ``send_invitation``.
         """
-        return self._update_client_link(manager, link, LinkStatus.UNLINKED)
+        action = f"ending the link between {manager} and {link.client}"
+        return self._update_client_link(manager, link, LinkStatus.UNLINKED, action)
 
     def respond_as_client(self, link: GoogleLink, *, accept: bool) -> LinkChange:
         """Accept (ACTIVE) or refuse (REFUSED) an invitation, logged in as the client.
@@ -157,8 +163,10 @@ class GoogleAdsClientService(AdsGateway):
         request = ads.get_type("MutateCustomerManagerLinkRequest")
         request.customer_id = link.client.digits
         request.operations.append(operation)
+        answer = "accepting" if accept else "refusing"
+        action = f"{answer} {link.manager}'s invitation as {link.client}"
         _, request_id = self._send(
-            link.client, _MANAGER_LINKS, "mutate_customer_manager_link", request
+            link.client, _MANAGER_LINKS, "mutate_customer_manager_link", request, action
         )
         return LinkChange(replace(link, status=new), request_id)
 
@@ -169,7 +177,7 @@ class GoogleAdsClientService(AdsGateway):
             AccountNotFound, PermissionDenied, AuthenticationFailed, TransientError: as
                 for ``send_invitation``.
         """
-        rows, request_id = self._search(manager, LINKS_QUERY)
+        rows, request_id = self._search(manager, LINKS_QUERY, f"listing the links of {manager}")
         return LinkListing(self._links(manager, rows), request_id)
 
     def get_link(self, manager: CustomerId, client: CustomerId) -> GoogleLink | None:
@@ -179,7 +187,8 @@ class GoogleAdsClientService(AdsGateway):
             AccountNotFound, PermissionDenied, AuthenticationFailed, TransientError: as
                 for ``send_invitation``.
         """
-        rows, _ = self._search(manager, LINK_QUERY.format(client=client.digits))
+        query = LINK_QUERY.format(client=client.digits)
+        rows, _ = self._search(manager, query, f"reading the link between {manager} and {client}")
         links = self._links(manager, rows)
         return max(links, key=lambda link: link.manager_link_id, default=None)
 
@@ -218,7 +227,10 @@ class GoogleAdsClientService(AdsGateway):
         if email:
             request.email_address = email
             request.access_role = ads.enums.AccessRoleEnum.ADMIN
-        response, request_id = self._send(login, _CUSTOMERS, "create_customer_client", request)
+        action = f"creating account {name!r} under {manager}"
+        response, request_id = self._send(
+            login, _CUSTOMERS, "create_customer_client", request, action
+        )
         resource_name = response.resource_name
         customer = _customer(resource_name) if resource_name else CustomerId("0" * 10)
         return NewAccount(customer, resource_name, request_id)
@@ -230,7 +242,9 @@ class GoogleAdsClientService(AdsGateway):
             AuthenticationFailed, TransientError: as for ``send_invitation``.
         """
         request = self._conn.client(None).get_type("ListAccessibleCustomersRequest")
-        response, _ = self._send(None, _CUSTOMERS, "list_accessible_customers", request)
+        response, _ = self._send(
+            None, _CUSTOMERS, "list_accessible_customers", request, "listing accessible accounts"
+        )
         return [_customer(name) for name in response.resource_names]
 
     def hierarchy(self, manager: CustomerId) -> list[AccountNode]:
@@ -240,7 +254,7 @@ class GoogleAdsClientService(AdsGateway):
             AccountNotFound, PermissionDenied, AuthenticationFailed, TransientError: as
                 for ``send_invitation``.
         """
-        rows, _ = self._search(manager, HIERARCHY_QUERY)
+        rows, _ = self._search(manager, HIERARCHY_QUERY, f"reading the hierarchy of {manager}")
         return [_node(row.customer_client) for row in rows]
 
     def close(self) -> None:
@@ -250,7 +264,7 @@ class GoogleAdsClientService(AdsGateway):
     # -- plumbing -------------------------------------------------------------------------
 
     def _update_client_link(
-        self, manager: CustomerId, link: GoogleLink, new: LinkStatus
+        self, manager: CustomerId, link: GoogleLink, new: LinkStatus, action: str
     ) -> LinkChange:
         login = self._login(manager)
         ads = self._conn.client(login)
@@ -261,7 +275,9 @@ class GoogleAdsClientService(AdsGateway):
         request.operation.update.resource_name = service.customer_client_link_path(
             manager.digits, link.client.digits, str(link.manager_link_id)
         )
-        _, request_id = self._send(login, _CLIENT_LINKS, "mutate_customer_client_link", request)
+        _, request_id = self._send(
+            login, _CLIENT_LINKS, "mutate_customer_client_link", request, action
+        )
         return LinkChange(replace(link, status=new), request_id)
 
     @staticmethod
@@ -275,12 +291,15 @@ class GoogleAdsClientService(AdsGateway):
         ads.copy_from(operation.update_mask, mask)
 
     def _send(
-        self, login: CustomerId | None, service_name: str, method: str, request: Any
+        self, login: CustomerId | None, service_name: str, method: str, request: Any, action: str
     ) -> tuple[Any, str | None]:
         """``service.method(request=request)``, retried; the response and its request id."""
         timeout = self._policy.attempt_timeout
         return self._conn.call(
-            login, service_name, lambda s: getattr(s, method)(request=request, timeout=timeout)
+            login,
+            service_name,
+            lambda s: getattr(s, method)(request=request, timeout=timeout),
+            action,
         )
 
     def _already_linked(
@@ -291,7 +310,7 @@ class GoogleAdsClientService(AdsGateway):
             raise refusal
         return LinkChange(link, refusal.request_id, already=True)
 
-    def _search(self, manager: CustomerId, query: str) -> tuple[list[Any], str | None]:
+    def _search(self, manager: CustomerId, query: str, action: str) -> tuple[list[Any], str | None]:
         """All rows of one SearchStream (never a page size), and its request id."""
         login = self._login(manager)
 
@@ -303,7 +322,7 @@ class GoogleAdsClientService(AdsGateway):
                 )
             )
 
-        batches, header_id = self._conn.call(login, "GoogleAdsService", stream)
+        batches, header_id = self._conn.call(login, "GoogleAdsService", stream, action)
         rows = [row for batch in batches for row in batch.results]
         return rows, next((b.request_id for b in batches if b.request_id), header_id)
 

@@ -60,12 +60,17 @@ class Connection:
         return self._services[key]
 
     def call(
-        self, login: CustomerId | None, service_name: str, invoke: Callable[[Any], T]
+        self,
+        login: CustomerId | None,
+        service_name: str,
+        invoke: Callable[[Any], T],
+        action: str,
     ) -> tuple[T, str | None]:
         """``invoke(service)`` under the retry policy, and the request id of the success.
 
         ``invoke`` must finish the whole exchange (consume a stream) so that a failure
-        midway is retried as well.
+        midway is retried as well. ``action`` (what is being done, with the ids) opens
+        every error message.
 
         Raises:
             GoogleAdsError: the translated failure (``TransientError`` after the retries).
@@ -80,7 +85,7 @@ class Connection:
                 self._refresh_credentials()
                 result = invoke(service)
             except Exception as exc:
-                mapped = translate(exc, secrets)
+                mapped = translate(exc, secrets, action)
                 if mapped is None:
                     raise
                 raise mapped from exc

@@ -55,7 +55,7 @@ _NOT_COMPATIBLE = (
     "accounts, a production manager for production accounts"
 )
 _ALREADY = "already done: the link is in place (not an error; mcclink reads its real state)"
-_NOT_FOUND = "no Google Ads account has this customer id: check the id (123-456-7890)"
+_NOT_FOUND = "a customer id names no Google Ads account: check the ids"
 
 
 @dataclass(frozen=True)

@@ -57,12 +57,15 @@ class _Failure:
     retry_delay: float | None = None
 
 
-def translate(exc: BaseException, secrets: Sequence[str] = ()) -> GoogleAdsError | None:
+def translate(
+    exc: BaseException, secrets: Sequence[str] = (), action: str = ""
+) -> GoogleAdsError | None:
     """The mcclink error for a Google Ads, gRPC or google-auth exception; None for others.
 
     Args:
         exc: the exception a call raised.
         secrets: values to scrub from every text (the refresh token, client secret, ...).
+        action: what was being done, with the ids involved (``inviting 111-222-3333 ...``).
     """
     failure = _read(exc)
     if failure is None:
@@ -72,6 +75,7 @@ def translate(exc: BaseException, secrets: Sequence[str] = ()) -> GoogleAdsError
     said = _scrub(failure.message, secrets)
     hint = rule.hint if rule else ""
     text = f"{hint}. Google Ads said: {said}" if hint and said else hint or said
+    text = f"{action}: {text}" if action and text else action or text
     return kind(text or "Google Ads call failed", code=failure.code, request_id=failure.request_id)
 
 
