@@ -70,7 +70,9 @@ class Container:
         return GoogleAdsMCCService(self.store, lambda: self.ads, actor=self.actor)
 
     def close(self) -> None:
-        """Release the store if it was opened."""
+        """Release the store and the Google Ads channels, where they were opened."""
+        if "ads" in self.__dict__:
+            self.ads.close()
         if "store" in self.__dict__:
             self.store.close()
 

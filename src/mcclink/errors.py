@@ -131,10 +131,11 @@ class GoogleAdsError(MccLinkError):
         super().__init__(f"{code}: {message}{suffix}" if code else f"{message}{suffix}")
 
     def about(self, customer_id: str) -> GoogleAdsError:
-        """Name (once) the client account this failure concerns, in the message too."""
+        """Record the client account this failure concerns; name it unless the message does."""
         if self.customer_id is None:
             self.customer_id = customer_id
-            self.args = (f"client {customer_id}: {self.args[0]}",)
+            if customer_id not in self.args[0]:
+                self.args = (f"client {customer_id}: {self.args[0]}",)
         return self
 
 

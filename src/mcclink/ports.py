@@ -221,3 +221,6 @@ class AdsGateway(abc.ABC):
     @abc.abstractmethod
     def hierarchy(self, manager: CustomerId) -> list[AccountNode]:
         """``manager`` and its direct clients (``customer_client`` up to level 1)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Release connections."""
