@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
-from tests.e2e.conftest import MCC, Cli, Served
+from tests.e2e.conftest import MCC, MCCLINK, Cli, Served, clean_env
 
 PADARIA, ACAI, OFICINA, PET_SHOP = "1112223333", "2223334444", "3334445555", "5556667777"
 GHOST = "9876543210"
@@ -170,3 +173,89 @@ def test_doctor_is_green_on_the_emulator_and_red_without_credentials(cli: Cli, h
     red = broken("doctor", check=1)
     assert "GOOGLE_ADS_REFRESH_TOKEN" in red.stdout
     assert cli.env["GOOGLE_ADS_CLIENT_SECRET"] not in red.stdout + red.stderr
+
+
+def test_monitor_every_stops_cleanly_on_sigterm_after_finishing_its_cycle(cli: Cli) -> None:
+    cli("clients", "add", PADARIA, "--name", "Padaria São João")
+    process = cli.popen("monitor", "--every", "1s", "--json")
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    cli("emulator", "respond", PADARIA, "--accept")
+    cycles = [json.loads(first)]
+    while not any(c["changes"] for c in cycles):
+        cycles.append(json.loads(process.stdout.readline()))
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    assert cycles[-1]["changes"][0]["status_after"] == "APPROVED"
+    assert statuses(cli) == {PADARIA: "APPROVED"}
+
+
+def test_accounts_respond_stats_and_history(cli: Cli) -> None:
+    created = cli.json(
+        "accounts",
+        "create",
+        "--name",
+        "Loja Nova",
+        "--currency",
+        "BRL",
+        "--time-zone",
+        "America/Sao_Paulo",
+    )
+    assert created["status"] == "APPROVED"
+    cli("clients", "add", ACAI, "--name", "Açaí & Cia")
+    answered = cli.json("links", "respond", ACAI, "--accept")
+    assert answered["done"][0]["status"] == "APPROVED"
+    stats = cli.json("stats")
+    assert stats["by_status"]["APPROVED"] == 2
+    assert stats["acceptance_rate"] == 1.0
+    since = cli.json("history", "--since", "2000-01-01")
+    assert {h["operation"] for h in since} >= {"CREATE_ACCOUNT", "REGISTER", "INVITE", "RESPOND"}
+    cli("history", "--since", "yesterday", check=2)
+    cli("accounts", "create", "--name", "X", "--currency", "REAL", "--time-zone", "UTC", check=2)
+
+
+def test_store_only_commands_never_load_the_google_ads_library(sqlite_cli: Cli, home: Path) -> None:
+    sqlite_cli("clients", "add", PADARIA, "--name", "Padaria", "--no-invite")
+    probe = (
+        "import sys\nfrom mcclink.cli import main\nsys.argv = ['mcclink', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', any(m.startswith(('google.ads', 'grpc')) for m in sys.modules))"
+    )
+    for command in (["clients", "list"], ["clients", "show", PADARIA], ["history"], ["stats"]):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *command],
+            capture_output=True,
+            text=True,
+            env=sqlite_cli.env,
+            timeout=60,
+        )
+        assert done.stdout.strip().endswith("LOADED False"), (command, done.stdout, done.stderr)
+
+
+def test_every_command_has_help_with_an_example(home: Path) -> None:
+    import typer.main
+
+    from mcclink.cli import app
+
+    root = typer.main.get_command(app)
+    pending = [([], root)]
+    seen = 0
+    while pending:
+        path, command = pending.pop()
+        sub = getattr(command, "commands", None)
+        if sub:
+            pending.extend(([*path, name], c) for name, c in sub.items())
+            continue
+        seen += 1
+        assert command.help, path
+        assert "Example:" in command.help, path
+    assert seen >= 20
+    done = subprocess.run(
+        [MCCLINK, "links", "invite", "--help"],
+        capture_output=True,
+        text=True,
+        env=clean_env(home),
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert "Example" in done.stdout

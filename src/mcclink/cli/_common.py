@@ -99,9 +99,10 @@ def parse_duration(raw: str) -> timedelta:
     return total
 
 
-def print_json(data: Any) -> None:
-    """JSON on stdout, UTF-8 kept readable."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+def print_json(data: Any, *, one_line: bool = False) -> None:
+    """JSON on stdout, UTF-8 kept readable; ``one_line`` for JSON Lines streams."""
+    indent = None if one_line else 2
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent, default=str) + "\n")
     sys.stdout.flush()
 
 
@@ -166,12 +167,13 @@ def run_bulk(
     label: str,
     concurrency: int,
     show_progress: bool,
+    console: Console = err,
 ) -> BulkResult:
     """Run ``action`` for every id, ``concurrency`` at a time, with a progress bar."""
     result = BulkResult()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with (
-        Progress(*columns, TimeElapsedColumn(), console=err, disable=not show_progress) as bar,
+        Progress(*columns, TimeElapsedColumn(), console=console, disable=not show_progress) as bar,
         ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool,
     ):
         task = bar.add_task(label, total=len(ids))
@@ -197,14 +199,15 @@ def bulk_json(result: BulkResult) -> dict[str, Any]:
     }
 
 
-def print_bulk(result: BulkResult) -> None:
-    """Print a bulk run's outcome for a person."""
+def print_bulk(result: BulkResult, console: Console | None = None) -> None:
+    """Print a bulk run's outcome for a person (on ``console``, else stdout and stderr)."""
     if result.done:
-        out.print(clients_table(sorted(result.done.values(), key=lambda c: c.customer_id)))
+        table = clients_table(sorted(result.done.values(), key=lambda c: c.customer_id))
+        (console or out).print(table)
     for cid, exc in result.failed.items():
         message = str(exc) if cid.dashed in str(exc) else f"{cid}: {exc}"
-        err.print("[red]✗[/]", escape(message))
-    out.print(f"{len(result.done)} done, {len(result.failed)} failed")
+        (console or err).print("[red]✗[/]", escape(message))
+    (console or out).print(f"{len(result.done)} done, {len(result.failed)} failed")
 
 
 def bulk_exit(result: BulkResult) -> None:

@@ -99,8 +99,9 @@ def run_demo(console: Console, keep: Path | None = None) -> dict[str, LinkStatus
             label="Inviting",
             concurrency=4,
             show_progress=True,
+            console=console,
         )
-        print_bulk(result)
+        print_bulk(result, console)
 
         console.rule("3. Advertisers answer in Google Ads; the MCC cancels one invitation")
         for cid in ACCEPTS:

@@ -60,7 +60,7 @@ def monitor(
     service, mcc, js = s.container.service, s.container.mcc, wants_json(ctx, as_json)
     if interval is None:
         report = service.sync(mcc, pending_age=age)
-        _print_report(report, js)
+        _print_report(report, js, one_line=False)
         raise typer.Exit(0 if report.ok else 1)
     stop = threading.Event()
 
@@ -71,7 +71,7 @@ def monitor(
         signal.signal(sig, request_stop)
     while not stop.is_set():
         try:
-            _print_report(service.sync(mcc, pending_age=age), js)
+            _print_report(service.sync(mcc, pending_age=age), js, one_line=True)
         except MccLinkError as exc:  # the loop outlives one bad cycle; it is in history
             err.print(f"[red]cycle failed[/]: {exc}")
         stop.wait(interval.total_seconds())
@@ -101,9 +101,9 @@ def _report_json(report: SyncReport) -> dict[str, Any]:
     }
 
 
-def _print_report(report: SyncReport, as_json: bool) -> None:
+def _print_report(report: SyncReport, as_json: bool, *, one_line: bool) -> None:
     if as_json:
-        print_json(_report_json(report))
+        print_json(_report_json(report), one_line=one_line)
         return
     counts = ", ".join(f"{s.value} {report.counts[s]}" for s in LinkStatus if report.counts[s])
     stamp = report.started_at.strftime("%H:%M:%S")

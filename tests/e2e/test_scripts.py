@@ -1,0 +1,129 @@
+"""The spec's five scripts, run as the original system's runner runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Cli, clean_env
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def script(cli: Cli, name: str, *args: str, stdin: str | None = None) -> tuple[int, Any]:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPTS / name), *args],
+        capture_output=True,
+        text=True,
+        env=cli.env,
+        input=stdin if stdin is not None else "",
+        timeout=120,
+    )
+    return done.returncode, json.loads(done.stdout) if done.stdout.strip() else done.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "create_client.py",
+        "manage_mcc_links.py",
+        "monitor_mcc_status.py",
+        "test_mcc_system.py",
+        "exemplo_uso_mcc.py",
+    ],
+)
+def test_every_script_has_help(name: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPTS / name), "--help"],
+        capture_output=True,
+        text=True,
+        env=clean_env(tmp_path),
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert "usage:" in done.stdout
+
+
+def test_create_client_takes_the_runners_payload_on_stdin(sqlite_cli: Cli) -> None:
+    payload = {
+        "name": "Empresa ABC",
+        "email": "contato@empresaabc.com",
+        "googleAdsCustomerId": "111-222-3333",
+        "sendMccInvitation": True,
+    }
+    code, result = script(sqlite_cli, "create_client.py", stdin=json.dumps(payload))
+    assert code == 0
+    assert result["success"] is True
+    assert result["clientId"] == "1112223333"
+    assert result["mccStatus"] == "PENDING"
+    assert result["invitationSent"] is True
+
+
+def test_create_client_reports_a_refused_invitation_with_exit_1(sqlite_cli: Cli) -> None:
+    payload = {"name": "Pet Shop", "googleAdsCustomerId": "5556667777"}
+    code, result = script(sqlite_cli, "create_client.py", "--params", json.dumps(payload))
+    assert code == 1
+    assert result["success"] is False
+    assert result["mccStatus"] == "NOT_LINKED"
+    assert result["invitationSent"] is False
+    assert "MANAGERS" in result["errorCode"]
+
+
+def test_scripts_refuse_bad_payloads_with_exit_2(sqlite_cli: Cli) -> None:
+    code, result = script(sqlite_cli, "create_client.py", "--params", "{not json")
+    assert code == 2
+    assert "not valid JSON" in result["error"]
+    code, result = script(
+        sqlite_cli, "create_client.py", "--params", '{"name": "X", "googleAdsCustomerId": "12"}'
+    )
+    assert code == 2
+    assert result["errorType"] == "InvalidCustomerId"
+
+
+def test_manage_and_monitor_scripts_follow_a_link(sqlite_cli: Cli) -> None:
+    sqlite_cli("clients", "add", "2223334444", "--name", "Açaí & Cia", "--no-invite")
+    code, invited = script(
+        sqlite_cli, "manage_mcc_links.py", "--action", "invite", "--customer-id", "222-333-4444"
+    )
+    assert (code, invited["mccStatus"]) == (0, "PENDING")
+    sqlite_cli("emulator", "respond", "2223334444", "--accept")
+    code, status = script(
+        sqlite_cli,
+        "manage_mcc_links.py",
+        "--params",
+        '{"action": "status", "customerId": "2223334444"}',
+    )
+    assert (code, status["googleStatus"], status["client"]["status"]) == (0, "ACTIVE", "PENDING")
+    code, monitored = script(sqlite_cli, "monitor_mcc_status.py", stdin='{"pendingHours": 24}')
+    assert code == 0
+    assert monitored["changes"] == [{"clientId": "2223334444", "from": "PENDING", "to": "APPROVED"}]
+    assert monitored["statistics"]["by_status"]["APPROVED"] == 1
+
+
+def test_system_test_script_runs_doctor_and_the_whole_flow(sqlite_cli: Cli) -> None:
+    code, doctor = script(sqlite_cli, "test_mcc_system.py")
+    assert code == 0
+    assert {c["check"] for c in doctor["checks"]} == {"settings", "google ads", "mcc", "store"}
+    code, e2e = script(sqlite_cli, "test_mcc_system.py", "--e2e")
+    assert code == 0
+    assert e2e["success"] is True
+    assert len(e2e["checks"]) == 8
+
+
+def test_the_usage_examples_run_on_the_emulator(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPTS / "exemplo_uso_mcc.py")],
+        capture_output=True,
+        text=True,
+        env=clean_env(tmp_path),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1. Padaria São João: PENDING" in done.stdout
+    assert "TOO_MANY_MANAGERS" in done.stdout
+    assert "status kept: NOT_LINKED" in done.stdout
