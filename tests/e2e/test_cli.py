@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.e2e.conftest import MCC, MCCLINK, Cli, Served, clean_env
 
@@ -238,7 +239,7 @@ def test_every_command_has_help_with_an_example(home: Path) -> None:
     from mcclink.cli import app
 
     root = typer.main.get_command(app)
-    pending = [([], root)]
+    pending: list[tuple[list[str], Any]] = [([], root)]
     seen = 0
     while pending:
         path, command = pending.pop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -10,6 +11,7 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
+from mcclink.domain import utcnow
 from mcclink.errors import (
     ConfigurationError,
     StoreError,
@@ -185,3 +187,17 @@ def test_cancelled_transactions_say_why(reasons: list[str], raised: type[Excepti
         )
         with pytest.raises(raised):
             store.update_client(client, an_entry(client))
+
+
+def test_an_mccs_history_over_years_is_one_query(dynamodb_store: DynamoDBStore) -> None:
+    entry = an_entry(a_client(1))
+    dynamodb_store.append_history(entry)
+    queries: list[str] = []
+    dynamodb_store.client.meta.events.register(
+        "before-call.dynamodb.Query", lambda **_: queries.append("Query")
+    )
+
+    found = list(dynamodb_store.history_between(datetime(2000, 1, 1, tzinfo=UTC), utcnow(), MCC))
+
+    assert [e.id for e in found] == [entry.id]
+    assert queries == ["Query"]

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
 from mcclink.errors import (
@@ -33,7 +33,10 @@ from mcclink.serialization import as_utc, client_from_dict, format_timestamp, hi
 from mcclink.store._aws import OnConditionFailed, aws_errors, dynamodb_client
 from mcclink.store.tables import (
     CLIENTS_BY_STATUS,
+    CLIENTS_TABLE,
     HISTORY_BY_DAY,
+    HISTORY_BY_MCC,
+    HISTORY_TABLE,
     Item,
     TableNames,
     client_item,
@@ -206,16 +209,25 @@ class DynamoDBStore(Store):
     def history_between(
         self, start: datetime, end: datetime, mcc: CustomerId | None = None
     ) -> Iterator[HistoryEntry]:
-        """See ``Store.history_between``: one Query on the day index per UTC day.
+        """See ``Store.history_between``: one Query on the MCC index, or one per UTC day.
 
         Raises:
             StoreUnavailable: DynamoDB throttled, failed or was unreachable.
         """
-        return (
-            history_from_dict(plain(item))
-            for day in _days(start, end)
-            for item in self._query(self.names.history, _day_query(day, start, end, mcc))
-        )
+        if as_utc(start) >= as_utc(end):
+            return iter(())
+        if mcc is not None:
+            by_mcc = _range_query(HISTORY_BY_MCC, "mcc_customer_id", mcc.digits, start, end)
+            items = self._query(self.names.history, by_mcc)
+        else:
+            items = (
+                item
+                for day in _days(start, end)
+                for item in self._query(
+                    self.names.history, _range_query(HISTORY_BY_DAY, "day", day, start, end)
+                )
+            )
+        return (history_from_dict(plain(item)) for item in items)
 
     def check(self) -> None:
         """Tables ACTIVE with their indexes; a probe item written, read and deleted in each.
@@ -231,17 +243,17 @@ class DynamoDBStore(Store):
         token = uuid.uuid4().hex
         probes = {
             self.names.clients: (
-                CLIENTS_BY_STATUS,
+                CLIENTS_TABLE,
                 {"mcc_customer_id": "probe", "customer_id": token},
             ),
             self.names.history: (
-                HISTORY_BY_DAY,
+                HISTORY_TABLE,
                 {"client_key": f"probe#{token}", "entry_key": token},
             ),
         }
-        for table, (index, key) in probes.items():
+        for table, (definition, key) in probes.items():
             with aws_errors([table]):
-                _require_ready(self.client.describe_table(TableName=table)["Table"], index)
+                _require_ready(self.client.describe_table(TableName=table)["Table"], definition)
                 self._probe(table, serialize(key))
 
     def _probe(self, table: str, key: Item) -> None:
@@ -335,16 +347,17 @@ def _duplicate(entry: HistoryEntry) -> StoreError:
     return StoreError(f"history entry {entry.id} is already recorded; nothing was written")
 
 
-def _require_ready(table: TableDescriptionTypeDef, index: str) -> None:
+def _require_ready(table: TableDescriptionTypeDef, definition: Mapping[str, Any]) -> None:
     indexes = {
         gsi["IndexName"]: gsi["IndexStatus"] for gsi in table.get("GlobalSecondaryIndexes", [])
     }
-    if table["TableStatus"] != "ACTIVE" or indexes.get(index) != "ACTIVE":
-        raise StoreUnavailable(
-            f"DynamoDB table {table['TableName']} is {table['TableStatus']} and its index "
-            f"{index} is {indexes.get(index, 'missing')}: wait, or recreate it with "
-            "`mcclink tables create`"
-        )
+    for wanted in (gsi["IndexName"] for gsi in definition["GlobalSecondaryIndexes"]):
+        if table["TableStatus"] != "ACTIVE" or indexes.get(wanted) != "ACTIVE":
+            raise StoreUnavailable(
+                f"DynamoDB table {table['TableName']} is {table['TableStatus']} and its index "
+                f"{wanted} is {indexes.get(wanted, 'missing')}: wait, or recreate it with "
+                "`mcclink tables create`"
+            )
 
 
 def _days(start: datetime, end: datetime) -> Iterator[str]:
@@ -357,19 +370,15 @@ def _days(start: datetime, end: datetime) -> Iterator[str]:
         day += timedelta(days=1)
 
 
-def _day_query(day: str, start: datetime, end: datetime, mcc: CustomerId | None) -> Item:
+def _range_query(index: str, attribute: str, key: str, start: datetime, end: datetime) -> Item:
+    """A Query of ``index`` where ``attribute = key`` and start <= timestamp < end."""
     # entry_key is "<timestamp>#<id>": it sorts after its own timestamp, so BETWEEN the two
     # bare timestamps is exactly start <= timestamp < end.
-    query: Item = {
-        "IndexName": HISTORY_BY_DAY,
-        "KeyConditionExpression": "#day = :day AND #entry BETWEEN :start AND :end",
-        "ExpressionAttributeNames": {"#day": "day", "#entry": "entry_key"},
+    return {
+        "IndexName": index,
+        "KeyConditionExpression": "#pk = :pk AND #entry BETWEEN :start AND :end",
+        "ExpressionAttributeNames": {"#pk": attribute, "#entry": "entry_key"},
         "ExpressionAttributeValues": _values(
-            day=day, start=format_timestamp(start), end=format_timestamp(end)
+            pk=key, start=format_timestamp(start), end=format_timestamp(end)
         ),
     }
-    if mcc is not None:
-        query["FilterExpression"] = "#mcc = :mcc"
-        query["ExpressionAttributeNames"]["#mcc"] = "mcc_customer_id"
-        query["ExpressionAttributeValues"][":mcc"] = {"S": mcc.digits}
-    return query

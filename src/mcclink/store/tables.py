@@ -19,9 +19,11 @@ Design (no use case needs a Scan)::
       pk client_key  S            "<mcc>#<customer>"
       sk entry_key   S            "<timestamp>#<id>" (fixed-width ISO-8601 UTC, sorts as time)
         -> one client's history, newest first: Query pk, ScanIndexForward=False, Limit
+      GSI by_mcc:   pk mcc_customer_id S, sk entry_key
+        -> one MCC's history in [start, end): one Query, entry_key BETWEEN start AND end
+           (however long the range: `mcclink history --since 2020-01-01` stays one Query)
       GSI by_day:   pk day S ("YYYY-MM-DD", UTC), sk entry_key
-        -> history in [start, end): one Query per UTC day, entry_key BETWEEN start AND end
-           (an MCC filter is a FilterExpression on mcc_customer_id within each day)
+        -> every MCC's history in [start, end): one Query per UTC day
 
 Both GSIs project ALL attributes, so a listing is one Query per page, never a GetItem per
 row. Writing a status change and its history entry is one TransactWriteItems: the client
@@ -55,6 +57,7 @@ Item = dict[str, Any]
 
 CLIENTS_BY_STATUS = "by_mcc_status"
 HISTORY_BY_DAY = "by_day"
+HISTORY_BY_MCC = "by_mcc"
 
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _SERIALIZER, _DESERIALIZER = TypeSerializer(), TypeDeserializer()
@@ -85,14 +88,19 @@ CLIENTS_TABLE: Mapping[str, Any] = {
     "BillingMode": "PAY_PER_REQUEST",
 }
 HISTORY_TABLE: Mapping[str, Any] = {
-    "AttributeDefinitions": _strings("client_key", "entry_key", "day"),
+    "AttributeDefinitions": _strings("client_key", "entry_key", "day", "mcc_customer_id"),
     "KeySchema": _key("client_key", "entry_key"),
     "GlobalSecondaryIndexes": [
         {
             "IndexName": HISTORY_BY_DAY,
             "KeySchema": _key("day", "entry_key"),
             "Projection": {"ProjectionType": "ALL"},
-        }
+        },
+        {
+            "IndexName": HISTORY_BY_MCC,
+            "KeySchema": _key("mcc_customer_id", "entry_key"),
+            "Projection": {"ProjectionType": "ALL"},
+        },
     ],
     "BillingMode": "PAY_PER_REQUEST",
 }
