@@ -23,7 +23,7 @@ BANNER = """\
 # mcclink Google Ads emulator -- a LOCAL SANDBOX of a SUBSET of the Google Ads API ({version}).
 # It is not Google: no real account is read or changed. gRPC/TLS on {endpoint},
 # OAuth token endpoint {token_uri}, admin endpoints {admin_url}/_emulator/...
-# Answer as an advertiser: mcclink emulator respond CLIENT_ID accept|refuse|unlink
+# Answer as an advertiser: mcclink emulator respond CLIENT_ID --accept|--refuse|--unlink
 # Stop with Ctrl-C.
 """
 
