@@ -166,9 +166,14 @@ class GoogleAdsMCCService:
             GoogleAdsError: Google refused or failed (recorded).
             StoreError: the store failed.
         """
-        client = self._linked(mcc, customer_id, LinkStatus.CANCELLED, "cancel")
-        link = _stored_link(client)
-        return self._call(client, Operation.CANCEL, lambda: self.ads.cancel_invitation(mcc, link))
+        return self._on_link(
+            mcc,
+            customer_id,
+            LinkStatus.CANCELLED,
+            Operation.CANCEL,
+            "cancel",
+            lambda link: self.ads.cancel_invitation(mcc, link),
+        )
 
     def unlink(self, mcc: CustomerId, customer_id: CustomerId) -> Client:
         """End an active link.
@@ -179,9 +184,14 @@ class GoogleAdsMCCService:
             GoogleAdsError: Google refused or failed (recorded).
             StoreError: the store failed.
         """
-        client = self._linked(mcc, customer_id, LinkStatus.UNLINKED, "unlink")
-        link = _stored_link(client)
-        return self._call(client, Operation.UNLINK, lambda: self.ads.end_link(mcc, link))
+        return self._on_link(
+            mcc,
+            customer_id,
+            LinkStatus.UNLINKED,
+            Operation.UNLINK,
+            "unlink",
+            lambda link: self.ads.end_link(mcc, link),
+        )
 
     def respond(self, mcc: CustomerId, customer_id: CustomerId, *, accept: bool) -> Client:
         """Accept or refuse the invitation as the advertiser (the user needs its access).
@@ -193,11 +203,13 @@ class GoogleAdsMCCService:
             GoogleAdsError: Google refused or failed (recorded).
             StoreError: the store failed.
         """
-        target = LinkStatus.APPROVED if accept else LinkStatus.REJECTED
-        client = self._linked(mcc, customer_id, target, "accept" if accept else "refuse")
-        link = _stored_link(client)
-        return self._call(
-            client, Operation.RESPOND, lambda: self.ads.respond_as_client(link, accept=accept)
+        return self._on_link(
+            mcc,
+            customer_id,
+            LinkStatus.APPROVED if accept else LinkStatus.REJECTED,
+            Operation.RESPOND,
+            "accept" if accept else "refuse",
+            lambda link: self.ads.respond_as_client(link, accept=accept),
         )
 
     def create_account(
@@ -269,12 +281,20 @@ class GoogleAdsMCCService:
 
     # -- the machinery every action shares -----------------------------------------------
 
-    def _linked(
-        self, mcc: CustomerId, customer_id: CustomerId, target: LinkStatus, action: str
+    def _on_link(
+        self,
+        mcc: CustomerId,
+        customer_id: CustomerId,
+        target: LinkStatus,
+        operation: Operation,
+        action: str,
+        call: Callable[[GoogleLink], LinkChange],
     ) -> Client:
+        """Move the client's recorded link to ``target`` through ``call``, if allowed."""
         client = self.get(mcc, customer_id)
         client.status.check_transition(target, action)
-        return client
+        link = _stored_link(client)
+        return self._call(client, operation, lambda: call(link))
 
     def _call(self, client: Client, operation: Operation, call: Callable[[], LinkChange]) -> Client:
         """Run one Google Ads mutation and record its outcome against ``client``."""

@@ -54,37 +54,48 @@ def _bulk(
     bulk_exit(result)
 
 
-@app.command("invite")
-def invite(
-    ctx: typer.Context, customer_ids: Ids, concurrency: Concurrency = 8, as_json: JsonOption = False
-) -> None:
+def _bulk_command(name: str, action: Action, label: str, doc: str) -> None:
+    """Register ``mcclink links NAME CUSTOMER_ID...``, running ``action`` on each id."""
+
+    def command(
+        ctx: typer.Context,
+        customer_ids: Ids,
+        concurrency: Concurrency = 8,
+        as_json: JsonOption = False,
+    ) -> None:
+        _bulk(ctx, customer_ids, action, label, concurrency, as_json)
+
+    command.__doc__ = doc
+    app.command(name)(command)
+
+
+_bulk_command(
+    "invite",
+    GoogleAdsMCCService.invite,
+    "Inviting",
     """Send (or re-send) the MCC's invitation to registered clients.
 
     Example: mcclink links invite 111-222-3333 444-555-6666
-    """
-    _bulk(ctx, customer_ids, GoogleAdsMCCService.invite, "Inviting", concurrency, as_json)
-
-
-@app.command("cancel")
-def cancel(
-    ctx: typer.Context, customer_ids: Ids, concurrency: Concurrency = 8, as_json: JsonOption = False
-) -> None:
+    """,
+)
+_bulk_command(
+    "cancel",
+    GoogleAdsMCCService.cancel,
+    "Cancelling",
     """Withdraw pending invitations.
 
     Example: mcclink links cancel 111-222-3333
-    """
-    _bulk(ctx, customer_ids, GoogleAdsMCCService.cancel, "Cancelling", concurrency, as_json)
-
-
-@app.command("unlink")
-def unlink(
-    ctx: typer.Context, customer_ids: Ids, concurrency: Concurrency = 8, as_json: JsonOption = False
-) -> None:
+    """,
+)
+_bulk_command(
+    "unlink",
+    GoogleAdsMCCService.unlink,
+    "Unlinking",
     """End active links between the MCC and these clients.
 
     Example: mcclink links unlink 111-222-3333
-    """
-    _bulk(ctx, customer_ids, GoogleAdsMCCService.unlink, "Unlinking", concurrency, as_json)
+    """,
+)
 
 
 @app.command("respond")
