@@ -7,7 +7,6 @@ in history); 2 bad input or configuration (nothing was changed).
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -167,8 +166,6 @@ def emulator_respond(
 
 def main() -> None:
     """Entry point: run the app, turning mcclink errors into a message and an exit code."""
-    # gRPC's C core logs channel shutdowns at INFO; read before grpc is first imported.
-    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     try:
         app(prog_name="mcclink")
     except MccLinkError as exc:

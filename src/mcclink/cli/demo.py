@@ -76,7 +76,6 @@ def run_demo(console: Console, keep: Path | None = None) -> dict[str, LinkStatus
         container = Container(
             store_url=f"sqlite:///{db.resolve()}", environ={**os.environ, **env}, actor="demo"
         )
-        os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
         stack.callback(container.close)
         mcc, service = container.mcc, container.service
         console.print(
