@@ -13,8 +13,8 @@ into one of these. The service, the CLI and the monitor only ever see this tree:
     ├── ConfigurationError            settings missing or wrong; lists each problem (exit 2)
     │   └── TableMissing              a DynamoDB table does not exist
     ├── StoreError                    the store failed the operation            (exit 1)
-    │   ├── ClientExists
-    │   ├── ClientNotFound
+    │   ├── ClientExists              (exit 2: the input names a registered client)
+    │   ├── ClientNotFound            (exit 2: the input names an unknown client)
     │   ├── VersionConflict           another writer changed the client first
     │   └── StoreUnavailable          locked, throttled, unreachable
     └── GoogleAdsError                Google Ads refused or failed the call     (exit 1)
@@ -87,6 +87,8 @@ class StoreError(MccLinkError):
 class ClientExists(StoreError):
     """A client with this MCC and customer id is already registered."""
 
+    exit_code = 2
+
     def __init__(self, mcc: str, customer_id: str) -> None:
         self.mcc, self.customer_id = mcc, customer_id
         super().__init__(
@@ -97,6 +99,8 @@ class ClientExists(StoreError):
 
 class ClientNotFound(StoreError):
     """No client with this MCC and customer id is registered."""
+
+    exit_code = 2
 
     def __init__(self, mcc: str, customer_id: str) -> None:
         self.mcc, self.customer_id = mcc, customer_id

@@ -80,7 +80,8 @@ def test_bad_input_exits_2_and_changes_nothing(cli: Cli) -> None:
     cli("clients", "list", "--status", "ACCEPTED", check=2)
     cli("--store", "sqlit:///x.db", "clients", "list", check=2)
     cli("--mcc", "abc", "clients", "list", check=2)
-    cli("links", "cancel", PADARIA, check=1)  # not registered: the store says so
+    cli("links", "cancel", PADARIA, check=2)  # not registered
+    cli("clients", "show", PADARIA, check=2)
     cli("clients", "add", PADARIA, "--name", "Padaria", "--no-invite")
     cancelled = cli("links", "cancel", PADARIA, check=2)
     assert "NOT_LINKED" in cancelled.stderr
