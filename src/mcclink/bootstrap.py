@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cached_property
 
-from mcclink.config import Settings
+from mcclink.config import GoogleAdsSettings, Settings
 from mcclink.domain import CustomerId
 from mcclink.ports import AdsGateway, Store
 from mcclink.service import GoogleAdsMCCService
@@ -27,9 +28,12 @@ class Container:
         environ: Mapping[str, str] | None = None,
         actor: str | None = None,
         verbose: bool = False,
+        max_qps: float | None = None,
     ) -> None:
         self.environ = os.environ if environ is None else environ
         self.verbose = verbose
+        #: Overrides ``GOOGLE_ADS_MAX_QPS`` (``--max-qps``); read when ``ads`` is first built.
+        self.max_qps = max_qps
         self._store_url = store_url
         self._mcc = mcc
         self.actor = actor or _default_actor(self.environ)
@@ -56,11 +60,21 @@ class Container:
         return open_store(self._store_url or self.settings.store_url, self.environ)
 
     @cached_property
+    def google_ads_settings(self) -> GoogleAdsSettings:
+        """The validated Google Ads settings, with ``max_qps`` when it was given.
+
+        Raises:
+            ConfigurationError: every problem with the Google Ads settings.
+        """
+        settings = self.settings.google_ads()
+        return settings if self.max_qps is None else replace(settings, max_qps=self.max_qps)
+
+    @cached_property
     def ads(self) -> AdsGateway:
         """The Google Ads adapter (validates the Google Ads settings on first use)."""
         from mcclink.ads.client import GoogleAdsClientService, configure_library_logging
 
-        settings = self.settings.google_ads()
+        settings = self.google_ads_settings
         configure_library_logging(self.verbose or self.settings.debug)
         return GoogleAdsClientService(settings)
 

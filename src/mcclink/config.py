@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING
 
 from mcclink.domain import CustomerId
 from mcclink.errors import ConfigurationError, InvalidCustomerId
 
+if TYPE_CHECKING:
+    import yaml
+
 DEFAULT_ENDPOINT = "googleads.googleapis.com:443"
 DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
+#: Google publishes no per-second figure for every account, so none is assumed by default.
+MAX_QPS_VAR = "GOOGLE_ADS_MAX_QPS"
 
 #: The keys of ``google-ads.yaml`` mcclink reads; each may be overridden by ``GOOGLE_ADS_<KEY>``.
 YAML_KEYS = (
@@ -80,6 +84,8 @@ class GoogleAdsSettings:
     login_customer_id: CustomerId | None = None
     json_key_file_path: Path | None = None
     impersonated_email: str | None = None
+    #: Calls per second the adapter paces itself to (``GOOGLE_ADS_MAX_QPS``); None: unpaced.
+    max_qps: float | None = None
 
     @property
     def uses_service_account(self) -> bool:
@@ -107,6 +113,8 @@ class Settings:
     #: The ``google-ads.yaml`` to read and whether the user named it (then it must exist).
     yaml_path: Path | None = None
     yaml_explicit: bool = False
+    #: ``GOOGLE_ADS_MAX_QPS`` as given; checked by ``google_ads``.
+    max_qps: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -130,6 +138,7 @@ class Settings:
             token_uri=environ.get("GOOGLE_ADS_TOKEN_URI", "").strip() or DEFAULT_TOKEN_URI,
             yaml_path=yaml_path,
             yaml_explicit=explicit,
+            max_qps=environ.get(MAX_QPS_VAR, "").strip() or None,
         )
 
     def require_mcc(self, explicit: CustomerId | None = None) -> CustomerId:
@@ -160,6 +169,7 @@ class Settings:
         from_file = self._read_yaml(problems)
         values = {**from_file, **self.google_env}
         google = _build_google(values, self.token_uri, problems)
+        google = replace(google, max_qps=_max_qps(self.max_qps, problems))
         if problems:
             raise ConfigurationError(problems)
         return google
@@ -167,6 +177,8 @@ class Settings:
     def _read_yaml(self, problems: list[str]) -> dict[str, str]:
         if self.yaml_path is None or not (self.yaml_explicit or self.yaml_path.exists()):
             return {}
+        import yaml  # here: every command imports this module, few read a YAML file
+
         try:
             # BaseLoader keeps every scalar as written: an unquoted customer id such as
             # 0123456701 would otherwise be read as an octal number.
@@ -298,6 +310,22 @@ def _login_customer(raw: str | None, problems: list[str]) -> CustomerId | None:
             f"GOOGLE_ADS_LOGIN_CUSTOMER_ID: {exc} (or unset it to log in as the MCC acted on)"
         )
         return None
+
+
+def _max_qps(raw: str | None, problems: list[str]) -> float | None:
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        problems.append(
+            f"{MAX_QPS_VAR} {raw!r} must be a positive number of calls per second, e.g. 10 "
+            "(or unset it to send calls unpaced)"
+        )
+        return None
+    return value
 
 
 def _secret(raw: str | None) -> Secret | None:

@@ -3,24 +3,39 @@
 One ``GoogleAdsClient`` per login-customer-id and one service client (one gRPC channel) per
 login and service, each built on first use and reused. ``call`` runs one request with the
 retry policy, translating every foreign exception once, and returns Google's request id.
+Every attempt first takes a slot from the connection's ``RateLimiter`` (paced to
+``GoogleAdsSettings.max_qps``); a ``RESOURCE_EXHAUSTED`` answer pauses every thread's calls
+for the ``retry_delay`` Google gave.
 ``google.ads`` and ``google.auth`` are imported only inside the functions that need them.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from mcclink.ads.errors import translate
+from mcclink.ads.errors import server_retry_delay, translate
+from mcclink.ads.ratelimit import RateLimiter
 from mcclink.ads.retry import AdsStats, RetryPolicy, call_with_retries
 from mcclink.ads.version import API_VERSION
 from mcclink.config import GoogleAdsSettings
 from mcclink.domain import CustomerId
-from mcclink.errors import ConfigurationError
+from mcclink.errors import ConfigurationError, TransientError
 
 T = TypeVar("T")
 
 _ADWORDS_SCOPE = "https://www.googleapis.com/auth/adwords"
+#: Google's "slow down" answers: over a per-second rate limit, or out of quota.
+QUOTA_CODES = frozenset(
+    {
+        "QuotaError.RESOURCE_TEMPORARILY_EXHAUSTED",
+        "QuotaError.RESOURCE_EXHAUSTED",
+        "StatusCode.RESOURCE_EXHAUSTED",
+    }
+)
+#: The pause after a quota answer that gives no retry_delay: per-second quotas refill in 1 s.
+DEFAULT_QUOTA_PAUSE = 1.0
 
 
 class Connection:
@@ -30,11 +45,15 @@ class Connection:
         self._settings = settings
         self._policy = policy
         self._stats = stats
+        self.limiter = RateLimiter(settings.max_qps)
         self._credentials: Any = None
         self._auth_request: Any = None
         self._recorder: Any = None
         self._clients: dict[str | None, Any] = {}
         self._services: dict[tuple[str | None, str], Any] = {}
+        # Bulk commands call from many threads: each client, channel and access token is
+        # made once, not once per thread that finds it missing.
+        self._lock = threading.RLock()
 
     def client(self, login: CustomerId | None) -> Any:
         """The ``GoogleAdsClient`` logging in as ``login`` (None: no login-customer-id).
@@ -43,9 +62,10 @@ class Connection:
             ConfigurationError: the service-account key file cannot be used.
         """
         key = login.digits if login else None
-        if key not in self._clients:
-            self._clients[key] = self._build_client(key)
-        return self._clients[key]
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._build_client(key)
+            return self._clients[key]
 
     def service(self, login: CustomerId | None, name: str) -> Any:
         """The service client ``name`` (e.g. ``"CustomerClientLinkService"``) for ``login``.
@@ -54,10 +74,11 @@ class Connection:
             ConfigurationError: the service-account key file cannot be used.
         """
         key = (login.digits if login else None, name)
-        if key not in self._services:
-            ads = self.client(login)  # builds the request-id recorder with the first client
-            self._services[key] = ads.get_service(name, interceptors=[self._recorder])
-        return self._services[key]
+        with self._lock:
+            if key not in self._services:
+                ads = self.client(login)  # builds the request-id recorder with the first client
+                self._services[key] = ads.get_service(name, interceptors=[self._recorder])
+            return self._services[key]
 
     def call(
         self,
@@ -77,21 +98,37 @@ class Connection:
             ConfigurationError: the service-account key file cannot be used.
         """
         service = self.service(login, service_name)
-        secrets = self._settings.secrets()
 
         def attempt() -> tuple[T, str | None]:
-            self._recorder.forget()
+            self.limiter.acquire()
             try:
-                self._refresh_credentials()
-                result = invoke(service)
-            except Exception as exc:
-                mapped = translate(exc, secrets, action)
-                if mapped is None:
-                    raise
-                raise mapped from exc
-            return result, self._recorder.request_id()
+                return self._attempt(service, invoke, action)
+            except TransientError as exc:
+                self._slow_down_if_throttled(exc)
+                raise
 
         return call_with_retries(attempt, self._policy, self._stats)
+
+    def _attempt(
+        self, service: Any, invoke: Callable[[Any], T], action: str
+    ) -> tuple[T, str | None]:
+        """One exchange; a foreign exception comes out translated (its cause kept)."""
+        self._recorder.forget()
+        try:
+            self._refresh_credentials()
+            result = invoke(service)
+        except Exception as exc:
+            mapped = translate(exc, self._settings.secrets(), action)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        return result, self._recorder.request_id()
+
+    def _slow_down_if_throttled(self, error: TransientError) -> None:
+        """On a quota answer, pause every thread's calls, not only this one's retry."""
+        if error.code in QUOTA_CODES:
+            self._stats.add(throttled=1)
+            self.limiter.back_off(server_retry_delay(error) or DEFAULT_QUOTA_PAUSE)
 
     def close(self) -> None:
         """Close every gRPC channel opened so far."""
@@ -103,8 +140,9 @@ class Connection:
         # Refreshed here, not inside gRPC's auth plugin: there a refused refresh token
         # arrives as ServiceUnavailable ("Getting metadata from plugin failed"), which
         # would be retried in vain instead of reported as a credentials problem.
-        if not self._credentials.valid:
-            self._credentials.refresh(self._auth_request)
+        with self._lock:
+            if not self._credentials.valid:
+                self._credentials.refresh(self._auth_request)
 
     def _build_client(self, login: str | None) -> Any:
         from google.ads.googleads.client import GoogleAdsClient

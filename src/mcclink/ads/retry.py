@@ -8,9 +8,10 @@ gave, within a bound on attempts and on total time. When the budget is spent the
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from tenacity import (
@@ -50,12 +51,25 @@ class RetryPolicy:
 
 @dataclass
 class AdsStats:
-    """Counters of one adapter's traffic, for benchmarks and the CLI summary."""
+    """Counters of one adapter's traffic, for benchmarks and the CLI summary; thread-safe."""
 
     calls: int = 0
     retries: int = 0
     #: Total seconds slept between attempts.
     waited: float = 0.0
+    #: Attempts Google answered RESOURCE_EXHAUSTED (over a rate limit or quota).
+    throttled: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(
+        self, *, calls: int = 0, retries: int = 0, waited: float = 0.0, throttled: int = 0
+    ) -> None:
+        """Add to the counters (from any thread)."""
+        with self._lock:
+            self.calls += calls
+            self.retries += retries
+            self.waited += waited
+            self.throttled += throttled
 
 
 class _Wait:
@@ -96,12 +110,11 @@ def call_with_retries(
     """
 
     def counted() -> T:
-        stats.calls += 1
+        stats.add(calls=1)
         return attempt()
 
     def before_sleep(state: RetryCallState) -> None:
-        stats.retries += 1
-        stats.waited += state.upcoming_sleep
+        stats.add(retries=1, waited=state.upcoming_sleep)
 
     retrying = Retrying(
         retry=retry_if_exception_type(TransientError),
