@@ -1,4 +1,8 @@
-"""What every command shares: the global options, output in Rich or JSON, bulk runs."""
+"""What every command shares: the global options, output in Rich or JSON, bulk runs.
+
+Every command imports this module, so what only some commands need (Rich tables and
+progress bars, thread pools) is imported where it is used: start-up stays short.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +10,35 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from mcclink.bootstrap import Container
+from mcclink.cli._listing import PLAIN_ROWS, STATUS_STYLE, plain_clients
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
 from mcclink.errors import InputError, MccLinkError
 from mcclink.serialization import client_to_dict
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (the documented shape).")]
-
-_STATUS_STYLE = {
-    LinkStatus.NOT_LINKED: "dim",
-    LinkStatus.PENDING: "yellow",
-    LinkStatus.APPROVED: "green",
-    LinkStatus.REJECTED: "red",
-    LinkStatus.CANCELLED: "magenta",
-    LinkStatus.UNLINKED: "blue",
-}
+MaxQpsOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-qps",
+        min=0.01,
+        help="Google Ads calls per second at most (default: GOOGLE_ADS_MAX_QPS, else unpaced).",
+    ),
+]
 
 
 @dataclass
@@ -108,11 +111,26 @@ def print_json(data: Any, *, one_line: bool = False) -> None:
 
 def status_text(status: LinkStatus) -> str:
     """A status coloured for the terminal."""
-    return f"[{_STATUS_STYLE[status]}]{status.value}[/]"
+    return f"[{STATUS_STYLE[status]}]{status.value}[/]"
+
+
+def print_clients(
+    clients: Sequence[Client], title: str | None = None, console: Console | None = None
+) -> None:
+    """Print clients as a Rich table, or, past ``PLAIN_ROWS``, as fast plain columns."""
+    console = console or out
+    if len(clients) <= PLAIN_ROWS:
+        console.print(clients_table(clients, title))
+        return
+    console.file.write(plain_clients(clients, console, title))
+    console.file.flush()
 
 
 def clients_table(clients: Iterable[Client], title: str | None = None) -> Table:
     """A Rich table of clients."""
+    from rich import box
+    from rich.table import Table
+
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("Customer ID", no_wrap=True)
     table.add_column("Name", ratio=1)
@@ -133,6 +151,9 @@ def clients_table(clients: Iterable[Client], title: str | None = None) -> Table:
 
 def history_table(entries: Iterable[HistoryEntry], title: str | None = None) -> Table:
     """A Rich table of history entries."""
+    from rich import box
+    from rich.table import Table
+
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for column in ("When (UTC)", "Customer ID", "Operation", "Before → after", "Outcome"):
         table.add_column(column, no_wrap=True)
@@ -170,6 +191,16 @@ def run_bulk(
     console: Console = err,
 ) -> BulkResult:
     """Run ``action`` for every id, ``concurrency`` at a time, with a progress bar."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     result = BulkResult()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with (
@@ -202,8 +233,7 @@ def bulk_json(result: BulkResult) -> dict[str, Any]:
 def print_bulk(result: BulkResult, console: Console | None = None) -> None:
     """Print a bulk run's outcome for a person (on ``console``, else stdout and stderr)."""
     if result.done:
-        table = clients_table(sorted(result.done.values(), key=lambda c: c.customer_id))
-        (console or out).print(table)
+        print_clients(sorted(result.done.values(), key=lambda c: c.customer_id), None, console)
     for cid, exc in result.failed.items():
         message = str(exc) if cid.dashed in str(exc) else f"{cid}: {exc}"
         (console or err).print("[red]✗[/]", escape(message))

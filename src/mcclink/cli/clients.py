@@ -10,6 +10,7 @@ import typer
 from mcclink.cli._common import (
     BulkResult,
     JsonOption,
+    MaxQpsOption,
     bulk_exit,
     bulk_json,
     clients_table,
@@ -18,16 +19,16 @@ from mcclink.cli._common import (
     out,
     parse_ids,
     print_bulk,
+    print_clients,
     print_json,
     run_bulk,
     state,
     wants_json,
 )
+from mcclink.cli._listing import print_json_array
 from mcclink.domain import CustomerId, LinkStatus, Operation
 from mcclink.errors import ClientNotFound, InputError
-from mcclink.importer import plan_import, read_csv
 from mcclink.serialization import client_to_dict, history_to_dict
-from mcclink.service import Registration
 
 app = typer.Typer(
     help="Register, import, list, show and archive advertisers.", no_args_is_help=True
@@ -51,6 +52,8 @@ def add(
 
     Example: mcclink clients add 111-222-3333 --name "Padaria Sol" --email sol@example.com
     """
+    from mcclink.service import Registration
+
     s = state(ctx)
     registration = Registration(CustomerId.parse(customer_id), name, email)
     client = s.container.service.register(s.container.mcc, registration, invite=invite)
@@ -69,6 +72,7 @@ def import_(
         bool, typer.Option("--skip-invalid", help="Import the good rows even if some are bad.")
     ] = False,
     concurrency: Concurrency = 8,
+    max_qps: MaxQpsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register advertisers from a CSV; the whole file is checked before anything is written.
@@ -76,9 +80,13 @@ def import_(
     Rows already registered with the same data are skipped, so running the same command
     again finishes an interrupted import (and, with --invite, its invitations).
 
-    Example: mcclink clients import advertisers.csv --invite
+    Example: mcclink clients import advertisers.csv --invite --max-qps 10
     """
+    from mcclink.importer import plan_import, read_csv
+
     s = state(ctx)
+    if max_qps is not None:
+        s.container.max_qps = max_qps
     mcc, store, service = s.container.mcc, s.container.store, s.container.service
     rows, problems = read_csv(file)
     plan = plan_import(rows, {c.customer_id: c for c in store.list_clients(mcc)}, mcc)
@@ -138,10 +146,10 @@ def list_(
     wanted = LinkStatus.parse(status) if status else None
     clients = s.container.store.list_clients(s.container.mcc, wanted)
     if wants_json(ctx, as_json):
-        print_json([client_to_dict(c) for c in clients])
+        print_json_array(client_to_dict(c) for c in clients)
     else:
         rows = list(clients)
-        out.print(clients_table(rows, title=f"Clients of MCC {s.container.mcc} ({len(rows)})"))
+        print_clients(rows, f"Clients of MCC {s.container.mcc} ({len(rows)})")
 
 
 @app.command("show")

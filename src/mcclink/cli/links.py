@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from mcclink.cli._common import (
     JsonOption,
+    MaxQpsOption,
     bulk_exit,
     bulk_json,
     out,
@@ -34,9 +34,17 @@ Action = Callable[[GoogleAdsMCCService, CustomerId, CustomerId], Client]
 
 
 def _bulk(
-    ctx: typer.Context, ids: list[str], action: Action, label: str, conc: int, js: bool
+    ctx: typer.Context,
+    ids: list[str],
+    action: Action,
+    label: str,
+    conc: int,
+    js: bool,
+    max_qps: float | None = None,
 ) -> None:
     s = state(ctx)
+    if max_qps is not None:
+        s.container.max_qps = max_qps
     customer_ids = parse_ids(ids)
     mcc, service = s.container.mcc, s.container.service
     as_json = wants_json(ctx, js)
@@ -61,9 +69,10 @@ def _bulk_command(name: str, action: Action, label: str, doc: str) -> None:
         ctx: typer.Context,
         customer_ids: Ids,
         concurrency: Concurrency = 8,
+        max_qps: MaxQpsOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        _bulk(ctx, customer_ids, action, label, concurrency, as_json)
+        _bulk(ctx, customer_ids, action, label, concurrency, as_json, max_qps)
 
     command.__doc__ = doc
     app.command(name)(command)
@@ -75,7 +84,7 @@ _bulk_command(
     "Inviting",
     """Send (or re-send) the MCC's invitation to registered clients.
 
-    Example: mcclink links invite 111-222-3333 444-555-6666
+    Example: mcclink links invite 111-222-3333 444-555-6666 --max-qps 10
     """,
 )
 _bulk_command(
@@ -163,6 +172,8 @@ def _print_links(links: list[GoogleLink], as_json: bool) -> None:
             ]
         )
         return
+    from rich.table import Table
+
     table = Table(title=f"Links at Google Ads ({len(links)})")
     for column in ("Customer ID", "Link ID", "Status", "Google status", "Hidden"):
         table.add_column(column)

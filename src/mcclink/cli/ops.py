@@ -6,7 +6,7 @@ import signal
 import threading
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,7 @@ from mcclink.cli._common import (
     history_table,
     out,
     parse_duration,
+    print_clients,
     print_json,
     state,
     status_text,
@@ -24,9 +25,10 @@ from mcclink.cli._common import (
 )
 from mcclink.domain import CustomerId, LinkStatus, utcnow
 from mcclink.errors import InputError, MccLinkError
-from mcclink.monitor import SyncReport
 from mcclink.serialization import client_to_dict, history_to_dict
-from mcclink.stats import compute
+
+if TYPE_CHECKING:
+    from mcclink.monitor import SyncReport
 
 accounts = typer.Typer(help="Create Google Ads accounts under the MCC.", no_args_is_help=True)
 tables = typer.Typer(help="Create the store's tables.", no_args_is_help=True)
@@ -115,7 +117,7 @@ def _print_report(report: SyncReport, as_json: bool, *, one_line: bool) -> None:
         before = status_text(c.status_before) if c.status_before else "(imported)"
         out.print(f"  {c.customer_id}: {before} → {status_text(c.status_after)}")
     if report.stale_pending:
-        out.print(clients_table(report.stale_pending, title="Invitations pending too long"))
+        print_clients(report.stale_pending, "Invitations pending too long")
     for error in report.errors:
         err.print(f"[red]✗[/] {error}")
 
@@ -125,6 +127,8 @@ def stats(ctx: typer.Context, pending_age: PendingAge = "24h", as_json: JsonOpti
 
     Example: mcclink stats --json
     """
+    from mcclink.stats import compute
+
     s = state(ctx)
     result = compute(s.container.store, s.container.mcc, pending_age=parse_duration(pending_age))
     if wants_json(ctx, as_json):
