@@ -1,0 +1,109 @@
+"""Run every reliability fault on both stores and print the README's "Reliability" table.
+
+``python -m tests.reliability`` (``make reliability``) imports each
+``tests/reliability/fault_*.py``, runs its ``FAULT`` with the module's ``FULL_TRIALS``
+(default 1) on SQLite and on DynamoDB (a moto server started here), prints one Markdown
+table row per fault and store, and exits 1 if any trial failed.
+
+Options: ``--fast`` runs one trial each; ``--store sqlite|dynamodb`` runs one store;
+other arguments select faults by name (``python -m tests.reliability crash_bulk_invite``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+from tests.reliability.runner import STORES, Fault, TrialSummary
+
+_HERE = Path(__file__).resolve().parent
+_HEADERS = ("fault", "store", "trials", "what was checked", "result")
+
+
+def discover(names: list[str]) -> list[ModuleType]:
+    """The fault modules, sorted by file name; only those in ``names`` when given.
+
+    Raises:
+        SystemExit: a name matches no fault module.
+    """
+    found = {p.stem.removeprefix("fault_"): p.stem for p in sorted(_HERE.glob("fault_*.py"))}
+    unknown = sorted(set(names) - set(found))
+    if unknown:
+        raise SystemExit(f"unknown fault(s) {unknown}: expected some of {sorted(found)}")
+    chosen = [found[n] for n in names] if names else list(found.values())
+    return [importlib.import_module(f"tests.reliability.{stem}") for stem in chosen]
+
+
+def run_fault(fault: Fault, trials: int, store: str) -> TrialSummary:
+    """``fault.run(trials, store)``; a fault that crashes counts as every trial failed."""
+    try:
+        return fault.run(trials, store)
+    except Exception as exc:  # the table must still be printed, with the reason
+        return TrialSummary(trials=trials, passed=0, details=f"crashed: {exc!r}"[:300])
+
+
+@contextlib.contextmanager
+def store_environment(stores: list[str]) -> Iterator[None]:
+    """A moto DynamoDB server for the block when ``stores`` includes DynamoDB."""
+    if "dynamodb" not in stores:
+        yield
+        return
+    from bench._common import moto_server
+
+    with moto_server():
+        yield
+
+
+def markdown_table(rows: list[tuple[str, ...]]) -> str:
+    """``rows`` under the table's headers, as Markdown (pipes in cells escaped)."""
+    lines = ["| " + " | ".join(_HEADERS) + " |", "|" + "---|" * len(_HEADERS)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def result_cell(summary: TrialSummary) -> str:
+    """ "pass" or "FAIL n/m", then the fault's details."""
+    verdict = "pass" if summary.ok else f"FAIL {summary.trials - summary.passed}/{summary.trials}"
+    return f"{verdict}: {summary.details}" if summary.details else verdict
+
+
+def main(argv: list[str]) -> int:
+    """Run the chosen faults; print the table; return the exit status (1 if any failed)."""
+    parser = argparse.ArgumentParser(prog="python -m tests.reliability")
+    parser.add_argument("faults", nargs="*", help="fault names (default: all)")
+    parser.add_argument("--fast", action="store_true", help="one trial per fault and store")
+    parser.add_argument("--store", choices=STORES, action="append", help="default: both")
+    args = parser.parse_args(argv)
+    os.environ["no_proxy"] = os.environ["NO_PROXY"] = "localhost,127.0.0.1"
+    stores: list[str] = args.store or list(STORES)
+    rows: list[tuple[str, ...]] = []
+    failed = False
+    with store_environment(stores):
+        for module in discover(args.faults):
+            fault: Fault = module.FAULT
+            trials = 1 if args.fast else int(getattr(module, "FULL_TRIALS", 1))
+            for store in stores:
+                started = time.perf_counter()
+                print(
+                    f"{fault.name} on {store}: {trials} trial(s) ...", file=sys.stderr, flush=True
+                )
+                summary = run_fault(fault, trials, store)
+                elapsed = time.perf_counter() - started
+                print(f"  {result_cell(summary)} ({elapsed:.0f} s)", file=sys.stderr, flush=True)
+                failed |= not summary.ok
+                rows.append(
+                    (fault.name, store, str(summary.trials), fault.checked, result_cell(summary))
+                )
+    print(markdown_table(rows))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
