@@ -77,6 +77,14 @@ class GoogleAdsMCCService:
         """The Google Ads gateway (built on first use when a factory was given)."""
         return self._ads if isinstance(self._ads, AdsGateway) else self._ads()
 
+    def require_ads(self) -> None:
+        """Build the gateway now, so that a settings problem stops work before any write.
+
+        Raises:
+            ConfigurationError: the Google Ads settings are missing or malformed.
+        """
+        _ = self.ads
+
     # -- registering ---------------------------------------------------------------------
 
     def register(
@@ -87,10 +95,14 @@ class GoogleAdsMCCService:
         Raises:
             InputError: a blank name, or the MCC itself as the client.
             ClientExists: already registered under ``mcc``.
+            ConfigurationError: ``invite`` without usable Google Ads settings (nothing is
+                written).
             GoogleAdsError: the invitation failed (the client stays registered, with
                 ``last_error`` set and the failure in history).
             StoreError: the store failed.
         """
+        if invite:
+            self.require_ads()
         client = Client(
             customer_id=registration.customer_id,
             mcc_customer_id=mcc,
@@ -140,6 +152,7 @@ class GoogleAdsMCCService:
         Raises:
             ClientNotFound: not registered.
             InvalidTransition: the link's status does not allow an invitation.
+            ConfigurationError: no usable Google Ads settings (nothing is written).
             GoogleAdsError: Google refused or failed (recorded; the status stays true).
             StoreError: the store failed.
         """
@@ -152,6 +165,7 @@ class GoogleAdsMCCService:
             self._noop(client, Operation.INVITE, f"already {client.status.value}")
             return client
         client.status.check_transition(LinkStatus.PENDING, "invite")
+        self.require_ads()
         marked = self.store.update_client(client.evolve(pending_operation=Operation.INVITE))
         return self._call(
             marked, Operation.INVITE, lambda: self.ads.send_invitation(mcc, customer_id)

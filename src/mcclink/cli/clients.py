@@ -97,6 +97,8 @@ def import_(
             f"{file}: {len(problems)} bad row(s), nothing imported:\n{listing}\n"
             "fix them, or pass --skip-invalid to import the good rows"
         )
+    if invite:
+        service.require_ads()  # a settings problem stops the import before any row is written
     for registration in plan.new:
         service.register(mcc, registration)
     summary: dict[str, Any] = {
