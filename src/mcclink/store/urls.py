@@ -69,8 +69,13 @@ def default_sqlite_path(environ: Mapping[str, str]) -> Path:
 
 
 def _sqlite(url: str, netloc: str, path: str, query: str) -> SqliteUrl:
-    if netloc or not path or query:
-        raise _invalid(url, "a SQLite URL is sqlite:/// followed by an absolute file path")
+    # ``sqlite:/x.db`` and ``sqlite:x.db`` parse too; both are typos of the three-slash form,
+    # and the second would put the store wherever the command happens to run.
+    slashes = url.strip().partition(":")[2].startswith("///")
+    if netloc or not (slashes and path.startswith("/")) or query:
+        typo = path and not (netloc or query)
+        hint = f"; did you mean sqlite:///{path.lstrip('/')}?" if typo else ""
+        raise _invalid(url, f"a SQLite URL is sqlite:/// followed by an absolute file path{hint}")
     return SqliteUrl(Path(unquote(path)))
 
 
