@@ -67,8 +67,8 @@ def read_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[RowProb
     missing = [f for f in ("customer_id", "name") if f not in header]
     if missing:
         raise InputError(
-            f"{path}: header {first.strip()!r} lacks {', '.join(missing)}; expected a comma- or "
-            "semicolon-separated header such as 'customer_id,name,email'"
+            f"{path}: header {first.strip()!r} lacks {', '.join(missing)}{_other_delimiter(first)}"
+            "; expected a comma- or semicolon-separated header such as 'customer_id,name,email'"
         )
     rows, problems = [], []
     for values in reader:
@@ -131,6 +131,14 @@ def _registration(row: dict[str, str], mcc: CustomerId) -> Registration:
         raise InputError(f"invalid email {email!r} for {cid}")
     extra = {k: v for k, v in row.items() if k not in _ALIASES and v}
     return Registration(cid, row["name"], email, extra)
+
+
+def _other_delimiter(first_line: str) -> str:
+    """A note when the header reads right split by a delimiter mcclink does not take."""
+    for delimiter, name in (("\t", "tabs"), ("|", "'|'")):
+        if {"customer_id", "name"} <= {_canonical(h) for h in first_line.split(delimiter)}:
+            return f" (it is separated by {name}: save the file with commas or semicolons)"
+    return ""
 
 
 def _canonical(header: str) -> str:
