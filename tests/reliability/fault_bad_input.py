@@ -1,0 +1,402 @@
+"""Bad input: every case answers exit 2 with a clear message, and nothing changes.
+
+``mcclink`` runs in a subprocess, as a user runs it, against ``mcclink emulator serve`` and a
+store (SQLite, or DynamoDB on the moto server). Each case of ``CASES`` names its expected
+exit code and the phrases its message must hold (the problem and its fix); after each one
+the store's clients and history, the emulator's links and invitation counters and the files
+of the working directory must be exactly as before, and no traceback may be printed.
+
+Decisions the table encodes:
+
+- A manager account as a client is legitimate (a sub-manager), so ``accepted`` checks that
+  inviting one works; only the MCC itself is refused (exit 2, before any call). A link that
+  would make a cycle is refused by Google (``CYCLE_NOT_ALLOWED``): the store cannot know the
+  hierarchy, so that refusal is exit 1, recorded, the client's status unchanged.
+- Tests run as root, where mode 000 does not stop a read: the unreadable ``google-ads.yaml``
+  is a directory, a binary file and invalid YAML instead.
+- A CSV with a UTF-8 BOM is not bad input: ``accepted`` checks that it imports.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcclink.domain import CustomerId
+from mcclink.serialization import client_to_dict, history_to_dict
+from mcclink.store import open_store
+from tests.e2e.conftest import MCCLINK, Served, clean_env, serve_emulator
+from tests.reliability.runner import Fault, TrialOutcome, TrialSummary, summarize
+
+FULL_TRIALS = 1  # the table is deterministic: one pass per store says all it can
+MCC, SUB_MANAGER, PARENT_MANAGER = "1234567890", "9876543210", "5554443333"
+INVITED, REGISTERED, FRESH = "1112223333", "2223334444", "3334445555"
+SCENARIO = {
+    "managers": [
+        {"id": MCC, "name": "Agência Demo"},
+        {"id": SUB_MANAGER, "name": "Filial Sul"},
+        {"id": PARENT_MANAGER, "name": "Holding"},
+    ],
+    "clients": [
+        {"id": INVITED, "name": "Padaria Sol"},
+        {"id": REGISTERED, "name": "Açaí & Cia"},
+        {"id": FRESH, "name": "Oficina do Zé"},
+    ],
+}
+BIG_ROWS, BAD_LINE = 10_000, 6_791
+BIG_CSV_SECONDS = 10.0
+_BAD_ID = ("invalid Google Ads customer id", "123-456-7890 or 1234567890")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: the command, its files and environment, and the answer expected."""
+
+    name: str
+    args: tuple[str, ...]
+    expect: tuple[str, ...]
+    env: Mapping[str, str | None] = field(default_factory=dict)
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    code: int = 2
+
+
+def _big_csv() -> bytes:
+    rows = [f"{4_000_000_000 + i},Cliente {i}" for i in range(BIG_ROWS)]
+    rows[BAD_LINE - 2] = "40000-BAD,Cliente ruim"  # line 1 is the header
+    return ("customer_id,name\n" + "\n".join(rows) + "\n").encode()
+
+
+def _id_cases() -> list[Case]:
+    bad = {
+        "empty": "",
+        "blank": "  ",
+        "short": "12-34",
+        "13-digits": "1234567890123",
+        "letters": "abc-def-ghij",
+        "full-width": "".join(chr(0xFF10 + int(d)) for d in "1234567890"),  # full-width digits,
+    }
+    return [
+        *(Case(f"id {n}: clients add", ("clients", "add", v, "--name", "X"), _BAD_ID)
+          for n, v in bad.items()),
+        *(Case(f"id {n}: links invite", ("links", "invite", INVITED, v), _BAD_ID)
+          for n, v in bad.items()),
+    ]  # fmt: skip
+
+
+def _csv(name: str, content: bytes, *expect: str) -> Case:
+    return Case(f"csv {name}", ("clients", "import", f"{name}.csv", "--invite"), expect,
+                files={f"{name}.csv": content})  # fmt: skip
+
+
+_YAML = "GOOGLE_ADS_CONFIGURATION_FILE_PATH"
+_NO_TOKEN = {"GOOGLE_ADS_REFRESH_TOKEN": None}
+_FIX_YAML = ("fix the file or GOOGLE_ADS_CONFIGURATION_FILE_PATH",)
+
+CASES: tuple[Case, ...] = (
+    *_id_cases(),
+    Case("the MCC itself as a client", ("clients", "add", "123-456-7890", "--name", "X"),
+         ("123-456-7890 is the MCC itself", "cannot manage itself")),
+    _csv("missing header", b"1112223333,Padaria\n", "lacks customer_id, name",
+         "header such as 'customer_id,name,email'"),
+    _csv("wrong header", b"id,nome\n1112223333,Padaria\n", "lacks customer_id"),
+    _csv("tab-separated", b"customer_id\tname\n3334445555\tOficina\n", "separated by tabs",
+         "save the file with commas or semicolons"),
+    _csv("pipe-separated", b"customer_id|name\n3334445555|Oficina\n", "separated by '|'"),
+    _csv("duplicate rows", b"customer_id,name\n3334445555,A\n3334445555,A\n",
+         "line 3: 333-444-5555 repeats line 2", "nothing imported", "--skip-invalid"),
+    _csv("empty", b"", "is empty", "expected a header line"),
+    _csv("not UTF-8", b"customer_id,name\n3334445555,Oficina \xff\n", "give a readable UTF-8"),
+    _csv("registered under another name", b"customer_id,name\n2223334444,Outro\n",
+         "line 2: 222-333-4444 is already registered as", "fix the row"),
+    _csv("the MCC as a row", b"customer_id,name\n1234567890,Eu\n", "line 2:", "MCC itself"),
+    _csv("10,000 rows, one bad", _big_csv(), f"line {BAD_LINE}: invalid Google Ads customer id",
+         "1 bad row(s), nothing imported"),
+    Case("missing CSV", ("clients", "import", "nowhere.csv"),
+         ("cannot read nowhere.csv", "No such file")),
+    Case("unknown status filter", ("clients", "list", "--status", "ACCEPTED"),
+         ("unknown link status 'ACCEPTED'", "NOT_LINKED, PENDING, APPROVED")),
+    Case("store URL sqlite:/x.db", ("--store", "sqlite:/x.db", "clients", "list"),
+         ("invalid store URL 'sqlite:/x.db'", "did you mean sqlite:///x.db")),
+    Case("store URL sqlite:x.db", ("--store", "sqlite:x.db", "clients", "list"),
+         ("invalid store URL 'sqlite:x.db'", "absolute file path")),
+    Case("store URL sqlit:///x", ("clients", "list"), ("'sqlit:///x' (unknown backend)",
+         "expected sqlite:///path/to/file.db or dynamodb://"), env={"MCC_STORE": "sqlit:///x"}),
+    Case("store URL dynamodb://?regoin=x", ("--store", "dynamodb://?regoin=x", "clients", "list"),
+         ("unknown or repeated parameter(s) ['regoin']", "dynamodb://?region=REGION")),
+    Case("MCC_CUSTOMER_ID malformed", ("clients", "list"),
+         ("MCC_CUSTOMER_ID: invalid Google Ads customer id '12-34'",),
+         env={"MCC_CUSTOMER_ID": "12-34"}),
+    Case("MCC_CUSTOMER_ID missing", ("clients", "list"), ("no MCC given", "MCC_CUSTOMER_ID"),
+         env={"MCC_CUSTOMER_ID": None}),
+    Case("refresh token missing: links list", ("links", "list"),
+         ("GOOGLE_ADS_REFRESH_TOKEN is not set",), env=_NO_TOKEN),
+    Case("refresh token missing: links invite", ("links", "invite", REGISTERED),
+         ("GOOGLE_ADS_REFRESH_TOKEN is not set",), env=_NO_TOKEN),
+    Case("refresh token missing: clients add", ("clients", "add", FRESH, "--name", "Oficina"),
+         ("GOOGLE_ADS_REFRESH_TOKEN is not set",), env=_NO_TOKEN),
+    Case("refresh token missing: clients import --invite",
+         ("clients", "import", "ok.csv", "--invite"), ("GOOGLE_ADS_REFRESH_TOKEN is not set",),
+         env=_NO_TOKEN, files={"ok.csv": b"customer_id,name\n3334445555,Oficina\n"}),
+    Case("endpoint without port", ("links", "list"), ("'localhost' needs host:port",),
+         env={"GOOGLE_ADS_ENDPOINT": "localhost"}),
+    Case("login customer malformed", ("links", "status", INVITED),
+         ("GOOGLE_ADS_LOGIN_CUSTOMER_ID: invalid",), env={"GOOGLE_ADS_LOGIN_CUSTOMER_ID": "abc"}),
+    Case("max qps malformed", ("links", "invite", REGISTERED),
+         ("GOOGLE_ADS_MAX_QPS 'fast' must be a positive number",),
+         env={"GOOGLE_ADS_MAX_QPS": "fast"}),
+    Case("google-ads.yaml is a directory", ("links", "list"),
+         ("(IsADirectoryError: Is a directory)", *_FIX_YAML), env={_YAML: "{work}"}),
+    Case("google-ads.yaml is binary", ("links", "list"), ("not UTF-8 text", *_FIX_YAML),
+         env={_YAML: "{work}/bin.yaml"}, files={"bin.yaml": bytes(range(256)) * 4}),
+    Case("google-ads.yaml is invalid YAML", ("links", "list"), ("is not valid YAML", "line 2"),
+         env={_YAML: "{work}/bad.yaml"},
+         files={"bad.yaml": b"client_id: [a\n  refresh_token: 'in-a-broken-file'\n"}),
+    Case("google-ads.yaml missing", ("links", "list"), ("cannot read", "No such file"),
+         env={_YAML: "{work}/nowhere.yaml"}),
+    Case("scenario not JSON", ("emulator", "serve", "--scenario", "bad.json"),
+         ("bad.json: invalid JSON", "expected a JSON object like"),
+         files={"bad.json": b'{"managers": ['}),
+    Case("scenario without managers", ("emulator", "serve", "--scenario", "empty.json"),
+         ("at least one manager",), files={"empty.json": b'{"managers": []}'}),
+    Case("scenario missing", ("emulator", "serve", "--scenario", "nowhere.json"),
+         ("cannot read scenario file",)),
+    Case("respond without a choice", ("emulator", "respond", INVITED),
+         ("exactly one of --accept, --refuse or --unlink",)),
+)  # fmt: skip
+
+
+def _pick(*prefixes: str) -> tuple[Case, ...]:
+    return tuple(c for c in CASES if c.name.startswith(prefixes))
+
+
+#: ``make test``'s share (``make reliability`` runs every case on both stores): one of each
+#: kind on SQLite; on DynamoDB those that reach the store or the write-ahead path.
+SQLITE_FAST = _pick(
+    "id full-width",
+    "id letters: links",
+    "the MCC",
+    "csv tab",
+    "csv duplicate",
+    "csv 10,000",
+    "unknown status",
+    "store URL sqlite:/",
+    "store URL sqlit:",
+    "MCC_CUSTOMER_ID malformed",
+    "refresh token missing",
+    "endpoint",
+    "google-ads.yaml is a dir",
+    "google-ads.yaml is invalid",
+    "scenario not JSON",
+)
+DYNAMODB_FAST = _pick(
+    "id short: clients add", "csv 10,000", "csv registered", "unknown status",
+    "refresh token missing: links invite", "refresh token missing: clients import",
+)  # fmt: skip
+
+
+class World:
+    """A running emulator and a store with two clients (one PENDING), for one trial."""
+
+    def __init__(self, store: str, work: Path) -> None:
+        self.work = work
+        self.served: Served = serve_emulator(work, SCENARIO)
+        prefix = f"r3{uuid.uuid4().hex[:8]}-"
+        self.url = (
+            f"sqlite:///{work / 'mcclink.db'}"
+            if store == "sqlite"
+            else f"dynamodb://?region=us-east-1&prefix={prefix}"
+        )
+        self.env = {**clean_env(work), **self.served.env, "MCC_STORE": self.url}
+        if store == "dynamodb":
+            self.run("tables", "create", check=0)
+        self.run("clients", "add", INVITED, "--name", "Padaria Sol", check=0)
+        self.run("clients", "add", REGISTERED, "--name", "Açaí & Cia", "--no-invite", check=0)
+
+    def run(
+        self, *args: str, env: Mapping[str, str | None] | None = None, check: int | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``mcclink ARGS`` in the world's directory; ``env`` None values unset a variable."""
+        merged = {**self.env}
+        for name, value in (env or {}).items():
+            if value is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = value.replace("{work}", str(self.work))
+        done = subprocess.run(
+            [MCCLINK, *args], capture_output=True, text=True, env=merged, cwd=self.work, timeout=60
+        )
+        if check is not None and done.returncode != check:
+            raise AssertionError(f"{args}: exit {done.returncode}\n{done.stdout}\n{done.stderr}")
+        return done
+
+    def snapshot(self, mcc: str = MCC) -> dict[str, Any]:
+        """The store's clients and history of ``mcc``, Google's links, the directory's files."""
+        store = open_store(self.url, self.env)
+        try:
+            owner = CustomerId(mcc)
+            clients = [client_to_dict(c) for c in store.list_clients(owner)]
+            far = datetime(2100, 1, 1, tzinfo=UTC)
+            entries = store.history_between(datetime(2000, 1, 1, tzinfo=UTC), far, owner)
+            history = [history_to_dict(e) for e in entries]
+        finally:
+            store.close()
+        files = sorted(str(p.relative_to(self.work)) for p in self.work.rglob("*"))
+        return {
+            "clients": clients,
+            "history": history,
+            "google": self.served.admin("/_emulator/state")["links"],
+            "files": files,
+        }
+
+    def close(self) -> None:
+        """Stop the emulator (the tables of a DynamoDB store go with the moto server)."""
+        self.served.process.terminate()
+        self.served.process.wait(timeout=10)
+
+
+@contextmanager
+def world(store: str) -> Iterator[World]:
+    """A ``World`` in a temporary directory, stopped afterwards."""
+    with tempfile.TemporaryDirectory(prefix="mcclink-bad-input-") as directory:
+        made = World(store, Path(directory))
+        try:
+            yield made
+        finally:
+            made.close()
+
+
+def check_case(w: World, case: Case) -> list[str]:
+    """Run ``case`` in ``w``; the problems found (none when the answer was right)."""
+    for name, content in case.files.items():
+        (w.work / name).write_bytes(content)
+    before = w.snapshot()
+    started = time.monotonic()
+    done = w.run(*case.args, env=case.env)
+    elapsed = time.monotonic() - started
+    text = " ".join((done.stdout + done.stderr).split())
+    problems = [f"exit {done.returncode}, expected {case.code}"] * (done.returncode != case.code)
+    problems += [f"message lacks {p!r}" for p in case.expect if p not in text]
+    problems += ["printed a traceback"] * ("Traceback" in text)
+    if case.name.startswith("csv 10,000") and elapsed > BIG_CSV_SECONDS:
+        problems.append(f"took {elapsed:.1f} s (> {BIG_CSV_SECONDS:g} s)")
+    after = w.snapshot()
+    for name in case.files:
+        (w.work / name).unlink()
+    problems += [f"{part} changed" for part in before if before[part] != after[part]]
+    return [f"{case.name}: {p} [{text[:300]}]" for p in problems]
+
+
+def check_accepted(w: World) -> list[str]:
+    """What is not bad input: a BOM CSV imports, a sub-manager can be invited, a cycle is
+    refused by Google (exit 1, recorded, status unchanged, no invitation sent)."""
+    problems = []
+    (w.work / "bom.csv").write_bytes(b"\xef\xbb\xbfcustomer_id,name\n333-444-5555,Oficina\n")
+    if (done := w.run("clients", "import", "bom.csv")).returncode != 0:
+        problems.append(f"BOM CSV: exit {done.returncode}: {done.stderr[-300:]}")
+    if not any(c["customer_id"] == FRESH for c in w.snapshot()["clients"]):
+        problems.append("BOM CSV: the client was not imported")
+    sub = w.run("clients", "add", PARENT_MANAGER, "--name", "Holding")
+    if sub.returncode != 0 or "PENDING" not in sub.stdout:
+        problems.append(f"sub-manager: exit {sub.returncode}: {sub.stderr[-300:]}")
+    problems += _check_cycle(w)
+    return problems
+
+
+def _check_cycle(w: World) -> list[str]:
+    # SUB_MANAGER manages the MCC; the MCC inviting SUB_MANAGER would close a loop.
+    w.run("--mcc", SUB_MANAGER, "clients", "add", MCC, "--name", "Agência", check=0)
+    w.run("emulator", "respond", MCC, "--accept", "--manager", SUB_MANAGER, check=0)
+    done = w.run("clients", "add", SUB_MANAGER, "--name", "Filial Sul")
+    text = " ".join(done.stderr.split())
+    state = w.snapshot()
+    client: dict[str, Any] = next(
+        (c for c in state["clients"] if c["customer_id"] == SUB_MANAGER), {}
+    )
+    failed = [h for h in state["history"] if h["customer_id"] == SUB_MANAGER]
+    sent = [k for k in state["google"] if k["manager"] == MCC and k["client"] == SUB_MANAGER]
+    checks = {
+        "exit 1": done.returncode == 1,
+        "message names the cycle": "CYCLE_NOT_ALLOWED" in text and "cycle" in text,
+        "status NOT_LINKED with the error": client.get("status") == "NOT_LINKED"
+        and (client.get("last_error") or {}).get("code") == "ManagerLinkError.CYCLE_NOT_ALLOWED",
+        "a FAILED INVITE in history": any(
+            h["operation"] == "INVITE" and h["outcome"] == "FAILED" for h in failed
+        ),
+        "no invitation sent": not sent,
+    }
+    return [f"cycle: not {name} [{text[:300]}]" for name, ok in checks.items() if not ok]
+
+
+def run(trials: int, store: str) -> TrialSummary:
+    """Run the whole table (and the accepted inputs) ``trials`` times on ``store``."""
+    outcomes, passed_cases = [], 0
+    for seed in range(trials):
+        with world(store) as w:
+            problems = [p for case in CASES for p in check_case(w, case)]
+            problems += check_accepted(w)
+        failed = {p.split(":", 1)[0] for p in problems}
+        passed_cases = len(CASES) - len(failed & {c.name for c in CASES})
+        outcomes.append(TrialOutcome(seed, tuple(problems)))
+    return summarize(outcomes, f"{passed_cases}/{len(CASES)} cases exit 2, clear, nothing changed")
+
+
+FAULT = Fault(
+    name="Bad input",
+    checked=f"{len(CASES)} bad inputs (ids, MCC itself, CSVs incl. 10,000 rows, filters, "
+    "store URLs, env, google-ads.yaml, scenario): exit 2, message names problem and fix, "
+    "store/Google/files unchanged; BOM CSV and sub-manager accepted, cycle refused (exit 1)",
+    run=run,
+)
+
+
+@pytest.fixture(scope="module")
+def sqlite_world() -> Iterator[World]:
+    with world("sqlite") as w:
+        yield w
+
+
+@pytest.fixture(scope="module")
+def dynamodb_world(moto_endpoint: str) -> Iterator[World]:
+    with world("dynamodb") as w:
+        yield w
+
+
+@pytest.mark.parametrize("case", SQLITE_FAST, ids=lambda c: c.name)
+def test_bad_input_exits_2_with_a_clear_message_and_changes_nothing_on_sqlite(
+    sqlite_world: World, case: Case
+) -> None:
+    assert check_case(sqlite_world, case) == []
+
+
+@pytest.mark.dynamodb
+@pytest.mark.parametrize("case", DYNAMODB_FAST, ids=lambda c: c.name)
+def test_bad_input_exits_2_with_a_clear_message_and_changes_nothing_on_dynamodb(
+    dynamodb_world: World, case: Case
+) -> None:
+    assert check_case(dynamodb_world, case) == []
+
+
+def test_bom_csv_imports_sub_manager_invites_and_a_cycle_is_refused_by_google(
+    sqlite_world: World,
+) -> None:
+    assert check_accepted(sqlite_world) == []
+
+
+def test_the_store_url_typos_found_by_this_table_stay_refused() -> None:
+    from mcclink.errors import InvalidStoreUrl
+    from mcclink.store.urls import SqliteUrl, parse_store_url
+
+    for typo in ("sqlite:/x.db", "sqlite:x.db", "sqlite://host/x.db"):
+        with pytest.raises(InvalidStoreUrl, match="absolute file path"):
+            parse_store_url(typo)
+    assert parse_store_url("sqlite:///tmp/x.db") == SqliteUrl(Path("/tmp/x.db"))
