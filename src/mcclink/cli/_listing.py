@@ -70,9 +70,10 @@ def plain_clients(clients: Sequence[Client], console: Console, title: str | None
 def print_json_array(items: Iterable[Mapping[str, Any]]) -> None:
     """A JSON array on stdout, written item by item (one compact object per line)."""
     write = sys.stdout.write
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one, not one per item
     separator = "[\n"
     for item in items:
-        write(separator + json.dumps(item, ensure_ascii=False, default=str))
+        write(separator + encode(item))
         separator = ",\n"
     write("[]\n" if separator == "[\n" else "\n]\n")
     sys.stdout.flush()
