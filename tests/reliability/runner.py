@@ -9,8 +9,18 @@ its own store); ``run`` never raises for a failed trial, it counts it and says w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import signal
+import subprocess
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mcclink.domain import Client, HistoryEntry, LinkStatus
+from mcclink.store import open_store
+from tests.e2e.conftest import Cli, Served, serve_emulator
 
 #: The stores every fault runs on; ``run`` receives one of these names.
 STORES = ("sqlite", "dynamodb")
@@ -81,3 +91,129 @@ def summarize(outcomes: Sequence[TrialOutcome], figures: str = "") -> TrialSumma
     return TrialSummary(
         trials=len(outcomes), passed=len(outcomes) - len(failed), details="; ".join(notes)
     )
+
+
+# -- the world a CLI trial runs in: a served emulator, a fresh store, the CLI -----------------
+
+#: The manager every reliability scenario uses (the emulator exports it as MCC_CUSTOMER_ID).
+MCC = "1234567890"
+_FIRST_CLIENT_ID = 5_000_000_000
+
+
+def client_ids(count: int) -> list[str]:
+    """The customer ids of a scenario's ``count`` advertisers (10 digits, no dashes)."""
+    return [str(_FIRST_CLIENT_ID + i) for i in range(count)]
+
+
+def scenario(count: int, **knobs: object) -> dict[str, Any]:
+    """An emulator scenario: the manager ``MCC`` and ``count`` advertisers, with ``knobs``."""
+    clients = [{"id": cid, "name": f"Advertiser {cid}"} for cid in client_ids(count)]
+    return {"managers": [{"id": MCC, "name": "Agência Confiável"}], "clients": clients, **knobs}
+
+
+def clients_csv(path: Path, count: int) -> Path:
+    """Write the CSV that registers the scenario's ``count`` advertisers; return ``path``."""
+    rows = [f"{cid},Advertiser {cid},ads{cid}@example.com" for cid in client_ids(count)]
+    path.write_text("customer_id,name,email\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@contextmanager
+def served_emulator(home: Path, world: dict[str, Any]) -> Iterator[Served]:
+    """``mcclink emulator serve --scenario`` with ``world`` for the block, then stopped."""
+    served = serve_emulator(home, world)
+    try:
+        yield served
+    finally:
+        served.process.send_signal(signal.SIGINT)
+        try:
+            served.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            served.process.kill()
+            served.process.wait()
+
+
+@contextmanager
+def trial_cli(store: str, home: Path, served: Served) -> Iterator[Cli]:
+    """The CLI on a store of the trial's own: a new SQLite file, or new DynamoDB tables.
+
+    DynamoDB needs ``AWS_ENDPOINT_URL_DYNAMODB`` (and fake credentials) in ``os.environ``;
+    its tables (a fresh prefix, made by ``mcclink tables create``) are dropped afterwards.
+    """
+    if store == "sqlite":
+        url = f"sqlite:///{home / f'trial-{uuid.uuid4().hex[:8]}.db'}"
+    else:
+        url = f"dynamodb://?region=us-east-1&prefix=rel{uuid.uuid4().hex[:8]}-"
+    cli = Cli(home, {**served.env, "MCC_STORE": url})
+    if store == "dynamodb":
+        cli("tables", "create")
+    try:
+        yield cli
+    finally:
+        if store == "dynamodb":
+            _drop_tables(url)
+
+
+def _drop_tables(url: str) -> None:
+    from mcclink.store.dynamodb import DynamoDBStore
+
+    opened = open_store(url)
+    assert isinstance(opened, DynamoDBStore)
+    for table in (opened.names.clients, opened.names.history):
+        opened.client.delete_table(TableName=table)
+
+
+# -- the invariants the faults check ------------------------------------------------------------
+
+
+def google_links(served: Served) -> dict[str, dict[str, Any]]:
+    """The MCC's newest link to each client at the emulator (``GET /_emulator/state``)."""
+    links = served.admin("/_emulator/state")["links"]
+    return {link["client"]: link for link in links if link["manager"] == MCC}
+
+
+def state_problems(client: Client, link: dict[str, Any] | None) -> list[str]:
+    """How ``client`` differs from Google's ``link`` (None: no link); empty when equal."""
+    expected = LinkStatus.from_google(link["status"]) if link else LinkStatus.NOT_LINKED
+    link_id = link["manager_link_id"] if link else None
+    problems = []
+    if client.status is not expected or client.manager_link_id != link_id:
+        problems.append(
+            f"{client.customer_id.digits} is {client.status.value} (link {client.manager_link_id})"
+            f" in the store, {expected.value} (link {link_id}) at Google"
+        )
+    if client.pending_operation is not None:
+        problems.append(f"{client.customer_id.digits} still marks {client.pending_operation}")
+    return problems
+
+
+def history_problems(client: Client, newest_first: Iterable[HistoryEntry]) -> list[str]:
+    """Where ``client``'s history fails to tell its status changes exactly once each.
+
+    The entries that change the status (``status_before != status_after``), oldest first,
+    must form one chain from registration (``None``) to the stored status, each starting
+    where the previous one ended. A change recorded twice, a change lost, or a write that
+    overwrote a change it had not read (a lost update) all break the chain. Entry ids must
+    be unique. Entries that change nothing (NOOP, FAILED) are not part of the chain.
+    """
+    entries = list(newest_first)[::-1]
+    cid = client.customer_id.digits
+    problems = []
+    if len({e.id for e in entries}) != len(entries):
+        problems.append(f"{cid}: the same history entry is stored twice")
+    reached: LinkStatus | None = None
+    for entry in (e for e in entries if e.status_before != e.status_after):
+        if entry.status_before != reached:
+            problems.append(
+                f"{cid}: {entry.operation.value} {_name(entry.status_before)}→"
+                f"{_name(entry.status_after)} at {entry.timestamp:%H:%M:%S.%f} follows a change "
+                f"to {_name(reached)}"
+            )
+        reached = entry.status_after
+    if reached is not client.status:
+        problems.append(f"{cid}: history ends at {_name(reached)}, the store has {client.status}")
+    return problems
+
+
+def _name(status: LinkStatus | None) -> str:
+    return status.value if status else "None"

@@ -1,0 +1,215 @@
+"""Fault 1: ``clients import FILE --invite`` of 200 accounts, killed with SIGKILL mid-run.
+
+Each trial (its own seed and store) sets the emulator's latency to 20-50 ms, starts the
+import, kills it with SIGKILL after a seeded random delay within the time an uncut import
+takes, then runs the recovery the README documents: the same command again, then
+``mcclink monitor --once``. It then checks that every client's status and link equal the
+emulator's, that the emulator counted exactly one invitation per client, and that each
+client's history tells each status change exactly once (``runner.history_problems``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome
+from mcclink.store import open_store
+from tests.e2e.conftest import Cli, Served
+from tests.reliability.runner import (
+    MCC,
+    Fault,
+    TrialOutcome,
+    TrialSummary,
+    client_ids,
+    clients_csv,
+    google_links,
+    history_problems,
+    scenario,
+    served_emulator,
+    state_problems,
+    summarize,
+    trial_cli,
+)
+
+FULL_TRIALS = 20
+FAST_TRIALS = 2
+CLIENTS = 200
+LATENCY_MS = (20, 50)
+
+
+@dataclass(frozen=True)
+class _Bench:
+    """What every trial of one run shares: the emulator, its scenario, the CSV, a home."""
+
+    served: Served
+    world: dict[str, Any]
+    csv: Path
+    home: Path
+    store: str
+
+
+def run(trials: int, store: str) -> TrialSummary:
+    """Run ``trials`` seeded crash-and-recover trials on ``store`` ("sqlite" or "dynamodb")."""
+    with tempfile.TemporaryDirectory(prefix="mcclink-crash-") as tmp:
+        home = Path(tmp)
+        world = scenario(CLIENTS)
+        with served_emulator(home, world) as served:
+            bench = _Bench(served, world, clients_csv(home / "clients.csv", CLIENTS), home, store)
+            window = _uncut_duration(bench)
+            outcomes = [_trial(bench, seed, window) for seed in range(1, trials + 1)]
+    killed = [o for o in outcomes if o.note]
+    figures = (
+        f"uncut import {window:.1f} s; {len(killed)}/{len(outcomes)} killed mid-run "
+        f"({', '.join(sorted({o.note for o in killed}))})"
+    )
+    return summarize(outcomes, figures)
+
+
+def _uncut_duration(bench: _Bench) -> float:
+    """How long one import of every client takes here: the window kills are drawn from."""
+    _reset(bench, latency_ms=sum(LATENCY_MS) / 2)
+    with trial_cli(bench.store, bench.home, bench.served) as cli:
+        started = time.monotonic()
+        cli("clients", "import", str(bench.csv), "--invite")
+        return time.monotonic() - started
+
+
+def _reset(bench: _Bench, latency_ms: float) -> None:
+    bench.served.admin("/_emulator/reset", bench.world)
+    bench.served.admin("/_emulator/knobs", {"latency_ms": latency_ms})
+
+
+def _trial(bench: _Bench, seed: int, window: float) -> TrialOutcome:
+    """One crash: import, SIGKILL at a seeded moment, recover, check."""
+    rng = random.Random(seed)
+    _reset(bench, latency_ms=rng.randint(*LATENCY_MS))
+    delay = rng.uniform(0.0, window)
+    with trial_cli(bench.store, bench.home, bench.served) as cli:
+        note = _import_killed_after(cli, bench, delay)
+        problems = _recover(cli, bench.csv)
+        problems += _check(bench.served, cli.env["MCC_STORE"])
+    return TrialOutcome(seed, tuple(problems), note)
+
+
+def _import_killed_after(cli: Cli, bench: _Bench, delay: float) -> str:
+    """Start the import and SIGKILL it after ``delay`` s; "" if it finished first."""
+    process = cli.popen("clients", "import", str(bench.csv), "--invite")
+    with contextlib.suppress(subprocess.TimeoutExpired):  # still running: as intended
+        process.wait(timeout=delay)
+    finished = process.poll() is not None
+    if not finished:
+        os.kill(process.pid, signal.SIGKILL)
+    process.communicate()
+    if finished:
+        return ""
+    sent = sum(link["invitations_sent"] for link in google_links(bench.served).values())
+    return f"{sent} sent" if sent else "before any invitation"
+
+
+def _recover(cli: Cli, csv: Path) -> list[str]:
+    """The README's recovery: the same command again, then one monitor cycle."""
+    problems = []
+    for args in (("clients", "import", str(csv), "--invite"), ("monitor", "--once")):
+        done = cli(*args, check=None)
+        if done.returncode != 0:
+            problems.append(f"{' '.join(args[:2])} exited {done.returncode}: {done.stderr[-300:]}")
+    return problems
+
+
+def _check(served: Served, store_url: str) -> list[str]:
+    """Store equals Google, one invitation per client, each change in history once."""
+    links = google_links(served)
+    store = open_store(store_url)
+    mcc = CustomerId(MCC)
+    problems: list[str] = []
+    try:
+        clients = {c.customer_id.digits: c for c in store.list_clients(mcc)}
+        missing = sorted(set(client_ids(CLIENTS)) - set(clients))
+        if missing:
+            problems.append(f"{len(missing)} clients not registered, e.g. {missing[0]}")
+        for cid, client in clients.items():
+            link = links.get(cid)
+            problems += state_problems(client, link)
+            sent = link["invitations_sent"] if link else 0
+            if sent != 1:
+                problems.append(f"{cid} was invited {sent} times")
+            problems += history_problems(client, store.client_history(mcc, client.customer_id))
+    finally:
+        store.close()
+    return problems
+
+
+FAULT = Fault(
+    name="crash mid-bulk-invite",
+    checked=(
+        f"`clients import --invite` of {CLIENTS} killed (SIGKILL) at a random moment, "
+        "rerun + `monitor --once`: status = Google's, 1 invitation per client, "
+        "each status change in history exactly once"
+    ),
+    run=run,
+)
+
+
+def test_import_killed_mid_run_recovers_on_sqlite() -> None:
+    summary = run(FAST_TRIALS, "sqlite")
+    assert summary.ok, summary.details
+
+
+@pytest.mark.dynamodb
+@pytest.mark.usefixtures("moto_endpoint")
+def test_import_killed_mid_run_recovers_on_dynamodb() -> None:
+    summary = run(FAST_TRIALS, "dynamodb")
+    assert summary.ok, summary.details
+
+
+# -- the history check itself must catch what it is meant to ----------------------------------
+
+_CID, _MCC = CustomerId("5000000000"), CustomerId(MCC)
+
+
+def _change(operation: Operation, before: LinkStatus | None, after: LinkStatus) -> HistoryEntry:
+    outcome = Outcome.SUCCESS if before != after else Outcome.NOOP
+    return HistoryEntry(_CID, _MCC, operation, outcome, status_before=before, status_after=after)
+
+
+def _story(*entries: HistoryEntry) -> list[HistoryEntry]:
+    """``entries`` oldest first, as the store returns them: newest first."""
+    return list(entries)[::-1]
+
+
+_REGISTERED = _change(Operation.REGISTER, None, LinkStatus.NOT_LINKED)
+_INVITED = _change(Operation.INVITE, LinkStatus.NOT_LINKED, LinkStatus.PENDING)
+_PENDING = Client(_CID, _MCC, "Padaria", status=LinkStatus.PENDING)
+
+
+def test_history_of_one_invitation_with_noops_passes() -> None:
+    noop = _change(Operation.INVITE, LinkStatus.PENDING, LinkStatus.PENDING)
+    assert history_problems(_PENDING, _story(_REGISTERED, _INVITED, noop)) == []
+
+
+def test_history_recording_the_invitation_twice_is_caught() -> None:
+    again = _change(Operation.SYNC, LinkStatus.NOT_LINKED, LinkStatus.PENDING)
+    problems = history_problems(_PENDING, _story(_REGISTERED, _INVITED, again))
+    assert problems == [problems[0]]
+    assert "follows a change to PENDING" in problems[0]
+
+
+def test_history_missing_the_invitation_is_caught() -> None:
+    problems = history_problems(_PENDING, _story(_REGISTERED))
+    assert problems == ["5000000000: history ends at NOT_LINKED, the store has PENDING"]
+
+
+def test_the_same_entry_stored_twice_is_caught() -> None:
+    problems = history_problems(_PENDING, _story(_REGISTERED, _INVITED, _INVITED))
+    assert "the same history entry is stored twice" in problems[0]
