@@ -197,12 +197,13 @@ def search(state: EmulatorState, request: Any, call: CallInfo) -> Any:
     query, found = _run_query(state, request, call)
     start = _page_offset(request.page_token)
     end = start + PAGE_ROWS
-    types = _service("google_ads_service")
-    return types.SearchGoogleAdsResponse(
-        results=resources.rows(query, found[start:end]),
+    response = _service("google_ads_service").SearchGoogleAdsResponse
+    raw = response.pb()(
         next_page_token=_page_token(end) if end < len(found) else "",
         field_mask={"paths": list(query.fields)},
     )
+    resources.add_rows(query, found[start:end], raw.results)
+    return response.wrap(raw)
 
 
 def search_stream(state: EmulatorState, request: Any, call: CallInfo) -> Iterator[Any]:
@@ -217,11 +218,9 @@ def search_stream(state: EmulatorState, request: Any, call: CallInfo) -> Iterato
 def _stream_batches(query: gaql.Query, found: list[gaql.Record], request_id: str) -> Iterator[Any]:
     response = _service("google_ads_service").SearchGoogleAdsStreamResponse
     for start in range(0, max(len(found), 1), PAGE_ROWS):
-        yield response(
-            results=resources.rows(query, found[start : start + PAGE_ROWS]),
-            field_mask={"paths": list(query.fields)},
-            request_id=request_id,
-        )
+        raw = response.pb()(field_mask={"paths": list(query.fields)}, request_id=request_id)
+        resources.add_rows(query, found[start : start + PAGE_ROWS], raw.results)
+        yield response.wrap(raw)
 
 
 def _run_query(
@@ -231,7 +230,7 @@ def _run_query(
     query = gaql.parse(request.query, resources.catalog())
     if getattr(request, "validate_only", False):
         return query, []
-    return query, query.run(resources.records(state, query.resource, customer))
+    return query, query.run(resources.records(state, query, customer))
 
 
 def _page_offset(token: str) -> int:

@@ -83,9 +83,26 @@ def _kind(cls: Any, name: str) -> FieldKind:
     return _KINDS[field.proto_type]
 
 
-def records(state: EmulatorState, resource: str, customer: Account) -> list[Record]:
-    """The records of ``resource`` seen from ``customer`` (caller holds the lock)."""
-    return _RECORDS[resource](state, customer)
+def records(state: EmulatorState, query: Query, customer: Account) -> list[Record]:
+    """The records ``query`` reads, seen from ``customer`` (caller holds the lock).
+
+    A superset of the matches: ``query.run`` still applies every condition. A query for one
+    client's link reads that link only, as Google's index would, instead of every link of
+    a manager that may have tens of thousands.
+    """
+    if query.resource == "customer_client_link":
+        client = _equal_to(query, "customer_client_link.client_customer")
+        if client is not None:
+            link = state.newest_link(customer.id, str(client).removeprefix("customers/"))
+            return [] if link is None else [_client_link(link)]
+    return _RECORDS[query.resource](state, customer)
+
+
+def _equal_to(query: Query, field: str) -> object | None:
+    """The value ``query`` requires of ``field`` (``field = value``), or None."""
+    return next(
+        (c.values[0] for c in query.conditions if c.field == field and c.operator == "="), None
+    )
 
 
 def _client_link_records(state: EmulatorState, manager: Account) -> list[Record]:
@@ -93,14 +110,14 @@ def _client_link_records(state: EmulatorState, manager: Account) -> list[Record]
 
 
 def _client_link(link: Link) -> Record:
-    return _prefixed(
-        "customer_client_link",
-        resource_name=link.client_link_name,
-        client_customer=f"customers/{link.client}",
-        manager_link_id=link.manager_link_id,
-        status=link.status,
-        hidden=link.hidden,
-    )
+    # Written out (not through ``_prefixed``): a manager lists tens of thousands of these.
+    return {
+        "customer_client_link.resource_name": link.client_link_name,
+        "customer_client_link.client_customer": f"customers/{link.client}",
+        "customer_client_link.manager_link_id": link.manager_link_id,
+        "customer_client_link.status": link.status,
+        "customer_client_link.hidden": link.hidden,
+    }
 
 
 def _manager_link_records(state: EmulatorState, client: Account) -> list[Record]:
@@ -164,13 +181,17 @@ _RECORDS: Mapping[str, Callable[[EmulatorState, Account], list[Record]]] = {
 }
 
 
-def rows(query: Query, found: Sequence[Record]) -> list[Any]:
-    """``GoogleAdsRow``s with the selected fields (and always the resource name) set."""
-    row_class = protos.load("services.types.google_ads_service").GoogleAdsRow
-    resource_class = _class(query.resource)
+def add_rows(query: Query, found: Sequence[Record], results: Any) -> None:
+    """Append to ``results`` one ``GoogleAdsRow`` per record, with the selected fields (and
+    always the resource name) set.
+
+    ``results`` is the raw protobuf repeated field of a response (``Response.pb()``), filled
+    in place from plain dicts: building 50,000 proto-plus rows, then copying them into the
+    response, took the emulator longer than the whole monitor cycle it was serving.
+    """
     prefix = f"{query.resource}."
     names = {f.removeprefix(prefix) for f in query.fields} | {"resource_name"}
-    return [
-        row_class(**{query.resource: resource_class(**{n: record[prefix + n] for n in names})})
-        for record in found
-    ]
+    keys = [(name, prefix + name) for name in names]
+    add = results.add
+    for record in found:
+        add(**{query.resource: {name: record[key] for name, key in keys}})
