@@ -82,7 +82,7 @@ class SqliteStore(Store):
             StoreUnavailable: the database stayed locked or failed.
         """
         stored = replace(client, version=1)
-        row = _client_row(stored)
+        row = client_row(stored)
         with self._transaction() as conn:
             if conn.execute(_insert("Clients", row) + _IF_NEW, row).rowcount == 0:
                 raise ClientExists(client.mcc_customer_id.digits, client.customer_id.digits)
@@ -96,11 +96,13 @@ class SqliteStore(Store):
             StoreUnavailable: the database failed.
         """
         with self._locked() as conn:
-            row = conn.execute(
-                f"SELECT * FROM Clients WHERE {_KEY}",
-                {"mcc_customer_id": mcc.digits, "customer_id": customer_id.digits},
-            ).fetchone()
-        return None if row is None else _client(row)
+            rows = _records(
+                conn.execute(
+                    f"SELECT * FROM Clients WHERE {_KEY}",
+                    {"mcc_customer_id": mcc.digits, "customer_id": customer_id.digits},
+                )
+            )
+        return _client(rows[0], mcc) if rows else None
 
     def list_clients(self, mcc: CustomerId, status: LinkStatus | None = None) -> Iterator[Client]:
         """See ``Store.list_clients``; pages of ``page_size`` rows, keyed by customer id.
@@ -114,7 +116,7 @@ class SqliteStore(Store):
         if status is not None:
             where, params = f"{where} AND status = :status", {**params, "status": status.value}
         rows = self._keyset("Clients", where, params, ("customer_id",))
-        return (_client(row) for row in rows)
+        return (_client(row, mcc) for row in rows)
 
     def update_client(self, client: Client, entry: HistoryEntry | None = None) -> Client:
         """See ``Store.update_client``.
@@ -126,7 +128,7 @@ class SqliteStore(Store):
             StoreUnavailable: the database stayed locked or failed.
         """
         stored = replace(client, version=client.version + 1)
-        row = _client_row(stored)
+        row = client_row(stored)
         with self._transaction() as conn:
             if (
                 conn.execute(_update(row), {**row, "expected_version": client.version}).rowcount
@@ -219,7 +221,7 @@ class SqliteStore(Store):
         *,
         descending: bool = False,
         limit: int | None = None,
-    ) -> Iterator[sqlite3.Row]:
+    ) -> Iterator[dict[str, Any]]:
         """Rows page by page, each page starting after the last key seen (no OFFSET scans).
 
         The lock is held for one page at a time, never while the caller consumes rows.
@@ -233,7 +235,7 @@ class SqliteStore(Store):
             size = self._page_size if remaining is None else min(self._page_size, remaining)
             sql = f"SELECT * FROM {table} WHERE {next_page} ORDER BY {ordering} LIMIT {size}"
             with self._locked() as conn:
-                rows = conn.execute(sql, params).fetchall()
+                rows = _records(conn.execute(sql, params))
             yield from rows
             if len(rows) < size:
                 return
@@ -284,7 +286,6 @@ def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
     conn = sqlite3.connect(
         path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
     )
-    conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
@@ -320,8 +321,8 @@ def _probe(conn: sqlite3.Connection, where: str) -> None:
         )
     probe = Client(CustomerId("0000000000"), CustomerId("0000000001"), "mcclink store probe")
     entry = HistoryEntry(probe.customer_id, probe.mcc_customer_id, Operation.SYNC, Outcome.NOOP)
-    client_row, entry_row = _client_row(probe), _encode(history_to_dict(entry))
-    conn.execute(_insert("Clients", client_row) + _IF_NEW, client_row)
+    probe_row, entry_row = client_row(probe), _encode(history_to_dict(entry))
+    conn.execute(_insert("Clients", probe_row) + _IF_NEW, probe_row)
     conn.execute(_insert("ExecutionHistory", entry_row), entry_row)
     entry_back = conn.execute("SELECT 1 FROM ExecutionHistory WHERE id = ?", (entry.id,))
     client_back = conn.execute(f"SELECT 1 FROM Clients WHERE {_KEY}", _key(probe))
@@ -341,7 +342,8 @@ def _update(row: dict[str, Any]) -> str:
     return f"UPDATE Clients SET {assignments} WHERE {_KEY} AND version = :expected_version"
 
 
-def _client_row(client: Client) -> dict[str, Any]:
+def client_row(client: Client) -> dict[str, Any]:
+    """The ``Clients`` row that stores ``client``: column name -> SQLite value."""
     return _encode(client_to_dict(client))
 
 
@@ -359,16 +361,26 @@ def _encode(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _decode(row: sqlite3.Row) -> dict[str, Any]:
-    return {
-        k: json.loads(row[k]) if k in _JSON_COLUMNS and row[k] is not None else row[k]
-        for k in row.keys()  # noqa: SIM118 - sqlite3.Row is not a mapping
-    }
+def _records(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """Every row of ``cursor`` as a dict, JSON columns decoded."""
+    names = [column[0] for column in cursor.description]
+    documents = [name for name in names if name in _JSON_COLUMNS]
+    records = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    for record in records:
+        for name in documents:
+            text = record[name]
+            if text is not None:
+                # Most clients have no attributes: skip the JSON parser for them.
+                record[name] = {} if text == "{}" else json.loads(text)
+    return records
 
 
-def _client(row: sqlite3.Row) -> Client:
-    return client_from_dict(_decode(row))
+def _client(record: dict[str, Any], mcc: CustomerId) -> Client:
+    # Ids as CustomerId already (the codec takes them as they are): the MCC the rows were
+    # selected by, shared, and the stored digits checked without the parser's regex.
+    ids = {"mcc_customer_id": mcc, "customer_id": CustomerId(record["customer_id"])}
+    return client_from_dict(record | ids)
 
 
-def _entry(row: sqlite3.Row) -> HistoryEntry:
-    return history_from_dict(_decode(row))
+def _entry(record: dict[str, Any]) -> HistoryEntry:
+    return history_from_dict(record)
