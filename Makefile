@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test check install clean reliability
+.PHONY: demo test check bench install clean reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ check: $(VENV)/.dev
 
 test: check
 	$(BIN)/python -m pytest
+
+# The issue-6 benchmarks: each prints its table and writes bench/results/<name>.json.
+bench: $(VENV)/.dev
+	no_proxy=localhost,127.0.0.1 $(BIN)/python -m bench
 
 reliability: $(VENV)/.dev
 	$(BIN)/python -m tests.reliability

@@ -98,6 +98,8 @@ class Measurement:
 
     wall_s: float = 0.0
     peak_rss_mb: float = 0.0
+    #: The RSS when the section began (the peak's floor).
+    rss_before_mb: float = 0.0
     #: False where the peak could not be reset: ``peak_rss_mb`` is then the process's peak.
     peak_is_section_only: bool = True
 
@@ -106,6 +108,7 @@ class Measurement:
 def measured() -> Iterator[Measurement]:
     """Time the ``with`` block and record the process's peak RSS during it."""
     result = Measurement(peak_is_section_only=reset_peak_rss())
+    result.rss_before_mb = peak_rss_mb() if result.peak_is_section_only else 0.0
     started = time.perf_counter()
     try:
         yield result
