@@ -44,8 +44,15 @@ class _AccessToken:
 class TokenIssuer:
     """Issues access tokens for the emulator's refresh token and checks them; thread-safe."""
 
-    def __init__(self, ttl_s: int = 3600) -> None:
+    def __init__(
+        self,
+        ttl_s: int = 3600,
+        client_secret: str = CLIENT_SECRET,
+        refresh_token: str = REFRESH_TOKEN,
+    ) -> None:
         self.ttl_s = ttl_s
+        #: What ``grant`` accepts; a scenario may choose its own (``Scenario.oauth``).
+        self.client_secret, self.refresh_token = client_secret, refresh_token
         self._lock = threading.Lock()
         self._tokens: dict[str, _AccessToken] = {}
         self._refresh_revoked = False
@@ -58,10 +65,10 @@ class TokenIssuer:
         """
         if form.get("grant_type") != "refresh_token":
             raise OAuthError("unsupported_grant_type", "Only refresh_token grants are supported.")
-        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != self.client_secret:
             raise OAuthError("invalid_client", "The OAuth client was not found.")
         with self._lock:
-            if form.get("refresh_token") != REFRESH_TOKEN or self._refresh_revoked:
+            if form.get("refresh_token") != self.refresh_token or self._refresh_revoked:
                 raise OAuthError("invalid_grant", "Token has been expired or revoked.")
             now = time.monotonic()
             # Expired tokens are kept a while so that their use answers "expired", not "invalid".

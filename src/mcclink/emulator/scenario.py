@@ -48,6 +48,10 @@ Knobs (top level, all optional; also settable at run time): ``latency_ms`` (slee
 of calls answered ``UNAVAILABLE`` before any change), ``seed`` (random source of faults),
 ``token_ttl_s`` (lifetime of the access tokens the token endpoint issues).
 
+``"oauth": {"client_secret": "...", "refresh_token": "..."}`` (optional) replaces the
+emulator's public fake credentials with the scenario's own, for tests that look for
+distinctive secret values in what mcclink writes; ``mcclink emulator serve`` prints them.
+
 The built-in demo scenario (``Scenario.demo()``) has the manager ``123-456-7890``
 "Agência Demo" and ten advertisers: ``111-222-3333`` Padaria São João, ``222-333-4444`` Açaí &
 Cia, ``333-444-5555`` Oficina do Zé, ``444-555-6666`` Farmácia Bem-Estar, ``555-666-7777`` Pet
@@ -67,6 +71,7 @@ from pathlib import Path
 from typing import Any, Self, TypeGuard
 
 from mcclink.domain import CustomerId
+from mcclink.emulator.oauth import CLIENT_SECRET, REFRESH_TOKEN
 from mcclink.errors import InputError
 
 #: Google's limits the emulator enforces.
@@ -159,12 +164,21 @@ class ClientSpec:
 
 
 @dataclass(frozen=True)
+class OAuthSpec:
+    """The OAuth client secret and refresh token the token endpoint accepts."""
+
+    client_secret: str = CLIENT_SECRET
+    refresh_token: str = REFRESH_TOKEN
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Accounts, initial links and knobs; see the module docstring for the JSON form."""
 
     managers: tuple[ManagerSpec, ...]
     clients: tuple[ClientSpec, ...] = ()
     knobs: Knobs = field(default_factory=Knobs)
+    oauth: OAuthSpec = field(default_factory=OAuthSpec)
 
     @classmethod
     def from_json(cls, text: str, source: str = "scenario") -> Self:
@@ -214,7 +228,8 @@ class Scenario:
     @classmethod
     def _read(cls, raw: object) -> Self:
         top = _object(raw, "the top level")
-        _no_unknown_keys(top, {"managers", "clients"} | {f.name for f in fields(Knobs)}, "")
+        sections = {"managers", "clients", "oauth"}
+        _no_unknown_keys(top, sections | {f.name for f in fields(Knobs)}, "")
         managers = tuple(
             _manager(m, f"managers[{i}]") for i, m in enumerate(_list(top, "managers", ""))
         )
@@ -223,10 +238,14 @@ class Scenario:
         clients = tuple(
             _client(c, f"clients[{i}]") for i, c in enumerate(_list(top, "clients", ""))
         )
-        knobs = Knobs._read(
-            {k: v for k, v in top.items() if k not in ("managers", "clients")}, Knobs()
+        knobs = Knobs._read({k: v for k, v in top.items() if k not in sections}, Knobs())
+        oauth = _object(top.get("oauth", {}), "oauth")
+        _no_unknown_keys(oauth, {f.name for f in fields(OAuthSpec)}, "oauth")
+        credentials = OAuthSpec(
+            client_secret=_str(oauth, "client_secret", CLIENT_SECRET, "oauth"),
+            refresh_token=_str(oauth, "refresh_token", REFRESH_TOKEN, "oauth"),
         )
-        scenario = cls(managers=managers, clients=clients, knobs=knobs)
+        scenario = cls(managers=managers, clients=clients, knobs=knobs, oauth=credentials)
         scenario._check_references()
         return scenario
 

@@ -57,8 +57,8 @@ class Emulator:
             "GOOGLE_ADS_TOKEN_URI": self.token_uri,
             "MCC_CUSTOMER_ID": self.state.first_manager,
             "GOOGLE_ADS_CLIENT_ID": oauth.CLIENT_ID,
-            "GOOGLE_ADS_CLIENT_SECRET": oauth.CLIENT_SECRET,
-            "GOOGLE_ADS_REFRESH_TOKEN": oauth.REFRESH_TOKEN,
+            "GOOGLE_ADS_CLIENT_SECRET": self.state.tokens.client_secret,
+            "GOOGLE_ADS_REFRESH_TOKEN": self.state.tokens.refresh_token,
             "GOOGLE_ADS_DEVELOPER_TOKEN": oauth.DEVELOPER_TOKEN,
             "MCCLINK_EMULATOR_ADMIN_URL": self.admin_url,
         }

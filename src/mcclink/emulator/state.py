@@ -71,6 +71,8 @@ class EmulatorState:
             self.resource_exhausted = self.faults_injected = 0
             self._admitted: deque[float] = deque()
             self._apply_knobs(scenario.knobs, reseed=True)
+            self.tokens.client_secret = scenario.oauth.client_secret
+            self.tokens.refresh_token = scenario.oauth.refresh_token
             self.tokens.reset()
             for manager in scenario.managers:
                 self.add_account(_manager_account(manager))
