@@ -49,7 +49,11 @@ def ensure_certificate(cert_dir: Path | None = None) -> CertificatePair:
         OSError: the directory or files cannot be created or written.
     """
     directory = cert_dir or default_cert_dir()
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Every level made here is owner-only (``parents=True`` would give the missing parents,
+    # such as ``~/.local/share/mcclink``, the umask's mode), as the XDG spec asks.
+    for level in [*reversed(directory.parents), directory]:
+        if not level.exists():
+            level.mkdir(mode=0o700, exist_ok=True)
     pair = CertificatePair(directory / "emulator-cert.pem", directory / "emulator-key.pem")
     if not _usable(pair):
         _generate(pair)

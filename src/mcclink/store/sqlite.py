@@ -278,8 +278,11 @@ class SqliteStore(Store):
 
 
 def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True)
+    # Every directory made here is owner-only, missing parents included (``parents=True``
+    # would give them the umask's mode), as the XDG spec asks of ``~/.local/share``.
+    for level in [*reversed(path.parent.parents), path.parent]:
+        if not level.exists():
+            level.mkdir(mode=0o700, exist_ok=True)
     # Create the file ourselves so it is owner-only from its first byte; an existing
     # file keeps the permissions its owner chose. SQLite gives -wal/-shm the same mode.
     os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
