@@ -1,0 +1,283 @@
+"""Secrets never leak, and what mcclink writes is owner-only.
+
+Every ``mcclink`` command (the Typer tree is walked, so a new command without a plan here
+fails the test) runs with ``--verbose`` against an emulator that accepts distinctive fake
+secrets (its scenario's ``oauth``), plus failing paths: a wrong refresh token, an
+unreachable endpoint, Google refusals, debug mode. No secret may appear in stdout, stderr,
+any file written under the run's HOME / XDG / TMPDIR (the SQLite store's raw bytes and its
+-wal included) or, for DynamoDB, any item of its tables (scanned here, in the test).
+
+Permissions: the store's files (db, -wal, -shm) and the emulator's certificate and key are
+0600 in 0700 directories, and so is every other file mcclink leaves under HOME or TMPDIR.
+"""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import typer.main
+
+from mcclink.cli import app
+from tests.e2e.conftest import MCCLINK, Served, clean_env, serve_emulator
+from tests.reliability.runner import Fault, TrialOutcome, TrialSummary, summarize
+
+FULL_TRIALS = 1
+CLIENT_SECRET = "csecret-R3-7f3a9c2e"
+REFRESH_TOKEN = "rtoken-R3-51b2e8d4"
+DEVELOPER_TOKEN = "devtoken-R3-c4d6a1f0"
+WRONG_TOKEN = "rtoken-WRONG-0e9d8c7b"
+SECRETS = (CLIENT_SECRET, REFRESH_TOKEN, DEVELOPER_TOKEN, WRONG_TOKEN)
+MCC, FULL, GHOST = "1234567890", "5556667777", "9990001111"
+A, B, C, D = "1112223333", "2223334444", "3334445555", "4445556666"
+SCENARIO = {
+    "managers": [{"id": MCC, "name": "Agência Demo"}],
+    "clients": [
+        {"id": A, "name": "Padaria Sol"},
+        {"id": B, "name": "Açaí & Cia"},
+        {"id": C, "name": "Oficina do Zé"},
+        {"id": D, "name": "Farmácia"},
+        {"id": FULL, "name": "Pet Shop", "existing_managers": 5},
+    ],
+    "oauth": {"client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN},
+}
+_WRONG = {"GOOGLE_ADS_REFRESH_TOKEN": WRONG_TOKEN}
+_UNREACHABLE = {"GOOGLE_ADS_ENDPOINT": "localhost:1"}
+
+#: Each command's runs, in order (later ones rely on earlier ones): (arguments, extra env).
+PLAN: dict[tuple[str, ...], list[tuple[tuple[str, ...], dict[str, str]]]] = {
+    ("doctor",): [((), {}), ((), _WRONG)],
+    ("tables", "create"): [((), {})],
+    ("clients", "add"): [
+        ((A, "--name", "Padaria Sol"), {}),
+        ((FULL, "--name", "Pet Shop"), {}),  # Google refuses: too many managers
+        ((GHOST, "--name", "Fantasma"), {}),  # Google: no such account
+        ((B, "--name", "Açaí & Cia"), _WRONG),
+    ],
+    ("clients", "import"): [(("clients.csv", "--invite"), {})],
+    ("clients", "list"): [((), {}), (("--json",), {})],
+    ("clients", "show"): [((A, "--json"), {})],
+    ("links", "invite"): [
+        ((B,), {}),
+        ((FULL,), _UNREACHABLE),  # retried to the end of the budget, then recorded
+        ((FULL,), {"MCCLINK_DEBUG": "1", **_WRONG}),
+    ],
+    ("links", "status"): [((A,), {}), ((A,), _WRONG)],
+    ("links", "list"): [((), {}), ((), _WRONG)],
+    ("emulator", "respond"): [((A, "--accept"), {})],
+    ("monitor",): [(("--once",), {}), (("--once", "--json"), _WRONG)],
+    ("links", "unlink"): [((A,), {})],
+    ("links", "cancel"): [((C,), {}), ((B,), _WRONG)],
+    ("links", "respond"): [((B, "--refuse"), {})],
+    ("accounts", "create"): [
+        (("--name", "Nova", "--currency", "BRL", "--time-zone", "America/Sao_Paulo"), {}),
+    ],
+    ("clients", "archive"): [((C,), {})],
+    ("stats",): [((), {}), (("--json",), {})],
+    ("history",): [(("--json",), {}), ((A,), {})],
+    ("demo",): [((), {})],
+    ("emulator", "serve"): [],  # long-running: ``check_emulator_serve``
+}  # fmt: skip
+
+
+def command_paths() -> list[tuple[str, ...]]:
+    """Every leaf command of the ``mcclink`` Typer app, as its words."""
+
+    def walk(command: object, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        subcommands = getattr(command, "commands", None)
+        if not subcommands:
+            yield path
+            return
+        for name, sub in subcommands.items():
+            yield from walk(sub, (*path, name))
+
+    return sorted(walk(typer.main.get_command(app), ()))
+
+
+class Run:
+    """A home directory, an emulator that knows ``SECRETS``, and a store; runs ``mcclink``."""
+
+    def __init__(self, store: str, home: Path) -> None:
+        self.home, self.store = home, store
+        self.served: Served = serve_emulator(home / "emulator", SCENARIO)
+        self.tables_prefix = f"r3s{uuid.uuid4().hex[:8]}-"
+        url = (
+            f"sqlite:///{home / 'data' / 'store' / 'mcclink.db'}"
+            if store == "sqlite"
+            else f"dynamodb://?region=us-east-1&prefix={self.tables_prefix}"
+        )
+        (home / "tmp").mkdir(mode=0o700)
+        self.env = {
+            **clean_env(home),
+            **self.served.env,
+            "GOOGLE_ADS_DEVELOPER_TOKEN": DEVELOPER_TOKEN,
+            "MCC_STORE": url,
+            "TMPDIR": str(home / "tmp"),
+        }
+        (home / "clients.csv").write_text(f"customer_id,name\n{C},Oficina\n{D},Farmácia\n")
+        self.outputs: list[tuple[str, str]] = []
+
+    def run(self, args: tuple[str, ...], env: dict[str, str]) -> None:
+        """Run ``mcclink --verbose ARGS`` and keep what it printed."""
+        done = subprocess.run(
+            [MCCLINK, "--verbose", *args],
+            capture_output=True,
+            text=True,
+            env={**self.env, **env},
+            cwd=self.home,
+            timeout=120,
+        )
+        self.outputs.append((" ".join(args), done.stdout + done.stderr))
+
+    def written_files(self) -> Iterator[Path]:
+        """Every file under the home that mcclink may have written (not the test's own)."""
+        ours = {self.home / "clients.csv", self.home / "emulator" / "scenario.json"}
+        return (p for p in self.home.rglob("*") if p.is_file() and p not in ours)
+
+    def dynamodb_items(self) -> str:
+        """Every item of this run's DynamoDB tables, as text (a scan: test-only)."""
+        import boto3
+
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        tables = client.list_tables()["TableNames"]
+        mine = [t for t in tables if t.startswith(self.tables_prefix)]
+        return "\n".join(str(client.scan(TableName=t)["Items"]) for t in mine)
+
+    def close(self) -> None:
+        """Stop the emulator."""
+        self.served.process.terminate()
+        self.served.process.wait(timeout=10)
+
+
+@contextmanager
+def secret_run(store: str) -> Iterator[Run]:
+    """A ``Run`` in a temporary home, stopped afterwards."""
+    with tempfile.TemporaryDirectory(prefix="mcclink-secrets-") as directory:
+        home = Path(directory)
+        (home / "emulator").mkdir()
+        made = Run(store, home)
+        try:
+            yield made
+        finally:
+            made.close()
+
+
+def check_emulator_serve(run: Run) -> None:
+    """``emulator serve`` (default scenario) must not echo the user's own secrets."""
+    process = subprocess.Popen(
+        [MCCLINK, "--verbose", "emulator", "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=run.env,
+        cwd=run.home,
+    )
+    assert process.stdout is not None
+    lines = [process.stdout.readline() for _ in range(12)]
+    process.terminate()
+    process.wait(timeout=10)
+    run.outputs.append(("emulator serve", "".join(lines)))
+
+
+def leaks(run: Run) -> list[str]:
+    """Where any secret appears: output of a command, a file, a DynamoDB item."""
+    found = [
+        f"`{cmd}` printed a secret" for cmd, text in run.outputs if any(s in text for s in SECRETS)
+    ]
+    for path in run.written_files():
+        data = path.read_bytes()
+        if any(s.encode() in data for s in SECRETS):
+            found.append(f"{path.relative_to(run.home)} holds a secret")
+    if run.store == "dynamodb" and any(s in run.dynamodb_items() for s in SECRETS):
+        found.append("a DynamoDB item holds a secret")
+    return found
+
+
+def loose_permissions(run: Run) -> list[str]:
+    """Files not 0600 / directories not 0700 among what mcclink wrote under the home."""
+    found = []
+    roots = [run.home / "data", run.home / "tmp", run.home / "emulator" / "data"]
+    for root in (r for r in roots if r.exists()):
+        for path in [root, *root.rglob("*")]:
+            mode = stat.S_IMODE(path.stat().st_mode)
+            wanted = 0o700 if path.is_dir() else 0o600
+            if mode & ~wanted & 0o077:
+                found.append(f"{path.relative_to(run.home)} is {mode:o}, wanted {wanted:o}")
+    return found
+
+
+#: ``make test``'s DynamoDB share: the commands that write the store, no slow retries.
+DYNAMODB_FAST = {("tables", "create"), ("clients", "add"), ("clients", "import"),
+                 ("links", "invite"), ("monitor",), ("history",)}  # fmt: skip
+
+
+def run_every_command(run: Run, only: set[tuple[str, ...]] | None = None) -> list[str]:
+    """Run the plan (``only`` these commands and no retry-budget run, if given); the
+    commands the plan forgot."""
+    missing = [" ".join(p) for p in command_paths() if p not in PLAN]
+    for path, runs in PLAN.items():
+        for args, env in runs:
+            skipped = only is not None and (path not in only or env is _UNREACHABLE)
+            if skipped or (path == ("tables", "create") and run.store != "dynamodb"):
+                continue
+            run.run((*path, *args), env)
+    if only is None:
+        check_emulator_serve(run)
+    return [f"no plan for `mcclink {m}`" for m in missing]
+
+
+def trial(store: str, only: set[tuple[str, ...]] | None = None) -> list[str]:
+    """One pass: every command (or ``only`` these), then the leak and permission checks."""
+    with secret_run(store) as run:
+        problems = run_every_command(run, only)
+        problems += leaks(run)
+        problems += loose_permissions(run)
+    return problems
+
+
+def run(trials: int, store: str) -> TrialSummary:
+    """``trials`` full passes on ``store``."""
+    outcomes = [TrialOutcome(seed, tuple(trial(store))) for seed in range(trials)]
+    runs = sum(len(r) for r in PLAN.values()) + 1
+    return summarize(outcomes, f"{len(command_paths())} commands, {runs} runs, 4 secrets")
+
+
+FAULT = Fault(
+    name="Secrets and permissions",
+    checked="every command (Typer tree) with --verbose, wrong token, unreachable endpoint, "
+    "Google refusals: no secret in stdout/stderr/files/store; store, cert, key, temp "
+    "files 0600 in 0700 dirs",
+    run=run,
+)
+
+
+def test_every_command_has_a_plan() -> None:
+    assert [p for p in command_paths() if p not in PLAN] == []
+
+
+def test_no_secret_leaks_and_files_are_owner_only_on_sqlite() -> None:
+    assert trial("sqlite", set(PLAN)) == []
+
+
+@pytest.mark.dynamodb
+def test_no_secret_leaks_and_files_are_owner_only_on_dynamodb(moto_endpoint: str) -> None:
+    assert trial("dynamodb", DYNAMODB_FAST) == []
+
+
+def test_the_emulator_accepts_a_scenarios_own_credentials() -> None:
+    from mcclink.emulator import Scenario
+    from mcclink.emulator.oauth import OAuthError, TokenIssuer
+
+    scenario = Scenario.from_dict(SCENARIO)
+    issuer = TokenIssuer(client_secret=scenario.oauth.client_secret)
+    issuer.refresh_token = scenario.oauth.refresh_token
+    form = {"grant_type": "refresh_token", "client_id": "mcclink-emulator.apps.local"}
+    assert issuer.grant({**form, "client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN})
+    with pytest.raises(OAuthError):
+        issuer.grant({**form, "client_secret": CLIENT_SECRET, "refresh_token": WRONG_TOKEN})
