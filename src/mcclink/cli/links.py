@@ -47,6 +47,7 @@ def _bulk(
         s.container.max_qps = max_qps
     customer_ids = parse_ids(ids)
     mcc, service = s.container.mcc, s.container.service
+    service.require_ads()  # a settings problem is said once, not once per customer id
     as_json = wants_json(ctx, js)
     result = run_bulk(
         customer_ids,
