@@ -29,6 +29,7 @@ from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operati
 from mcclink.errors import (
     ClientExists,
     ClientNotFound,
+    ConfigurationError,
     StoreError,
     StoreUnavailable,
     VersionConflict,
@@ -59,8 +60,14 @@ class SqliteStore(Store):
         A new directory is made owner-only (0700), a new file 0600.
 
         Raises:
+            ConfigurationError: ``path`` is a directory (the store URL names no file).
             StoreUnavailable: the file cannot be created or opened, or stayed locked.
         """
+        if path.is_dir():
+            raise ConfigurationError(
+                f"the SQLite store {path} is a directory: name a file in it, "
+                f"e.g. sqlite:///{path.as_posix().lstrip('/')}/mcclink.db"
+            )
         self.path = path
         self._busy_timeout = busy_timeout
         self._page_size = page_size
