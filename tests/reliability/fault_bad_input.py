@@ -131,6 +131,8 @@ CASES: tuple[Case, ...] = (
          ("invalid store URL 'sqlite:x.db'", "absolute file path")),
     Case("store URL sqlit:///x", ("clients", "list"), ("'sqlit:///x' (unknown backend)",
          "expected sqlite:///path/to/file.db or dynamodb://"), env={"MCC_STORE": "sqlit:///x"}),
+    Case("store URL names a directory", ("--store", "sqlite:///{work}", "clients", "list"),
+         ("is a directory: name a file in it", "/mcclink.db")),
     Case("store URL dynamodb://?regoin=x", ("--store", "dynamodb://?regoin=x", "clients", "list"),
          ("unknown or repeated parameter(s) ['regoin']", "dynamodb://?region=REGION")),
     Case("MCC_CUSTOMER_ID malformed", ("clients", "list"),
@@ -140,7 +142,7 @@ CASES: tuple[Case, ...] = (
          env={"MCC_CUSTOMER_ID": None}),
     Case("refresh token missing: links list", ("links", "list"),
          ("GOOGLE_ADS_REFRESH_TOKEN is not set",), env=_NO_TOKEN),
-    Case("refresh token missing: links invite", ("links", "invite", REGISTERED),
+    Case("refresh token missing: links invite", ("links", "invite", REGISTERED, INVITED),
          ("GOOGLE_ADS_REFRESH_TOKEN is not set",), env=_NO_TOKEN),
     Case("refresh token missing: clients add", ("clients", "add", FRESH, "--name", "Oficina"),
          ("GOOGLE_ADS_REFRESH_TOKEN is not set",), env=_NO_TOKEN),
@@ -232,8 +234,9 @@ class World:
                 merged.pop(name, None)
             else:
                 merged[name] = value.replace("{work}", str(self.work))
+        words = [a.replace("{work}", str(self.work)) for a in args]
         done = subprocess.run(
-            [MCCLINK, *args], capture_output=True, text=True, env=merged, cwd=self.work, timeout=60
+            [MCCLINK, *words], capture_output=True, text=True, env=merged, cwd=self.work, timeout=60
         )
         if check is not None and done.returncode != check:
             raise AssertionError(f"{args}: exit {done.returncode}\n{done.stdout}\n{done.stderr}")
@@ -286,6 +289,7 @@ def check_case(w: World, case: Case) -> list[str]:
     text = " ".join((done.stdout + done.stderr).split())
     problems = [f"exit {done.returncode}, expected {case.code}"] * (done.returncode != case.code)
     problems += [f"message lacks {p!r}" for p in case.expect if p not in text]
+    problems += [f"message repeats {p!r}" for p in case.expect if text.count(p) > 1]
     problems += ["printed a traceback"] * ("Traceback" in text)
     if case.name.startswith("csv 10,000") and elapsed > BIG_CSV_SECONDS:
         problems.append(f"took {elapsed:.1f} s (> {BIG_CSV_SECONDS:g} s)")
