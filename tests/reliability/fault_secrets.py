@@ -13,6 +13,7 @@ Permissions: the store's files (db, -wal, -shm) and the emulator's certificate a
 
 from __future__ import annotations
 
+import os
 import stat
 import subprocess
 import tempfile
@@ -289,3 +290,23 @@ def test_the_emulator_accepts_a_scenarios_own_credentials() -> None:
     assert issuer.grant({**form, "client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN})
     with pytest.raises(OAuthError):
         issuer.grant({**form, "client_secret": CLIENT_SECRET, "refresh_token": WRONG_TOKEN})
+
+
+def test_sqlite_store_files_are_owner_only_while_open(tmp_path: Path) -> None:
+    from mcclink.domain import Client, CustomerId
+    from mcclink.store.sqlite import SqliteStore
+
+    path = tmp_path / "new" / "dirs" / "mcclink.db"
+    previous = os.umask(0o022)
+    try:
+        store = SqliteStore(path)
+        store.create_client(Client(customer_id=CustomerId(A), mcc_customer_id=CustomerId(MCC),
+                                   name="Padaria Sol"))  # fmt: skip
+        files = [path, path.with_name("mcclink.db-wal"), path.with_name("mcclink.db-shm")]
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in files}
+        store.close()
+    finally:
+        os.umask(previous)
+    dirs = {d.name: stat.S_IMODE(d.stat().st_mode) for d in (path.parent, path.parent.parent)}
+    assert modes == dict.fromkeys(modes, 0o600)
+    assert dirs == {"dirs": 0o700, "new": 0o700}
