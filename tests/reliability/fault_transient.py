@@ -113,11 +113,11 @@ def running_emulator() -> Iterator[Emulator]:
 
 
 @contextlib.contextmanager
-def trial_store(kind: str) -> Iterator[Store]:
+def trial_store(kind: str, *, busy_timeout: float = 5.0) -> Iterator[Store]:
     """A fresh store of ``kind`` ("sqlite": a temp file; "dynamodb": tables of its own)."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory(prefix="mcclink-fault-") as tmp:
-            store = SqliteStore(Path(tmp) / "mcclink.db")
+            store = SqliteStore(Path(tmp) / "mcclink.db", busy_timeout=busy_timeout)
             try:
                 yield store
             finally:
@@ -133,11 +133,14 @@ def trial_store(kind: str) -> Iterator[Store]:
 
 
 def adapter(
-    emulator: Emulator, policy: RetryPolicy | None = None, max_qps: float | None = None
+    emulator: Emulator,
+    policy: RetryPolicy | None = None,
+    max_qps: float | None = None,
+    kind: type[GoogleAdsClientService] = GoogleAdsClientService,
 ) -> GoogleAdsClientService:
-    """The real Google Ads adapter, configured as a user would against ``emulator``."""
+    """The real Google Ads adapter (or ``kind``), configured as a user would for ``emulator``."""
     settings = Settings.from_env({**emulator.env(), "HOME": tempfile.gettempdir()}).google_ads()
-    return GoogleAdsClientService(replace(settings, max_qps=max_qps), policy)
+    return kind(replace(settings, max_qps=max_qps), policy)
 
 
 def register_all(service: GoogleAdsMCCService, ids: Sequence[CustomerId]) -> None:
