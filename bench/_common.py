@@ -97,6 +97,8 @@ class Measurement:
     """Wall time and peak RSS of one measured section (filled in when it ends)."""
 
     wall_s: float = 0.0
+    #: CPU seconds of this process (all its threads) during the section.
+    cpu_s: float = 0.0
     peak_rss_mb: float = 0.0
     #: The RSS when the section began (the peak's floor).
     rss_before_mb: float = 0.0
@@ -106,14 +108,15 @@ class Measurement:
 
 @contextmanager
 def measured() -> Iterator[Measurement]:
-    """Time the ``with`` block and record the process's peak RSS during it."""
+    """Time the ``with`` block (wall and CPU) and record the process's peak RSS during it."""
     result = Measurement(peak_is_section_only=reset_peak_rss())
     result.rss_before_mb = peak_rss_mb() if result.peak_is_section_only else 0.0
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         yield result
     finally:
         result.wall_s = time.perf_counter() - started
+        result.cpu_s = time.process_time() - cpu_started
         result.peak_rss_mb = peak_rss_mb()
 
 

@@ -97,6 +97,11 @@ class EmulatorProcess:
         count: int = self._ask("calls")
         return count
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds the emulator's process has used so far."""
+        seconds: float = self._ask("cpu")
+        return seconds
+
     def stop(self) -> None:
         """Stop the emulator and its process."""
         if self._process.is_alive():
@@ -134,6 +139,8 @@ def _serve(pipe: Connection) -> None:
                 elif command == "calls":
                     with emulator.state.lock:
                         answer = sum(emulator.state.calls.values())
+                elif command == "cpu":
+                    answer = time.process_time()
                 else:
                     answer = emulator.env()
             except Exception as exc:  # reported to the parent, which raises it
@@ -223,6 +230,10 @@ class World:
         """Every gRPC call the emulator has answered since its last reset."""
         return self._emulator.calls()
 
+    def emulator_cpu_s(self) -> float:
+        """CPU seconds the emulator has used so far."""
+        return self._emulator.cpu_seconds()
+
     def check_store(self, store: Store, visited: int) -> None:
         """Raise unless the changed clients among the first ``visited`` have their new status.
 
@@ -260,6 +271,9 @@ class Backend(abc.ABC):
     name: str
     #: The per-client approach visits at most this many clients (a sample above it).
     per_client_max: int
+    #: How many times the mcclink cycle is measured (the median is reported): a cycle of
+    #: a fraction of a second is at the mercy of whatever else this 2-core machine runs.
+    repeats: int
 
     @abc.abstractmethod
     def fresh_store(self, world: World) -> Store:
@@ -279,6 +293,7 @@ class SqliteBackend(Backend):
 
     name = "sqlite"
     per_client_max = 10_000
+    repeats = 3
 
     def __init__(self, directory: Path) -> None:
         self._directory = directory
@@ -327,6 +342,7 @@ class DynamoBackend(Backend):
     name = "dynamodb"
     #: moto answers a GetItem in milliseconds and copies every table on each transaction.
     per_client_max = 1_000
+    repeats = 1
     _READS = frozenset({"Query", "GetItem", "Scan", "BatchGetItem"})
     _WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
     _WRITES |= {"TransactWriteItems", "BatchWriteItem"}

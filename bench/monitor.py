@@ -68,8 +68,13 @@ class Case:
     changed: int
     peak_mb: float
     rss_before_mb: float
+    #: CPU seconds of the monitor's process, and of the emulator's, during the cycle.
+    cpu_s: float
+    emulator_cpu_s: float
     #: Seconds waiting for each kind of store request (DynamoDB only).
     store_waited_s: dict[str, float] = field(default_factory=dict)
+    #: Wall times of every repetition; ``wall_s`` is their median.
+    repeats_s: list[float] = field(default_factory=list)
 
     @property
     def us_per_link(self) -> float:
@@ -106,7 +111,7 @@ def run_case(world: World, backend: Backend, approach: str, profile: bool) -> Ca
         world.reset_emulator()
         ids = world.ids[: backend.per_client_max] if approach == PER_CLIENT else world.ids
         service.ads.get_link(MANAGER, ids[0])  # warm-up: channel, TLS, OAuth token
-        calls_before = world.google_calls()
+        calls_before, emulator_cpu = world.google_calls(), world.emulator_cpu_s()
         with backend.counting(store) as io, measured() as cost, _profiled(profile, world.n):
             if approach == MCCLINK:
                 report = service.sync(MANAGER, pending_age=timedelta(hours=24))
@@ -128,6 +133,8 @@ def run_case(world: World, backend: Backend, approach: str, profile: bool) -> Ca
             changed=changed,
             peak_mb=cost.peak_rss_mb,
             rss_before_mb=cost.rss_before_mb,
+            cpu_s=cost.cpu_s,
+            emulator_cpu_s=world.emulator_cpu_s() - emulator_cpu,
             store_waited_s=io.waited,
         )
     finally:
@@ -180,7 +187,13 @@ def _run_store(
 def _run_size(world: World, backend: Backend, args: argparse.Namespace) -> list[Case]:
     found = []
     for approach in args.approaches:
-        case = run_case(world, backend, approach, args.profile and approach == MCCLINK)
+        times = backend.repeats if approach == MCCLINK else 1
+        runs = [
+            run_case(world, backend, approach, args.profile and approach == MCCLINK)
+            for _ in range(times)
+        ]
+        case = sorted(runs, key=lambda run: run.wall_s)[len(runs) // 2]
+        case.repeats_s = [run.wall_s for run in runs]
         print(
             f"  {case.n:>6,} {case.store:<8} {case.approach:<10} {case.wall_s:8.3f} s"
             f"  ({case.links_visited:,} links)",
@@ -258,6 +271,7 @@ def _growth(cases: list[Case]) -> None:
             (c for c in cases if c.store == store and c.approach == MCCLINK), key=lambda c: c.n
         )
         for case in mine:
+            cpu_per_link = case.cpu_s / case.n * 1e6
             rows.append(
                 [
                     store,
@@ -265,12 +279,25 @@ def _growth(cases: list[Case]) -> None:
                     round(case.wall_s, 3),
                     round(case.us_per_link, 1),
                     round(case.us_per_link / mine[0].us_per_link, 2),
+                    round(cpu_per_link, 1),
+                    round(cpu_per_link / (mine[0].cpu_s / mine[0].n * 1e6), 2),
+                    round(case.emulator_cpu_s / case.n * 1e6, 1),
                     round(case.peak_mb - case.rss_before_mb, 1),
                 ]
             )
     print_table(
-        "Growth of the mcclink cycle with N (time per link against the smallest N)",
-        ["store", "N", "wall s", "us/link", "x smallest", "peak - before MB"],
+        "Growth of the mcclink cycle with N (per link, against the smallest N)",
+        [
+            "store",
+            "N",
+            "wall s",
+            "wall us/link",
+            "x smallest",
+            "monitor CPU us/link",
+            "x smallest",
+            "emulator CPU us/link",
+            "peak - before MB",
+        ],
         rows,
     )
 
@@ -282,8 +309,16 @@ def _notes(cases: list[Case]) -> list[str]:
         "history entry (SQLite COMMITs / DynamoDB write requests).",
         "The emulator serves from a child process on this machine: its work shares the 2 "
         "cores and is inside the wall time; peak MB (this process's peak RSS during the "
-        "cycle) is the monitor's alone.",
+        "cycle) is the monitor's alone. CPU time is this process's (the monitor's) and the "
+        "emulator's: unlike wall time, it does not depend on what else the machine runs.",
     ]
+    repeated = [c for c in cases if len(c.repeats_s) > 1]
+    if repeated:
+        notes.append(
+            "mcclink on sqlite: the median of "
+            f"{len(repeated[0].repeats_s)} cycles, each on freshly reset data "
+            "(every wall time is in the JSON); every other figure is one cycle."
+        )
     notes += [_moto_note(c) for c in cases if c.store_waited_s]
     for sampled in (c for c in cases if c.sampled):
         notes.append(
