@@ -1,10 +1,12 @@
 """Fault 2: four monitors and an invite/cancel loop write the same clients at once.
 
 Each trial registers a few advertisers, then for a bounded time runs together: four
-``mcclink monitor --every 1s`` processes, a loop of ``mcclink links invite`` / ``links
-cancel`` processes on seeded random subsets, and a thread answering as the advertisers
-(accept, refuse, now and then unlink) through the emulator's admin endpoint. Then it stops
-them all, runs one ``monitor --once`` and checks every client:
+``mcclink monitor --every 1s`` processes, a process inviting and cancelling seeded random
+clients through the service as fast as it can (``invite_cancel_loop``; a loop of CLI
+commands would spend most of its time starting Python), and the test answering as the
+advertisers (accept, refuse, now and then unlink) through the emulator's admin endpoint. The
+bounded time starts once every process is up. Then the test stops them all, runs one
+``monitor --once`` and checks every client:
 
 - **final state equal to Google's**: status, link id, no write-ahead mark left;
 - **no duplicate history entry and no lost update**: the status changes in history form
@@ -17,21 +19,27 @@ them all, runs one ``monitor --once`` and checks every client:
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import subprocess
+import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from subprocess import PIPE
+from typing import Any
 from urllib.error import HTTPError
 
 import pytest
 
+from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome
+from mcclink.errors import InputError, LinkRefused, VersionConflict
+from mcclink.service import GoogleAdsMCCService
 from mcclink.store import open_store
 from tests.e2e.conftest import MCCLINK, Cli, Served
 from tests.reliability.runner import (
@@ -56,14 +64,21 @@ FAST_SECONDS = 6.0
 CLIENTS = 16
 MONITORS = 4
 LATENCY_MS = (5, 20)
+_REPO = Path(__file__).resolve().parents[2]
+#: This module, run as the invite/cancel process.
+_WRITER = "tests.reliability.fault_concurrent_writers"
 
 
 @dataclass
 class _Tally:
     """What the writers did during one trial (for the figures and the checks)."""
 
-    commands: int = 0
+    #: What the invite/cancel loop did: done invitations and cancellations, refusals by kind.
+    actions: Counter[str] = field(default_factory=Counter)
     responses: int = 0
+    cycles: int = 0
+    #: Clients a monitor cycle could not write (it reports them and carries on).
+    cycle_errors: int = 0
     failures: list[str] = field(default_factory=list)
 
 
@@ -79,11 +94,21 @@ def run(trials: int, store: str, seconds: float = FULL_SECONDS) -> TrialSummary:
             ]
     outcomes = [outcome for outcome, _ in results]
     figures = (
-        f"{seconds:g} s each: {sum(t.commands for _, t in results)} invite/cancel commands, "
+        f"{seconds:g} s each: {_actions(results)}, "
         f"{sum(t.responses for _, t in results)} advertiser answers, "
+        f"{sum(t.cycles for _, t in results)} monitor cycles "
+        f"({sum(t.cycle_errors for _, t in results)} client writes given up), "
         f"{sum(int(o.note) for o in outcomes)} history entries"
     )
     return summarize(outcomes, figures)
+
+
+def _actions(results: Iterable[tuple[TrialOutcome, _Tally]]) -> str:
+    total: Counter[str] = sum((t.actions for _, t in results), Counter())
+    done = f"{total.pop('invite', 0)} invitations and {total.pop('cancel', 0)} cancellations"
+    noops = total.pop("no-op", 0)
+    refused = ", ".join(f"{n} {kind}" for kind, n in sorted(total.items()))
+    return f"{done} written, {noops} no-op invitations, refused: {refused or 'none'}"
 
 
 def _trial(
@@ -108,39 +133,66 @@ def _write_concurrently(
 ) -> _Tally:
     """Run the monitors, the invite/cancel loop and the advertisers until ``seconds`` pass."""
     tally = _Tally()
-    deadline = time.monotonic() + seconds
-    logs = [(home / f"monitor-{i}.out").open("w+") for i in range(MONITORS)]
-    monitors = [
-        subprocess.Popen(
-            [MCCLINK, "monitor", "--every", "1s"], stdout=log, stderr=log, env=cli.env, text=True
-        )
-        for log in logs
-    ]
-    loops = [
-        threading.Thread(
-            target=_invite_cancel_loop, args=(cli, random.Random(rng.random()), deadline, tally)
-        ),
-        threading.Thread(
-            target=_advertisers, args=(served, random.Random(rng.random()), deadline, tally)
-        ),
-    ]
-    for loop in loops:
-        loop.start()
-    for loop in loops:
-        loop.join()
+    monitors = [_Monitor.start(cli, home / f"monitor-{i}") for i in range(MONITORS)]
+    argv = [sys.executable, "-m", _WRITER, str(rng.randrange(2**32))]
+    writer = subprocess.Popen(
+        argv, stdin=PIPE, stdout=PIPE, stderr=PIPE, env=cli.env, cwd=_REPO, text=True
+    )
+    assert writer.stdin is not None
+    assert writer.stdout is not None
+    ready = writer.stdout.readline()  # the writer has built its service and adapter
+    _wait_for_first_cycles(monitors)
+    deadline = time.time() + seconds
+    writer.stdin.write(f"{deadline}\n")
+    writer.stdin.flush()
+    _advertisers(served, random.Random(rng.random()), deadline, tally)
+    out, err = writer.communicate(timeout=seconds + 120)
+    if writer.returncode == 0 and ready.strip() == "ready":
+        tally.actions.update(json.loads(out))
+    else:
+        tally.failures.append(f"the invite/cancel loop exited {writer.returncode}: {err[-400:]}")
     for monitor in monitors:
-        monitor.send_signal(signal.SIGTERM)  # finishes its current cycle, then exits
-    for monitor, log in zip(monitors, logs, strict=True):
-        monitor.wait(timeout=60)
-        tally.failures += _crashes(f"monitor {monitor.pid}", monitor.returncode, _read(log))
+        monitor.process.send_signal(signal.SIGTERM)  # finishes its cycle, then exits
+    for monitor in monitors:
+        monitor.collect(tally)
     return tally
 
 
-def _read(log: IO[str]) -> str:
-    log.seek(0)
-    text = log.read()
-    log.close()
-    return text
+@dataclass
+class _Monitor:
+    """A ``mcclink monitor --every 1s --json`` process, writing to ``<log>.out`` / ``.err``."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @classmethod
+    def start(cls, cli: Cli, log: Path) -> _Monitor:
+        argv = [MCCLINK, "monitor", "--every", "1s", "--json"]
+        with log.with_suffix(".out").open("w") as out, log.with_suffix(".err").open("w") as err:
+            return cls(subprocess.Popen(argv, stdout=out, stderr=err, env=cli.env), log)
+
+    def cycles(self) -> list[dict[str, Any]]:
+        """The cycle reports printed so far (one JSON object per line)."""
+        lines = self.log.with_suffix(".out").read_text().splitlines(keepends=True)
+        return [json.loads(line) for line in lines if line.endswith("\n")]
+
+    def collect(self, tally: _Tally) -> None:
+        """Wait for the process; count its cycles, the writes it gave up, its crash."""
+        self.process.wait(timeout=60)
+        stderr = self.log.with_suffix(".err").read_text()
+        tally.failures += _crashes(f"monitor {self.process.pid}", self.process.returncode, stderr)
+        cycles = self.cycles()
+        tally.cycles += len(cycles)
+        tally.cycle_errors += sum(len(cycle["errors"]) for cycle in cycles)
+
+
+def _wait_for_first_cycles(monitors: list[_Monitor], timeout: float = 60.0) -> None:
+    """Wait until every monitor has finished a cycle (or died: ``collect`` reports it)."""
+    give_up = time.monotonic() + timeout
+    waiting = list(monitors)
+    while waiting and time.monotonic() < give_up:
+        waiting = [m for m in waiting if m.process.poll() is None and not m.cycles()]
+        time.sleep(0.05)
 
 
 def _crashes(what: str, returncode: int, stderr: str) -> list[str]:
@@ -150,37 +202,67 @@ def _crashes(what: str, returncode: int, stderr: str) -> list[str]:
     return []
 
 
-def _invite_cancel_loop(cli: Cli, rng: random.Random, deadline: float, tally: _Tally) -> None:
-    """``links invite`` / ``links cancel`` on random subsets, one process after another.
+def invite_cancel_loop(seed: int, deadline: Callable[[], float]) -> Counter[str]:
+    """Invite or cancel random clients through the service until ``deadline()`` (epoch s).
 
-    Exit 1 (Google refused) and 2 (the status does not allow it) are expected when the
-    advertisers and monitors moved a client first; only crashes are failures.
+    The writer process of the trial (run as ``python -m
+    tests.reliability.fault_concurrent_writers SEED``), configured by its environment like
+    the CLI. It builds its service, prints "ready", reads the deadline from stdin, and
+    prints its counts as JSON at the end: actions that wrote, actions that were no-ops
+    (inviting a client already PENDING or APPROVED), and refusals by kind. Refusals are
+    expected (a monitor or an advertiser moved the client first): the status does not
+    allow the action, Google refuses it, or other writers kept winning the version race.
+    Anything else escapes.
     """
-    ids = client_ids(CLIENTS)
-    while time.monotonic() < deadline:
-        action = rng.choice(("invite", "invite", "cancel"))
-        subset = rng.sample(ids, rng.randint(1, CLIENTS // 2))
-        done = cli("links", action, *subset, check=None)
-        tally.commands += 1
-        tally.failures += _crashes(f"links {action}", done.returncode, done.stderr)
+    container = Container(actor="reliability:writer")
+    # The adapter is built before "ready", so the bounded time is spent writing.
+    service = GoogleAdsMCCService(container.store, container.ads, actor=container.actor)
+    mcc = container.mcc
+    rng, ids = random.Random(seed), client_ids(CLIENTS)
+    counts: Counter[str] = Counter()
+    try:
+        end = deadline()
+        while time.time() < end:
+            cid = CustomerId(rng.choice(ids))
+            try:
+                before = service.get(mcc, cid)
+                action = _pick(rng, service, before)
+                wrote = action(mcc, cid).version != before.version
+                counts[action.__name__ if wrote else "no-op"] += 1
+            except (InputError, LinkRefused, VersionConflict) as exc:
+                counts[type(exc).__name__] += 1
+    finally:
+        container.close()
+    return counts
+
+
+def _pick(
+    rng: random.Random, service: GoogleAdsMCCService, client: Client
+) -> Callable[[CustomerId, CustomerId], Client]:
+    """Mostly what the status just read allows; now and then the other action, which a
+    moment later may or may not be allowed (a monitor or an advertiser may move first)."""
+    if client.status is LinkStatus.PENDING:
+        return service.cancel if rng.random() < 0.6 else service.invite
+    return service.invite if rng.random() < 0.9 else service.cancel
+
+
+def _ready_then_read_deadline() -> float:
+    """Say the writer is ready (its Google Ads adapter built), then read when to stop."""
+    print("ready", flush=True)
+    return float(sys.stdin.readline())
 
 
 def _advertisers(served: Served, rng: random.Random, deadline: float, tally: _Tally) -> None:
-    """Answer as the advertisers: accept or refuse pending invitations, sometimes unlink."""
-    while time.monotonic() < deadline:
-        links = list(google_links(served).values())
-        pending = [k for k in links if k["status"] == "PENDING"]
-        active = [k for k in links if k["status"] == "ACTIVE"]
-        if pending and (not active or rng.random() < 0.8):
-            body = {
-                "client": rng.choice(pending)["client"],
-                "action": rng.choice(("accept", "refuse")),
-            }
-        elif active:
-            body = {"client": rng.choice(active)["client"], "action": "unlink"}
-        else:
+    """Answer as the advertisers until ``deadline`` (epoch s): accept or refuse a pending
+    invitation, or end an active link (so clients keep moving instead of settling)."""
+    answers = {"PENDING": ("accept", "refuse"), "ACTIVE": ("unlink",)}
+    while time.time() < deadline:
+        links = [k for k in google_links(served).values() if k["status"] in answers]
+        if not links:
             time.sleep(0.05)
             continue
+        link = rng.choice(links)
+        body = {"client": link["client"], "action": rng.choice(answers[link["status"]])}
         try:
             served.admin("/_emulator/respond", {**body, "manager": MCC})
             tally.responses += 1
@@ -337,3 +419,7 @@ def test_a_noop_another_writer_recorded_first_may_or_may_not_be_a_write() -> Non
     maybe = _entry(Operation.CANCEL, LinkStatus.APPROVED, LinkStatus.APPROVED, Outcome.NOOP)
     story = [maybe, *_STORY]
     assert version_problems(_client(4), story) == version_problems(_client(5), story) == []
+
+
+if __name__ == "__main__":
+    print(json.dumps(invite_cancel_loop(int(sys.argv[1]), _ready_then_read_deadline)))

@@ -68,11 +68,13 @@ def run(trials: int, store: str) -> TrialSummary:
             bench = _Bench(served, world, clients_csv(home / "clients.csv", CLIENTS), home, store)
             window = _uncut_duration(bench)
             outcomes = [_trial(bench, seed, window) for seed in range(1, trials + 1)]
-    killed = [o for o in outcomes if o.note]
-    figures = (
-        f"uncut import {window:.1f} s; {len(killed)}/{len(outcomes)} killed mid-run "
-        f"({', '.join(sorted({o.note for o in killed}))})"
-    )
+    sent = [int(o.note) for o in outcomes if o.note]
+    figures = f"uncut import {window:.1f} s; {len(sent)}/{len(outcomes)} killed mid-run"
+    if sent:
+        figures += (
+            f", after {min(sent)}-{max(sent)} of {CLIENTS} invitations "
+            f"({sum(n == 0 for n in sent)} before the first)"
+        )
     return summarize(outcomes, figures)
 
 
@@ -103,7 +105,10 @@ def _trial(bench: _Bench, seed: int, window: float) -> TrialOutcome:
 
 
 def _import_killed_after(cli: Cli, bench: _Bench, delay: float) -> str:
-    """Start the import and SIGKILL it after ``delay`` s; "" if it finished first."""
+    """Start the import, SIGKILL it after ``delay`` s: the invitations Google had by then.
+
+    Returns "" when the import finished before the kill.
+    """
     process = cli.popen("clients", "import", str(bench.csv), "--invite")
     with contextlib.suppress(subprocess.TimeoutExpired):  # still running: as intended
         process.wait(timeout=delay)
@@ -113,8 +118,7 @@ def _import_killed_after(cli: Cli, bench: _Bench, delay: float) -> str:
     process.communicate()
     if finished:
         return ""
-    sent = sum(link["invitations_sent"] for link in google_links(bench.served).values())
-    return f"{sent} sent" if sent else "before any invitation"
+    return str(sum(link["invitations_sent"] for link in google_links(bench.served).values()))
 
 
 def _recover(cli: Cli, csv: Path) -> list[str]:
