@@ -5,8 +5,9 @@
 (default 1) on SQLite and on DynamoDB (a moto server started here), prints one Markdown
 table row per fault and store, and exits 1 if any trial failed.
 
-Options: ``--fast`` runs one trial each; ``--store sqlite|dynamodb`` runs one store;
-other arguments select faults by name (``python -m tests.reliability crash_bulk_invite``).
+Options: ``--fast`` runs each fault's ``FAST_TRIALS`` (default 1); ``--store sqlite`` (or
+``dynamodb``) runs one store; other arguments select faults by name
+(``python -m tests.reliability crash_bulk_invite``).
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def main(argv: list[str]) -> int:
     """Run the chosen faults; print the table; return the exit status (1 if any failed)."""
     parser = argparse.ArgumentParser(prog="python -m tests.reliability")
     parser.add_argument("faults", nargs="*", help="fault names (default: all)")
-    parser.add_argument("--fast", action="store_true", help="one trial per fault and store")
+    parser.add_argument(
+        "--fast", action="store_true", help="FAST_TRIALS (default 1) per fault and store"
+    )
     parser.add_argument("--store", choices=STORES, action="append", help="default: both")
     args = parser.parse_args(argv)
     os.environ["no_proxy"] = os.environ["NO_PROXY"] = "localhost,127.0.0.1"
@@ -88,7 +91,7 @@ def main(argv: list[str]) -> int:
     with store_environment(stores):
         for module in discover(args.faults):
             fault: Fault = module.FAULT
-            trials = 1 if args.fast else int(getattr(module, "FULL_TRIALS", 1))
+            trials = int(getattr(module, "FAST_TRIALS" if args.fast else "FULL_TRIALS", 1))
             for store in stores:
                 started = time.perf_counter()
                 print(
