@@ -10,7 +10,8 @@ used here on both the model and the emulator, through the real adapter, and comp
 Rules: the manager invites, cancels, unlinks, answers as the client (through the service);
 the advertiser accepts, refuses or ends a link at Google; an action is interrupted after
 Google changed but before the store was written (the process dies: a ``BaseException``),
-or its answer is lost (a ``TransientError`` after the change); the monitor runs. Checked:
+or its answer is lost (a ``TransientError`` after the change), or Google is unavailable
+before changing anything (retries spent); the monitor runs. Checked:
 
 - an invitation sent while a write-ahead mark names a link Google already made is a second
   invitation by a recovery: never;
@@ -116,6 +117,7 @@ class Tally:
     steps: int = 0
     crashes: int = 0
     lost_answers: int = 0
+    unavailable: int = 0
     recoveries: int = 0
 
 
@@ -168,13 +170,20 @@ class LinkMachine(RuleBasedStateMachine):
 
     @rule(action=st.sampled_from(ACTIONS), client=st.sampled_from(CLIENTS))
     def crash_after_google(self, action: str, client: CustomerId) -> None:
-        self.tally.crashes += 1
         self._counted(action, client, Crash())
 
     @rule(action=st.sampled_from(ACTIONS), client=st.sampled_from(CLIENTS))
     def answer_lost(self, action: str, client: CustomerId) -> None:
-        self.tally.lost_answers += 1
         self._counted(action, client, TransientError("answer lost", code="StatusCode.UNAVAILABLE"))
+
+    @rule(action=st.sampled_from(ACTIONS), client=st.sampled_from(CLIENTS))
+    def unavailable(self, action: str, client: CustomerId) -> None:
+        self.google.fail_next = TransientError("unavailable", code="StatusCode.UNAVAILABLE")
+        try:
+            self._counted(action, client, None)
+        finally:
+            self.tally.unavailable += self.google.fail_next is None
+            self.google.fail_next = None  # unused when the action never reached Google
 
     @rule()
     def monitor(self) -> None:
@@ -190,6 +199,8 @@ class LinkMachine(RuleBasedStateMachine):
         def die() -> None:
             assert fault is not None
             self.google.after_change = None
+            self.tally.crashes += isinstance(fault, Crash)
+            self.tally.lost_answers += isinstance(fault, TransientError)
             raise fault
 
         self.google.after_change = die if fault is not None else None
@@ -280,7 +291,8 @@ def run(trials: int, kind: str) -> TrialSummary:
     return summarize(
         outcomes,
         f"{total.examples} sequences, {total.steps} steps: {total.crashes} crashes, "
-        f"{total.lost_answers} lost answers, {total.recoveries} recoveries, 0 re-sent",
+        f"{total.lost_answers} lost answers, {total.unavailable} refused before Google, "
+        f"{total.recoveries} recoveries, 0 re-sent",
     )
 
 
@@ -289,8 +301,8 @@ FAULT = Fault(
     checked=(
         f"hypothesis state machine, {FULL_EXAMPLES} sequences of up to {STEPS} steps per seed "
         "(invite/cancel/unlink/respond, advertiser accept/refuse/unlink, crash or lost answer "
-        "after Google changed, monitor): after one sync store = Google (status, link id), no "
-        "second invitation by a recovery, history chains"
+        "after Google changed, unavailable before, monitor): after one sync store = Google "
+        "(status, link id), no second invitation by a recovery, history chains"
     ),
     run=run,
 )

@@ -268,7 +268,6 @@ def bulk_trial(
         scenario(ids, fault_rate=FAULT_RATE, qps_limit=QPS_LIMIT, latency_ms=LATENCY_MS, seed=seed)
     )
     ads = adapter(emulator, max_qps=MAX_QPS)
-    policy = RetryPolicy()
     service = GoogleAdsMCCService(store, ads, actor="fault:transient")
     figures = BulkFigures()
     try:
@@ -287,28 +286,36 @@ def bulk_trial(
     finally:
         ads.close()
     figures.retries, figures.most_attempts = ads.stats.retries, log.most
-    figures.faults, figures.throttled = (
-        emulator.state.faults_injected,
-        emulator.state.resource_exhausted,
-    )
-    if log.most > policy.max_attempts:
-        problems.append(f"a call made {log.most} attempts, over max_attempts {policy.max_attempts}")
-    if ads.stats.calls != sum(emulator.state.calls.values()):
-        problems.append(
-            f"adapter counted {ads.stats.calls} attempts, the emulator {emulator.state.calls}"
-        )
-    if ads.stats.retries != ads.stats.calls - len(log.attempts):
-        problems.append(f"{ads.stats.retries} retries for {ads.stats.calls} attempts")
-    # Every UNAVAILABLE or RESOURCE_EXHAUSTED answer is retried, unless the budget was spent.
-    expected_retries = figures.faults + figures.throttled - log.gave_up
-    if figures.faults == 0 or figures.retries != expected_retries:
-        problems.append(
-            f"{figures.faults} faults + {figures.throttled} throttled - {log.gave_up} given up "
-            f"should make {expected_retries} retries, made {figures.retries}"
-        )
+    figures.faults = emulator.state.faults_injected
+    figures.throttled = emulator.state.resource_exhausted
+    problems += retry_problems(ads.stats, emulator, log, figures)
     problems += google_problems(emulator, store, ids)
     problems += history_problems(store, ids)
     return problems, figures
+
+
+def retry_problems(
+    stats: AdsStats, emulator: Emulator, log: AttemptLog, figures: BulkFigures
+) -> list[str]:
+    """Attempts within the policy's bound, every attempt counted, every fault retried."""
+    problems = []
+    bound = RetryPolicy().max_attempts
+    if log.most > bound:
+        problems.append(f"a call made {log.most} attempts, over max_attempts {bound}")
+    if stats.calls != sum(emulator.state.calls.values()):
+        problems.append(
+            f"adapter counted {stats.calls} attempts, the emulator {emulator.state.calls}"
+        )
+    if stats.retries != stats.calls - len(log.attempts):
+        problems.append(f"{stats.retries} retries for {stats.calls} attempts")
+    # Every UNAVAILABLE or RESOURCE_EXHAUSTED answer is retried, unless the budget was spent.
+    expected = figures.faults + figures.throttled - log.gave_up
+    if figures.faults == 0 or figures.retries != expected:
+        problems.append(
+            f"{figures.faults} faults + {figures.throttled} throttled - {log.gave_up} given up "
+            f"should make {expected} retries, made {figures.retries}"
+        )
+    return problems
 
 
 def history_problems(store: Store, ids: Sequence[CustomerId]) -> list[str]:
