@@ -66,7 +66,6 @@ class Timing:
     label: str
     argv: list[str]
     walls: list[float]
-    peak_rss_mb: float
     loaded: Mapping[str, bool] | None = None
     modules: int | None = None
 
@@ -140,7 +139,7 @@ def _time(label: str, argv: list[str], env: Mapping[str, str], runs: int) -> Tim
     print(f"  {label}: {runs} runs ...", flush=True)
     _checked(argv, env)  # warm-up, not measured
     done = [_checked(argv, env) for _ in range(runs)]
-    return Timing(label, argv, [r.wall_s for r in done], max(r.peak_rss_mb for r in done))
+    return Timing(label, argv, [r.wall_s for r in done])
 
 
 def _checked(argv: Sequence[str], env: Mapping[str, str]) -> CommandRun:
@@ -179,13 +178,13 @@ def _report(timings: list[Timing], imports: list[tuple[str, float]]) -> None:
 
     print_table(
         f"Start-up: median of {RUNS} runs ({SLOW_RUNS} for Rich's table), "
-        f"store of {CLIENTS:,} clients, output to a file",
+        f"store of {CLIENTS:,} clients, output to a file; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
         [
             "command",
             "median s",
             "min s",
             "x python -c pass",
-            "peak RSS MB",
             "google.ads",
             "grpc",
             "modules",
@@ -196,7 +195,6 @@ def _report(timings: list[Timing], imports: list[tuple[str, float]]) -> None:
                 round(t.median, 3),
                 round(min(t.walls), 3),
                 round(t.median / baseline, 1),
-                round(t.peak_rss_mb, 1),
                 flag(t, "google.ads"),
                 flag(t, "grpc"),
                 t.modules if t.modules is not None else "-",
@@ -226,7 +224,6 @@ def _report(timings: list[Timing], imports: list[tuple[str, float]]) -> None:
                     "label": t.label,
                     "median_s": t.median,
                     "walls_s": t.walls,
-                    "peak_rss_mb": t.peak_rss_mb,
                     "loaded": t.loaded,
                     "modules": t.modules,
                 }
