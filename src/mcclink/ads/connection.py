@@ -125,10 +125,15 @@ class Connection:
         return result, self._recorder.request_id()
 
     def _slow_down_if_throttled(self, error: TransientError) -> None:
-        """On a quota answer, pause every thread's calls, not only this one's retry."""
+        """On a quota answer, pause every thread's calls, not only this one's retry.
+
+        Never for longer than one call's retry budget: a daily quota may ask for hours,
+        and then each call should fail and say so, not hang.
+        """
         if error.code in QUOTA_CODES:
             self._stats.add(throttled=1)
-            self.limiter.back_off(server_retry_delay(error) or DEFAULT_QUOTA_PAUSE)
+            asked = server_retry_delay(error) or DEFAULT_QUOTA_PAUSE
+            self.limiter.back_off(min(asked, self._policy.deadline))
 
     def close(self) -> None:
         """Close every gRPC channel opened so far."""
