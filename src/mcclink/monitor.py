@@ -122,7 +122,9 @@ def _reconcile(
         return client
     note = None if link else "no link at Google Ads"
     try:
-        updated = service.apply_link(client, link, Operation.SYNC, request_id, note=note)
+        updated = service.apply_link(
+            client, link, Operation.SYNC, request_id, note=note, read_at=report.started_at
+        )
     except StoreError as exc:
         report.errors.append(f"{client.customer_id}: {exc}")
         return client

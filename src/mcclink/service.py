@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from mcclink.domain import (
@@ -329,15 +329,19 @@ class GoogleAdsMCCService:
         request_id: str | None = None,
         started: float | None = None,
         note: str | None = None,
+        read_at: datetime | None = None,
     ) -> Client:
         """Record what Google says of ``client``'s link (None: Google knows no link).
+
+        ``read_at`` is when Google's view was asked for (before the call): a missing link
+        says nothing of a client written since then, whose link may be newer than the view.
 
         Raises:
             StoreError: the store failed, or other writers kept winning.
         """
 
         def decide(fresh: Client) -> tuple[Client, HistoryEntry] | None:
-            after = _state_from_google(fresh, link)
+            after = _state_from_google(fresh, link, read_at)
             if after is fresh and operation is Operation.SYNC:
                 return None
             outcome = Outcome.SUCCESS if after.status is not fresh.status else Outcome.NOOP
@@ -476,8 +480,20 @@ def _stored_link(client: Client) -> GoogleLink:
     )
 
 
-def _state_from_google(client: Client, link: GoogleLink | None) -> Client:
-    """``client`` as Google's view of its link implies (None: no link at all)."""
+def _state_from_google(
+    client: Client, link: GoogleLink | None, read_at: datetime | None = None
+) -> Client:
+    """``client`` as Google's view of its link implies (None: no link at all).
+
+    A view older than what the store records implies nothing: ``client`` comes back
+    unchanged. That is a link older than the recorded one (``_older_than_stored``), or no
+    link in a view read before ``client`` was last written (the write may record a link
+    Google made after the view was read).
+    """
+    if link is None and read_at is not None and client.updated_at >= read_at:
+        return client
+    if link is not None and _older_than_stored(client, link):
+        return client
     status = link.status if link else LinkStatus.NOT_LINKED
     changes: dict[str, object] = {
         "status": status,
@@ -492,3 +508,28 @@ def _state_from_google(client: Client, link: GoogleLink | None) -> Client:
             changes["invited_at"] = changes["status_changed_at"]
     unchanged = all(getattr(client, k) == v for k, v in changes.items())
     return client if unchanged else client.evolve(last_checked_at=utcnow(), **changes)
+
+
+#: Where each status stands in the life of one link: Google only moves a link forward
+#: (PENDING, then ACTIVE / REFUSED / CANCELED, then INACTIVE after ACTIVE).
+_LIFE_STAGE: Mapping[LinkStatus, int] = {
+    LinkStatus.PENDING: 0,
+    LinkStatus.APPROVED: 1,
+    LinkStatus.REJECTED: 1,
+    LinkStatus.CANCELLED: 1,
+    LinkStatus.UNLINKED: 2,
+}
+
+
+def _older_than_stored(client: Client, link: GoogleLink) -> bool:
+    """Whether ``link`` is an older view of Google than the one ``client`` records.
+
+    A listing or an answer is read before it is applied; meanwhile another writer (a
+    monitor, an action) may record something newer: a later link, or a later stage of the
+    same link. Applying the older view would move the client back, and the next writer
+    would record the same move forward a second time.
+    """
+    recorded = client.manager_link_id or 0
+    if link.manager_link_id != recorded:
+        return link.manager_link_id < recorded
+    return _LIFE_STAGE[link.status] < _LIFE_STAGE.get(client.status, 0)

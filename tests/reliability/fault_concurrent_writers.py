@@ -13,6 +13,8 @@ bounded time starts once every process is up. Then the test stops them all, runs
   one unbroken chain (``runner.history_problems``). Two entries recording the same observed
   transition would both start from the same status, and so would a write that overwrote a
   change it had not read: either breaks the chain;
+- **no observation recorded twice**: each invitation enters PENDING in history at most once
+  (``repeated_pending_problems``);
 - **every write accounted for by its version** (``version_problems``): a write that lost
   a version race (a lost update) leaves the version below what history proves was written.
 """
@@ -27,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from subprocess import PIPE
@@ -39,9 +41,11 @@ import pytest
 from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome
 from mcclink.errors import InputError, LinkRefused, VersionConflict
-from mcclink.service import GoogleAdsMCCService
+from mcclink.ports import LinkListing
+from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.store import open_store
 from tests.e2e.conftest import MCCLINK, Cli, Served
+from tests.fakes import FakeAds
 from tests.reliability.runner import (
     MCC,
     Fault,
@@ -283,12 +287,39 @@ def _check(served: Served, store_url: str) -> tuple[list[str], int]:
         for client in store.list_clients(mcc):
             history = list(store.client_history(mcc, client.customer_id))
             entries += len(history)
-            problems += state_problems(client, links.get(client.customer_id.digits))
+            link = links.get(client.customer_id.digits)
+            problems += state_problems(client, link)
             problems += history_problems(client, history)
             problems += version_problems(client, history)
+            problems += repeated_pending_problems(client, history, link)
     finally:
         store.close()
     return problems, entries
+
+
+def repeated_pending_problems(
+    client: Client, history: Iterable[HistoryEntry], link: dict[str, Any] | None
+) -> list[str]:
+    """Whether history records some invitation's PENDING stage twice.
+
+    At Google a link only moves forward (PENDING, then ACTIVE / REFUSED / CANCELED, then
+    INACTIVE); every invitation is a new link. So the entries that move the client into
+    PENDING can be at most as many as the invitations Google counted. More means the
+    same observed transition was recorded twice: a writer applied a view of Google older
+    than what the store held (a stale listing or answer) and moved the client back, and a
+    later writer recorded the move forward again.
+    """
+    entered = sum(
+        e.status_after is LinkStatus.PENDING and e.status_before is not LinkStatus.PENDING
+        for e in history
+    )
+    sent = link["invitations_sent"] if link else 0
+    if entered <= sent:
+        return []
+    return [
+        f"{client.customer_id.digits}: history enters PENDING {entered} times "
+        f"for {sent} invitations"
+    ]
 
 
 def version_problems(client: Client, history: Iterable[HistoryEntry]) -> list[str]:
@@ -423,3 +454,71 @@ def test_a_noop_another_writer_recorded_first_may_or_may_not_be_a_write() -> Non
 
 if __name__ == "__main__":
     print(json.dumps(invite_cancel_loop(int(sys.argv[1]), _ready_then_read_deadline)))
+
+
+# -- regressions: a writer must not apply a view of Google older than the store's -------------
+
+_SOL = CustomerId("1112223333")
+
+
+class _ListingOvertaken(FakeAds):
+    """A fake Google Ads whose listing is overtaken: after it is read (and before the
+    monitor gets to the client), ``meanwhile`` runs, as another writer would."""
+
+    meanwhile: Callable[[], object] = staticmethod(lambda: None)
+
+    def list_links(self, manager: CustomerId) -> LinkListing:
+        listing = super().list_links(manager)
+        self.meanwhile()
+        return listing
+
+
+@pytest.fixture
+def overtaken(tmp_path: Path) -> Iterator[tuple[GoogleAdsMCCService, _ListingOvertaken]]:
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}", {})
+    ads = _ListingOvertaken({_SOL.digits})
+    service = GoogleAdsMCCService(store, ads, actor="test")
+    service.register(_MCC, Registration(_SOL, "Padaria Sol"))
+    yield service, ads
+    store.close()
+
+
+def _changes(service: GoogleAdsMCCService) -> list[tuple[str | None, str | None]]:
+    history = reversed(list(service.store.client_history(_MCC, _SOL)))
+    return [(e.status_before, e.status_after) for e in history if e.status_before != e.status_after]
+
+
+def test_a_listing_read_before_a_cancellation_does_not_undo_it(
+    overtaken: tuple[GoogleAdsMCCService, _ListingOvertaken],
+) -> None:
+    service, ads = overtaken
+    service.invite(_MCC, _SOL)
+    ads.meanwhile = lambda: service.cancel(_MCC, _SOL)
+    service.sync(_MCC)
+    assert service.get(_MCC, _SOL).status is LinkStatus.CANCELLED
+    assert _changes(service)[-1] == ("PENDING", "CANCELLED")
+
+
+def test_a_listing_read_before_the_first_invitation_does_not_reset_it(
+    overtaken: tuple[GoogleAdsMCCService, _ListingOvertaken],
+) -> None:
+    service, ads = overtaken
+    ads.meanwhile = lambda: service.invite(_MCC, _SOL)
+    service.sync(_MCC)
+    assert service.get(_MCC, _SOL).status is LinkStatus.PENDING
+    assert _changes(service) == [(None, "NOT_LINKED"), ("NOT_LINKED", "PENDING")]
+
+
+def test_an_invitation_answer_applied_after_the_acceptance_was_recorded_changes_nothing(
+    overtaken: tuple[GoogleAdsMCCService, _ListingOvertaken],
+) -> None:
+    service, ads = overtaken
+
+    def accepted_and_seen_by_a_monitor() -> None:
+        ads.advertiser(MCC, _SOL.digits, LinkStatus.APPROVED)
+        service.sync(_MCC)
+
+    ads.after_change = accepted_and_seen_by_a_monitor
+    service.invite(_MCC, _SOL)  # Google's answer (PENDING) arrives after the sync saw ACTIVE
+    assert service.get(_MCC, _SOL).status is LinkStatus.APPROVED
+    assert _changes(service) == [(None, "NOT_LINKED"), ("NOT_LINKED", "APPROVED")]
