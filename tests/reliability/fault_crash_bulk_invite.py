@@ -1,8 +1,8 @@
 """Fault 1: ``clients import FILE --invite`` of 200 accounts, killed with SIGKILL mid-run.
 
 Each trial (its own seed and store) sets the emulator's latency to 20-50 ms, starts the
-import, kills it with SIGKILL after a seeded random delay within the time an uncut import
-takes, then runs the recovery the README documents: the same command again, then
+import, kills it with SIGKILL at a seeded random moment (see ``_trial``), then runs the
+recovery the README documents: the same command again, then
 ``mcclink monitor --once``. It then checks that every client's status and link equal the
 emulator's, that the emulator counted exactly one invitation per client, and that each
 client's history tells each status change exactly once (``runner.history_problems``).
@@ -46,6 +46,7 @@ FULL_TRIALS = 20
 FAST_TRIALS = 2
 CLIENTS = 200
 LATENCY_MS = (20, 50)
+_POLL_S = 0.005
 
 
 @dataclass(frozen=True)
@@ -66,25 +67,31 @@ def run(trials: int, store: str) -> TrialSummary:
         world = scenario(CLIENTS)
         with served_emulator(home, world) as served:
             bench = _Bench(served, world, clients_csv(home / "clients.csv", CLIENTS), home, store)
-            window = _uncut_duration(bench)
-            outcomes = [_trial(bench, seed, window) for seed in range(1, trials + 1)]
+            uncut, registering = _uncut_import(bench)
+            outcomes = [_trial(bench, seed, registering) for seed in range(1, trials + 1)]
     sent = [int(o.note) for o in outcomes if o.note]
-    figures = f"uncut import {window:.1f} s; {len(sent)}/{len(outcomes)} killed mid-run"
+    figures = f"uncut import {uncut:.1f} s; {len(sent)}/{len(outcomes)} killed mid-run"
     if sent:
         figures += (
             f", after {min(sent)}-{max(sent)} of {CLIENTS} invitations "
-            f"({sum(n == 0 for n in sent)} before the first)"
+            f"({sum(n == 0 for n in sent)} while registering)"
         )
     return summarize(outcomes, figures)
 
 
-def _uncut_duration(bench: _Bench) -> float:
-    """How long one import of every client takes here: the window kills are drawn from."""
+def _uncut_import(bench: _Bench) -> tuple[float, float]:
+    """One import run to its end: its duration, and how long it registered before inviting."""
     _reset(bench, latency_ms=sum(LATENCY_MS) / 2)
     with trial_cli(bench.store, bench.home, bench.served) as cli:
         started = time.monotonic()
-        cli("clients", "import", str(bench.csv), "--invite")
-        return time.monotonic() - started
+        process = cli.popen("clients", "import", str(bench.csv), "--invite")
+        while process.poll() is None and _invitation_calls(bench.served) == 0:
+            time.sleep(_POLL_S)
+        registering = time.monotonic() - started
+        _, err = process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"the uncut import exited {process.returncode}: {err[-400:]}")
+        return time.monotonic() - started, registering
 
 
 def _reset(bench: _Bench, latency_ms: float) -> None:
@@ -92,26 +99,52 @@ def _reset(bench: _Bench, latency_ms: float) -> None:
     bench.served.admin("/_emulator/knobs", {"latency_ms": latency_ms})
 
 
-def _trial(bench: _Bench, seed: int, window: float) -> TrialOutcome:
-    """One crash: import, SIGKILL at a seeded moment, recover, check."""
+def _invitation_calls(served: Served) -> int:
+    """Invitation calls the emulator has received (answered or still in flight)."""
+    calls: dict[str, int] = served.admin("/_emulator/state")["calls"]
+    return calls.get("MutateCustomerClientLink", 0)
+
+
+def _trial(bench: _Bench, seed: int, registering: float) -> TrialOutcome:
+    """One crash: import, SIGKILL at a seeded moment, recover, check.
+
+    The moment: one trial in five while the import registers clients (a seeded delay
+    within the time the uncut import spent registering); otherwise once the emulator
+    has received a seeded number of invitation calls, plus a seeded part of one call's
+    latency, so the kill lands while calls are in flight.
+    """
     rng = random.Random(seed)
-    _reset(bench, latency_ms=rng.randint(*LATENCY_MS))
-    delay = rng.uniform(0.0, window)
+    latency_ms = rng.randint(*LATENCY_MS)
+    _reset(bench, latency_ms=latency_ms)
+    if rng.random() < 0.2:
+        kill = _Kill(delay_s=rng.uniform(0.0, registering))
+    else:
+        kill = _Kill(calls=rng.randint(1, CLIENTS), delay_s=rng.uniform(0, latency_ms / 1000))
     with trial_cli(bench.store, bench.home, bench.served) as cli:
-        note = _import_killed_after(cli, bench, delay)
+        note = _import_killed(cli, bench, kill)
         problems = _recover(cli, bench.csv)
         problems += _check(bench.served, cli.env["MCC_STORE"])
     return TrialOutcome(seed, tuple(problems), note)
 
 
-def _import_killed_after(cli: Cli, bench: _Bench, delay: float) -> str:
-    """Start the import, SIGKILL it after ``delay`` s: the invitations Google had by then.
+@dataclass(frozen=True)
+class _Kill:
+    """When to kill: ``delay_s`` after the emulator has received ``calls`` invitations."""
+
+    delay_s: float
+    calls: int = 0
+
+
+def _import_killed(cli: Cli, bench: _Bench, kill: _Kill) -> str:
+    """Start the import, SIGKILL it at ``kill``: the invitations Google had by then.
 
     Returns "" when the import finished before the kill.
     """
     process = cli.popen("clients", "import", str(bench.csv), "--invite")
+    while kill.calls and process.poll() is None and _invitation_calls(bench.served) < kill.calls:
+        time.sleep(_POLL_S)
     with contextlib.suppress(subprocess.TimeoutExpired):  # still running: as intended
-        process.wait(timeout=delay)
+        process.wait(timeout=kill.delay_s)
     finished = process.poll() is not None
     if not finished:
         os.kill(process.pid, signal.SIGKILL)
