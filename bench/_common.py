@@ -2,8 +2,13 @@
 
 Peak memory is the process's peak resident set size (``VmHWM``), reset before the measured
 section through ``/proc/self/clear_refs`` (Linux), so each section reports its own true
-peak and not the high-water mark of whatever ran before it. A command run in a subprocess
-is measured with ``os.wait4``, which gives that one child's peak RSS.
+peak and not the high-water mark of whatever ran before it.
+
+A command (``run_command``) is started by a small launcher process, which times it and
+reads its peak RSS with ``os.wait4``: a child forked straight from a benchmark would
+inherit the benchmark's RSS as its own high-water mark (Linux keeps the pre-``exec``
+peak), so ``python -c pass`` forked from a 200 MB process would report 200 MB. From the
+launcher, the floor is the launcher's own RSS (about 10 MB: a bare Python).
 """
 
 from __future__ import annotations
@@ -135,27 +140,52 @@ class CommandRun:
 def run_command(
     argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> CommandRun:
-    """Run ``argv`` to completion; its peak RSS comes from ``os.wait4`` (that child only).
+    """Run ``argv`` to completion: its exit code, output, wall time and own peak RSS.
+
+    The wall time is measured by the launcher around spawning and reaping the command, so
+    it excludes the launcher's own start.
 
     Raises:
-        OSError: the command cannot be started.
+        OSError: the launcher cannot be started.
+        RuntimeError: the launcher could not spawn the command or report on it.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(list(argv), stdout=out, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        report = Path(tmp) / "report.json"
+        launcher = [sys.executable, "-S", "-c", _LAUNCHER, str(report), *argv]
+        finished = subprocess.run(launcher, stdout=out, stderr=err, env=env, cwd=cwd, check=False)
         out.seek(0)
         err.seek(0)
-        return CommandRun(
-            returncode=child.returncode,
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
-            wall_s=wall,
-            peak_rss_mb=usage.ru_maxrss / 1024,
-            argv=list(argv),
-        )
+        stdout, stderr = (f.read().decode("utf-8", "replace") for f in (out, err))
+        if not report.exists():
+            raise RuntimeError(f"could not run {list(argv)[:3]} ({finished.returncode}): {stderr}")
+        measured = json.loads(report.read_text(encoding="utf-8"))
+    return CommandRun(
+        returncode=measured["returncode"],
+        stdout=stdout,
+        stderr=stderr,
+        wall_s=measured["wall_s"],
+        peak_rss_mb=measured["maxrss_kb"] / 1024,
+        argv=list(argv),
+    )
+
+
+#: Spawns argv[2:] (inheriting stdio, environment and directory), waits for it, and writes
+#: its wall time, exit code and peak RSS to the file argv[1].
+_LAUNCHER = """
+import json, os, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+pid = os.posix_spawnp(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+with open(report, "w") as out:
+    json.dump({"wall_s": wall, "returncode": os.waitstatus_to_exitcode(status),
+               "maxrss_kb": usage.ru_maxrss}, out)
+"""
 
 
 @contextmanager
