@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mcclink.files import make_private_dirs
+
 _VALIDITY = dt.timedelta(days=3650)
 _RENEW_BEFORE = dt.timedelta(days=30)
 _NAMES = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
@@ -49,11 +51,7 @@ def ensure_certificate(cert_dir: Path | None = None) -> CertificatePair:
         OSError: the directory or files cannot be created or written.
     """
     directory = cert_dir or default_cert_dir()
-    # Every level made here is owner-only (``parents=True`` would give the missing parents,
-    # such as ``~/.local/share/mcclink``, the umask's mode), as the XDG spec asks.
-    for level in [*reversed(directory.parents), directory]:
-        if not level.exists():
-            level.mkdir(mode=0o700, exist_ok=True)
+    make_private_dirs(directory)
     pair = CertificatePair(directory / "emulator-cert.pem", directory / "emulator-key.pem")
     if not _usable(pair):
         _generate(pair)

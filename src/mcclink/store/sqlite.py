@@ -34,6 +34,7 @@ from mcclink.errors import (
     StoreUnavailable,
     VersionConflict,
 )
+from mcclink.files import make_private_dirs
 from mcclink.ports import Store
 from mcclink.serialization import (
     client_from_dict,
@@ -285,11 +286,7 @@ class SqliteStore(Store):
 
 
 def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    # Every directory made here is owner-only, missing parents included (``parents=True``
-    # would give them the umask's mode), as the XDG spec asks of ``~/.local/share``.
-    for level in [*reversed(path.parent.parents), path.parent]:
-        if not level.exists():
-            level.mkdir(mode=0o700, exist_ok=True)
+    make_private_dirs(path.parent)
     # Create the file ourselves so it is owner-only from its first byte; an existing
     # file keeps the permissions its owner chose. SQLite gives -wal/-shm the same mode.
     os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
