@@ -45,6 +45,9 @@ from tests.reliability.runner import (
 FULL_TRIALS = 20
 FAST_TRIALS = 2
 CLIENTS = 200
+#: The fast subset (``make test``) imports fewer accounts: moto copies a whole table for
+#: every transaction, so a 200-account import takes it ~20 s.
+FAST_CLIENTS = 50
 LATENCY_MS = (20, 50)
 _POLL_S = 0.005
 
@@ -58,22 +61,25 @@ class _Bench:
     csv: Path
     home: Path
     store: str
+    clients: int
 
 
-def run(trials: int, store: str) -> TrialSummary:
-    """Run ``trials`` seeded crash-and-recover trials on ``store`` ("sqlite" or "dynamodb")."""
+def run(trials: int, store: str, clients: int = CLIENTS) -> TrialSummary:
+    """Run ``trials`` seeded crash-and-recover trials of an import of ``clients`` accounts
+    on ``store`` ("sqlite" or "dynamodb")."""
     with tempfile.TemporaryDirectory(prefix="mcclink-crash-") as tmp:
         home = Path(tmp)
-        world = scenario(CLIENTS)
+        world = scenario(clients)
         with served_emulator(home, world) as served:
-            bench = _Bench(served, world, clients_csv(home / "clients.csv", CLIENTS), home, store)
+            csv = clients_csv(home / "clients.csv", clients)
+            bench = _Bench(served, world, csv, home, store, clients)
             uncut, registering = _uncut_import(bench)
             outcomes = [_trial(bench, seed, registering) for seed in range(1, trials + 1)]
     sent = [int(o.note) for o in outcomes if o.note]
     figures = f"uncut import {uncut:.1f} s; {len(sent)}/{len(outcomes)} killed mid-run"
     if sent:
         figures += (
-            f", after {min(sent)}-{max(sent)} of {CLIENTS} invitations "
+            f", after {min(sent)}-{max(sent)} of {clients} invitations "
             f"({sum(n == 0 for n in sent)} while registering)"
         )
     return summarize(outcomes, figures)
@@ -119,11 +125,11 @@ def _trial(bench: _Bench, seed: int, registering: float) -> TrialOutcome:
     if rng.random() < 0.2:
         kill = _Kill(delay_s=rng.uniform(0.0, registering))
     else:
-        kill = _Kill(calls=rng.randint(1, CLIENTS), delay_s=rng.uniform(0, latency_ms / 1000))
+        kill = _Kill(calls=rng.randint(1, bench.clients), delay_s=rng.uniform(0, latency_ms / 1000))
     with trial_cli(bench.store, bench.home, bench.served) as cli:
         note = _import_killed(cli, bench, kill)
         problems = _recover(cli, bench.csv)
-        problems += _check(bench.served, cli.env["MCC_STORE"])
+        problems += _check(bench, cli.env["MCC_STORE"])
     return TrialOutcome(seed, tuple(problems), note)
 
 
@@ -164,15 +170,15 @@ def _recover(cli: Cli, csv: Path) -> list[str]:
     return problems
 
 
-def _check(served: Served, store_url: str) -> list[str]:
+def _check(bench: _Bench, store_url: str) -> list[str]:
     """Store equals Google, one invitation per client, each change in history once."""
-    links = google_links(served)
+    links = google_links(bench.served)
     store = open_store(store_url)
     mcc = CustomerId(MCC)
     problems: list[str] = []
     try:
         clients = {c.customer_id.digits: c for c in store.list_clients(mcc)}
-        missing = sorted(set(client_ids(CLIENTS)) - set(clients))
+        missing = sorted(set(client_ids(bench.clients)) - set(clients))
         if missing:
             problems.append(f"{len(missing)} clients not registered, e.g. {missing[0]}")
         for cid, client in clients.items():
@@ -199,14 +205,14 @@ FAULT = Fault(
 
 
 def test_import_killed_mid_run_recovers_on_sqlite() -> None:
-    summary = run(FAST_TRIALS, "sqlite")
+    summary = run(FAST_TRIALS, "sqlite", FAST_CLIENTS)
     assert summary.ok, summary.details
 
 
 @pytest.mark.dynamodb
 @pytest.mark.usefixtures("moto_endpoint")
 def test_import_killed_mid_run_recovers_on_dynamodb() -> None:
-    summary = run(FAST_TRIALS, "dynamodb")
+    summary = run(FAST_TRIALS, "dynamodb", FAST_CLIENTS)
     assert summary.ok, summary.details
 
 
