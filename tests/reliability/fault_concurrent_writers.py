@@ -14,8 +14,8 @@ bounded time starts once every process is up. Then the test stops them all, runs
   transition would both start from the same status, and so would a write that overwrote a
   change it had not read: either breaks the chain;
 - **no observation recorded twice**: each invitation enters PENDING in history at most once
-  (``repeated_pending_problems``);
-- **every write accounted for by its version** (``version_problems``): a write that lost
+  (``runner.repeated_pending_problems``);
+- **every write accounted for by its version** (``runner.version_problems``): a write that lost
   a version race (a lost update) leaves the version below what history proves was written.
 """
 
@@ -55,11 +55,13 @@ from tests.reliability.runner import (
     clients_csv,
     google_links,
     history_problems,
+    repeated_pending_problems,
     scenario,
     served_emulator,
     state_problems,
     summarize,
     trial_cli,
+    version_problems,
 )
 
 FULL_TRIALS = 5
@@ -295,87 +297,6 @@ def _check(served: Served, store_url: str) -> tuple[list[str], int]:
     finally:
         store.close()
     return problems, entries
-
-
-def repeated_pending_problems(
-    client: Client, history: Iterable[HistoryEntry], link: dict[str, Any] | None
-) -> list[str]:
-    """Whether history records some invitation's PENDING stage twice.
-
-    At Google a link only moves forward (PENDING, then ACTIVE / REFUSED / CANCELED, then
-    INACTIVE); every invitation is a new link. So the entries that move the client into
-    PENDING can be at most as many as the invitations Google counted. More means the
-    same observed transition was recorded twice: a writer applied a view of Google older
-    than what the store held (a stale listing or answer) and moved the client back, and a
-    later writer recorded the move forward again.
-    """
-    entered = sum(
-        e.status_after is LinkStatus.PENDING and e.status_before is not LinkStatus.PENDING
-        for e in history
-    )
-    sent = link["invitations_sent"] if link else 0
-    if entered <= sent:
-        return []
-    return [
-        f"{client.customer_id.digits}: history enters PENDING {entered} times "
-        f"for {sent} invitations"
-    ]
-
-
-def version_problems(client: Client, history: Iterable[HistoryEntry]) -> list[str]:
-    """Whether ``client.version`` counts exactly the writes its history proves.
-
-    How the store counts: registration writes version 1 with its entry; every successful
-    ``update_client`` adds one and writes at most one entry; ``append_history`` writes an
-    entry and no version. So, after registration:
-
-    - a status change, a FAILED entry and a SYNC entry are each one versioned write
-      (sync never appends an entry without a write);
-    - an invitation first writes its write-ahead mark (a versioned write without an entry),
-      answered by exactly one INVITE entry: every INVITE entry except the "already PENDING /
-      APPROVED" no-ops (no mark) and the "recovered" ones (their mark was an earlier run's);
-    - any other no-op entry may or may not have been a write (``_commit`` appends it
-      without one when another writer already recorded the same state).
-
-    Hence ``lower <= version <= lower + other no-ops``. A lost update (two writers both
-    committing from the same version) leaves the version below ``lower``; a write without
-    its entry (or a mark never answered) leaves it above.
-    """
-    after_registration = list(history)[::-1][1:]
-    lower = 1 + sum(_proven_writes(e) for e in after_registration)
-    slack = sum(_maybe_a_write(e) for e in after_registration)
-    if lower <= client.version <= lower + slack:
-        return []
-    return [
-        f"{client.customer_id.digits}: version {client.version}, but its history proves "
-        f"{lower} writes (up to {lower + slack})"
-    ]
-
-
-def _note(entry: HistoryEntry) -> str:
-    return entry.details.get("note", "")
-
-
-def _answers_a_mark(entry: HistoryEntry) -> bool:
-    note = _note(entry)
-    return entry.operation is Operation.INVITE and not note.startswith(("already", "recovered"))
-
-
-def _proven_writes(entry: HistoryEntry) -> int:
-    written = (
-        entry.status_before != entry.status_after
-        or entry.outcome is Outcome.FAILED
-        or entry.operation is Operation.SYNC
-    )
-    return int(written) + int(_answers_a_mark(entry))
-
-
-def _maybe_a_write(entry: HistoryEntry) -> bool:
-    return (
-        entry.outcome is Outcome.NOOP
-        and entry.operation is not Operation.SYNC
-        and not _note(entry).startswith("already")
-    )
 
 
 FAULT = Fault(
