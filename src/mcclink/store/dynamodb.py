@@ -12,7 +12,9 @@ DynamoDB store is opened, so importing ``mcclink.store`` never imports boto3.
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -49,6 +51,9 @@ from mcclink.store.tables import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TableDescriptionTypeDef, TransactWriteItemTypeDef
+
+#: Tries of a transaction that DynamoDB keeps cancelling for throttling (as botocore's 5).
+THROTTLED_TRANSACTION_ATTEMPTS = 5
 
 _VERSION_IS = {
     "ConditionExpression": "#version = :expected",
@@ -278,13 +283,43 @@ class DynamoDBStore(Store):
                 write(**request)
             return
         items = [{action: request}, {"Put": self._history_put(entry)}]
-        with aws_errors(
+        self._transact(
+            cast("list[TransactWriteItemTypeDef]", items),
             [*tables, self.names.history],
-            on_cancelled=lambda reasons: _cancelled(reasons, failed, entry),
-        ):
-            self.client.transact_write_items(
-                TransactItems=cast("list[TransactWriteItemTypeDef]", items)
-            )
+            failed,
+            entry,
+        )
+
+    def _transact(
+        self,
+        items: list[TransactWriteItemTypeDef],
+        tables: list[str],
+        failed: OnConditionFailed,
+        entry: HistoryEntry,
+    ) -> None:
+        """One ``TransactWriteItems``, tried again while DynamoDB cancels it for throttling.
+
+        botocore retries a throttled request, but not a transaction DynamoDB cancelled
+        because an item in it was throttled (reason ``ThrottlingError``), which DynamoDB
+        documents as safe to retry: without this, one throttled item failed the operation.
+        """
+        reasons: list[Item] = []
+
+        def cancelled(given: list[Item]) -> MccLinkError:
+            reasons[:] = given
+            return _cancelled(given, failed, entry)
+
+        for attempt in range(1, THROTTLED_TRANSACTION_ATTEMPTS + 1):
+            reasons.clear()
+            try:
+                with aws_errors(tables, on_cancelled=cancelled):
+                    self.client.transact_write_items(TransactItems=items)
+                return
+            except StoreUnavailable:
+                if attempt == THROTTLED_TRANSACTION_ATTEMPTS or not _throttled(reasons):
+                    raise
+            # Full jitter, as botocore's own backoff: the throttled writers spread out.
+            time.sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))
 
     def _history_put(self, entry: HistoryEntry) -> Item:
         return {
@@ -341,6 +376,12 @@ def _cancelled(reasons: list[Item], failed: OnConditionFailed, entry: HistoryEnt
     return StoreUnavailable(
         f"DynamoDB cancelled the write ({', '.join(codes[:2])}); nothing was written, retry"
     )
+
+
+def _throttled(reasons: list[Item]) -> bool:
+    """Whether a transaction was cancelled only because DynamoDB throttled an item."""
+    codes = {reason.get("Code", "None") for reason in reasons}
+    return "ThrottlingError" in codes and codes <= {"ThrottlingError", "None"}
 
 
 def _duplicate(entry: HistoryEntry) -> StoreError:
