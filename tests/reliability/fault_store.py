@@ -32,7 +32,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
 from mcclink.ads.client import GoogleAdsClientService
-from mcclink.domain import CustomerId, Operation, Outcome
+from mcclink.domain import Client, CustomerId, HistoryEntry, Operation, Outcome
 from mcclink.emulator import Emulator
 from mcclink.errors import StoreUnavailable
 from mcclink.ports import GoogleLink, LinkChange, Store
@@ -125,8 +125,8 @@ class DynamoFault:
 
     @contextlib.contextmanager
     def brief(self, rng: random.Random) -> Iterator[None]:
-        """The next 1-3 transactions throttled, fewer than botocore's 5 attempts."""
-        self._plan = {"TransactWriteItems": ("ThrottlingException", rng.randint(1, 3))}
+        """The next 1-3 transactions refused, fewer times than the store's retry budget."""
+        self._plan = {"TransactWriteItems": (self.refusal, rng.randint(1, 3))}
         try:
             yield
         finally:
@@ -384,3 +384,23 @@ def test_store_faults_fail_cleanly_and_leave_nothing_half_written(
     # Seed 3 picks DynamoDB's TransactionCanceledException: not retried by botocore, fast.
     outcome = store_trial(fresh_emulator, store_kind, seed=3)
     assert outcome.passed, outcome.problems
+
+
+@pytest.mark.dynamodb
+def test_a_transaction_cancelled_for_throttling_is_retried_by_the_store(
+    moto_endpoint: str,
+) -> None:
+    # Regression: botocore does not retry TransactionCanceledException, so one throttled
+    # item used to fail the write (after Google had already answered, for an invitation).
+    cid = client_ids(1, FIRST_CLIENT + 50)[0]
+    with trial_store("dynamodb") as store:
+        assert isinstance(store, DynamoDBStore)
+        fault = DynamoFault(store, "TransactionCanceledException")
+        client = Client(cid, MCC, "Anunciante")
+        entry = HistoryEntry(cid, MCC, Operation.REGISTER, Outcome.SUCCESS)
+        with fault.brief(random.Random(1)):
+            store.create_client(client, entry)
+        assert store.get_client(MCC, cid) is not None
+        assert [e.id for e in store.client_history(MCC, cid)] == [entry.id]
+        with fault.broken(), pytest.raises(StoreUnavailable, match="ThrottlingError"):
+            store.update_client(client.evolve(name="Outro", version=1), entry)
