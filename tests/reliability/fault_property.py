@@ -299,7 +299,8 @@ def run(trials: int, kind: str) -> TrialSummary:
 FAULT = Fault(
     name="property: actions, advertisers and crashes converge after one sync",
     checked=(
-        f"hypothesis state machine, {FULL_EXAMPLES} sequences of up to {STEPS} steps per seed "
+        f"hypothesis state machine, {FULL_EXAMPLES} (SQLite) / {FULL_EXAMPLES_DYNAMODB} "
+        f"(DynamoDB) sequences of up to {STEPS} steps per seed "
         "(invite/cancel/unlink/respond, advertiser accept/refuse/unlink, crash or lost answer "
         "after Google changed, unavailable before, monitor): after one sync store = Google "
         "(status, link id), no second invitation by a recovery, history chains"

@@ -360,9 +360,9 @@ FAULT = Fault(
     name="store faults",
     checked=(
         "DynamoDB throttling / 500 / cancelled transaction at the boto3 client, SQLite locked "
-        "past its busy timeout, before and after Google answered: StoreUnavailable (exit 1) "
-        "or retried success; status and history entry both or neither; the rerun (or one "
-        "sync) recovers with one invitation"
+        f"past its busy timeout ({BUSY_TIMEOUT:g} s here), before and after Google answered, "
+        "and briefly: StoreUnavailable (exit 1) or retried success; status and history entry "
+        "both or neither; the rerun (or one sync) recovers with one invitation"
     ),
     run=run,
 )
