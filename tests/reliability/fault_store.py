@@ -58,8 +58,6 @@ FIRST_CLIENT = 4_100_000_000
 #: The service's SQLite busy timeout in these trials (the product default is 5 s).
 BUSY_TIMEOUT = 0.3
 
-OnAnswer = Callable[[], None]
-
 
 # -- faults at the boto3 client -------------------------------------------------------------
 
