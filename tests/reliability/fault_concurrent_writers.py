@@ -304,7 +304,8 @@ FAULT = Fault(
     checked=(
         f"{MONITORS} `monitor --every 1s` + an invite/cancel loop + advertisers accepting/"
         f"refusing at random, {FULL_SECONDS:g} s, then `monitor --once`: state = Google's, "
-        "history an unbroken chain (no duplicate, no lost update), versions = writes"
+        "history an unbroken chain with each invitation PENDING once (no duplicate, no lost "
+        "update), versions = writes"
     ),
     run=run,
 )
