@@ -83,6 +83,14 @@ class Container:
         """The service over this container's store and Google Ads adapter."""
         return GoogleAdsMCCService(self.store, lambda: self.ads, actor=self.actor)
 
+    def google_ads_retries(self) -> int:
+        """Retries the Google Ads adapter has made so far (0 if it was never built)."""
+        if "ads" not in self.__dict__:
+            return 0
+        from mcclink.ads.client import GoogleAdsClientService
+
+        return self.ads.stats.retries if isinstance(self.ads, GoogleAdsClientService) else 0
+
     def close(self) -> None:
         """Release the store and the Google Ads channels, where they were opened."""
         if "ads" in self.__dict__:

@@ -261,3 +261,17 @@ def test_every_command_has_help_with_an_example(home: Path) -> None:
     )
     assert done.returncode == 0
     assert "Example" in done.stdout
+
+
+def test_bulk_invite_reports_the_retries_transient_faults_cost(
+    sqlite_cli: Cli, emulator_process: Served
+) -> None:
+    ids = [PADARIA, ACAI, OFICINA]
+    for cid in ids:
+        sqlite_cli("clients", "add", cid, "--name", f"Cliente {cid}", "--no-invite")
+    emulator_process.admin("/_emulator/knobs", {"fault_rate": 0.5, "seed": 7})
+    result = sqlite_cli.json("links", "invite", *ids)
+    emulator_process.admin("/_emulator/knobs", {"fault_rate": 0.0})
+    assert sorted(c["customer_id"] for c in result["done"]) == sorted(ids)
+    assert result["retries"] > 0
+    assert all(_invitations(emulator_process, cid) == 1 for cid in ids)

@@ -179,6 +179,8 @@ class BulkResult:
 
     done: dict[CustomerId, Client] = field(default_factory=dict)
     failed: dict[CustomerId, MccLinkError] = field(default_factory=dict)
+    #: Google Ads calls retried after a transient failure or a rate limit.
+    retries: int = 0
 
 
 def run_bulk(
@@ -227,6 +229,7 @@ def bulk_json(result: BulkResult) -> dict[str, Any]:
             {"customer_id": cid.digits, "error": str(exc), "code": _code(exc)}
             for cid, exc in result.failed.items()
         ],
+        "retries": result.retries,
     }
 
 
@@ -237,7 +240,9 @@ def print_bulk(result: BulkResult, console: Console | None = None) -> None:
     for cid, exc in result.failed.items():
         message = str(exc) if cid.dashed in str(exc) else f"{cid}: {exc}"
         (console or err).print("[red]✗[/]", escape(message))
-    (console or out).print(f"{len(result.done)} done, {len(result.failed)} failed")
+    (console or out).print(
+        f"{len(result.done)} done, {len(result.failed)} failed, {result.retries} retried call(s)"
+    )
 
 
 def bulk_exit(result: BulkResult) -> None:

@@ -120,6 +120,7 @@ def import_(
             concurrency=concurrency,
             show_progress=not wants_json(ctx, as_json),
         )
+        result.retries = s.container.google_ads_retries()
     if wants_json(ctx, as_json):
         print_json({**summary, "invitations": bulk_json(result)})
     else:

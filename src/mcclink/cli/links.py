@@ -56,6 +56,7 @@ def _bulk(
         concurrency=conc,
         show_progress=len(customer_ids) > 1 and not as_json,
     )
+    result.retries = s.container.google_ads_retries()
     if as_json:
         print_json(bulk_json(result))
     else:
