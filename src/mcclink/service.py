@@ -32,6 +32,7 @@ from mcclink.errors import (
 )
 from mcclink.monitor import DEFAULT_PENDING_AGE, SyncReport, sync
 from mcclink.ports import AdsGateway, GoogleLink, LinkChange, Store
+from mcclink.reconcile import state_from_google, stored_link
 
 #: How often a write is retried from a fresh read when another writer changed the client.
 CONFLICT_RETRIES = 5
@@ -307,7 +308,7 @@ class GoogleAdsMCCService:
         """Move the client's recorded link to ``target`` through ``call``, if allowed."""
         client = self.get(mcc, customer_id)
         client.status.check_transition(target, action)
-        link = _stored_link(client)
+        link = stored_link(client)
         return self._call(client, operation, lambda: call(link))
 
     def _call(self, client: Client, operation: Operation, call: Callable[[], LinkChange]) -> Client:
@@ -341,7 +342,7 @@ class GoogleAdsMCCService:
         """
 
         def decide(fresh: Client) -> tuple[Client, HistoryEntry] | None:
-            after = _state_from_google(fresh, link, read_at)
+            after = state_from_google(fresh, link, read_at)
             if after is fresh and operation is Operation.SYNC:
                 return None
             outcome = Outcome.SUCCESS if after.status is not fresh.status else Outcome.NOOP
@@ -462,74 +463,3 @@ class GoogleAdsMCCService:
             duration_ms=(time.monotonic() - started) * 1000 if started is not None else None,
             details=dict(details or {}),
         )
-
-
-def _stored_link(client: Client) -> GoogleLink:
-    """The link as last recorded for ``client`` (the service only acts on recorded links)."""
-    if client.manager_link_id is None or client.link_resource_name is None:
-        raise InputError(
-            f"client {client.customer_id} has no recorded link id: "
-            "run `mcclink monitor --once` to read it from Google Ads"
-        )
-    return GoogleLink(
-        manager=client.mcc_customer_id,
-        client=client.customer_id,
-        manager_link_id=client.manager_link_id,
-        status=client.status,
-        resource_name=client.link_resource_name,
-    )
-
-
-def _state_from_google(
-    client: Client, link: GoogleLink | None, read_at: datetime | None = None
-) -> Client:
-    """``client`` as Google's view of its link implies (None: no link at all).
-
-    A view older than what the store records implies nothing: ``client`` comes back
-    unchanged. That is a link older than the recorded one (``_older_than_stored``), or no
-    link in a view read before ``client`` was last written (the write may record a link
-    Google made after the view was read).
-    """
-    if link is None and read_at is not None and client.updated_at >= read_at:
-        return client
-    if link is not None and _older_than_stored(client, link):
-        return client
-    status = link.status if link else LinkStatus.NOT_LINKED
-    changes: dict[str, object] = {
-        "status": status,
-        "manager_link_id": link.manager_link_id if link else None,
-        "link_resource_name": link.resource_name if link else None,
-        "pending_operation": None,
-        "last_error": None if link else client.last_error,
-    }
-    if status is not client.status:
-        changes["status_changed_at"] = utcnow()
-        if status is LinkStatus.PENDING:
-            changes["invited_at"] = changes["status_changed_at"]
-    unchanged = all(getattr(client, k) == v for k, v in changes.items())
-    return client if unchanged else client.evolve(last_checked_at=utcnow(), **changes)
-
-
-#: Where each status stands in the life of one link: Google only moves a link forward
-#: (PENDING, then ACTIVE / REFUSED / CANCELED, then INACTIVE after ACTIVE).
-_LIFE_STAGE: Mapping[LinkStatus, int] = {
-    LinkStatus.PENDING: 0,
-    LinkStatus.APPROVED: 1,
-    LinkStatus.REJECTED: 1,
-    LinkStatus.CANCELLED: 1,
-    LinkStatus.UNLINKED: 2,
-}
-
-
-def _older_than_stored(client: Client, link: GoogleLink) -> bool:
-    """Whether ``link`` is an older view of Google than the one ``client`` records.
-
-    A listing or an answer is read before it is applied; meanwhile another writer (a
-    monitor, an action) may record something newer: a later link, or a later stage of the
-    same link. Applying the older view would move the client back, and the next writer
-    would record the same move forward a second time.
-    """
-    recorded = client.manager_link_id or 0
-    if link.manager_link_id != recorded:
-        return link.manager_link_id < recorded
-    return _LIFE_STAGE[link.status] < _LIFE_STAGE.get(client.status, 0)

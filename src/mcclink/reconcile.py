@@ -1,0 +1,86 @@
+"""How Google's view of a link maps onto a stored client: pure rules, no I/O.
+
+The service and the monitor both record what Google says through ``state_from_google``; a
+view older than what the store already records (another writer got there first) implies
+nothing, so no transition is ever recorded twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from mcclink.domain import Client, LinkStatus, utcnow
+from mcclink.errors import InputError
+from mcclink.ports import GoogleLink
+
+
+def stored_link(client: Client) -> GoogleLink:
+    """The link as last recorded for ``client`` (the service only acts on recorded links)."""
+    if client.manager_link_id is None or client.link_resource_name is None:
+        raise InputError(
+            f"client {client.customer_id} has no recorded link id: "
+            "run `mcclink monitor --once` to read it from Google Ads"
+        )
+    return GoogleLink(
+        manager=client.mcc_customer_id,
+        client=client.customer_id,
+        manager_link_id=client.manager_link_id,
+        status=client.status,
+        resource_name=client.link_resource_name,
+    )
+
+
+def state_from_google(
+    client: Client, link: GoogleLink | None, read_at: datetime | None = None
+) -> Client:
+    """``client`` as Google's view of its link implies (None: no link at all).
+
+    A view older than what the store records implies nothing: ``client`` comes back
+    unchanged. That is a link older than the recorded one (``older_than_stored``), or no
+    link in a view read before ``client`` was last written (the write may record a link
+    Google made after the view was read).
+    """
+    if link is None and read_at is not None and client.updated_at >= read_at:
+        return client
+    if link is not None and older_than_stored(client, link):
+        return client
+    status = link.status if link else LinkStatus.NOT_LINKED
+    changes: dict[str, object] = {
+        "status": status,
+        "manager_link_id": link.manager_link_id if link else None,
+        "link_resource_name": link.resource_name if link else None,
+        "pending_operation": None,
+        "last_error": None if link else client.last_error,
+    }
+    if status is not client.status:
+        changes["status_changed_at"] = utcnow()
+        if status is LinkStatus.PENDING:
+            changes["invited_at"] = changes["status_changed_at"]
+    unchanged = all(getattr(client, k) == v for k, v in changes.items())
+    return client if unchanged else client.evolve(last_checked_at=utcnow(), **changes)
+
+
+#: Where each status stands in the life of one link: Google only moves a link forward
+#: (PENDING, then ACTIVE / REFUSED / CANCELED, then INACTIVE after ACTIVE).
+_LIFE_STAGE: Mapping[LinkStatus, int] = {
+    LinkStatus.PENDING: 0,
+    LinkStatus.APPROVED: 1,
+    LinkStatus.REJECTED: 1,
+    LinkStatus.CANCELLED: 1,
+    LinkStatus.UNLINKED: 2,
+}
+
+
+def older_than_stored(client: Client, link: GoogleLink) -> bool:
+    """Whether ``link`` is an older view of Google than the one ``client`` records.
+
+    A listing or an answer is read before it is applied; meanwhile another writer (a
+    monitor, an action) may record something newer: a later link, or a later stage of the
+    same link. Applying the older view would move the client back, and the next writer
+    would record the same move forward a second time.
+    """
+    recorded = client.manager_link_id or 0
+    if link.manager_link_id != recorded:
+        return link.manager_link_id < recorded
+    return _LIFE_STAGE[link.status] < _LIFE_STAGE.get(client.status, 0)
