@@ -369,13 +369,6 @@ FAULT = Fault(
 # -- the fast subset (make test) ------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
-def store_kind(request: pytest.FixtureRequest) -> str:
-    if request.param == "dynamodb":
-        request.getfixturevalue("moto_endpoint")
-    return str(request.param)
-
-
 def test_store_faults_fail_cleanly_and_leave_nothing_half_written(
     fresh_emulator: Emulator, store_kind: str
 ) -> None:

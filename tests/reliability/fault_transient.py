@@ -34,8 +34,6 @@ from pathlib import Path
 from typing import TypeVar
 from unittest import mock
 
-import pytest
-
 from mcclink.ads.client import GoogleAdsClientService, configure_library_logging
 from mcclink.ads.retry import AdsStats, RetryPolicy, call_with_retries
 from mcclink.cli._common import BulkResult, run_bulk
@@ -457,13 +455,6 @@ FAULT = Fault(
 
 
 # -- the fast subset (make test) ------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
-def store_kind(request: pytest.FixtureRequest) -> str:
-    if request.param == "dynamodb":
-        request.getfixturevalue("moto_endpoint")
-    return str(request.param)
 
 
 def test_bulk_invite_under_faults_and_rate_limit_invites_each_client_once(
