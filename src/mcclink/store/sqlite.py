@@ -277,8 +277,8 @@ class SqliteStore(Store):
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreUnavailable(
                     f"SQLite database {self.path} stayed locked for {self._busy_timeout:g} s: "
-                    "another process is writing to it; nothing was written, run the command "
-                    "again when that writer is done"
+                    "another process is writing to it; nothing was written: retry when that "
+                    "writer is done"
                 ) from exc
             raise StoreUnavailable(f"SQLite database {self.path} failed: {exc}") from exc
         except (sqlite3.Error, OSError) as exc:
