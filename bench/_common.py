@@ -13,9 +13,11 @@ launcher, the floor is the launcher's own RSS (about 10 MB: a bare Python).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,6 +28,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+#: One emulator certificate for the whole run: gRPC trusts the roots it reads at the
+#: process's first TLS connection, so every benchmark's emulator must present this one.
+CERT_DIR = Path(tempfile.mkdtemp(prefix="mcclink-bench-cert-"))
+atexit.register(shutil.rmtree, CERT_DIR, ignore_errors=True)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -16,9 +16,7 @@ from __future__ import annotations
 import abc
 import multiprocessing
 import os
-import shutil
 import sqlite3
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,6 +27,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from bench._common import CERT_DIR
 from mcclink.ads.client import GoogleAdsClientService, configure_library_logging
 from mcclink.config import Settings
 from mcclink.domain import Client, CustomerId, LinkStatus, utcnow
@@ -74,7 +73,9 @@ class EmulatorProcess:
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
         self._pipe, child_end = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child_end,), name="bench-emulator")
+        self._process = context.Process(
+            target=_serve, args=(child_end, CERT_DIR), name="bench-emulator"
+        )
         self._process.start()
         child_end.close()
         self.env: dict[str, str] = self._ask("env")
@@ -119,11 +120,10 @@ class EmulatorProcess:
         return answer
 
 
-def _serve(pipe: Connection) -> None:
+def _serve(pipe: Connection, cert_dir: Path) -> None:
     """The child process: an emulator, and a loop answering the parent's commands."""
     from mcclink.emulator import start
 
-    cert_dir = Path(tempfile.mkdtemp(prefix="mcclink-bench-cert-"))
     emulator = start(_scenario(0), cert_dir=cert_dir)
     scenario, changes = _scenario(0), {}
     try:
@@ -151,7 +151,6 @@ def _serve(pipe: Connection) -> None:
                 return
     finally:
         emulator.stop()
-        shutil.rmtree(cert_dir, ignore_errors=True)
 
 
 def _scenario(n: int) -> Scenario:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench._common import print_table, write_json
+from bench._common import CERT_DIR, print_table, write_json
 from mcclink.ads import GoogleAdsClientService
 from mcclink.bootstrap import Container
 from mcclink.cli._common import run_bulk
@@ -112,7 +112,7 @@ def main() -> None:
     """Run the three approaches, print the table and write ``bulk_invite.json``."""
     ids = [CustomerId(str(FIRST_CLIENT + i)) for i in range(CLIENTS)]
     saved = dict(os.environ)
-    with start(_scenario(ids)) as emu, tempfile.TemporaryDirectory() as tmp:
+    with start(_scenario(ids), cert_dir=CERT_DIR) as emu, tempfile.TemporaryDirectory() as tmp:
         # gRPC reads the certificate's path once, at the process's first TLS connection.
         os.environ.update({**emu.env(), "no_proxy": "localhost,127.0.0.1"})
         try:
