@@ -157,20 +157,27 @@ class GoogleAdsMCCService:
             GoogleAdsError: Google refused or failed (recorded; the status stays true).
             StoreError: the store failed.
         """
-        client = self.get(mcc, customer_id)
-        if client.pending_operation is Operation.INVITE:
-            recovered = self._recover_invite(client)
-            if recovered is not None:
-                return recovered
-        if client.status in (LinkStatus.PENDING, LinkStatus.APPROVED):
-            self._noop(client, Operation.INVITE, f"already {client.status.value}")
-            return client
-        client.status.check_transition(LinkStatus.PENDING, "invite")
-        self.require_ads()
-        marked = self.store.update_client(client.evolve(pending_operation=Operation.INVITE))
-        return self._call(
-            marked, Operation.INVITE, lambda: self.ads.send_invitation(mcc, customer_id)
-        )
+        for _ in range(CONFLICT_RETRIES):
+            client = self.get(mcc, customer_id)
+            if client.pending_operation is Operation.INVITE:
+                recovered = self._recover_invite(client)
+                if recovered is not None:
+                    return recovered
+            if client.status in (LinkStatus.PENDING, LinkStatus.APPROVED):
+                self._noop(client, Operation.INVITE, f"already {client.status.value}")
+                return client
+            client.status.check_transition(LinkStatus.PENDING, "invite")
+            self.require_ads()
+            try:
+                marked = self.store.update_client(client.evolve(pending_operation=Operation.INVITE))
+            except VersionConflict:
+                # Another writer got there first, or our own write landed and its answer was
+                # lost (the store's retry then saw the new version): decide again, fresh.
+                continue
+            return self._call(
+                marked, Operation.INVITE, lambda: self.ads.send_invitation(mcc, customer_id)
+            )
+        raise VersionConflict(mcc.digits, customer_id.digits, client.version)
 
     def cancel(self, mcc: CustomerId, customer_id: CustomerId) -> Client:
         """Withdraw a pending invitation.

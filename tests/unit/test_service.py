@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from mcclink.domain import CustomerId, LinkStatus, Operation, Outcome, utcnow
+from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome, utcnow
 from mcclink.errors import (
     AccountNotFound,
     ClientExists,
     InvalidTransition,
     TransientError,
+    VersionConflict,
 )
 from mcclink.ports import Store
 from mcclink.service import GoogleAdsMCCService, Registration
@@ -267,3 +268,24 @@ def test_sync_failure_is_recorded_under_the_mcc(
 
 def _later() -> datetime:
     return utcnow() + timedelta(seconds=5)
+
+
+def test_a_mark_whose_answer_was_lost_is_read_again_not_failed(
+    service: GoogleAdsMCCService, store: Store, ads: FakeAds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(service, SOL)
+    real_update = store.update_client
+    lost: list[Client] = []
+
+    def update_then_lose_the_answer(client: Client, entry: HistoryEntry | None = None) -> Client:
+        written = real_update(client, entry)
+        if not lost:  # the write landed, the answer did not: a retry sees a newer version
+            lost.append(written)
+            raise VersionConflict(MCC.digits, SOL.digits, client.version)
+        return written
+
+    monkeypatch.setattr(store, "update_client", update_then_lose_the_answer)
+    client = service.invite(MCC, SOL)
+    assert lost
+    assert client.status is LinkStatus.PENDING
+    assert ads.invitations[SOL] == 1
