@@ -27,9 +27,6 @@ check: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: check $(CHROMIUM)
-	$(LOCAL) $(BIN)/python -m pytest
-
 # The browser tests drive Debian's Chromium through Playwright (Playwright's own browser
 # download cannot work offline); installed once, as root or through sudo.
 CHROMIUM := /usr/bin/chromium
@@ -37,6 +34,9 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 $(CHROMIUM):
 	$(SUDO) apt-get update -q
 	$(SUDO) apt-get install -y -q chromium chromium-driver
+
+test: check $(CHROMIUM)
+	$(LOCAL) $(BIN)/python -m pytest
 
 # Loopback traffic (emulator, moto) must never go through a proxy.
 LOCAL := no_proxy=localhost,127.0.0.1 NO_PROXY=localhost,127.0.0.1
