@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from mcclink import __version__
 from mcclink.bootstrap import Container
-from mcclink.cli import clients, links, ops
+from mcclink.cli import clients, links, ops, web
 from mcclink.cli._common import JsonOption, State, err, out, print_json, state, wants_json
 from mcclink.domain import CustomerId
 from mcclink.errors import ConfigurationError, MccLinkError
@@ -40,6 +40,7 @@ app.add_typer(emulator, name="emulator")
 app.command("monitor")(ops.monitor)
 app.command("stats")(ops.stats)
 app.command("history")(ops.history)
+app.command("web")(web.web)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,101 @@
+"""The ASGI app: pages, the REST API and their shared security, on one Container.
+
+Everything but the sign-in page and the static files (stylesheet, vendored htmx) needs
+authentication: a bearer token for ``/api/v1``, a signed-in session cookie for pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from mcclink import __version__
+from mcclink.bootstrap import Container
+from mcclink.errors import MccLinkError
+from mcclink.web import api, pages, problems
+from mcclink.web.security import (
+    CsrfRejected,
+    SignInRequired,
+    Unauthorized,
+    WebSettings,
+    require_api_token,
+)
+
+API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).parent / "static"
+#: No inline script, no third-party origin: every asset is served from here.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(container: Container, settings: WebSettings) -> FastAPI:
+    """The web app over ``container`` (its store, service and MCC), secured by ``settings``."""
+    app = FastAPI(
+        title="mcclink",
+        version=__version__,
+        summary="Link Google Ads client accounts to a manager account (MCC).",
+        openapi_url=None,  # served below, behind the bearer token
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.container = container
+    app.state.web_settings = settings
+    app.include_router(api.router, prefix=API_PREFIX)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
+    _install_error_handlers(app)
+
+    @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
+    def openapi(request: Request) -> JSONResponse:
+        require_api_token(request)
+        return JSONResponse(app.openapi())
+
+    return app
+
+
+async def _security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
+    response = await call_next(request)
+    for name, value in _SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Unauthorized)
+    def unauthorized(request: Request, exc: Unauthorized) -> Response:
+        return problems.problem(
+            401,
+            "Authentication required",
+            "send the header Authorization: Bearer <MCC_API_TOKEN>",
+            code="Unauthorized",
+            headers={"WWW-Authenticate": 'Bearer realm="mcclink"'},
+        )
+
+    @app.exception_handler(SignInRequired)
+    def sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(pages.login_url(exc.next_path), status_code=303)
+
+    @app.exception_handler(CsrfRejected)
+    def csrf(request: Request, exc: CsrfRejected) -> Response:
+        return HTMLResponse(
+            "<h1>Form expired</h1><p>The form was missing its security token or was sent "
+            'from another page. Nothing was changed. <a href="/">Back to the dashboard</a>.</p>',
+            status_code=403,
+        )
+
+    @app.exception_handler(MccLinkError)
+    def mcclink_error(request: Request, exc: MccLinkError) -> Response:
+        if request.url.path.startswith(API_PREFIX):
+            return problems.from_error(exc)
+        return pages.error_page(request, exc, problems.status_for(exc))

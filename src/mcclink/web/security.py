@@ -1,0 +1,189 @@
+"""Who may use the web server: one bearer token, a signed session cookie, CSRF tokens.
+
+The API (``/api/v1``) takes ``Authorization: Bearer <MCC_API_TOKEN>``. A browser signs in by
+typing the same token once and then holds a session cookie: signed with a key derived from the
+token (so changing ``MCC_API_TOKEN`` ends every session), HttpOnly, SameSite=Strict, Secure
+when the server sits behind HTTPS. The cookie carries the session's CSRF token, and every form
+posts it back. The sign-in form is protected the same way by an anonymous session that a
+successful sign-in replaces (with a new CSRF token, so a planted cookie is worth nothing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from mcclink.config import Secret
+from mcclink.errors import ConfigurationError
+from mcclink.monitor import DEFAULT_PENDING_AGE
+
+SESSION_COOKIE = "mcclink_session"
+CSRF_FIELD = "csrf_token"
+MIN_TOKEN_LENGTH = 16
+TOKEN_HINT = (
+    "export MCC_API_TOKEN=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')\""
+)
+
+
+class Unauthorized(Exception):
+    """An API request without a valid bearer token (answered 401)."""
+
+
+class SignInRequired(Exception):
+    """A page request without a signed-in session (answered by a redirect to /login)."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class CsrfRejected(Exception):
+    """A form posted without the session's CSRF token (answered 403, nothing done)."""
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The web server's own settings: the token, cookie policy and the dashboard's thresholds."""
+
+    token: Secret
+    secure_cookies: bool = False
+    session_max_age: timedelta = timedelta(hours=8)
+    pending_age: timedelta = DEFAULT_PENDING_AGE
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, secure_cookies: bool = False) -> WebSettings:
+        """Settings from ``MCC_API_TOKEN``.
+
+        Raises:
+            ConfigurationError: the token is missing or too short (the message says how to
+                make one).
+        """
+        raw = environ.get("MCC_API_TOKEN", "").strip()
+        if not raw:
+            raise ConfigurationError(
+                "MCC_API_TOKEN is not set: the web server serves nothing without "
+                f"authentication. Make one and start again: {TOKEN_HINT}"
+            )
+        if len(raw) < MIN_TOKEN_LENGTH:
+            raise ConfigurationError(
+                f"MCC_API_TOKEN is too short ({len(raw)} characters, at least "
+                f"{MIN_TOKEN_LENGTH}): make a longer one: {TOKEN_HINT}"
+            )
+        return cls(token=Secret(raw), secure_cookies=secure_cookies)
+
+    def token_matches(self, candidate: str) -> bool:
+        """True when ``candidate`` is the token (compared in constant time)."""
+        return hmac.compare_digest(candidate.encode(), self.token.reveal().encode())
+
+    def signer(self) -> URLSafeTimedSerializer:
+        """Signs session cookies with a key derived from the token (never the token itself)."""
+        key = hmac.new(self.token.reveal().encode(), b"mcclink-session", hashlib.sha256)
+        return URLSafeTimedSerializer(key.hexdigest(), salt="mcclink-session")
+
+
+@dataclass(frozen=True)
+class Session:
+    """A browser's session: anonymous until signed in, always with a CSRF token."""
+
+    csrf: str
+    signed_in: bool
+
+
+def web_settings(request: Request) -> WebSettings:
+    """The app's WebSettings (set by ``create_app``)."""
+    settings = request.app.state.web_settings
+    assert isinstance(settings, WebSettings)
+    return settings
+
+
+def require_api_token(request: Request) -> None:
+    """FastAPI dependency of every API route: a valid ``Authorization: Bearer`` header.
+
+    Raises:
+        Unauthorized: the header is missing, malformed or carries another token.
+    """
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not web_settings(request).token_matches(token.strip()):
+        raise Unauthorized()
+
+
+def read_session(request: Request) -> Session | None:
+    """The session the request's cookie carries, or None (absent, forged or expired)."""
+    settings = web_settings(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        data: Any = settings.signer().loads(
+            cookie, max_age=int(settings.session_max_age.total_seconds())
+        )
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
+        return None
+    return Session(csrf=data["csrf"], signed_in=data.get("in") is True)
+
+
+def new_session(*, signed_in: bool) -> Session:
+    """A session with a fresh CSRF token (set it on a response with ``set_session_cookie``)."""
+    return Session(csrf=secrets.token_urlsafe(32), signed_in=signed_in)
+
+
+def set_session_cookie(response: Response, request: Request, session: Session) -> None:
+    """Send ``session`` to the browser as the signed session cookie."""
+    settings = web_settings(request)
+    response.set_cookie(
+        SESSION_COOKIE,
+        settings.signer().dumps({"csrf": session.csrf, "in": session.signed_in}),
+        max_age=int(settings.session_max_age.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+
+
+def end_session(response: Response) -> None:
+    """Remove the session cookie."""
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+
+
+def require_session(request: Request) -> Session:
+    """FastAPI dependency of every page: a signed-in session.
+
+    Raises:
+        SignInRequired: no signed-in session (the browser is sent to /login).
+    """
+    session = read_session(request)
+    if session is None or not session.signed_in:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(target)
+    return session
+
+
+async def require_csrf(request: Request) -> Session:
+    """FastAPI dependency of every form post: the session's CSRF token in the form.
+
+    Works for the sign-in form's anonymous session too. The form stays readable by the
+    route (Starlette caches the parsed form on the request).
+
+    Raises:
+        CsrfRejected: no session, or the form's token is missing or wrong.
+    """
+    session = read_session(request)
+    submitted = (await request.form()).get(CSRF_FIELD)
+    if (
+        session is None
+        or not isinstance(submitted, str)
+        or not hmac.compare_digest(submitted.encode(), session.csrf.encode())
+    ):
+        raise CsrfRejected()
+    return session

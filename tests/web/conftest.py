@@ -1,0 +1,98 @@
+"""Fixtures for the web server: the app over the emulator and a SQLite store, in-process or live.
+
+- ``web_env``: the environment (emulator, a fresh SQLite file, ``MCC_API_TOKEN``).
+- ``web_app`` / ``client``: the ASGI app and a TestClient without credentials.
+- ``api``: a TestClient that sends the bearer token.
+- ``live_server``: the app served by uvicorn on a free loopback port (for the browser).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from mcclink.bootstrap import Container
+from mcclink.emulator import Emulator
+from mcclink.web.app import create_app
+from mcclink.web.security import WebSettings
+
+TOKEN = "test-token-0123456789abcdef"
+
+
+@pytest.fixture
+def web_env(tmp_path: Path, fresh_emulator: Emulator) -> dict[str, str]:
+    """The emulator's environment, a fresh SQLite store and the API token."""
+    return {
+        **fresh_emulator.env(),
+        "MCC_STORE": f"sqlite:///{tmp_path / 'web.db'}",
+        "MCC_API_TOKEN": TOKEN,
+        "HOME": str(tmp_path),
+    }
+
+
+@pytest.fixture
+def web_container(web_env: dict[str, str]) -> Iterator[Container]:
+    """The container the app serves (its store is the test's SQLite file)."""
+    container = Container(environ=web_env, actor="web")
+    yield container
+    container.close()
+
+
+@pytest.fixture
+def web_app(web_container: Container, web_env: dict[str, str]) -> FastAPI:
+    """The app, as ``mcclink web`` builds it."""
+    return create_app(web_container, WebSettings.from_env(web_env))
+
+
+@pytest.fixture
+def client(web_app: FastAPI) -> Iterator[TestClient]:
+    """A TestClient with no credentials at all."""
+    with TestClient(web_app, base_url="http://127.0.0.1") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def api(web_app: FastAPI) -> Iterator[TestClient]:
+    """A TestClient that authenticates with the bearer token."""
+    with TestClient(
+        web_app, base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {TOKEN}"}
+    ) as test_client:
+        yield test_client
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """The app served over real HTTP on loopback."""
+
+    url: str
+    token: str
+
+
+@pytest.fixture
+def live_server(web_app: FastAPI) -> Iterator[LiveServer]:
+    """The app served by uvicorn in a thread on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", token=TOKEN)
+    server.should_exit = True
+    thread.join(timeout=10)

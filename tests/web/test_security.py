@@ -1,0 +1,116 @@
+"""Authentication, sessions and CSRF, through the ASGI test client."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mcclink.errors import ConfigurationError
+from mcclink.web.security import SESSION_COOKIE, WebSettings
+from tests.web.conftest import TOKEN
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the form carries no CSRF token"
+    return match.group(1)
+
+
+def _sign_in(client: TestClient, token: str = TOKEN) -> None:
+    form = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"csrf_token": _csrf(form.text), "token": token, "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def test_the_server_refuses_to_start_without_a_token() -> None:
+    with pytest.raises(ConfigurationError, match=r"MCC_API_TOKEN is not set.*secrets"):
+        WebSettings.from_env({})
+
+
+def test_a_short_token_is_refused_with_the_fix() -> None:
+    with pytest.raises(ConfigurationError, match="too short"):
+        WebSettings.from_env({"MCC_API_TOKEN": "abc"})
+
+
+def test_the_token_never_shows_in_the_settings_repr() -> None:
+    assert TOKEN not in repr(WebSettings.from_env({"MCC_API_TOKEN": TOKEN}))
+
+
+def test_the_openapi_document_needs_the_bearer_token(client: TestClient) -> None:
+    assert client.get("/api/v1/openapi.json").status_code == 401
+    wrong = client.get("/api/v1/openapi.json", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    assert wrong.headers["content-type"] == "application/problem+json"
+    assert wrong.headers["www-authenticate"].startswith("Bearer")
+    ok = client.get("/api/v1/openapi.json", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert ok.status_code == 200
+    assert ok.json()["info"]["title"] == "mcclink"
+
+
+def test_a_page_without_a_session_redirects_to_sign_in(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2F"
+
+
+def test_signing_in_gives_a_strict_httponly_session_cookie(client: TestClient) -> None:
+    form = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"csrf_token": _csrf(form.text), "token": TOKEN, "next": "/"},
+        follow_redirects=False,
+    )
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
+    assert TOKEN not in cookie
+    assert client.get("/", follow_redirects=False).status_code == 200
+
+
+def test_a_wrong_token_does_not_sign_in(client: TestClient) -> None:
+    form = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"csrf_token": _csrf(form.text), "token": "wrong-token-wrong-token", "next": "/"},
+    )
+    assert response.status_code == 401
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_sign_in_without_the_csrf_token_is_rejected(client: TestClient) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"token": TOKEN, "next": "/"}, follow_redirects=False)
+    assert response.status_code == 403
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_session_signed_with_another_token_is_not_accepted(client: TestClient) -> None:
+    _sign_in(client)
+    other = WebSettings.from_env({"MCC_API_TOKEN": "another-token-0123456789"})
+    client.cookies.set(SESSION_COOKIE, other.signer().dumps({"csrf": "x", "in": True}))
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_next_never_leaves_the_site(client: TestClient) -> None:
+    form = client.get("/login?next=//evil.example/x")
+    assert 'value="/"' in form.text
+    response = client.post(
+        "/login",
+        data={"csrf_token": _csrf(form.text), "token": TOKEN, "next": "https://evil.example/"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_pages_carry_security_headers(client: TestClient) -> None:
+    headers = client.get("/login").headers
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
