@@ -167,6 +167,10 @@ class Operation(StrEnum):
     SYNC = "SYNC"
     IMPORT = "IMPORT"
     ARCHIVE = "ARCHIVE"
+    #: One delivery attempt of a status change to the webhook receiver (changes no status).
+    WEBHOOK = "WEBHOOK"
+    #: One monitor cycle, recorded under the MCC itself (changes no status).
+    MONITOR = "MONITOR"
 
 
 @dataclass(frozen=True)

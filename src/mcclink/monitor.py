@@ -5,6 +5,11 @@ of that MCC once (lazily), and writes a client only when Google's view differs f
 (status change and history entry in one write). It also reconciles drift: links at Google
 for clients the store does not know are imported, and clients whose link vanished at
 Google go back to ``NOT_LINKED``.
+
+Every cycle ends with one ``MONITOR`` history entry under the MCC itself (customer id =
+MCC): the run's outcome, duration, request id and counts, read back by ``last_run``. It is
+one extra store write per cycle, whatever changed: a cycle writes one entry per changed
+link plus this one.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from mcclink.domain import (
     utcnow,
 )
 from mcclink.errors import ClientExists, GoogleAdsError, StoreError
-from mcclink.ports import GoogleLink
+from mcclink.ports import GoogleLink, Store
 
 if TYPE_CHECKING:
     from mcclink.service import GoogleAdsMCCService
@@ -72,8 +77,11 @@ def sync(
 ) -> SyncReport:
     """Bring the store in line with Google Ads for ``mcc``; never raises for one client.
 
+    The run is recorded as one ``MONITOR`` entry under the MCC; a failure to write that
+    entry is reported in ``errors`` (the cycle's own writes have landed).
+
     Raises:
-        GoogleAdsError: the links could not be read (recorded in history under the MCC).
+        GoogleAdsError: the links could not be read (recorded as a FAILED ``MONITOR`` entry).
         StoreError: the store could not be read.
     """
     report = SyncReport(mcc=mcc)
@@ -81,7 +89,8 @@ def sync(
     try:
         listing = service.ads.list_links(mcc)
     except GoogleAdsError as exc:
-        service.store.append_history(_mcc_failure(service, mcc, exc, started))
+        report.duration_ms = (time.monotonic() - started) * 1000
+        service.store.append_history(_run_entry(service, report, exc))
         raise
     report.request_id = listing.request_id
     report.links_seen = len(listing.links)
@@ -96,7 +105,21 @@ def sync(
     for link in at_google.values():
         _import(service, link, listing.request_id, report)
     report.duration_ms = (time.monotonic() - started) * 1000
+    try:
+        service.store.append_history(_run_entry(service, report))
+    except StoreError as exc:
+        report.errors.append(f"the run record of MCC {mcc} was not written: {exc}")
     return report
+
+
+def last_run(store: Store, mcc: CustomerId) -> HistoryEntry | None:
+    """The newest ``MONITOR`` entry of ``mcc`` (its last monitor cycle), or None.
+
+    Raises:
+        StoreUnavailable: the store could not be reached or stayed busy.
+    """
+    runs = (e for e in store.client_history(mcc, mcc) if e.operation is Operation.MONITOR)
+    return next(runs, None)
 
 
 def _newest_per_client(links: list[GoogleLink]) -> dict[CustomerId, GoogleLink]:
@@ -175,17 +198,26 @@ def _import(
     report.changes.append(StatusChange(client.customer_id, None, client.status, imported=True))
 
 
-def _mcc_failure(
-    service: GoogleAdsMCCService, mcc: CustomerId, exc: GoogleAdsError, started: float
+def _run_entry(
+    service: GoogleAdsMCCService, report: SyncReport, failure: GoogleAdsError | None = None
 ) -> HistoryEntry:
+    """The ``MONITOR`` entry of one cycle: SUCCESS, or FAILED when the listing failed."""
+    details = {
+        "clients": sum(report.counts.values()),
+        "changes": len(report.changes),
+        "errors": len(report.errors) + (failure is not None),
+        "links_seen": report.links_seen,
+        "stale_pending": len(report.stale_pending),
+    }
     return HistoryEntry(
-        customer_id=mcc,
-        mcc_customer_id=mcc,
-        operation=Operation.SYNC,
-        outcome=Outcome.FAILED,
-        error_code=exc.code or type(exc).__name__,
-        error_message=exc.message,
-        request_id=exc.request_id,
+        customer_id=report.mcc,
+        mcc_customer_id=report.mcc,
+        operation=Operation.MONITOR,
+        outcome=Outcome.SUCCESS if failure is None else Outcome.FAILED,
+        error_code=None if failure is None else failure.code or type(failure).__name__,
+        error_message=None if failure is None else failure.message,
+        request_id=report.request_id if failure is None else failure.request_id,
         actor=service.actor,
-        duration_ms=(time.monotonic() - started) * 1000,
+        duration_ms=report.duration_ms,
+        details={key: str(value) for key, value in details.items()},
     )
