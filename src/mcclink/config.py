@@ -4,7 +4,8 @@
 validated that only the Google Ads side needs, so store-only commands work without Google
 credentials. ``Settings.google_ads()`` reads the YAML file, merges it under the environment
 and returns a validated ``GoogleAdsSettings`` or raises one ``ConfigurationError`` listing
-every problem with its fix. Secret values are wrapped in ``Secret`` and never shown.
+every problem with its fix. ``Settings.webhook`` does the same for the webhook receiver.
+Secret values are wrapped in ``Secret`` and never shown.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from mcclink.domain import CustomerId
 from mcclink.errors import ConfigurationError, InvalidCustomerId
@@ -25,6 +27,11 @@ DEFAULT_ENDPOINT = "googleads.googleapis.com:443"
 DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
 #: Google publishes no per-second figure for every account, so none is assumed by default.
 MAX_QPS_VAR = "GOOGLE_ADS_MAX_QPS"
+WEBHOOK_URL_VAR = "MCC_WEBHOOK_URL"
+WEBHOOK_SECRET_VAR = "MCC_WEBHOOK_SECRET"
+#: Shorter shared secrets are refused: the HMAC is only as strong as its key.
+MIN_WEBHOOK_SECRET = 16
+_MAKE_SECRET = 'python -c "import secrets; print(secrets.token_hex(32))"'
 
 #: The keys of ``google-ads.yaml`` mcclink reads; each may be overridden by ``GOOGLE_ADS_<KEY>``.
 YAML_KEYS = (
@@ -98,6 +105,23 @@ class GoogleAdsSettings:
         return [s.reveal() for s in given if s is not None and s.reveal()]
 
 
+@dataclass(frozen=True, repr=False)
+class WebhookSettings:
+    """Where status changes are POSTed, and the shared secret that signs each body."""
+
+    url: str
+    secret: Secret
+
+    @property
+    def target(self) -> str:
+        """``scheme://host[:port]`` of ``url``, for messages (a path may carry a token)."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def __repr__(self) -> str:
+        return f"WebhookSettings(target={self.target!r}, secret={self.secret!r})"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything mcclink reads from the environment; Google parts validated on demand."""
@@ -115,6 +139,9 @@ class Settings:
     yaml_explicit: bool = False
     #: ``GOOGLE_ADS_MAX_QPS`` as given; checked by ``google_ads``.
     max_qps: str | None = None
+    #: ``MCC_WEBHOOK_URL`` / ``MCC_WEBHOOK_SECRET`` as given; checked by ``webhook``.
+    webhook_url: str | None = field(default=None, repr=False)
+    webhook_secret: Secret | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -139,7 +166,25 @@ class Settings:
             yaml_path=yaml_path,
             yaml_explicit=explicit,
             max_qps=environ.get(MAX_QPS_VAR, "").strip() or None,
+            webhook_url=environ.get(WEBHOOK_URL_VAR, "").strip() or None,
+            webhook_secret=_secret(environ.get(WEBHOOK_SECRET_VAR, "").strip()),
         )
+
+    @property
+    def webhook(self) -> WebhookSettings | None:
+        """The webhook receiver, or None when ``MCC_WEBHOOK_URL`` is not set.
+
+        Raises:
+            ConfigurationError: the URL is not a plain http(s) URL, or the secret is missing
+                or too short; each problem names its variable and the fix, never the secret.
+        """
+        if self.webhook_url is None:
+            return None
+        problems = _webhook_url_problems(self.webhook_url)
+        problems += _webhook_secret_problems(self.webhook_secret)
+        if problems or self.webhook_secret is None:
+            raise ConfigurationError(problems)
+        return WebhookSettings(self.webhook_url, self.webhook_secret)
 
     def require_mcc(self, explicit: CustomerId | None = None) -> CustomerId:
         """The MCC to act on: ``explicit`` (``--mcc``) if given, else ``MCC_CUSTOMER_ID``.
@@ -326,6 +371,39 @@ def _max_qps(raw: str | None, problems: list[str]) -> float | None:
         )
         return None
     return value
+
+
+def _webhook_url_problems(url: str) -> list[str]:
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a malformed port or IPv6 address
+        usable = False
+    if not usable or any(c.isspace() for c in url):
+        return [
+            f"{WEBHOOK_URL_VAR} must be an http:// or https:// URL with a host, "
+            "e.g. https://crm.example.com/hooks/mcclink"
+        ]
+    if "@" in parts.netloc:
+        return [
+            f"{WEBHOOK_URL_VAR} must not carry a user name or password: the receiver "
+            f"authenticates mcclink by the signature made with {WEBHOOK_SECRET_VAR}"
+        ]
+    return []
+
+
+def _webhook_secret_problems(secret: Secret | None) -> list[str]:
+    if secret is None:
+        return [
+            f"{WEBHOOK_SECRET_VAR} is not set: {WEBHOOK_URL_VAR} needs a shared secret to sign "
+            f"each delivery; make one with `{_MAKE_SECRET}` and give the receiver the same value"
+        ]
+    if len(secret.reveal()) < MIN_WEBHOOK_SECRET:
+        return [
+            f"{WEBHOOK_SECRET_VAR} is shorter than {MIN_WEBHOOK_SECRET} characters: make a "
+            f"strong one with `{_MAKE_SECRET}`"
+        ]
+    return []
 
 
 def _secret(raw: str | None) -> Secret | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from mcclink.domain import CustomerId, LinkStatus, Outcome, utcnow
+from mcclink.domain import CustomerId, LinkStatus, Operation, Outcome, utcnow
 from mcclink.monitor import DEFAULT_PENDING_AGE
 from mcclink.ports import Store
 
@@ -76,7 +76,9 @@ def compute(
         if client.status is LinkStatus.PENDING and invited and now - invited > pending_age:
             stale.append(client.customer_id.digits)
     for entry in store.history_between(now - ERROR_WINDOW, now + timedelta(seconds=1), mcc):
-        if entry.outcome is Outcome.FAILED:
+        # A failed webhook delivery is the receiver's problem, not a Google Ads error: it is
+        # reported by ``webhooks.delivery_problems`` and kept out of the alerts' counts.
+        if entry.outcome is Outcome.FAILED and entry.operation is not Operation.WEBHOOK:
             errors[entry.error_code or "UNKNOWN"] += 1
     accepted, refused = len(waits), by_status[LinkStatus.REJECTED.value]
     rate = accepted / (accepted + refused) if accepted + refused else None
