@@ -12,6 +12,7 @@ import typer
 
 from mcclink.cli._common import (
     JsonOption,
+    State,
     clients_table,
     err,
     history_table,
@@ -23,12 +24,15 @@ from mcclink.cli._common import (
     status_text,
     wants_json,
 )
+from mcclink.cli.webhooks import print_delivery
 from mcclink.domain import CustomerId, LinkStatus, utcnow
 from mcclink.errors import InputError, MccLinkError
 from mcclink.serialization import client_to_dict, history_to_dict
 
 if TYPE_CHECKING:
+    from mcclink.config import WebhookSettings
     from mcclink.monitor import SyncReport
+    from mcclink.webhooks import DeliveryReport
 
 accounts = typer.Typer(help="Create Google Ads accounts under the MCC.", no_args_is_help=True)
 tables = typer.Typer(help="Create the store's tables.", no_args_is_help=True)
@@ -51,6 +55,8 @@ def monitor(
 
     With --every it loops until SIGINT or SIGTERM, finishing the current cycle first;
     cycles never overlap. With --json each cycle prints one JSON object (one per line).
+    With MCC_WEBHOOK_URL set, each cycle is followed by one webhook delivery pass for the
+    MCC (its failures are recorded and retried; they do not change the exit code).
 
     Example: mcclink monitor --every 10m
     """
@@ -60,9 +66,10 @@ def monitor(
     interval = parse_duration(every) if every else None
     age = parse_duration(pending_age)
     service, mcc, js = s.container.service, s.container.mcc, wants_json(ctx, as_json)
+    webhook = s.container.settings.webhook  # wrong webhook settings stop it before any cycle
     if interval is None:
         report = service.sync(mcc, pending_age=age)
-        _print_report(report, js, one_line=False)
+        _print_report(report, _deliver(s, webhook), js, one_line=False)
         raise typer.Exit(0 if report.ok else 1)
     stop = threading.Event()
 
@@ -73,7 +80,8 @@ def monitor(
         signal.signal(sig, request_stop)
     while not stop.is_set():
         try:
-            _print_report(service.sync(mcc, pending_age=age), js, one_line=True)
+            report = service.sync(mcc, pending_age=age)
+            _print_report(report, _deliver(s, webhook), js, one_line=True)
         except MccLinkError as exc:  # the loop outlives one bad cycle; it is in history
             err.print(f"[red]cycle failed[/]: {exc}")
         stop.wait(interval.total_seconds())
@@ -81,7 +89,17 @@ def monitor(
         err.print("monitor stopped")
 
 
-def _report_json(report: SyncReport) -> dict[str, Any]:
+def _deliver(s: State, webhook: WebhookSettings | None) -> DeliveryReport | None:
+    """One webhook pass for the MCC after a cycle, when webhooks are configured."""
+    if webhook is None:
+        return None
+    from mcclink.webhooks import deliver_pending
+
+    c = s.container
+    return deliver_pending(c.store, webhook, mcc=c.mcc, actor=c.actor)
+
+
+def _report_json(report: SyncReport, deliveries: DeliveryReport | None) -> dict[str, Any]:
     return {
         "mcc_customer_id": report.mcc.digits,
         "started_at": report.started_at.isoformat(),
@@ -100,12 +118,15 @@ def _report_json(report: SyncReport) -> dict[str, Any]:
         ],
         "stale_pending": [client_to_dict(c) for c in report.stale_pending],
         "errors": report.errors,
+        "webhooks": None if deliveries is None else deliveries.to_dict(),
     }
 
 
-def _print_report(report: SyncReport, as_json: bool, *, one_line: bool) -> None:
+def _print_report(
+    report: SyncReport, deliveries: DeliveryReport | None, as_json: bool, *, one_line: bool
+) -> None:
     if as_json:
-        print_json(_report_json(report), one_line=one_line)
+        print_json(_report_json(report, deliveries), one_line=one_line)
         return
     counts = ", ".join(f"{s.value} {report.counts[s]}" for s in LinkStatus if report.counts[s])
     stamp = report.started_at.strftime("%H:%M:%S")
@@ -120,6 +141,8 @@ def _print_report(report: SyncReport, as_json: bool, *, one_line: bool) -> None:
         print_clients(report.stale_pending, "Invitations pending too long")
     for error in report.errors:
         err.print(f"[red]✗[/] {error}")
+    if deliveries is not None:
+        print_delivery(deliveries)
 
 
 def stats(ctx: typer.Context, pending_age: PendingAge = "24h", as_json: JsonOption = False) -> None:
