@@ -55,10 +55,20 @@ def read_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[RowProb
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path}: {exc}; give a readable UTF-8 CSV file") from None
+    return parse_csv(text, str(path))
+
+
+def parse_csv(text: str, source: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
+    """The rows of CSV ``text`` (an upload, say), named ``source`` in messages; see ``read_csv``.
+
+    Raises:
+        InputError: no header, or a header without customer_id / name.
+    """
+    text = text.removeprefix("\ufeff")
     first = text.split("\n", 1)[0]
     if not first.strip():
         raise InputError(
-            f"{path} is empty: expected a header line such as 'customer_id,name,email'"
+            f"{source} is empty: expected a header line such as 'customer_id,name,email'"
         )
     reader = csv.reader(
         io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ","
@@ -67,7 +77,8 @@ def read_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[RowProb
     missing = [f for f in ("customer_id", "name") if f not in header]
     if missing:
         raise InputError(
-            f"{path}: header {first.strip()!r} lacks {', '.join(missing)}{_other_delimiter(first)}"
+            f"{source}: header {first.strip()!r} lacks {', '.join(missing)}"
+            f"{_other_delimiter(first)}"
             "; expected a comma- or semicolon-separated header such as 'customer_id,name,email'"
         )
     rows, problems = [], []
