@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mcclink.domain import (
     Client,
@@ -22,6 +22,9 @@ from mcclink.domain import (
     Outcome,
 )
 from mcclink.errors import InputError
+
+if TYPE_CHECKING:
+    from mcclink.monitor import SyncReport
 
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _E = TypeVar("_E", Operation, Outcome, LinkStatus)
@@ -153,6 +156,36 @@ def history_from_dict(data: Mapping[str, Any]) -> HistoryEntry:
         duration_ms=None if duration is None else float(duration),
         details=dict(data.get("details") or {}),
     )
+
+
+def sync_report_to_dict(
+    report: SyncReport, webhooks: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """One monitor cycle as a JSON-ready dict (``monitor --json``, ``POST /api/v1/monitor/run``).
+
+    ``webhooks`` is the delivery pass that followed the cycle (``DeliveryReport.to_dict()``),
+    or None when none ran.
+    """
+    return {
+        "mcc_customer_id": report.mcc.digits,
+        "started_at": report.started_at.isoformat(),
+        "duration_ms": round(report.duration_ms, 1),
+        "links_seen": report.links_seen,
+        "request_id": report.request_id,
+        "counts": {s.value: report.counts.get(s, 0) for s in LinkStatus},
+        "changes": [
+            {
+                "customer_id": c.customer_id.digits,
+                "status_before": _optional_value(c.status_before),
+                "status_after": c.status_after.value,
+                "imported": c.imported,
+            }
+            for c in report.changes
+        ],
+        "stale_pending": [client_to_dict(c) for c in report.stale_pending],
+        "errors": report.errors,
+        "webhooks": None if webhooks is None else dict(webhooks),
+    }
 
 
 def _required(data: Mapping[str, Any], key: str) -> Any:

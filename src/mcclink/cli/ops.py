@@ -6,7 +6,7 @@ import signal
 import threading
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,7 +27,7 @@ from mcclink.cli._common import (
 from mcclink.cli.webhooks import print_delivery
 from mcclink.domain import CustomerId, LinkStatus, utcnow
 from mcclink.errors import InputError, MccLinkError
-from mcclink.serialization import client_to_dict, history_to_dict
+from mcclink.serialization import client_to_dict, history_to_dict, sync_report_to_dict
 
 if TYPE_CHECKING:
     from mcclink.config import WebhookSettings
@@ -99,34 +99,12 @@ def _deliver(s: State, webhook: WebhookSettings | None) -> DeliveryReport | None
     return deliver_pending(c.store, webhook, mcc=c.mcc, actor=c.actor)
 
 
-def _report_json(report: SyncReport, deliveries: DeliveryReport | None) -> dict[str, Any]:
-    return {
-        "mcc_customer_id": report.mcc.digits,
-        "started_at": report.started_at.isoformat(),
-        "duration_ms": round(report.duration_ms, 1),
-        "links_seen": report.links_seen,
-        "request_id": report.request_id,
-        "counts": {s.value: report.counts.get(s, 0) for s in LinkStatus},
-        "changes": [
-            {
-                "customer_id": c.customer_id.digits,
-                "status_before": c.status_before.value if c.status_before else None,
-                "status_after": c.status_after.value,
-                "imported": c.imported,
-            }
-            for c in report.changes
-        ],
-        "stale_pending": [client_to_dict(c) for c in report.stale_pending],
-        "errors": report.errors,
-        "webhooks": None if deliveries is None else deliveries.to_dict(),
-    }
-
-
 def _print_report(
     report: SyncReport, deliveries: DeliveryReport | None, as_json: bool, *, one_line: bool
 ) -> None:
     if as_json:
-        print_json(_report_json(report, deliveries), one_line=one_line)
+        webhooks = None if deliveries is None else deliveries.to_dict()
+        print_json(sync_report_to_dict(report, webhooks), one_line=one_line)
         return
     counts = ", ".join(f"{s.value} {report.counts[s]}" for s in LinkStatus if report.counts[s])
     stamp = report.started_at.strftime("%H:%M:%S")
