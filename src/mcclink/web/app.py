@@ -6,6 +6,8 @@ authentication: a bearer token for ``/api/v1``, a signed-in session cookie for p
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -17,6 +19,7 @@ from mcclink import __version__
 from mcclink.bootstrap import Container
 from mcclink.errors import MccLinkError
 from mcclink.web import api, pages, problems
+from mcclink.web.background import WebhookWorker
 from mcclink.web.security import (
     CsrfRejected,
     SignInRequired,
@@ -39,8 +42,27 @@ _SECURITY_HEADERS = {
 
 
 def create_app(container: Container, settings: WebSettings) -> FastAPI:
-    """The web app over ``container`` (its store, service and MCC), secured by ``settings``."""
+    """The web app over ``container`` (its store, service and MCC), secured by ``settings``.
+
+    With ``MCC_WEBHOOK_URL`` set, a background worker delivers status changes: a pass every
+    minute and one soon after every successful POST (an action may have changed a status).
+
+    Raises:
+        ConfigurationError: the webhook settings are wrong, or no MCC is configured.
+    """
+    webhook = container.settings.webhook
+    worker = None if webhook is None else WebhookWorker(container.store, webhook, container.mcc)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if worker is not None:
+            worker.start()
+        yield
+        if worker is not None:
+            worker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="mcclink",
         version=__version__,
         summary="Link Google Ads client accounts to a manager account (MCC).",
@@ -50,10 +72,13 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
     )
     app.state.container = container
     app.state.web_settings = settings
+    app.state.webhooks = worker
     app.include_router(api.router, prefix=API_PREFIX)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
+    if worker is not None:
+        app.add_middleware(BaseHTTPMiddleware, dispatch=_kick_after_posts(worker))
     _install_error_handlers(app)
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
@@ -69,6 +94,18 @@ async def _security_headers(request: Request, call_next: RequestResponseEndpoint
     for name, value in _SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def _kick_after_posts(
+    worker: WebhookWorker,
+) -> Callable[[Request, RequestResponseEndpoint], Awaitable[Response]]:
+    async def kick(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        if request.method == "POST" and response.status_code < 400:
+            worker.kick()
+        return response
+
+    return kick
 
 
 def _install_error_handlers(app: FastAPI) -> None:
