@@ -1,0 +1,251 @@
+"""The scheduled monitor as an AWS Lambda function: ``mcclink.aws.monitor_handler``.
+
+Each invocation runs one ``monitor.sync`` per MCC of ``MCC_CUSTOMER_IDS`` (else
+``MCC_CUSTOMER_ID``) through the same ``Container`` and service the CLI uses, publishes each
+status change to EventBridge (``MCC_EVENT_BUS``; unset: not published) and writes ONE JSON
+line with the run's summary to stdout (CloudWatch Logs Insights reads its fields).
+
+Google Ads credentials come from the Secrets Manager secret ``MCC_SECRET_ARN`` (see
+``secrets``), fetched on the first invocation and again after ``SECRET_TTL_SECONDS``; the
+boto3 clients, the store and the Google Ads channel are built once and reused while the
+execution environment stays warm.
+
+The invocation fails (so the Lambda ``Errors`` metric and the failure destination see it)
+when the configuration is wrong or an MCC's links or store could not be read; the other
+MCCs are still synced first. Per-client write errors and unpublished events do not fail it:
+they are counted in the summary line (``errors``, ``events_failed``), which the template's
+metric filter alarms on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+from mcclink.aws.events import PublishResult, publish, status_events
+from mcclink.aws.secrets import SECRET_ARN_VAR, fetch_secret, secret_environment
+from mcclink.bootstrap import Container
+from mcclink.domain import CustomerId
+from mcclink.errors import AuthenticationFailed, ConfigurationError, InvalidCustomerId, MccLinkError
+from mcclink.monitor import SyncReport
+from mcclink.store._aws import RETRY_CONFIG
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+MCC_LIST_VAR = "MCC_CUSTOMER_IDS"
+EVENT_BUS_VAR = "MCC_EVENT_BUS"
+#: How long a warm function trusts its copy of the secret (a rotation is seen within it).
+SECRET_TTL_SECONDS = 3600.0
+#: Per-client problems quoted in the summary line (all are counted; the history has each).
+MAX_PROBLEMS_LOGGED = 10
+RUN_MESSAGE = "mcclink monitor run"
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    """What the function reads from its environment (no secret among it)."""
+
+    secret_arn: str
+    mccs: tuple[CustomerId, ...]
+    event_bus: str | None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> FunctionSettings:
+        """Read and check the function's variables.
+
+        Raises:
+            ConfigurationError: every problem at once, each naming its variable and fix.
+        """
+        problems: list[str] = []
+        arn = environ.get(SECRET_ARN_VAR, "").strip()
+        if not arn:
+            problems.append(
+                f"{SECRET_ARN_VAR} is not set: set it to the ARN of the Secrets Manager secret "
+                "holding the Google Ads credentials (the template's GoogleAdsSecretArn)"
+            )
+        mccs = _mccs(environ, problems)
+        if problems:
+            raise ConfigurationError(problems)
+        return cls(arn, mccs, environ.get(EVENT_BUS_VAR, "").strip() or None)
+
+
+def _mccs(environ: Mapping[str, str], problems: list[str]) -> tuple[CustomerId, ...]:
+    variable = MCC_LIST_VAR if environ.get(MCC_LIST_VAR, "").strip() else "MCC_CUSTOMER_ID"
+    raw = [part.strip() for part in environ.get(variable, "").split(",") if part.strip()]
+    if not raw:
+        problems.append(
+            f"no MCC to monitor: set {MCC_LIST_VAR} to the manager accounts' customer ids, "
+            "comma-separated (e.g. 123-456-7890,234-567-8901)"
+        )
+    mccs: list[CustomerId] = []
+    for text in raw:
+        try:
+            mcc = CustomerId.parse(text)
+        except InvalidCustomerId as exc:
+            problems.append(f"{variable}: {exc}")
+            continue
+        if mcc not in mccs:
+            mccs.append(mcc)
+    return tuple(mccs)
+
+
+class MonitorRuntime:
+    """What a warm execution environment keeps between invocations."""
+
+    def __init__(
+        self,
+        environ: Mapping[str, str] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.environ = os.environ if environ is None else environ
+        self._clock = clock
+        self._secret: tuple[str, dict[str, str]] | None = None
+        self._secret_read_at = 0.0
+        self._built: tuple[dict[str, str], Container] | None = None
+
+    @cached_property
+    def secrets_client(self) -> SecretsManagerClient:
+        """The Secrets Manager client, built on first use."""
+        return boto3.session.Session().client("secretsmanager", config=RETRY_CONFIG)
+
+    @cached_property
+    def events_client(self) -> EventBridgeClient:
+        """The EventBridge client, built on first use."""
+        return boto3.session.Session().client("events", config=RETRY_CONFIG)
+
+    def run(self, event: Mapping[str, Any], context: Any) -> Record:
+        """One monitor run over every configured MCC; returns the summary it logs.
+
+        Raises:
+            ConfigurationError: the function's variables or the secret are wrong.
+            MccLinkError: an MCC's links or store could not be read (the first such
+                error, raised after every MCC was tried and the summary was logged).
+        """
+        started = self._clock()
+        base: Record = {"message": RUN_MESSAGE, "invocation": _request_id(context)}
+        base["trigger"] = event.get("id") if isinstance(event, Mapping) else None
+        try:
+            settings = FunctionSettings.from_env(self.environ)
+            container = self._container(settings.secret_arn)
+        except ConfigurationError as exc:
+            log({**base, "level": "ERROR", "ok": False, "error": str(exc)})
+            raise
+        results = [self._sync(container, mcc, settings.event_bus) for mcc in settings.mccs]
+        failures = [failure for _, failure in results if failure is not None]
+        summary = _summary(base, [record for record, _ in results], started, self._clock())
+        log(summary)
+        if failures:
+            if any(isinstance(f, AuthenticationFailed) for f in failures):
+                self._secret = None  # a rotated secret: read it again next time
+            raise failures[0]
+        return summary
+
+    def _sync(
+        self, container: Container, mcc: CustomerId, bus: str | None
+    ) -> tuple[Record, MccLinkError | None]:
+        try:
+            report = container.service.sync(mcc)
+        except MccLinkError as exc:
+            return {"mcc": mcc.digits, "ok": False, "error": str(exc)}, exc
+        result = PublishResult(0, [])
+        if bus is not None and report.changes:
+            result = publish(self.events_client, status_events(container.store, report, bus))
+        for failed in result.failed:
+            log({"message": "event not published", "level": "WARNING", **asdict(failed)})
+        return _mcc_record(report, result), None
+
+    def _container(self, arn: str) -> Container:
+        """The container for the current secret (rebuilt only when the secret changed).
+
+        Raises:
+            ConfigurationError: the secret cannot be read or is malformed.
+        """
+        environ = {**self.environ, **self._google_environment(arn)}
+        if self._built is None or self._built[0] != environ:
+            if self._built is not None:
+                self._built[1].close()
+            actor = f"lambda:{self.environ.get('AWS_LAMBDA_FUNCTION_NAME', 'monitor')}"
+            self._built = (environ, Container(environ=environ, actor=actor))
+        return self._built[1]
+
+    def _google_environment(self, arn: str) -> dict[str, str]:
+        fresh = self._clock() - self._secret_read_at < SECRET_TTL_SECONDS
+        if self._secret is None or self._secret[0] != arn or not fresh:
+            raw = fetch_secret(self.secrets_client, arn)
+            self._secret = (arn, secret_environment(raw, arn))
+            self._secret_read_at = self._clock()
+        return self._secret[1]
+
+
+def _mcc_record(report: SyncReport, result: PublishResult) -> Record:
+    return {
+        "mcc": report.mcc.digits,
+        "ok": report.ok,
+        "clients": sum(report.counts.values()),
+        "by_status": {status.value: count for status, count in sorted(report.counts.items())},
+        "changes": len(report.changes),
+        "errors": len(report.errors),
+        "problems": report.errors[:MAX_PROBLEMS_LOGGED],
+        "links_seen": report.links_seen,
+        "stale_pending": len(report.stale_pending),
+        "events_published": result.published,
+        "events_failed": len(result.failed),
+        "google_request_id": report.request_id,
+        "duration_ms": round(report.duration_ms, 1),
+    }
+
+
+def _summary(base: Record, mccs: list[Record], started: float, ended: float) -> Record:
+    totals = {
+        key: sum(record.get(key, 0) for record in mccs)
+        for key in ("clients", "changes", "errors", "events_published", "events_failed")
+    }
+    failed = sum(not record["ok"] for record in mccs)
+    return {
+        **base,
+        "level": "ERROR" if failed else "INFO",
+        "ok": not failed and not totals["events_failed"],
+        "mccs_failed": failed,
+        **totals,
+        "duration_ms": round((ended - started) * 1000, 1),
+        "mcc_results": mccs,
+    }
+
+
+def _request_id(context: Any) -> str | None:
+    return getattr(context, "aws_request_id", None)
+
+
+def log(record: Record) -> None:
+    """Write ``record`` as one JSON line on stdout (the function's CloudWatch log stream)."""
+    sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+_runtime: MonitorRuntime | None = None
+
+
+def monitor_handler(event: Mapping[str, Any], context: Any) -> Record:
+    """The Lambda entry point: one monitor run (see ``MonitorRuntime.run``).
+
+    Raises:
+        ConfigurationError: the function's variables or the secret are wrong.
+        MccLinkError: an MCC's links or store could not be read.
+    """
+    global _runtime
+    if _runtime is None:
+        _runtime = MonitorRuntime()
+    return _runtime.run(event, context)
