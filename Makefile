@@ -26,6 +26,7 @@ check: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/cfn-lint deploy/template.yaml
 
 # The browser tests drive Debian's Chromium through Playwright (Playwright's own browser
 # download cannot work offline); installed once, as root or through sudo.
