@@ -12,10 +12,14 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mcclink.domain import Client, CustomerId
 from mcclink.errors import InputError
 from mcclink.service import Registration
+
+if TYPE_CHECKING:
+    from _csv import _reader
 
 #: Header names accepted for each field (the spec's payload names included).
 _ALIASES = {
@@ -64,7 +68,8 @@ def parse_csv(text: str, source: str) -> tuple[list[tuple[int, dict[str, str]]],
     Raises:
         InputError: no header, or a header without customer_id / name.
     """
-    text = text.removeprefix("\ufeff")
+    # Universal newlines, as ``read_csv`` reads a file: a lone \r ends a line too.
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     first = text.split("\n", 1)[0]
     if not first.strip():
         raise InputError(
@@ -73,6 +78,17 @@ def parse_csv(text: str, source: str) -> tuple[list[tuple[int, dict[str, str]]],
     reader = csv.reader(
         io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ","
     )
+    try:
+        return _rows(reader, source, first)
+    except csv.Error as exc:  # a field over the csv module's size limit, say
+        raise InputError(
+            f"{source}: line {reader.line_num}: {exc}; save it as a plain CSV file"
+        ) from None
+
+
+def _rows(
+    reader: _reader, source: str, first: str
+) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
     header = [_canonical(h) for h in next(reader)]
     missing = [f for f in ("customer_id", "name") if f not in header]
     if missing:
