@@ -1,7 +1,18 @@
-"""Server-rendered pages (Jinja2): readable without JavaScript, htmx only as a nicety."""
+"""Server-rendered pages (Jinja2): readable without JavaScript, htmx only as a nicety.
+
+Every page needs a signed-in session and every form post its CSRF token. An action answers
+with a redirect back to the page it came from (Post/Redirect/Get) and a one-shot message
+in a signed cookie, so a reload never repeats it. htmx (vendored, ``hx-boost``) only turns
+those round trips into in-place swaps and asks before a link is cancelled or ended.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -9,8 +20,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import FormData, UploadFile
 
-from mcclink.errors import MccLinkError
+from mcclink import monitor, stats, webhooks
+from mcclink.bootstrap import Container
+from mcclink.domain import Client, CustomerId, LinkStatus, utcnow
+from mcclink.errors import GoogleAdsError, InputError, MccLinkError
+from mcclink.importer import ImportPlan, RowProblem, parse_csv, plan_import
+from mcclink.serialization import as_utc
+from mcclink.web import deps
 from mcclink.web.security import (
     CSRF_FIELD,
     Session,
@@ -26,6 +45,31 @@ from mcclink.web.security import (
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 
+#: Largest CSV accepted by the import page; its text rides in the confirm form, which
+#: Starlette caps at 1 MiB a field.
+MAX_UPLOAD_BYTES = 512 * 1024
+#: Rows shown in the clients table at most (narrow the search to see the others).
+LIST_LIMIT = 500
+#: Stale invitations listed on the dashboard at most (the count is always complete).
+STALE_LIMIT = 20
+FLASH_COOKIE = "mcclink_flash"
+
+
+class Action(StrEnum):
+    """A link action a client row offers (re-invite is ``invite`` from a closed link)."""
+
+    INVITE = "invite"
+    CANCEL = "cancel"
+    UNLINK = "unlink"
+
+
+@dataclass(frozen=True)
+class Flash:
+    """A one-shot message shown on the next page: ``kind`` is ``ok`` or ``error``."""
+
+    kind: str
+    text: str
+
 
 def login_url(next_path: str) -> str:
     """The sign-in page, returning to ``next_path`` afterwards."""
@@ -39,12 +83,17 @@ def render(
     session: Session | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """Render template ``name``; every form gets the session's CSRF token."""
+    """Render template ``name``; every form gets the session's CSRF token, once the flash."""
     session = session or read_session(request)
     context["csrf_field"] = CSRF_FIELD
     context["csrf_token"] = session.csrf if session else ""
     context["signed_in"] = bool(session and session.signed_in)
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    context["flash"] = _read_flash(request)
+    context["path"] = request.url.path
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
 
 
 def error_page(request: Request, exc: MccLinkError, status_code: int) -> HTMLResponse:
@@ -94,7 +143,305 @@ def logout() -> Response:
     return response
 
 
+SignedIn = Annotated[Session, Depends(require_session)]
+Posted = Annotated[Session, Depends(require_session), Depends(require_csrf)]
+Built = Annotated[Container, Depends(deps.container)]
+
+
+# -- dashboard and monitor ------------------------------------------------------------------
+
+
 @router.get("/")
-def dashboard(request: Request, session: Annotated[Session, Depends(require_session)]) -> Response:
-    """The dashboard (built out by the pages work)."""
-    return render(request, "dashboard.html", session=session)
+def dashboard(request: Request, session: SignedIn, built: Built) -> Response:
+    """Counts, acceptance, stale invitations, the last monitor run and webhook failures."""
+    mcc, store = built.mcc, built.store
+    pending_age = web_settings(request).pending_age
+    now = utcnow()
+    stale = [
+        c
+        for c in store.list_clients(mcc, LinkStatus.PENDING)
+        if c.invited_at is not None and now - c.invited_at > pending_age
+    ]
+    stale.sort(key=lambda c: c.invited_at or now)
+    return render(
+        request,
+        "dashboard.html",
+        session=session,
+        mcc=mcc,
+        stats=stats.compute(store, mcc, pending_age=pending_age, now=now),
+        stale=stale[:STALE_LIMIT],
+        stale_total=len(stale),
+        pending_age=pending_age,
+        run=monitor.last_run(store, mcc),
+        deliveries=webhooks.delivery_problems(store, now=now, mcc=mcc),
+        webhooks_on=built.settings.webhook_url is not None,
+        now=now,
+    )
+
+
+@router.post("/monitor")
+def run_monitor(request: Request, session: Posted, built: Built) -> Response:
+    """Run one monitor cycle for the MCC now and show its summary."""
+    mcc = built.mcc
+    try:
+        report = monitor.sync(built.service, mcc, pending_age=web_settings(request).pending_age)
+    except GoogleAdsError as exc:
+        failed = monitor.last_run(built.store, mcc)
+        return render(request, "monitor.html", 502, session, report=None, run=failed, error=exc)
+    run = monitor.last_run(built.store, mcc)
+    return render(request, "monitor.html", session=session, report=report, run=run, error=None)
+
+
+# -- clients ----------------------------------------------------------------------------------
+
+
+@router.get("/clients")
+def clients(
+    request: Request, session: SignedIn, built: Built, status: str = "", q: str = ""
+) -> Response:
+    """The clients table, filtered by status and by a search on name or customer id."""
+    wanted = LinkStatus.parse(status) if status else None
+    matches = [c for c in built.store.list_clients(built.mcc, wanted) if _matches(c, q)]
+    return render(
+        request,
+        "clients.html",
+        session=session,
+        clients=matches[:LIST_LIMIT],
+        total=len(matches),
+        limit=LIST_LIMIT,
+        status=wanted,
+        q=q,
+        statuses=list(LinkStatus),
+        back=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+    )
+
+
+def _matches(client: Client, query: str) -> bool:
+    text = query.strip().casefold()
+    if not text:
+        return True
+    digits = re.sub(r"[\s-]", "", text)
+    return text in client.name.casefold() or bool(digits and digits in client.customer_id.digits)
+
+
+@router.get("/clients/{customer_id}")
+def client_page(request: Request, customer_id: str, session: SignedIn, built: Built) -> Response:
+    """One client: its details, actions and full history as a timeline."""
+    cid = CustomerId.parse(customer_id)
+    client = built.service.get(built.mcc, cid)
+    return render(
+        request,
+        "client.html",
+        session=session,
+        client=client,
+        history=list(built.store.client_history(built.mcc, cid)),
+        back=f"/clients/{cid.digits}",
+    )
+
+
+@router.post("/clients/{customer_id}/{action}")
+def client_action(
+    customer_id: str,
+    action: Action,
+    session: Posted,
+    built: Built,
+    request: Request,
+    back: Annotated[str, Form()] = "/clients",
+) -> Response:
+    """Invite (or re-invite), cancel the invitation or end the link; then back, with a note."""
+    response = RedirectResponse(_safe_next(back), status_code=303)
+    try:
+        cid = CustomerId.parse(customer_id)
+        done = _ACTIONS[action](built, cid)
+    except MccLinkError as exc:
+        _set_flash(response, request, Flash("error", str(exc)))
+        return response
+    verb = {Action.INVITE: "Invited", Action.CANCEL: "Cancelled the invitation of"}.get(
+        action, "Ended the link of"
+    )
+    note = f"{verb} {done.name} ({done.customer_id}): the link is {done.status.value}."
+    _set_flash(response, request, Flash("ok", note))
+    return response
+
+
+_ACTIONS: dict[Action, Callable[[Container, CustomerId], Client]] = {
+    Action.INVITE: lambda built, cid: built.service.invite(built.mcc, cid),
+    Action.CANCEL: lambda built, cid: built.service.cancel(built.mcc, cid),
+    Action.UNLINK: lambda built, cid: built.service.unlink(built.mcc, cid),
+}
+
+
+# -- import -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One CSV row in the validation report: what the import would do with it."""
+
+    line: int
+    customer_id: str
+    name: str
+    email: str
+    verdict: str
+    problem: str | None = None
+
+
+def _bounded(request: Request) -> None:
+    # Checked before the form is parsed (it is, by require_csrf): a too big upload is refused
+    # unread. Browsers always send Content-Length with a form.
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > 4 * MAX_UPLOAD_BYTES:
+        raise InputError(f"the upload is too big: at most {MAX_UPLOAD_BYTES // 1024} KiB of CSV")
+
+
+@router.get("/import")
+def import_form(request: Request, session: SignedIn) -> Response:
+    """Upload a CSV of advertisers."""
+    return render(request, "import.html", session=session, max_kib=MAX_UPLOAD_BYTES // 1024)
+
+
+async def _submitted(request: Request) -> FormData:
+    # Parsed once (require_csrf may have done it already) and after _bounded: routes that
+    # read a form through this, not through Form() parameters, never parse a refused upload.
+    return await request.form()
+
+
+Submitted = Annotated[FormData, Depends(_submitted)]
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    if not isinstance(value, str):
+        raise InputError(f"the form lacks its {name} field: upload the file again")
+    return value
+
+
+@router.post("/import", dependencies=[Depends(_bounded)])
+def import_preview(request: Request, session: Posted, built: Built, form: Submitted) -> Response:
+    """The validation report, row by row; nothing is written until it is confirmed."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise InputError("choose a CSV file to upload")
+    data = upload.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError(f"{upload.filename} is too big: at most {MAX_UPLOAD_BYTES // 1024} KiB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{upload.filename} is not UTF-8: save it as CSV UTF-8") from None
+    return _preview(request, session, built, upload.filename, text)
+
+
+@router.post("/import/confirm", dependencies=[Depends(_bounded)])
+def import_confirm(request: Request, session: Posted, built: Built, form: Submitted) -> Response:
+    """Register the new rows of a previewed CSV (checked again: the store may have changed)."""
+    filename, content = _field(form, "filename"), _field(form, "content")
+    plan, problems, _ = _plan(built, filename, content)
+    if problems and form.get("skip_invalid") != "true":
+        return _preview(request, session, built, filename, content)
+    for registration in plan.new:
+        built.service.register(built.mcc, registration)
+    note = (
+        f"Imported {len(plan.new)} client(s) from {filename}; "
+        f"{len(plan.existing)} already registered, {len(problems)} bad row(s) skipped."
+    )
+    response = RedirectResponse("/clients", status_code=303)
+    _set_flash(response, request, Flash("ok", note))
+    return response
+
+
+def _preview(
+    request: Request, session: Session, built: Container, filename: str, text: str
+) -> Response:
+    plan, problems, rows = _plan(built, filename, text)
+    return render(
+        request,
+        "import_report.html",
+        session=session,
+        filename=filename,
+        content=text,
+        rows=rows,
+        new=len(plan.new),
+        existing=len(plan.existing),
+        bad=len(problems),
+    )
+
+
+def _plan(
+    built: Container, filename: str, text: str
+) -> tuple[ImportPlan, list[RowProblem], list[ReportRow]]:
+    """The importer's plan of ``text`` and one report row per CSV row, in file order."""
+    rows, problems = parse_csv(text, filename)
+    mcc = built.mcc
+    plan = plan_import(rows, {c.customer_id: c for c in built.store.list_clients(mcc)}, mcc)
+    problems = sorted([*problems, *plan.problems], key=lambda p: p.line)
+    by_line = {p.line: p.message for p in problems}
+    existing = {r.customer_id for r in plan.existing}
+    report = [_report_row(line, row, by_line.pop(line, None), existing) for line, row in rows]
+    # What is left are lines read_csv could not split into fields.
+    report += [ReportRow(line, "", "", "", "bad", message) for line, message in by_line.items()]
+    return plan, problems, sorted(report, key=lambda r: r.line)
+
+
+def _report_row(
+    line: int, row: dict[str, str], problem: str | None, existing: set[CustomerId]
+) -> ReportRow:
+    cid, name, email = row.get("customer_id", ""), row.get("name", ""), row.get("email", "")
+    if problem is not None:
+        return ReportRow(line, cid, name, email, "bad", problem)
+    known = CustomerId.parse(cid) in existing
+    return ReportRow(line, cid, name, email, "existing" if known else "new")
+
+
+# -- flash messages and template helpers -------------------------------------------------------
+
+
+def _flash_signer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(web_settings(request).signer().secret_key, salt="mcclink-flash")
+
+
+def _set_flash(response: Response, request: Request, flash: Flash) -> None:
+    response.set_cookie(
+        FLASH_COOKIE,
+        _flash_signer(request).dumps([flash.kind, flash.text[:1000]]),
+        max_age=60,
+        httponly=True,
+        samesite="strict",
+        secure=web_settings(request).secure_cookies,
+        path="/",
+    )
+
+
+def _read_flash(request: Request) -> Flash | None:
+    cookie = request.cookies.get(FLASH_COOKIE)
+    if not cookie:
+        return None
+    try:
+        kind, text = _flash_signer(request).loads(cookie, max_age=60)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return Flash(str(kind), str(text))
+
+
+def _when(moment: datetime | None) -> str:
+    return "—" if moment is None else as_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _span(delta: timedelta | None) -> str:
+    """A duration the way people say it: ``45 s``, ``12 min``, ``3 h 20 min``, ``2 d 4 h``."""
+    if delta is None:
+        return "—"
+    seconds = int(delta.total_seconds())
+    days, hours, minutes = seconds // 86400, seconds // 3600 % 24, seconds // 60 % 60
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min" if minutes else f"{seconds} s"
+
+
+def _ago(moment: datetime | None) -> str:
+    return "never" if moment is None else f"{_span(utcnow() - as_utc(moment))} ago"
+
+
+templates.env.filters.update(when=_when, span=_span, ago=_ago, iso=lambda m: as_utc(m).isoformat())
