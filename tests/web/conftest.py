@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -96,3 +97,23 @@ def live_server(web_app: FastAPI) -> Iterator[LiveServer]:
     yield LiveServer(url=f"http://127.0.0.1:{port}", token=TOKEN)
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def signed_in(client: TestClient) -> TestClient:
+    """A TestClient signed in through the sign-in form (it holds the session cookie)."""
+    form = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_token(form.text), "token": TOKEN, "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return client
