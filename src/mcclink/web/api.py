@@ -1,9 +1,407 @@
-"""The REST API under /api/v1: the CLI's operations and ``--json`` shapes over HTTP."""
+"""The REST API under /api/v1: the CLI's operations and ``--json`` shapes over HTTP.
+
+Routes are plain ``def``: FastAPI runs them in its threadpool, where the store and the
+Google Ads client block as they do for the CLI. Every answer is written by the CLI's own
+codec (``mcclink.serialization``, ``Stats.to_dict``) and described by ``api_models``.
+Errors are raised as mcclink errors and become problem documents in ``app``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from typing import Annotated, Any
 
-from mcclink.web.security import require_api_token
+from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
+from fastapi import Path as FastApiPath
+from fastapi.responses import JSONResponse, Response
+
+from mcclink import monitor, stats
+from mcclink.bootstrap import Container
+from mcclink.domain import Client, CustomerId, LinkStatus, utcnow
+from mcclink.errors import InputError
+from mcclink.importer import parse_csv, plan_import
+from mcclink.serialization import (
+    client_to_dict,
+    history_to_dict,
+    parse_timestamp,
+    sync_report_to_dict,
+)
+from mcclink.service import GoogleAdsMCCService, Registration
+from mcclink.web import api_models as m
+from mcclink.web.deps import container
+from mcclink.web.problems import PROBLEM_MEDIA_TYPE
+from mcclink.web.security import require_api_token, web_settings
 
 router = APIRouter(dependencies=[Depends(require_api_token)])
+
+Box = Annotated[Container, Depends(container)]
+
+
+def _path_id(
+    customer_id: Annotated[str, FastApiPath(json_schema_extra=m.CUSTOMER_ID_SCHEMA)],
+) -> CustomerId:
+    """The ``{customer_id}`` of a path; a bad one is answered with the CLI's message.
+
+    Raises:
+        InvalidCustomerId: not 10 digits.
+    """
+    return CustomerId.parse(customer_id)
+
+
+PathId = Annotated[CustomerId, Depends(_path_id)]
+#: A service action on one client, as ``GoogleAdsMCCService.invite`` is.
+LinkAction = Callable[[GoogleAdsMCCService, CustomerId, CustomerId], Client]
+#: The largest CSV the API reads (about 50,000 rows).
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+#: The history window when ``since`` is not given (the CLI's).
+DEFAULT_HISTORY_WINDOW = timedelta(days=7)
+#: The moments ``since`` / ``until`` may name.
+_EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+
+
+_PROBLEM = m.Problem.model_json_schema()
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem documents a route answers with (401, 422 always)."""
+    reasons = {
+        400: "The request body could not be read (not UTF-8 JSON, or a broken form).",
+        401: "No valid bearer token.",
+        403: "Google Ads does not let the MCC act on the account.",
+        404: "The client is not registered under the MCC.",
+        409: "The client exists already, or its link is not in a status allowing this.",
+        422: "Bad input (each bad field is named); nothing was written.",
+        502: "Google Ads refused or failed the call.",
+        503: "The store or Google Ads is unavailable; try again later.",
+    }
+    return {
+        status: {
+            "description": reasons[status],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM}},
+        }
+        for status in sorted({401, 422, 503, *statuses})
+    }
+
+
+def _json(body: Any, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status_code)
+
+
+# -- clients -------------------------------------------------------------------------------
+
+
+@router.get("/clients", response_model=m.ClientPage, responses=_errors(), tags=["clients"])
+def list_clients(
+    box: Box,
+    status: Annotated[LinkStatus | None, Query(description="Only clients in this status.")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Part of the name (any case) or of the customer id."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Clients per page.")] = 100,
+    cursor: Annotated[
+        str | None,
+        Query(pattern="^[0-9]{10}$", description="``next_cursor`` of the previous page."),
+    ] = None,
+) -> JSONResponse:
+    """List the MCC's clients by customer id, a page at a time (``mcclink clients list``)."""
+    clients = box.store.list_clients(box.mcc, status)
+    wanted = _after(_matching(clients, q), cursor)
+    page = list(islice(wanted, limit + 1))
+    more = len(page) > limit
+    return _json(
+        {
+            "items": [client_to_dict(c) for c in page[:limit]],
+            "next_cursor": page[limit - 1].customer_id.digits if more else None,
+        }
+    )
+
+
+@router.get(
+    "/clients/{customer_id}",
+    response_model=m.ClientDetailOut,
+    responses=_errors(404),
+    tags=["clients"],
+)
+def get_client(
+    box: Box,
+    customer_id: PathId,
+    history: Annotated[int, Query(ge=0, le=500, description="Newest history entries.")] = 20,
+) -> JSONResponse:
+    """One client and its newest history entries (``mcclink clients show --json``)."""
+    client = box.service.get(box.mcc, customer_id)
+    entries = box.store.client_history(box.mcc, customer_id, history) if history else ()
+    return _json({**client_to_dict(client), "history": [history_to_dict(e) for e in entries]})
+
+
+@router.post(
+    "/clients",
+    status_code=201,
+    response_model=m.ClientOut,
+    responses=_errors(400, 403, 409, 502),
+    tags=["clients"],
+)
+def create_client(box: Box, body: m.ClientCreate) -> JSONResponse:
+    """Register an advertiser (NOT_LINKED) and, unless ``invite`` is false, invite it.
+
+    A failed invitation leaves the client registered with ``last_error`` set, as
+    ``mcclink clients add`` does: the problem document says why.
+    """
+    registration = Registration(body.customer_id, body.name, body.email, body.attributes)
+    client = box.service.register(box.mcc, registration, invite=body.invite)
+    return _json(client_to_dict(client), 201)
+
+
+@router.delete(
+    "/clients/{customer_id}", status_code=204, responses=_errors(404, 409), tags=["clients"]
+)
+def archive_client(box: Box, customer_id: PathId) -> Response:
+    """Remove the client from the store; its history stays (``mcclink clients archive``)."""
+    box.service.archive(box.mcc, customer_id)
+    return Response(status_code=204)
+
+
+def _link_action(name: str, action: LinkAction, summary: str) -> None:
+    """Register ``POST /clients/{customer_id}/NAME`` running the service's ``action``."""
+
+    def route(box: Box, customer_id: PathId) -> JSONResponse:
+        return _json(client_to_dict(action(box.service, box.mcc, customer_id)))
+
+    route.__name__ = f"{name}_client"
+    route.__doc__ = summary
+    router.post(
+        f"/clients/{{customer_id}}/{name}",
+        response_model=m.ClientOut,
+        responses=_errors(403, 404, 409, 502),
+        tags=["links"],
+    )(route)
+
+
+_link_action(
+    "invite",
+    GoogleAdsMCCService.invite,
+    "Send (or re-send) the MCC's invitation; a link already PENDING or APPROVED is kept.",
+)
+_link_action("cancel", GoogleAdsMCCService.cancel, "Withdraw a PENDING invitation.")
+_link_action("unlink", GoogleAdsMCCService.unlink, "End an APPROVED link.")
+
+
+@router.post(
+    "/imports",
+    response_model=m.ImportReportOut,
+    responses=_errors(400, 409),
+    tags=["clients"],
+)
+def import_clients(
+    box: Box,
+    file: Annotated[UploadFile, File(description="CSV with a customer_id,name[,email] header.")],
+    validate_only: Annotated[
+        bool, Query(description="Report what would be done, write nothing.")
+    ] = False,
+    skip_invalid: Annotated[
+        bool, Query(description="Register the good rows even if some are bad.")
+    ] = False,
+) -> JSONResponse:
+    """Register advertisers from a CSV; every row is checked before anything is written.
+
+    With ``validate_only`` the answer is the row-by-row report and nothing is written.
+    Rows already registered with the same data are skipped (``mcclink clients import``).
+    """
+    source = file.filename or "upload"
+    rows, problems = parse_csv(_read_upload(file, source), source)
+    plan = plan_import(rows, {c.customer_id: c for c in box.store.list_clients(box.mcc)}, box.mcc)
+    invalid = [str(p) for p in sorted([*problems, *plan.problems], key=lambda p: p.line)]
+    if invalid and not (validate_only or skip_invalid):
+        listing = "\n".join(f"  {p}" for p in invalid)
+        raise InputError(
+            f"{source}: {len(invalid)} bad row(s), nothing imported:\n{listing}\n"
+            "fix them, or send skip_invalid=true to import the good rows"
+        )
+    if not validate_only:
+        for registration in plan.new:
+            box.service.register(box.mcc, registration)
+    report = {"imported": len(plan.new), "skipped_existing": len(plan.existing)}
+    return _json({"validate_only": validate_only, **report, "invalid": invalid})
+
+
+# -- history ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/clients/{customer_id}/history",
+    response_model=list[m.HistoryEntryOut],
+    responses=_errors(404),
+    tags=["history"],
+)
+def client_history(
+    box: Box,
+    customer_id: PathId,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
+) -> JSONResponse:
+    """A client's history, newest first (``mcclink history CUSTOMER_ID``)."""
+    box.service.get(box.mcc, customer_id)
+    entries = box.store.client_history(box.mcc, customer_id, limit)
+    return _json([history_to_dict(e) for e in entries])
+
+
+@router.get(
+    "/history", response_model=list[m.HistoryEntryOut], responses=_errors(), tags=["history"]
+)
+def history(
+    box: Box,
+    since: Annotated[
+        str | None,
+        Query(
+            description="From this moment, ISO 8601 (UTC without an offset; a date means its "
+            "midnight); default 7 days before until.",
+            min_length=1,
+            json_schema_extra={"format": "date-time"},
+            examples=["2026-01-01T00:00:00Z"],
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        Query(
+            description="Before this moment, ISO 8601; default now.",
+            min_length=1,
+            json_schema_extra={"format": "date-time"},
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="The newest this many.")] = 100,
+) -> JSONResponse:
+    """The MCC's history in a time range, oldest first (``mcclink history --since``)."""
+    end = _moment(until, "until") if until else utcnow() + timedelta(seconds=1)
+    start = _moment(since, "since") if since else end - DEFAULT_HISTORY_WINDOW
+    if start >= end:
+        raise InputError(f"since ({start.isoformat()}) must be before until ({end.isoformat()})")
+    entries = list(box.store.history_between(start, end, box.mcc))[-limit:]
+    return _json([history_to_dict(e) for e in entries])
+
+
+# -- stats, monitor, accounts ---------------------------------------------------------------
+
+
+@router.get("/stats", response_model=m.StatsOut, responses=_errors(), tags=["monitor"])
+def get_stats(
+    request: Request,
+    box: Box,
+    pending_age_hours: Annotated[
+        float | None,
+        Query(gt=0, le=8760, description="Flag invitations pending longer (default: 24)."),
+    ] = None,
+) -> JSONResponse:
+    """Acceptance rate, mean time to acceptance, stale invitations, errors, alerts."""
+    age = _pending_age(request, pending_age_hours)
+    return _json(stats.compute(box.store, box.mcc, pending_age=age).to_dict())
+
+
+@router.post(
+    "/monitor/run", response_model=m.SyncReportOut, responses=_errors(403, 502), tags=["monitor"]
+)
+def run_monitor(
+    request: Request,
+    box: Box,
+    pending_age_hours: Annotated[
+        float | None,
+        Query(gt=0, le=8760, description="Flag invitations pending longer (default: 24)."),
+    ] = None,
+) -> JSONResponse:
+    """Run one monitor cycle now and answer its report (``mcclink monitor --once --json``)."""
+    age = _pending_age(request, pending_age_hours)
+    return _json(sync_report_to_dict(box.service.sync(box.mcc, pending_age=age)))
+
+
+@router.get(
+    "/monitor/last-run",
+    response_model=m.HistoryEntryOut | None,
+    responses=_errors(),
+    tags=["monitor"],
+)
+def last_monitor_run(box: Box) -> JSONResponse:
+    """The last monitor cycle's history entry (operation MONITOR), or null if none ran."""
+    entry = monitor.last_run(box.store, box.mcc)
+    return _json(None if entry is None else history_to_dict(entry))
+
+
+@router.post(
+    "/accounts",
+    status_code=201,
+    response_model=m.ClientOut,
+    responses=_errors(400, 403, 409, 502),
+    tags=["clients"],
+)
+def create_account(box: Box, body: Annotated[m.AccountCreate, Body()]) -> JSONResponse:
+    """Create a Google Ads account under the MCC and register it, linked at once."""
+    client = box.service.create_account(
+        box.mcc,
+        body.name,
+        body.currency_code,
+        body.time_zone,
+        email=body.email,
+        tracking_url_template=body.tracking_url_template,
+    )
+    return _json(client_to_dict(client), 201)
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _matching(clients: Iterable[Client], q: str | None) -> Iterator[Client]:
+    """Clients whose name contains ``q`` (any case) or whose id contains its digits."""
+    text = (q or "").strip().casefold()
+    digits = text.replace("-", "")
+    for client in clients:
+        if (
+            not text
+            or text in client.name.casefold()
+            or (digits.isdigit() and digits in client.customer_id.digits)
+        ):
+            yield client
+
+
+def _after(clients: Iterable[Client], cursor: str | None) -> Iterator[Client]:
+    """The clients after ``cursor`` (the store lists them by customer id)."""
+    last = CustomerId(cursor) if cursor else None
+    return (c for c in clients if last is None or c.customer_id > last)
+
+
+def _pending_age(request: Request, hours: float | None) -> timedelta:
+    return web_settings(request).pending_age if hours is None else timedelta(hours=hours)
+
+
+def _read_upload(file: UploadFile, source: str) -> str:
+    """The upload's text, refused past ``MAX_UPLOAD_BYTES`` or when not UTF-8.
+
+    Raises:
+        InputError: too large, or not UTF-8 text.
+    """
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError(
+            f"{source} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB: "
+            "split it into smaller files"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{source} is not UTF-8 text: save the CSV as UTF-8") from None
+
+
+def _moment(raw: str, name: str) -> datetime:
+    """``raw`` (ISO 8601; UTC when it has no offset) as a UTC datetime history can hold.
+
+    Raises:
+        InputError: not ISO 8601, or out of range.
+    """
+    try:
+        moment: datetime | None = parse_timestamp(raw)
+    except OverflowError:  # an offset that pushes year 1 or 9999 off the calendar
+        moment = None
+    if moment is None or not _EARLIEST <= moment <= _LATEST:
+        raise InputError(
+            f"{name} {raw!r} is out of range: expected a date between "
+            f"{_EARLIEST.year} and {_LATEST.year}"
+        )
+    return moment

@@ -11,8 +11,21 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from mcclink import __version__
@@ -109,15 +122,32 @@ def _kick_after_posts(
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    """Under /api/v1 every failure is a problem document, and nothing is said without the
+    token: an unknown path or a malformed request is answered 401 before 404 or 422."""
+
     @app.exception_handler(Unauthorized)
     def unauthorized(request: Request, exc: Unauthorized) -> Response:
-        return problems.problem(
-            401,
-            "Authentication required",
-            "send the header Authorization: Bearer <MCC_API_TOKEN>",
-            code="Unauthorized",
-            headers={"WWW-Authenticate": 'Bearer realm="mcclink"'},
-        )
+        return _unauthorized()
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not _is_api(request):
+            return await request_validation_exception_handler(request, exc)
+        return _unless_unauthorized(request) or problems.from_validation(exc.errors())
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not _is_api(request):
+            return await http_exception_handler(request, exc)
+        allowed = _allowed_methods(request) if exc.status_code == 405 else None
+        return _unless_unauthorized(request) or problems.from_http(exc, request.url.path, allowed)
+
+    @app.exception_handler(Exception)
+    def unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette logs the traceback; the answer says nothing of the code.
+        if _is_api(request):
+            return problems.internal_error()
+        return PlainTextResponse("Internal Server Error", status_code=500)
 
     @app.exception_handler(SignInRequired)
     def sign_in(request: Request, exc: SignInRequired) -> Response:
@@ -133,6 +163,42 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(MccLinkError)
     def mcclink_error(request: Request, exc: MccLinkError) -> Response:
-        if request.url.path.startswith(API_PREFIX):
+        if _is_api(request):
             return problems.from_error(exc)
         return pages.error_page(request, exc, problems.status_for(exc))
+
+
+def _is_api(request: Request) -> bool:
+    path = request.url.path
+    return path == API_PREFIX or path.startswith(f"{API_PREFIX}/")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the API path takes (Starlette's 405 names only the first route's)."""
+    path = request.url.path
+    candidates = [(route, path.removeprefix(API_PREFIX)) for route in api.router.routes]
+    candidates += [(route, path) for route in request.app.routes]
+    methods: set[str] = set()
+    for route, relative in candidates:
+        if isinstance(route, APIRoute) and route.path_regex.fullmatch(relative):
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
+
+
+def _unauthorized() -> Response:
+    return problems.problem(
+        401,
+        "Authentication required",
+        "send the header Authorization: Bearer <MCC_API_TOKEN>",
+        code="Unauthorized",
+        headers={"WWW-Authenticate": 'Bearer realm="mcclink"'},
+    )
+
+
+def _unless_unauthorized(request: Request) -> Response | None:
+    """The 401 answer when the request lacks the token, else None."""
+    try:
+        require_api_token(request)
+    except Unauthorized:
+        return _unauthorized()
+    return None

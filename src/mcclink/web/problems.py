@@ -7,7 +7,11 @@ Ads or in the store 5xx.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from mcclink import errors
 
@@ -26,14 +30,22 @@ _STATUS: tuple[tuple[type[errors.MccLinkError], int], ...] = (
     (errors.StoreUnavailable, 503),
     (errors.StoreError, 500),
     (errors.AccountNotFound, 422),
+    (errors.PermissionDenied, 403),
     (errors.LinkRefused, 409),
     (errors.TransientError, 503),
     (errors.GoogleAdsError, 502),
 )
 
 
+#: Google Ads error families that refuse a value the caller sent (a time zone, a currency):
+#: bad input, answered 422, though the adapter raises them as plain ``GoogleAdsError``.
+_BAD_VALUE_FAMILIES = ("CurrencyCodeError.", "TimeZoneError.", "UrlFieldError.", "FieldError.")
+
+
 def status_for(exc: errors.MccLinkError) -> int:
     """The HTTP status for an mcclink error."""
+    if isinstance(exc, errors.GoogleAdsError) and exc.code.startswith(_BAD_VALUE_FAMILIES):
+        return 422
     return next((status for cls, status in _STATUS if isinstance(exc, cls)), 500)
 
 
@@ -60,4 +72,68 @@ def from_error(exc: errors.MccLinkError) -> JSONResponse:
     doc = type(exc).__doc__ or type(exc).__name__
     return problem(
         status_for(exc), doc.splitlines()[0].rstrip("."), str(exc), code=type(exc).__name__
+    )
+
+
+#: The fix for the validation failures whose own message does not say it.
+_FIXES = {
+    "missing": "is required: give it",
+    "extra_forbidden": "is not a known field: remove it",
+    "json_invalid": "is not valid JSON: send a JSON object (Content-Type: application/json)",
+    "model_attributes_type": "must be a JSON object",
+}
+
+
+def from_validation(errors_: Sequence[Any]) -> JSONResponse:
+    """422 for a request FastAPI could not validate: each bad field, what is wrong, the fix.
+
+    ``errors_`` is ``RequestValidationError.errors()``. A customer id keeps the CLI's
+    message (its validator is ``CustomerId.parse``).
+    """
+    fields = [_field_problem(error) for error in errors_]
+    listing = "; ".join(f"{f['location']} {f['field']}: {f['message']}" for f in fields)
+    return problem(
+        422,
+        "Invalid request",
+        f"{len(fields)} bad field(s), nothing was done: {listing}",
+        code="RequestValidationError",
+        errors=fields,
+    )
+
+
+def _field_problem(error: Any) -> dict[str, str]:
+    location, *path = [str(part) for part in error.get("loc", ())] or ["request"]
+    kind = error.get("type", "")
+    message = _FIXES.get(kind) or str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    return {"location": location, "field": ".".join(path) or location, "message": message}
+
+
+def from_http(exc: HTTPException, path: str, allowed: str | None = None) -> JSONResponse:
+    """A routing failure under the API (unknown path, wrong method) as a problem document."""
+    if exc.status_code == 404:
+        return problem(
+            404,
+            "Not found",
+            f"no API endpoint {path}: see /api/v1/openapi.json for the endpoints",
+            code="NotFound",
+        )
+    if exc.status_code == 405:
+        return problem(
+            405,
+            "Method not allowed",
+            f"{path} does not take this method; it takes {allowed or 'other methods'}",
+            code="MethodNotAllowed",
+            headers={"Allow": allowed} if allowed else None,
+        )
+    headers = dict(exc.headers) if exc.headers else None
+    return problem(exc.status_code, str(exc.detail), str(exc.detail), headers=headers)
+
+
+def internal_error() -> JSONResponse:
+    """500 for a failure mcclink did not expect; the details go to the server log only."""
+    return problem(
+        500,
+        "Internal error",
+        "the server failed unexpectedly; nothing more is said here, see the server log",
+        code="InternalError",
     )

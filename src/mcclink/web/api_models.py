@@ -1,0 +1,221 @@
+"""The REST API's request bodies and the documented shapes of its JSON answers.
+
+The answers are the CLI's ``--json`` shapes, written by the same codecs
+(``mcclink.serialization``, ``Stats.to_dict``); these models only describe them to the
+OpenAPI document, and ``extra="forbid"`` makes the document say no other key appears (the
+API tests check the codecs' output against them, so the two cannot drift apart).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+
+from mcclink.domain import CustomerId, LinkStatus, Operation, Outcome
+
+#: What the OpenAPI document says a customer id in a request looks like.
+CUSTOMER_ID_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": "^[0-9]{3}-?[0-9]{3}-?[0-9]{4}$",
+    "examples": ["111-222-3333"],
+    "description": "Google Ads customer id, 123-456-7890 or 1234567890.",
+}
+
+#: A customer id in a request: parsed by ``CustomerId.parse``, so a bad one is answered
+#: with the CLI's message.
+CustomerIdIn = Annotated[
+    CustomerId, PlainValidator(CustomerId.parse), WithJsonSchema(CUSTOMER_ID_SCHEMA)
+]
+#: A customer id in an answer: always 10 digits.
+Digits = Annotated[str, Field(pattern="^[0-9]{10}$", examples=["1112223333"])]
+
+
+class _Shape(BaseModel):
+    """A documented answer: exactly these keys."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LastErrorOut(_Shape):
+    """The last failure seen for a client (its status stays the last true one)."""
+
+    code: str = Field(examples=["ManagerLinkError.TOO_MANY_MANAGERS"])
+    message: str
+    request_id: str | None
+
+
+class ClientOut(_Shape):
+    """A client: the ``--json`` shape of ``mcclink clients add`` / ``list``."""
+
+    customer_id: Digits
+    mcc_customer_id: Digits
+    name: str
+    email: str | None
+    attributes: dict[str, str]
+    status: LinkStatus
+    manager_link_id: int | None
+    link_resource_name: str | None
+    invited_at: datetime | None
+    status_changed_at: datetime | None
+    last_checked_at: datetime | None
+    last_error: LastErrorOut | None
+    pending_operation: Operation | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class HistoryEntryOut(_Shape):
+    """One operation on one client: the ``--json`` shape of ``mcclink history``."""
+
+    id: str
+    timestamp: datetime
+    customer_id: Digits
+    mcc_customer_id: Digits
+    operation: Operation
+    status_before: LinkStatus | None
+    status_after: LinkStatus | None
+    outcome: Outcome
+    error_code: str | None
+    error_message: str | None
+    request_id: str | None
+    actor: str
+    duration_ms: float | None
+    details: dict[str, str]
+
+
+class ClientDetailOut(ClientOut):
+    """A client and its newest history entries: ``mcclink clients show --json``."""
+
+    history: list[HistoryEntryOut]
+
+
+class ClientPage(_Shape):
+    """One page of clients, ordered by customer id."""
+
+    items: list[ClientOut]
+    next_cursor: Digits | None = Field(
+        description="Pass as ``cursor`` for the next page; null on the last page."
+    )
+
+
+class StatsOut(_Shape):
+    """Link statistics of the MCC: ``mcclink stats --json``."""
+
+    mcc_customer_id: Digits
+    total: int
+    by_status: dict[str, int]
+    acceptance_rate: float | None
+    mean_time_to_acceptance_s: float | None
+    pending: int
+    stale_pending: list[Digits]
+    errors_by_code: dict[str, int]
+    alerts: list[str]
+
+
+class StatusChangeOut(_Shape):
+    """One client whose status a monitor cycle changed (or imported)."""
+
+    customer_id: Digits
+    status_before: LinkStatus | None
+    status_after: LinkStatus
+    imported: bool
+
+
+class SyncReportOut(_Shape):
+    """One monitor cycle: ``mcclink monitor --once --json``."""
+
+    mcc_customer_id: Digits
+    started_at: datetime
+    duration_ms: float
+    links_seen: int
+    request_id: str | None
+    counts: dict[str, int]
+    changes: list[StatusChangeOut]
+    stale_pending: list[ClientOut]
+    errors: list[str]
+    webhooks: dict[str, Any] | None = Field(
+        description="The webhook delivery pass after the cycle, when one ran."
+    )
+
+
+class ImportReportOut(_Shape):
+    """What a CSV import did (or, with ``validate_only``, would do): ``clients import --json``."""
+
+    validate_only: bool
+    imported: int = Field(description="Rows registered (with validate_only: to register).")
+    skipped_existing: int = Field(description="Rows already registered with the same data.")
+    invalid: list[str] = Field(examples=[["line 3: invalid Google Ads customer id '12'"]])
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457 problem document); ``detail`` is the CLI's message.
+
+    Inlined in the document (it is served as ``application/problem+json``, which FastAPI's
+    response models cannot name), so it refers to no other schema.
+    """
+
+    type: str = Field(examples=["about:blank"])
+    title: str
+    status: int
+    detail: str
+    code: str | None = Field(default=None, examples=["ClientNotFound"])
+    errors: list[dict[str, str]] | None = Field(
+        default=None,
+        description="Each bad part of a request (422 validation errors): its location "
+        "(body, query, path), field and message.",
+        examples=[[{"location": "query", "field": "limit", "message": "Input should be ..."}]],
+    )
+
+
+class ClientCreate(BaseModel):
+    """An advertiser to register (and, unless ``invite`` is false, to invite at once)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {"customer_id": "111-222-3333", "name": "Padaria Sol", "email": "sol@example.com"}
+            ]
+        },
+    )
+
+    customer_id: CustomerIdIn
+    name: str = Field(min_length=1, max_length=200, pattern=r"\S", examples=["Padaria Sol"])
+    email: str | None = Field(default=None, max_length=320, examples=["sol@example.com"])
+    attributes: dict[str, str] = Field(
+        default_factory=dict, description="Free-form labels kept with the client."
+    )
+    invite: bool = Field(default=True, description="Send the MCC's invitation at once.")
+
+
+class AccountCreate(BaseModel):
+    """A new Google Ads account to create under the MCC (it is linked at once)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {"name": "Loja Nova", "currency_code": "BRL", "time_zone": "America/Sao_Paulo"}
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=200, pattern=r"\S", examples=["Loja Nova"])
+    currency_code: str = Field(
+        pattern="^[A-Za-z]{3}$", description="ISO 4217; cannot change later.", examples=["BRL"]
+    )
+    time_zone: str = Field(
+        min_length=1,
+        max_length=64,
+        description="IANA time zone; cannot change later.",
+        examples=["America/Sao_Paulo"],
+    )
+    email: str | None = Field(
+        default=None, max_length=320, description="Invite this user as admin."
+    )
+    tracking_url_template: str | None = Field(default=None, max_length=2048)
