@@ -31,12 +31,12 @@ from mcclink.serialization import (
 from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.web import api_models as m
 from mcclink.web.deps import container
-from mcclink.web.problems import PROBLEM_MEDIA_TYPE
 from mcclink.web.security import require_api_token, web_settings
 
 router = APIRouter(dependencies=[Depends(require_api_token)])
 
 Box = Annotated[Container, Depends(container)]
+_errors = m.problem_responses
 
 
 def _path_id(
@@ -59,30 +59,6 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 DEFAULT_HISTORY_WINDOW = timedelta(days=7)
 #: The moments ``since`` / ``until`` may name.
 _EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
-
-
-_PROBLEM = m.Problem.model_json_schema()
-
-
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem documents a route answers with (401, 422 always)."""
-    reasons = {
-        400: "The request body could not be read (not UTF-8 JSON, or a broken form).",
-        401: "No valid bearer token.",
-        403: "Google Ads does not let the MCC act on the account.",
-        404: "The client is not registered under the MCC.",
-        409: "The client exists already, or its link is not in a status allowing this.",
-        422: "Bad input (each bad field is named); nothing was written.",
-        502: "Google Ads refused or failed the call.",
-        503: "The store or Google Ads is unavailable; try again later.",
-    }
-    return {
-        status: {
-            "description": reasons[status],
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM}},
-        }
-        for status in sorted({401, 422, 503, *statuses})
-    }
 
 
 def _json(body: Any, status_code: int = 200) -> JSONResponse:
@@ -155,7 +131,10 @@ def create_client(box: Box, body: m.ClientCreate) -> JSONResponse:
 
 
 @router.delete(
-    "/clients/{customer_id}", status_code=204, responses=_errors(404, 409), tags=["clients"]
+    "/clients/{customer_id}",
+    status_code=204,
+    responses=_errors(404, 409),
+    tags=["clients"],
 )
 def archive_client(box: Box, customer_id: PathId) -> Response:
     """Remove the client from the store; its history stays (``mcclink clients archive``)."""
@@ -247,7 +226,10 @@ def client_history(
 
 
 @router.get(
-    "/history", response_model=list[m.HistoryEntryOut], responses=_errors(), tags=["history"]
+    "/history",
+    response_model=list[m.HistoryEntryOut],
+    responses=_errors(),
+    tags=["history"],
 )
 def history(
     box: Box,
@@ -298,7 +280,10 @@ def get_stats(
 
 
 @router.post(
-    "/monitor/run", response_model=m.SyncReportOut, responses=_errors(403, 502), tags=["monitor"]
+    "/monitor/run",
+    response_model=m.SyncReportOut,
+    responses=_errors(403, 502),
+    tags=["monitor"],
 )
 def run_monitor(
     request: Request,

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from mcclink.domain import CustomerId, LinkStatus, Operation, Outcome
+from mcclink.web.problems import PROBLEM_MEDIA_TYPE
 
 #: What the OpenAPI document says a customer id in a request looks like.
 CUSTOMER_ID_SCHEMA: dict[str, Any] = {
@@ -219,3 +220,31 @@ class AccountCreate(BaseModel):
         default=None, max_length=320, description="Invite this user as admin."
     )
     tracking_url_template: str | None = Field(default=None, max_length=2048)
+
+
+_PROBLEM = Problem.model_json_schema()
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the problem documents a route answers with.
+
+    401, 422, 500 and 503 can answer any route; ``statuses`` adds the route's own.
+    """
+    reasons = {
+        400: "The request body could not be read (not UTF-8 JSON, or a broken form).",
+        401: "No valid bearer token.",
+        403: "Google Ads does not let the MCC act on the account.",
+        404: "The client is not registered under the MCC.",
+        409: "The client exists already, or its link is not in a status allowing this.",
+        422: "Bad input (each bad field is named); nothing was written.",
+        500: "An unexpected failure, or the server's settings are wrong (see its log).",
+        502: "Google Ads refused or failed the call.",
+        503: "The store or Google Ads is unavailable; try again later.",
+    }
+    return {
+        status: {
+            "description": reasons[status],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM}},
+        }
+        for status in sorted({401, 422, 500, 503, *statuses})
+    }
