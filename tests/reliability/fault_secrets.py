@@ -14,9 +14,13 @@ Permissions: the store's files (db, -wal, -shm) and the emulator's certificate a
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import subprocess
 import tempfile
+import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -34,7 +38,19 @@ CLIENT_SECRET = "csecret-R3-7f3a9c2e"
 REFRESH_TOKEN = "rtoken-R3-51b2e8d4"
 DEVELOPER_TOKEN = "devtoken-R3-c4d6a1f0"
 WRONG_TOKEN = "rtoken-WRONG-0e9d8c7b"
-SECRETS = (CLIENT_SECRET, REFRESH_TOKEN, DEVELOPER_TOKEN, WRONG_TOKEN)
+WEBHOOK_SECRET = "whsecret-R3-2b9e4f7a1c"
+#: A token in the receiver's URL path: mcclink names a receiver by scheme, host and port only.
+URL_TOKEN = "urltoken-R3-6d1f0a3e"
+API_TOKEN = "apitoken-R3-9c8e7d6f5a4b"
+SECRETS = (
+    CLIENT_SECRET,
+    REFRESH_TOKEN,
+    DEVELOPER_TOKEN,
+    WRONG_TOKEN,
+    WEBHOOK_SECRET,
+    URL_TOKEN,
+    API_TOKEN,
+)
 MCC, FULL, GHOST = "1234567890", "5556667777", "9990001111"
 A, B, C, D = "1112223333", "2223334444", "3334445555", "4445556666"
 SCENARIO = {
@@ -50,6 +66,11 @@ SCENARIO = {
 }
 _WRONG = {"GOOGLE_ADS_REFRESH_TOKEN": WRONG_TOKEN}
 _UNREACHABLE = {"GOOGLE_ADS_ENDPOINT": "localhost:1"}
+#: A receiver nobody listens on: every delivery attempt fails and is recorded.
+_WEBHOOK = {
+    "MCC_WEBHOOK_URL": f"http://127.0.0.1:1/hooks/{URL_TOKEN}",
+    "MCC_WEBHOOK_SECRET": WEBHOOK_SECRET,
+}
 
 Plan = dict[tuple[str, ...], list[tuple[tuple[str, ...], dict[str, str]]]]
 
@@ -74,7 +95,7 @@ PLAN: Plan = {
     ("links", "status"): [((A,), {}), ((A,), _WRONG)],
     ("links", "list"): [((), {}), ((), _WRONG)],
     ("emulator", "respond"): [((A, "--accept"), {})],
-    ("monitor",): [(("--once",), {}), (("--once", "--json"), _WRONG)],
+    ("monitor",): [(("--once",), _WEBHOOK), (("--once", "--json"), _WRONG)],
     ("links", "unlink"): [((A,), {})],
     ("links", "cancel"): [((C,), {}), ((B,), _WRONG)],
     ("links", "respond"): [((B, "--refuse"), {})],
@@ -84,8 +105,11 @@ PLAN: Plan = {
     ("clients", "archive"): [((C,), {})],
     ("stats",): [((), {}), (("--json",), {})],
     ("history",): [(("--json",), {}), ((A,), {})],
+    ("webhooks", "deliver"): [(("--json",), _WEBHOOK)],
+    ("webhooks", "status"): [(("--json",), {}), ((), {})],
     ("demo",): [((), {})],
     ("emulator", "serve"): [],  # long-running: ``check_emulator_serve``
+    ("web",): [],  # long-running: ``check_web_serve``
 }  # fmt: skip
 
 
@@ -188,6 +212,55 @@ def check_emulator_serve(run: Run) -> None:
     run.outputs.append(("emulator serve", "".join(lines)))
 
 
+def check_web_serve(run: Run) -> None:
+    """``web``: its output and its answers (API, pages, refusals) must not echo a secret."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [MCCLINK, "--verbose", "web", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**run.env, "MCC_API_TOKEN": API_TOKEN},
+        cwd=run.home,
+    )
+    assert process.stdout is not None
+    base = f"http://127.0.0.1:{port}"
+    answers = [process.stdout.readline()]
+    _wait_for_port(port)
+    for path, token in [("/api/v1/clients", API_TOKEN), ("/api/v1/stats", API_TOKEN),
+                        ("/api/v1/clients", WRONG_TOKEN), ("/login", None)]:  # fmt: skip
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        answers.append(_http_get(base + path, headers))
+    process.terminate()
+    answers.append(process.communicate(timeout=10)[0])
+    run.outputs.append(("web", "\n".join(answers)))
+    statuses = [answer.split(" ", 1)[0] for answer in answers[1:5]]
+    assert statuses == ["200", "200", "401", "200"], answers
+
+
+def _wait_for_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _http_get(url: str, headers: dict[str, str]) -> str:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return f"{response.status} {dict(response.headers)} {response.read().decode()}"
+    except urllib.error.HTTPError as refused:
+        return f"{refused.code} {dict(refused.headers)} {refused.read().decode()}"
+
+
 def leaks(run: Run) -> list[str]:
     """Where any secret appears: output of a command, a file, a DynamoDB item."""
     found = [
@@ -238,6 +311,8 @@ def run_every_command(run: Run, plan: Plan) -> list[str]:
             run.run((*path, *args), env)
     if plan is PLAN:
         check_emulator_serve(run)
+    if ("web",) in plan:
+        check_web_serve(run)
     return [f"no plan for `mcclink {m}`" for m in missing]
 
 
@@ -254,7 +329,8 @@ def run(trials: int, store: str) -> TrialSummary:
     """``trials`` full passes on ``store``."""
     outcomes = [TrialOutcome(seed, tuple(trial(store))) for seed in range(trials)]
     runs = sum(len(r) for r in PLAN.values()) + 1
-    return summarize(outcomes, f"{len(command_paths())} commands, {runs} runs, 4 secrets")
+    figures = f"{len(command_paths())} commands, {runs} runs, {len(SECRETS)} secrets"
+    return summarize(outcomes, figures)
 
 
 FAULT = Fault(

@@ -221,11 +221,14 @@ def test_sync_writes_only_what_changed(
     assert report.counts[LinkStatus.APPROVED] == 1
     assert report.counts[LinkStatus.PENDING] == 1
     assert ads.calls["list_links"] == 1
-    before = len(list(store.history_between(service.get(MCC, SOL).created_at, _later(), MCC)))
+    before = list(store.history_between(service.get(MCC, SOL).created_at, _later(), MCC))
     again = service.sync(MCC)
-    after = len(list(store.history_between(service.get(MCC, SOL).created_at, _later(), MCC)))
+    after = list(store.history_between(service.get(MCC, SOL).created_at, _later(), MCC))
     assert again.changes == []
-    assert before == after
+    # Nothing changed: the only new entry is the cycle's own MONITOR record, under the MCC.
+    assert [(e.customer_id, e.operation) for e in after[len(before) :]] == [
+        (MCC, Operation.MONITOR)
+    ]
 
 
 def test_sync_imports_unknown_links_and_resets_vanished_ones(
@@ -260,7 +263,7 @@ def test_sync_failure_is_recorded_under_the_mcc(
         service.sync(MCC)
     entry = next(iter(store.client_history(MCC, MCC)))
     assert (entry.operation, entry.outcome, entry.request_id) == (
-        Operation.SYNC,
+        Operation.MONITOR,
         Outcome.FAILED,
         "r-9",
     )
