@@ -13,10 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Dialog,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 from mcclink.bootstrap import Container
-from mcclink.domain import CustomerId, LinkStatus, utcnow
+from mcclink.domain import CustomerId, LinkStatus, Operation, utcnow
 from mcclink.emulator import Emulator, respond
 from mcclink.service import Registration
 from tests.web.conftest import LiveServer
@@ -127,6 +134,7 @@ def test_a_manager_invites_a_client_and_sees_it_approved_after_a_monitor_run(
         "Invited Padaria São João (111-222-3333): the link is PENDING."
     )
     expect(row).to_contain_text("PENDING")
+    expect(page).to_have_url(visit.server.url + "/clients")  # redirected back, not to the POST
     padaria = busy_agency.service.get(busy_agency.mcc, CustomerId.parse("111-222-3333"))
     assert padaria.status is LinkStatus.PENDING
 
@@ -144,6 +152,30 @@ def test_a_manager_invites_a_client_and_sees_it_approved_after_a_monitor_run(
     expect(page.locator("#stale")).to_contain_text("Invitations pending over 1 d")
     expect(page.get_by_role("row").filter(has_text="333-444-5555")).to_contain_text("3 d")
     page.screenshot(path=_output("dashboard-laptop.png"), full_page=True)
+
+
+def test_cancelling_asks_first_and_a_dismissed_question_changes_nothing(
+    visit: Visit, busy_agency: Container
+) -> None:
+    page = visit.sign_in("/")
+    stale = page.get_by_role("row").filter(has_text="333-444-5555")
+    asked: list[str] = []
+
+    def dismiss(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    stale.get_by_role("button", name="Cancel invitation").click()
+    expect(stale).to_be_visible()
+    assert asked == ["Cancel the invitation of Oficina do Zé?"]
+    page.once("dialog", lambda dialog: dialog.accept())
+    stale.get_by_role("button", name="Cancel invitation").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Cancelled the invitation of Oficina do Zé (333-444-5555): the link is CANCELLED."
+    )
+    history = busy_agency.store.client_history(busy_agency.mcc, CustomerId.parse("333-444-5555"))
+    assert [e.operation for e in history].count(Operation.CANCEL) == 1
 
 
 def test_an_import_with_a_bad_row_shows_the_row_level_report_before_writing(

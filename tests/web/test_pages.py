@@ -14,8 +14,9 @@ from mcclink import monitor
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, HistoryEntry, LinkStatus, Operation, Outcome, utcnow
 from mcclink.emulator import CLIENT_SECRET, DEVELOPER_TOKEN, REFRESH_TOKEN, Emulator
+from mcclink.errors import PermissionDenied
 from mcclink.service import Registration
-from mcclink.web import pages
+from mcclink.web import pages, problems
 from tests.web.conftest import TOKEN, csrf_token
 
 PADARIA = CustomerId.parse("111-222-3333")
@@ -175,6 +176,24 @@ def test_the_monitor_button_runs_a_cycle_and_shows_what_changed(
     assert run is not None
     assert run.request_id is not None
     assert run.request_id in page
+
+
+def test_a_failed_monitor_run_shows_googles_message_and_is_recorded(
+    signed_in: TestClient, registered: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    denied = PermissionDenied("the login customer may not read links", code="DENIED")
+
+    def refuse(mcc: CustomerId) -> None:
+        raise denied
+
+    monkeypatch.setattr(registered.service.ads, "list_links", refuse)
+    token = csrf_token(signed_in.get("/").text)
+    response = signed_in.post("/monitor", data={"csrf_token": token})
+    assert response.status_code == problems.status_for(denied)
+    page = html.unescape(response.text)
+    assert "The monitor run failed: DENIED: the login customer may not read links" in page
+    assert "FAILED" in page
+    assert "Traceback" not in page
 
 
 def test_the_dashboard_shows_counts_stale_invitations_the_last_run_and_delivery_failures(

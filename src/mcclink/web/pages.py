@@ -29,7 +29,7 @@ from mcclink.domain import Client, CustomerId, LinkStatus, utcnow
 from mcclink.errors import GoogleAdsError, InputError, MccLinkError
 from mcclink.importer import ImportPlan, RowProblem, parse_csv, plan_import
 from mcclink.serialization import as_utc
-from mcclink.web import deps
+from mcclink.web import deps, problems
 from mcclink.web.security import (
     CSRF_FIELD,
     Session,
@@ -187,7 +187,8 @@ def run_monitor(request: Request, session: Posted, built: Built) -> Response:
         report = monitor.sync(built.service, mcc, pending_age=web_settings(request).pending_age)
     except GoogleAdsError as exc:
         failed = monitor.last_run(built.store, mcc)
-        return render(request, "monitor.html", 502, session, report=None, run=failed, error=exc)
+        status = problems.status_for(exc)
+        return render(request, "monitor.html", status, session, report=None, run=failed, error=exc)
     run = monitor.last_run(built.store, mcc)
     return render(request, "monitor.html", session=session, report=report, run=run, error=None)
 
@@ -208,7 +209,6 @@ def clients(
         session=session,
         clients=matches[:LIST_LIMIT],
         total=len(matches),
-        limit=LIST_LIMIT,
         status=wanted,
         q=q,
         statuses=list(LinkStatus),
