@@ -9,4 +9,8 @@ import os
 # Loopback traffic must never go through a proxy (gRPC and requests both honour these).
 os.environ["no_proxy"] = os.environ["NO_PROXY"] = "localhost,127.0.0.1"
 
-pytest_plugins = ["tests.fixtures.moto_server", "tests.fixtures.emulator"]
+pytest_plugins = [
+    "tests.fixtures.moto_server",
+    "tests.fixtures.emulator",
+    "tests.fixtures.webhook_receiver",
+]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Cli, clean_env
+from tests.fixtures.webhook_receiver import Receiver
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
@@ -127,3 +128,17 @@ def test_the_usage_examples_run_on_the_emulator(tmp_path: Path) -> None:
     assert "1. Padaria São João: PENDING" in done.stdout
     assert "TOO_MANY_MANAGERS" in done.stdout
     assert "status kept: NOT_LINKED" in done.stdout
+
+
+def test_the_monitor_script_delivers_webhooks_when_configured(
+    sqlite_cli: Cli, home: Path, receiver: Receiver
+) -> None:
+    hooked = Cli(
+        home,
+        {**sqlite_cli.env, "MCC_WEBHOOK_URL": receiver.url, "MCC_WEBHOOK_SECRET": "s" * 32},
+    )
+    hooked("clients", "add", "111-222-3333", "--name", "Padaria", "--no-invite")
+    code, monitored = script(hooked, "monitor_mcc_status.py", stdin="{}")
+    assert code == 0
+    assert monitored["webhooks"]["delivered"] == 1
+    assert receiver.received[0].json["entry"]["operation"] == "REGISTER"

@@ -6,19 +6,12 @@ runs ``mcclink monitor`` and ``mcclink webhooks`` against ``mcclink emulator ser
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -32,100 +25,12 @@ from mcclink.store.dynamodb import DynamoDBStore
 from mcclink.webhooks import DeliveryReport, deliver_pending, verify
 from tests.e2e.conftest import Cli
 from tests.fakes import FakeAds
+from tests.fixtures.webhook_receiver import Receiver, closed_port
 
 SECRET = "e2e-webhook-secret-0123456789abcdef"
 MCC = CustomerId.parse("123-456-7890")
 SOL, LUA = CustomerId.parse("111-222-3333"), CustomerId.parse("444-555-6666")
 PADARIA = "1112223333"
-
-
-@dataclass(frozen=True)
-class Received:
-    """One request as the receiver saw it: headers, the raw body, and what it answered."""
-
-    headers: dict[str, str]
-    body: bytes
-    answered: int
-
-    @property
-    def delivery_id(self) -> str:
-        return self.headers["X-Mcclink-Delivery"]
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver: fails the first ``fail_first`` requests of each delivery id."""
-
-    port: int = 0
-    fail_first: int = 0
-    status: int = 200
-    delay_s: float = 0.0
-    received: list[Received] = field(default_factory=list)
-    server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/mcclink"
-
-    def answer(self, headers: dict[str, str], body: bytes) -> int:
-        seen = sum(r.delivery_id == headers.get("X-Mcclink-Delivery") for r in self.received)
-        status = 500 if seen < self.fail_first else self.status
-        self.received.append(Received(headers, body, status))
-        return status
-
-    def delivered(self) -> Counter[str]:
-        """Requests answered 2xx, per delivery id."""
-        return Counter(r.delivery_id for r in self.received if 200 <= r.answered < 300)
-
-    def start(self) -> Receiver:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                time.sleep(receiver.delay_s)
-                status = receiver.answer(dict(self.headers.items()), body)
-                try:
-                    self.send_response(status)
-                    if 300 <= status < 400:
-                        self.send_header("Location", "/elsewhere")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                except OSError:
-                    pass  # the sender gave up waiting (the timeout test)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # keep the test output clean
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver().start()
-    yield running
-    running.stop()
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (it was free a moment ago)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @pytest.fixture
