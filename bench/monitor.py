@@ -11,7 +11,8 @@ store write where the link changed).
 Counted at the backend: Google Ads calls are the emulator's own call counters; store
 reads are SQL SELECT statements (SQLite) or Query/GetItem requests (DynamoDB); store writes
 are committed write transactions (SQLite COMMITs) or write requests (DynamoDB), each one a
-client and its history entry. Peak memory is this process's peak RSS during the cycle.
+client and its history entry, plus the one MONITOR entry that records each mcclink cycle.
+Peak memory is this process's peak RSS during the cycle.
 
 The emulator serves gRPC/TLS from a child process on this machine: its work (running the
 query, building and serialising rows) shares the 2 cores and is inside the wall time; its
@@ -306,7 +307,8 @@ def _notes(cases: list[Case]) -> list[str]:
     notes = [
         "Google calls: the emulator's counters. store reads: SQL SELECTs / DynamoDB Query and "
         "GetItem requests. store writes: committed write transactions, each a client and its "
-        "history entry (SQLite COMMITs / DynamoDB write requests).",
+        "history entry (SQLite COMMITs / DynamoDB write requests), plus the MONITOR entry that "
+        "records each mcclink cycle.",
         "The emulator serves from a child process on this machine: its work shares the 2 "
         "cores and is inside the wall time; peak MB (this process's peak RSS during the "
         "cycle) is the monitor's alone. CPU time is this process's (the monitor's) and the "
