@@ -154,6 +154,19 @@ def test_a_manager_invites_a_client_and_sees_it_approved_after_a_monitor_run(
     page.screenshot(path=_output("dashboard-laptop.png"), full_page=True)
 
 
+def test_a_wrong_token_is_answered_on_the_page(browser: Browser, live_server: LiveServer) -> None:
+    wrong = Visit(browser, live_server, viewport=LAPTOP)
+    try:
+        wrong.page.goto("/")
+        wrong.page.get_by_label("API token").fill("not-the-token-at-all")
+        wrong.page.get_by_role("button", name="Sign in").click()
+        expect(wrong.page.get_by_role("alert")).to_contain_text("That is not the token")
+    finally:
+        wrong.close()
+    # The 401 itself is logged by Chromium as a failed resource; nothing else may be.
+    assert [p for p in wrong.problems if "401" not in p] == []
+
+
 def test_cancelling_asks_first_and_a_dismissed_question_changes_nothing(
     visit: Visit, busy_agency: Container
 ) -> None:
