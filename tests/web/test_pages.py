@@ -110,6 +110,19 @@ def test_every_form_post_without_the_csrf_token_is_rejected_and_changes_nothing(
     assert after == before
 
 
+@pytest.mark.parametrize("path", [p for p in _post_routes() if p != "/login"])
+def test_every_form_post_from_a_session_not_signed_in_is_sent_to_sign_in_and_changes_nothing(
+    client: TestClient, registered: Container, path: str
+) -> None:
+    anonymous = csrf_token(client.get("/login").text)  # a valid token of a session not signed in
+    url = path.format(customer_id=PADARIA.digits, action="invite")
+    response = client.post(url, data={"csrf_token": anonymous}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+    assert _status(registered, PADARIA) is LinkStatus.NOT_LINKED
+    assert monitor.last_run(registered.store, registered.mcc) is None
+
+
 def test_a_form_post_with_another_sessions_token_is_rejected(
     signed_in: TestClient, registered: Container
 ) -> None:

@@ -143,8 +143,20 @@ def logout() -> Response:
     return response
 
 
+async def _signed_in_post(request: Request) -> Session:
+    """A form post's CSRF token, then a signed-in session (one dependency: FastAPI keeps only
+    the last ``Depends`` of an ``Annotated``).
+
+    Raises:
+        CsrfRejected: no CSRF token, or another session's.
+        SignInRequired: the session is not signed in (an anonymous sign-in session).
+    """
+    await require_csrf(request)
+    return require_session(request)
+
+
 SignedIn = Annotated[Session, Depends(require_session)]
-Posted = Annotated[Session, Depends(require_session), Depends(require_csrf)]
+Posted = Annotated[Session, Depends(_signed_in_post)]
 Built = Annotated[Container, Depends(deps.container)]
 
 
