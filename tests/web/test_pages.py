@@ -169,6 +169,21 @@ def test_a_refused_action_shows_the_services_message_and_changes_nothing(
     assert _status(registered, PADARIA) is LinkStatus.NOT_LINKED
 
 
+@pytest.mark.parametrize("back", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_an_action_never_sends_the_browser_to_another_site(
+    signed_in: TestClient, registered: Container, back: str
+) -> None:
+    token = csrf_token(signed_in.get("/clients").text)
+    response = signed_in.post(
+        f"/clients/{PADARIA.digits}/cancel",
+        data={"csrf_token": token, "back": back},
+        follow_redirects=False,
+    )
+    location = response.headers["location"]
+    assert location.startswith("/")
+    assert not location.startswith(("//", "/\\"))
+
+
 def test_an_unknown_action_is_not_a_route(signed_in: TestClient, registered: Container) -> None:
     token = csrf_token(signed_in.get("/clients").text)
     response = signed_in.post(f"/clients/{PADARIA.digits}/delete", data={"csrf_token": token})
