@@ -28,10 +28,12 @@ def warmed(make_ads: MakeAds, emu: Emulator, max_qps: float | None) -> GoogleAds
     return ads
 
 
-def test_paced_at_the_servers_limit_concurrent_calls_are_never_refused(
+def test_paced_just_under_the_servers_limit_concurrent_calls_are_never_refused(
     make_ads: MakeAds, emu: Emulator
 ) -> None:
-    ads = warmed(make_ads, emu, max_qps=LIMIT)
+    # 10% headroom: calls leave the pacer evenly spaced, but the server counts them as they
+    # arrive, and on a loaded machine a few can bunch up inside its one-second window.
+    ads = warmed(make_ads, emu, max_qps=LIMIT * 0.9)
 
     hammer(ads)
 
