@@ -16,7 +16,7 @@ from mcclink.domain import CustomerId, HistoryEntry, LinkStatus, Operation, Outc
 from mcclink.emulator import CLIENT_SECRET, DEVELOPER_TOKEN, REFRESH_TOKEN, Emulator
 from mcclink.errors import PermissionDenied
 from mcclink.service import Registration
-from mcclink.web import pages, problems
+from mcclink.web import pages, problems, views
 from tests.web.conftest import TOKEN, csrf_token
 
 PADARIA = CustomerId.parse("111-222-3333")
@@ -309,7 +309,7 @@ def test_no_page_shows_a_secret(signed_in: TestClient, registered: Container) ->
 
 
 def test_a_forged_message_cookie_is_not_shown(signed_in: TestClient, registered: Container) -> None:
-    signed_in.cookies.set(pages.FLASH_COOKIE, '["error", "Your token expired: go to evil.example"]')
+    signed_in.cookies.set(views.FLASH_COOKIE, '["error", "Your token expired: go to evil.example"]')
     assert "evil.example" not in signed_in.get("/clients").text
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mcclink.cli._common import err, state
+from mcclink.cli._common import err, parse_duration, state
 
 
 def web(
@@ -23,6 +23,9 @@ def web(
             help="Mark the session cookie Secure (when a TLS proxy serves the pages).",
         ),
     ] = False,
+    pending_age: Annotated[
+        str, typer.Option("--pending-age", help="Flag invitations pending longer than this.")
+    ] = "24h",
 ) -> None:
     """Serve the web dashboard and the REST API (/api/v1) until ^C.
 
@@ -36,7 +39,9 @@ def web(
     from mcclink.web.security import WebSettings
 
     container = state(ctx).container
-    settings = WebSettings.from_env(container.environ, secure_cookies=secure_cookies)
+    settings = WebSettings.from_env(
+        container.environ, secure_cookies=secure_cookies, pending_age=parse_duration(pending_age)
+    )
     container.mcc  # noqa: B018 - fail now, not on the first request, when no MCC is set
     container.store.check()
     if not _is_loopback(host) and not secure_cookies:

@@ -11,16 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import FormData, UploadFile
 
 from mcclink import monitor, stats, webhooks
@@ -28,21 +24,18 @@ from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, LinkStatus, utcnow
 from mcclink.errors import GoogleAdsError, InputError, MccLinkError
 from mcclink.importer import ImportPlan, RowProblem, parse_csv, plan_import
-from mcclink.serialization import as_utc
 from mcclink.web import deps, problems
 from mcclink.web.security import (
-    CSRF_FIELD,
     Session,
     end_session,
     new_session,
-    read_session,
     require_csrf,
     require_session,
     set_session_cookie,
     web_settings,
 )
+from mcclink.web.views import Flash, render, set_flash
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 
 #: Largest CSV accepted by the import page; its text rides in the confirm form, which
@@ -52,7 +45,6 @@ MAX_UPLOAD_BYTES = 512 * 1024
 LIST_LIMIT = 500
 #: Stale invitations listed on the dashboard at most (the count is always complete).
 STALE_LIMIT = 20
-FLASH_COOKIE = "mcclink_flash"
 
 
 class Action(StrEnum):
@@ -63,37 +55,9 @@ class Action(StrEnum):
     UNLINK = "unlink"
 
 
-@dataclass(frozen=True)
-class Flash:
-    """A one-shot message shown on the next page: ``kind`` is ``ok`` or ``error``."""
-
-    kind: str
-    text: str
-
-
 def login_url(next_path: str) -> str:
     """The sign-in page, returning to ``next_path`` afterwards."""
     return f"/login?next={quote(next_path, safe='')}"
-
-
-def render(
-    request: Request,
-    name: str,
-    status_code: int = 200,
-    session: Session | None = None,
-    **context: Any,
-) -> HTMLResponse:
-    """Render template ``name``; every form gets the session's CSRF token, once the flash."""
-    session = session or read_session(request)
-    context["csrf_field"] = CSRF_FIELD
-    context["csrf_token"] = session.csrf if session else ""
-    context["signed_in"] = bool(session and session.signed_in)
-    context["flash"] = _read_flash(request)
-    context["path"] = request.url.path
-    response = templates.TemplateResponse(request, name, context, status_code=status_code)
-    if FLASH_COOKIE in request.cookies:
-        response.delete_cookie(FLASH_COOKIE, path="/", httponly=True, samesite="strict")
-    return response
 
 
 def error_page(request: Request, exc: MccLinkError, status_code: int) -> HTMLResponse:
@@ -266,13 +230,13 @@ def client_action(
         cid = CustomerId.parse(customer_id)
         done = _ACTIONS[action](built, cid)
     except MccLinkError as exc:
-        _set_flash(response, request, Flash("error", str(exc)))
+        set_flash(response, request, Flash("error", str(exc)))
         return response
     verb = {Action.INVITE: "Invited", Action.CANCEL: "Cancelled the invitation of"}.get(
         action, "Ended the link of"
     )
     note = f"{verb} {done.name} ({done.customer_id}): the link is {done.status.value}."
-    _set_flash(response, request, Flash("ok", note))
+    set_flash(response, request, Flash("ok", note))
     return response
 
 
@@ -358,7 +322,7 @@ def import_confirm(request: Request, session: Posted, built: Built, form: Submit
         f"{len(plan.existing)} already registered, {len(problems)} bad row(s) skipped."
     )
     response = RedirectResponse("/clients", status_code=303)
-    _set_flash(response, request, Flash("ok", note))
+    set_flash(response, request, Flash("ok", note))
     return response
 
 
@@ -403,57 +367,3 @@ def _report_row(
         return ReportRow(line, cid, name, email, "bad", problem)
     known = CustomerId.parse(cid) in existing
     return ReportRow(line, cid, name, email, "existing" if known else "new")
-
-
-# -- flash messages and template helpers -------------------------------------------------------
-
-
-def _flash_signer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(web_settings(request).signer().secret_key, salt="mcclink-flash")
-
-
-def _set_flash(response: Response, request: Request, flash: Flash) -> None:
-    response.set_cookie(
-        FLASH_COOKIE,
-        _flash_signer(request).dumps([flash.kind, flash.text[:1000]]),
-        max_age=60,
-        httponly=True,
-        samesite="strict",
-        secure=web_settings(request).secure_cookies,
-        path="/",
-    )
-
-
-def _read_flash(request: Request) -> Flash | None:
-    cookie = request.cookies.get(FLASH_COOKIE)
-    if not cookie:
-        return None
-    try:
-        kind, text = _flash_signer(request).loads(cookie, max_age=60)
-    except (BadSignature, ValueError, TypeError):
-        return None
-    return Flash(str(kind), str(text))
-
-
-def _when(moment: datetime | None) -> str:
-    return "—" if moment is None else as_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _span(delta: timedelta | None) -> str:
-    """A duration the way people say it: ``45 s``, ``12 min``, ``3 h 20 min``, ``2 d 4 h``."""
-    if delta is None:
-        return "—"
-    seconds = int(delta.total_seconds())
-    days, hours, minutes = seconds // 86400, seconds // 3600 % 24, seconds // 60 % 60
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min" if minutes else f"{seconds} s"
-
-
-def _ago(moment: datetime | None) -> str:
-    return "never" if moment is None else f"{_span(utcnow() - as_utc(moment))} ago"
-
-
-templates.env.filters.update(when=_when, span=_span, ago=_ago, iso=lambda m: as_utc(m).isoformat())

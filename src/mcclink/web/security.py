@@ -59,8 +59,14 @@ class WebSettings:
     pending_age: timedelta = DEFAULT_PENDING_AGE
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], *, secure_cookies: bool = False) -> WebSettings:
-        """Settings from ``MCC_API_TOKEN``.
+    def from_env(
+        cls,
+        environ: Mapping[str, str],
+        *,
+        secure_cookies: bool = False,
+        pending_age: timedelta = DEFAULT_PENDING_AGE,
+    ) -> WebSettings:
+        """Settings from ``MCC_API_TOKEN``, and the options of ``mcclink web``.
 
         Raises:
             ConfigurationError: the token is missing or too short (the message says how to
@@ -77,7 +83,7 @@ class WebSettings:
                 f"MCC_API_TOKEN is too short ({len(raw)} characters, at least "
                 f"{MIN_TOKEN_LENGTH}): make a longer one: {TOKEN_HINT}"
             )
-        return cls(token=Secret(raw), secure_cookies=secure_cookies)
+        return cls(token=Secret(raw), secure_cookies=secure_cookies, pending_age=pending_age)
 
     def token_matches(self, candidate: str) -> bool:
         """True when ``candidate`` is the token (compared in constant time)."""

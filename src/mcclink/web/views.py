@@ -1,0 +1,100 @@
+"""What every page shares: the templates, ``render``, one-shot messages, template filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from mcclink.domain import utcnow
+from mcclink.serialization import as_utc
+from mcclink.web.security import CSRF_FIELD, Session, read_session, web_settings
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+FLASH_COOKIE = "mcclink_flash"
+
+
+@dataclass(frozen=True)
+class Flash:
+    """A one-shot message shown on the next page: ``kind`` is ``ok`` or ``error``."""
+
+    kind: str
+    text: str
+
+
+def render(
+    request: Request,
+    name: str,
+    status_code: int = 200,
+    session: Session | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """Render template ``name``; every form gets the session's CSRF token, once the flash."""
+    session = session or read_session(request)
+    context["csrf_field"] = CSRF_FIELD
+    context["csrf_token"] = session.csrf if session else ""
+    context["signed_in"] = bool(session and session.signed_in)
+    context["flash"] = _read_flash(request)
+    context["path"] = request.url.path
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+def _flash_signer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(web_settings(request).signer().secret_key, salt="mcclink-flash")
+
+
+def set_flash(response: Response, request: Request, flash: Flash) -> None:
+    """Show ``flash`` on the next page rendered (a signed cookie, one minute at most)."""
+    response.set_cookie(
+        FLASH_COOKIE,
+        _flash_signer(request).dumps([flash.kind, flash.text[:1000]]),
+        max_age=60,
+        httponly=True,
+        samesite="strict",
+        secure=web_settings(request).secure_cookies,
+        path="/",
+    )
+
+
+def _read_flash(request: Request) -> Flash | None:
+    cookie = request.cookies.get(FLASH_COOKIE)
+    if not cookie:
+        return None
+    try:
+        kind, text = _flash_signer(request).loads(cookie, max_age=60)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return Flash(str(kind), str(text))
+
+
+def _when(moment: datetime | None) -> str:
+    return "—" if moment is None else as_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _span(delta: timedelta | None) -> str:
+    """A duration the way people say it: ``45 s``, ``12 min``, ``3 h 20 min``, ``2 d 4 h``."""
+    if delta is None:
+        return "—"
+    seconds = int(delta.total_seconds())
+    days, hours, minutes = seconds // 86400, seconds // 3600 % 24, seconds // 60 % 60
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min" if minutes else f"{seconds} s"
+
+
+def _ago(moment: datetime | None) -> str:
+    return "never" if moment is None else f"{_span(utcnow() - as_utc(moment))} ago"
+
+
+templates.env.filters.update(when=_when, span=_span, ago=_ago, iso=lambda m: as_utc(m).isoformat())
