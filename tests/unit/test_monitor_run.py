@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from mcclink.domain import CustomerId, LinkStatus, Operation, Outcome, utcnow
+from mcclink.domain import LinkStatus, Operation, Outcome, utcnow
 from mcclink.errors import TransientError
 from mcclink.monitor import last_run
 from mcclink.ports import Store
 from mcclink.service import GoogleAdsMCCService, Registration
-from mcclink.store import open_store
 from tests.fakes import FakeAds
-
-MCC = CustomerId.parse("123-456-7890")
-SOL = CustomerId.parse("111-222-3333")
-LUA = CustomerId.parse("444-555-6666")
+from tests.unit.conftest import LUA, MCC, SOL
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(f"sqlite:///{tmp_path / 'mcclink.db'}", {})
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ads() -> FakeAds:
-    return FakeAds({SOL.digits, LUA.digits})
-
-
-@pytest.fixture
-def service(store: Store, ads: FakeAds) -> GoogleAdsMCCService:
-    service = GoogleAdsMCCService(store, ads, actor="test")
+def service(service: GoogleAdsMCCService) -> GoogleAdsMCCService:
     service.register(MCC, Registration(SOL, "Sol"), invite=True)
     service.register(MCC, Registration(LUA, "Lua"), invite=True)
     return service

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -18,34 +16,14 @@ from mcclink.errors import (
 )
 from mcclink.ports import Store
 from mcclink.service import GoogleAdsMCCService, Registration
-from mcclink.store import open_store
 from tests.fakes import FakeAds
+from tests.unit.conftest import LUA, MCC, SOL
 
-MCC = CustomerId.parse("123-456-7890")
-SOL = CustomerId.parse("111-222-3333")
-LUA = CustomerId.parse("444-555-6666")
 GHOST = CustomerId.parse("999-999-9999")
 
 
 class Crash(BaseException):
     """Stands for the process dying (not an Exception, so nothing catches it)."""
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(f"sqlite:///{tmp_path / 'mcclink.db'}", {})
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ads() -> FakeAds:
-    return FakeAds({SOL.digits, LUA.digits})
-
-
-@pytest.fixture
-def service(store: Store, ads: FakeAds) -> GoogleAdsMCCService:
-    return GoogleAdsMCCService(store, ads, actor="test")
 
 
 def register(service: GoogleAdsMCCService, cid: CustomerId, invite: bool = False) -> None:

@@ -10,10 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +23,6 @@ from mcclink.ports import Store
 from mcclink.serialization import client_to_dict, history_to_dict
 from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.stats import compute
-from mcclink.store import open_store
 from mcclink.webhooks import (
     DeliveryReport,
     backoff,
@@ -36,10 +33,8 @@ from mcclink.webhooks import (
     verify,
 )
 from tests.fakes import FakeAds
+from tests.unit.conftest import LUA, MCC, SOL
 
-MCC = CustomerId.parse("123-456-7890")
-SOL = CustomerId.parse("111-222-3333")
-LUA = CustomerId.parse("444-555-6666")
 SECRET = "a-shared-secret-of-32-characters"
 SETTINGS = WebhookSettings("https://crm.example.com/hooks/mcclink?token=t0k3n", Secret(SECRET))
 
@@ -162,23 +157,6 @@ class FakeReceiver:
 
     def ids(self) -> list[str]:
         return [headers["X-Mcclink-Delivery"] for headers, _ in self.received]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(f"sqlite:///{tmp_path / 'mcclink.db'}", {})
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ads() -> FakeAds:
-    return FakeAds({SOL.digits, LUA.digits})
-
-
-@pytest.fixture
-def service(store: Store, ads: FakeAds) -> GoogleAdsMCCService:
-    return GoogleAdsMCCService(store, ads, actor="test")
 
 
 @pytest.fixture

@@ -264,15 +264,17 @@ def history(
 
 # -- stats, monitor, accounts ---------------------------------------------------------------
 
+PendingAgeHours = Annotated[
+    float | None,
+    Query(gt=0, le=8760, description="Flag invitations pending longer (default: the server's)."),
+]
+
 
 @router.get("/stats", response_model=m.StatsOut, responses=_errors(), tags=["monitor"])
 def get_stats(
     request: Request,
     box: Box,
-    pending_age_hours: Annotated[
-        float | None,
-        Query(gt=0, le=8760, description="Flag invitations pending longer (default: 24)."),
-    ] = None,
+    pending_age_hours: PendingAgeHours = None,
 ) -> JSONResponse:
     """Acceptance rate, mean time to acceptance, stale invitations, errors, alerts."""
     age = _pending_age(request, pending_age_hours)
@@ -288,10 +290,7 @@ def get_stats(
 def run_monitor(
     request: Request,
     box: Box,
-    pending_age_hours: Annotated[
-        float | None,
-        Query(gt=0, le=8760, description="Flag invitations pending longer (default: 24)."),
-    ] = None,
+    pending_age_hours: PendingAgeHours = None,
 ) -> JSONResponse:
     """Run one monitor cycle now and answer its report (``mcclink monitor --once --json``)."""
     age = _pending_age(request, pending_age_hours)
