@@ -47,7 +47,7 @@ def main(target: Path) -> None:
     )
     smoke_test(target)
     size = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
-    print(f"monitor function: {size / 2**20:.0f} MB unzipped (limit {LIMIT_BYTES // 2**20} MB)")
+    print(f"monitor function: {size / 2**20:.0f} MiB unzipped (limit {LIMIT_BYTES // 2**20} MiB)")
     if size > LIMIT_BYTES:
         sys.exit("too big for a zip package: see deploy/package.py")
 
