@@ -13,6 +13,7 @@ Usage: python3.11 deploy/package.py ARTIFACTS_DIR  (run from the repository root
 from __future__ import annotations
 
 import compileall
+import platform
 import py_compile
 import re
 import shutil
@@ -45,7 +46,10 @@ def main(target: Path) -> None:
     compileall.compile_dir(
         target, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
     )
-    smoke_test(target)
+    if sys.platform == "linux" and platform.machine() == "x86_64":
+        smoke_test(target)
+    else:  # the package's native modules (grpcio, ...) are Linux x86_64's: they cannot load here
+        print("smoke test skipped: it imports the Linux x86_64 package, so it runs only there")
     size = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
     print(f"monitor function: {size / 2**20:.0f} MiB unzipped (limit {LIMIT_BYTES // 2**20} MiB)")
     if size > LIMIT_BYTES:

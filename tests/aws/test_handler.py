@@ -117,6 +117,47 @@ def test_a_warm_run_reuses_the_secret_it_read(
     assert (summary["ok"], summary["changes"]) == (True, 2)
 
 
+def test_a_warm_function_keeps_its_container_across_invocations(
+    aws_world: AwsWorld, fresh_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[Container] = []
+
+    class Counted(Container):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            built.append(self)
+
+    monkeypatch.setattr(handler, "Container", Counted)
+    environ = dict(aws_world.environ)
+    runtime = MonitorRuntime(environ)
+    for trace in ("Root=1-a", "Root=1-b"):  # Lambda sets a new one on every invocation
+        environ["_X_AMZN_TRACE_ID"] = trace
+        assert runtime.run(SCHEDULED, Context(trace))["ok"] is True
+
+    assert len(built) == 1
+
+
+def test_after_google_refuses_the_credentials_the_next_run_reads_the_rotated_secret(
+    aws_world: AwsWorld, fresh_emulator: Emulator
+) -> None:
+    runtime = MonitorRuntime(aws_world.environ)
+    runtime.run(SCHEDULED, Context())
+    rotated = "rtoken-rotated-5e1f"
+    tokens = fresh_emulator.state.tokens
+    tokens.revoke()  # the old refresh token and its access tokens stop working
+    tokens.refresh_token = rotated
+    tokens.restore()
+    secrets = boto3.session.Session().client("secretsmanager")
+    value = json.loads(secrets.get_secret_value(SecretId=aws_world.secret_arn)["SecretString"])
+    secrets.put_secret_value(
+        SecretId=aws_world.secret_arn, SecretString=json.dumps({**value, "refresh_token": rotated})
+    )
+
+    with pytest.raises(GoogleAdsError):
+        runtime.run(SCHEDULED, Context("req-2"))  # still on the cached secret
+    assert runtime.run(SCHEDULED, Context("req-3"))["ok"] is True
+
+
 def test_a_secret_older_than_its_ttl_is_read_again(
     aws_world: AwsWorld, fresh_emulator: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:

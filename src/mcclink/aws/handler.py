@@ -173,12 +173,15 @@ class MonitorRuntime:
         Raises:
             ConfigurationError: the secret cannot be read or is malformed.
         """
-        environ = {**self.environ, **self._google_environment(arn)}
-        if self._built is None or self._built[0] != environ:
+        # Keyed on the secret alone: Lambda changes other variables (_X_AMZN_TRACE_ID) on
+        # every invocation, and a warm function must keep its store and Google Ads channel.
+        google = self._google_environment(arn)
+        if self._built is None or self._built[0] != google:
             if self._built is not None:
                 self._built[1].close()
             actor = f"lambda:{self.environ.get('AWS_LAMBDA_FUNCTION_NAME', 'monitor')}"
-            self._built = (environ, Container(environ=environ, actor=actor))
+            environ = {**self.environ, **google}
+            self._built = (google, Container(environ=environ, actor=actor))
         return self._built[1]
 
     def _google_environment(self, arn: str) -> dict[str, str]:
