@@ -218,8 +218,9 @@ def test_a_body_that_is_not_json_is_refused(api: TestClient, web_container: Cont
     response = api.post(
         "/api/v1/clients", content=b"{nope", headers={"Content-Type": "application/json"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "not valid JSON" in response.json()["detail"]
+    assert [e["field"] for e in response.json()["errors"]] == ["body"]
     assert _snapshot(web_container) == before
 
 

@@ -114,3 +114,26 @@ def test_pages_carry_security_headers(client: TestClient) -> None:
     assert "default-src 'self'" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY"
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_after_signing_out_a_copy_of_the_session_cookie_is_refused(client: TestClient) -> None:
+    _sign_in(client)
+    copy = client.cookies[SESSION_COOKIE]
+    page = client.get("/")
+    response = client.post("/logout", data={"csrf_token": _csrf(page.text)}, follow_redirects=False)
+    assert response.status_code == 303
+    client.cookies.set(SESSION_COOKIE, copy)
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_form_post_before_signing_in_returns_to_the_dashboard_after_sign_in(
+    client: TestClient,
+) -> None:
+    anonymous = client.get("/login")  # a session with a CSRF token, not signed in
+    response = client.post(
+        "/clients/1112223333/invite",
+        data={"csrf_token": _csrf(anonymous.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2F"  # not the POST-only path

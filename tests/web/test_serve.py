@@ -75,3 +75,14 @@ def _get(opener: urllib.request.OpenerDirector, url: str) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def test_a_port_in_use_is_refused_with_the_fix(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, output = run_web(tmp_path, "--port", str(port), env={"MCC_API_TOKEN": TOKEN})
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in output
+    assert "--port" in output

@@ -171,5 +171,6 @@ def main() -> None:
     try:
         app(prog_name="mcclink")
     except MccLinkError as exc:
-        err.print("[red]error:[/]", escape(str(exc)))
+        # Not wrapped: messages carry commands and paths that must stay copyable.
+        err.print("[red]error:[/]", escape(str(exc)), soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from typing import Annotated
 
 import typer
 
 from mcclink.cli._common import err, parse_duration, state
+from mcclink.errors import ConfigurationError
 
 
 def web(
@@ -49,8 +51,28 @@ def web(
             f"[yellow]warning:[/] serving on {host} over plain HTTP: anyone on the network "
             "can read the token as it is sent. Put a TLS proxy in front and use --secure-cookies."
         )
+    app = create_app(container, settings)  # wrong webhook settings stop it here
+    _check_free(host, port)
     err.print(f"mcclink web: http://{host}:{port}/ (sign in with MCC_API_TOKEN; ^C stops)")
-    uvicorn.run(create_app(container, settings), host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse a port that is taken, before uvicorn would (with exit code 3 and no fix).
+
+    Raises:
+        ConfigurationError: the address cannot be bound.
+    """
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port} ({exc.strerror}): pick another with --port, "
+            "or stop what is using it"
+        ) from None
 
 
 def _is_loopback(host: str) -> bool:

@@ -35,6 +35,7 @@ from mcclink.web import api, pages, problems
 from mcclink.web.background import WebhookWorker
 from mcclink.web.security import (
     CsrfRejected,
+    SignedOut,
     SignInRequired,
     Unauthorized,
     WebSettings,
@@ -86,6 +87,7 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
     app.state.container = container
     app.state.web_settings = settings
     app.state.webhooks = worker
+    app.state.signed_out = SignedOut()
     app.include_router(api.router, prefix=API_PREFIX)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -35,7 +35,7 @@ class WebhookWorker:
         self._interval, self._actor = interval.total_seconds(), actor
         self._wake, self._stopping = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._run, name="mcclink-webhooks", daemon=True)
-        #: The last pass's report (None before the first pass), for the dashboard.
+        #: The last pass's report (None before the first pass).
         self.last_report: DeliveryReport | None = None
         #: Passes completed; tests wait on it.
         self.passes = 0
@@ -67,4 +67,6 @@ class WebhookWorker:
                 )
             except MccLinkError as exc:  # the store failed: the next pass tries again
                 log.warning("webhook delivery pass failed: %s", exc)
+            except Exception:  # a bug must not end deliveries until the server restarts
+                log.exception("webhook delivery pass failed unexpectedly")
             self.passes += 1

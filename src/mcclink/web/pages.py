@@ -27,11 +27,11 @@ from mcclink.importer import ImportPlan, RowProblem, parse_csv, plan_import
 from mcclink.web import deps, problems
 from mcclink.web.security import (
     Session,
-    end_session,
     new_session,
     require_csrf,
     require_session,
     set_session_cookie,
+    sign_out,
     web_settings,
 )
 from mcclink.web.views import Flash, render, set_flash
@@ -99,11 +99,11 @@ def login(
     return response
 
 
-@router.post("/logout", dependencies=[Depends(require_session), Depends(require_csrf)])
-def logout() -> Response:
-    """Sign out."""
+@router.post("/logout", dependencies=[Depends(require_csrf)])
+def logout(request: Request, session: Annotated[Session, Depends(require_session)]) -> Response:
+    """Sign out: this session is refused from now on, wherever its cookie is."""
     response = RedirectResponse("/login", status_code=303)
-    end_session(response)
+    sign_out(response, request, session)
     return response
 
 

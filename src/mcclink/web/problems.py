@@ -70,9 +70,8 @@ def problem(
 def from_error(exc: errors.MccLinkError) -> JSONResponse:
     """The problem document of an mcclink error: its class as ``code``, its message."""
     doc = type(exc).__doc__ or type(exc).__name__
-    return problem(
-        status_for(exc), doc.splitlines()[0].rstrip("."), str(exc), code=type(exc).__name__
-    )
+    title = doc.splitlines()[0].rstrip(".").replace("``", "")
+    return problem(status_for(exc), title, str(exc), code=type(exc).__name__)
 
 
 #: The fix for the validation failures whose own message does not say it.
@@ -85,16 +84,18 @@ _FIXES = {
 
 
 def from_validation(errors_: Sequence[Any]) -> JSONResponse:
-    """422 for a request FastAPI could not validate: each bad field, what is wrong, the fix.
+    """422 for a request FastAPI could not validate (400 for a body that is not JSON): each
+    bad field, what is wrong, the fix.
 
     ``errors_`` is ``RequestValidationError.errors()``. A customer id keeps the CLI's
     message (its validator is ``CustomerId.parse``).
     """
     fields = [_field_problem(error) for error in errors_]
     listing = "; ".join(f"{f['location']} {f['field']}: {f['message']}" for f in fields)
+    unreadable = any(error.get("type") == "json_invalid" for error in errors_)
     return problem(
-        422,
-        "Invalid request",
+        400 if unreadable else 422,
+        "Unreadable request body" if unreadable else "Invalid request",
         f"{len(fields)} bad field(s), nothing was done: {listing}",
         code="RequestValidationError",
         errors=fields,
@@ -104,6 +105,8 @@ def from_validation(errors_: Sequence[Any]) -> JSONResponse:
 def _field_problem(error: Any) -> dict[str, str]:
     location, *path = [str(part) for part in error.get("loc", ())] or ["request"]
     kind = error.get("type", "")
+    if kind == "json_invalid":  # pydantic locates it at a character offset: useless to a client
+        location, path = "body", []
     message = _FIXES.get(kind) or str(error.get("msg", "is invalid")).removeprefix("Value error, ")
     return {"location": location, "field": ".".join(path) or location, "message": message}
 

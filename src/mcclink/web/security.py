@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -103,6 +105,30 @@ class Session:
     signed_in: bool
 
 
+class SignedOut:
+    """Sessions signed out on this server, refused until they would have expired anyway.
+
+    A session cookie is self-contained, so deleting it in the browser does not stop a copy;
+    this list does (it lives in memory: a restart forgets it, and changing MCC_API_TOKEN
+    ends every session).
+    """
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, session: Session, max_age: timedelta) -> None:
+        """Refuse ``session`` from now on."""
+        now = time.time()
+        with self._lock:
+            self._until = {sid: until for sid, until in self._until.items() if until > now}
+            self._until[session.csrf] = now + max_age.total_seconds()
+
+    def __contains__(self, session_id: object) -> bool:
+        with self._lock:
+            return session_id in self._until
+
+
 def web_settings(request: Request) -> WebSettings:
     """The app's WebSettings (set by ``create_app``)."""
     settings = request.app.state.web_settings
@@ -135,7 +161,21 @@ def read_session(request: Request) -> Session | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
         return None
+    if data["csrf"] in _signed_out(request):  # the CSRF token doubles as the session's id
+        return None
     return Session(csrf=data["csrf"], signed_in=data.get("in") is True)
+
+
+def sign_out(response: Response, request: Request, session: Session) -> None:
+    """End ``session``: its cookie is removed here, and any copy of it is refused."""
+    _signed_out(request).add(session, web_settings(request).session_max_age)
+    end_session(response)
+
+
+def _signed_out(request: Request) -> SignedOut:
+    registry = request.app.state.signed_out
+    assert isinstance(registry, SignedOut)
+    return registry
 
 
 def new_session(*, signed_in: bool) -> Session:
@@ -170,8 +210,9 @@ def require_session(request: Request) -> Session:
     """
     session = read_session(request)
     if session is None or not session.signed_in:
+        # Back to the same page after signing in; a form post cannot be replayed by a GET.
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise SignInRequired(target)
+        raise SignInRequired(target if request.method == "GET" else "/")
     return session
 
 
