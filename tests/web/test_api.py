@@ -461,3 +461,18 @@ def test_an_unexpected_failure_is_a_500_problem_that_tells_nothing(
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "secret internals" not in response.text
+
+
+def test_a_broken_multipart_upload_is_a_400_saying_what_to_send(
+    api: TestClient, web_container: Container
+) -> None:
+    before = _snapshot(web_container)
+    response = api.post(
+        "/api/v1/imports",
+        content=b"--x\r\nnot a part",
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "BadRequest"
+    assert "field named `file`" in response.json()["detail"]
+    assert _snapshot(web_container) == before
