@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from fastapi.testclient import TestClient
 
 from mcclink.errors import ConfigurationError
 from mcclink.web.security import SESSION_COOKIE, WebSettings
-from tests.web.conftest import TOKEN
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the form carries no CSRF token"
-    return match.group(1)
-
-
-def _sign_in(client: TestClient, token: str = TOKEN) -> None:
-    form = client.get("/login")
-    response = client.post(
-        "/login",
-        data={"csrf_token": _csrf(form.text), "token": token, "next": "/"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
+from tests.web.conftest import TOKEN, csrf_token
 
 
 def test_the_server_refuses_to_start_without_a_token() -> None:
@@ -63,7 +45,7 @@ def test_signing_in_gives_a_strict_httponly_session_cookie(client: TestClient) -
     form = client.get("/login")
     response = client.post(
         "/login",
-        data={"csrf_token": _csrf(form.text), "token": TOKEN, "next": "/"},
+        data={"csrf_token": csrf_token(form.text), "token": TOKEN, "next": "/"},
         follow_redirects=False,
     )
     cookie = response.headers["set-cookie"]
@@ -78,7 +60,7 @@ def test_a_wrong_token_does_not_sign_in(client: TestClient) -> None:
     form = client.get("/login")
     response = client.post(
         "/login",
-        data={"csrf_token": _csrf(form.text), "token": "wrong-token-wrong-token", "next": "/"},
+        data={"csrf_token": csrf_token(form.text), "token": "wrong-token-wrong-token", "next": "/"},
     )
     assert response.status_code == 401
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -91,8 +73,8 @@ def test_sign_in_without_the_csrf_token_is_rejected(client: TestClient) -> None:
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
-def test_a_session_signed_with_another_token_is_not_accepted(client: TestClient) -> None:
-    _sign_in(client)
+def test_a_session_signed_with_another_token_is_not_accepted(signed_in: TestClient) -> None:
+    client = signed_in
     other = WebSettings.from_env({"MCC_API_TOKEN": "another-token-0123456789"})
     client.cookies.set(SESSION_COOKIE, other.signer().dumps({"csrf": "x", "in": True}))
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -103,7 +85,7 @@ def test_next_never_leaves_the_site(client: TestClient) -> None:
     assert 'value="/"' in form.text
     response = client.post(
         "/login",
-        data={"csrf_token": _csrf(form.text), "token": TOKEN, "next": "https://evil.example/"},
+        data={"csrf_token": csrf_token(form.text), "token": TOKEN, "next": "https://evil.example/"},
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
@@ -116,11 +98,15 @@ def test_pages_carry_security_headers(client: TestClient) -> None:
     assert headers["x-content-type-options"] == "nosniff"
 
 
-def test_after_signing_out_a_copy_of_the_session_cookie_is_refused(client: TestClient) -> None:
-    _sign_in(client)
+def test_after_signing_out_a_copy_of_the_session_cookie_is_refused(
+    signed_in: TestClient,
+) -> None:
+    client = signed_in
     copy = client.cookies[SESSION_COOKIE]
     page = client.get("/")
-    response = client.post("/logout", data={"csrf_token": _csrf(page.text)}, follow_redirects=False)
+    response = client.post(
+        "/logout", data={"csrf_token": csrf_token(page.text)}, follow_redirects=False
+    )
     assert response.status_code == 303
     client.cookies.set(SESSION_COOKIE, copy)
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -132,7 +118,7 @@ def test_a_form_post_before_signing_in_returns_to_the_dashboard_after_sign_in(
     anonymous = client.get("/login")  # a session with a CSRF token, not signed in
     response = client.post(
         "/clients/1112223333/invite",
-        data={"csrf_token": _csrf(anonymous.text)},
+        data={"csrf_token": csrf_token(anonymous.text)},
         follow_redirects=False,
     )
     assert response.status_code == 303
