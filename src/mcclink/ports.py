@@ -20,6 +20,10 @@ class Store(abc.ABC):
     A client is identified by (MCC customer id, customer id). Every write that changes a
     client carries a version check and, where given, its history entry: both are written
     together or neither is.
+
+    Writes are idempotent: a write sent again after it landed (its answer lost, then
+    retried) reports success and is stored once; its history entry, or the very item it
+    put, proves that it landed. A write that finds another writer's change still fails.
     """
 
     @abc.abstractmethod
@@ -74,7 +78,10 @@ class Store(abc.ABC):
     def append_history(self, entry: HistoryEntry) -> None:
         """Record an operation that changed no client (a failure, a no-op).
 
+        Appending the same entry again records it once.
+
         Raises:
+            StoreError: another entry with the same id is already recorded.
             StoreUnavailable: the store could not be reached or stayed busy.
         """
 

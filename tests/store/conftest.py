@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSPreparedRequest
+from botocore.exceptions import ReadTimeoutError
+from botocore.httpsession import URLLib3Session
 
 from mcclink.domain import Client
 from mcclink.ports import Store
@@ -31,6 +35,10 @@ class Backend:
     load: Callable[[list[Client]], None]
     #: Counts of the backend's read requests, by kind (filled in by the backend).
     requests: dict[str, int] = field(default_factory=dict)
+    #: ``with lose_answer("TransactWriteItems"):`` the store's first request of that kind
+    #: inside the block reaches the server, which answers it, and the answer is lost (the
+    #: client sees a read timeout and retries). SQLite commits locally: no answer to lose.
+    lose_answer: Callable[[str], AbstractContextManager[None]] = lambda _: nullcontext()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
@@ -93,4 +101,26 @@ def _dynamodb(store: DynamoDBStore, track: Callable[[Store], Store]) -> Backend:
     def reopen() -> Store:
         return track(watched(DynamoDBStore(store.names)))
 
-    return Backend("dynamodb", watched(store), reopen, load, requests)
+    return Backend("dynamodb", watched(store), reopen, load, requests, _answer_loser(store))
+
+
+def _answer_loser(store: DynamoDBStore) -> Callable[[str], AbstractContextManager[None]]:
+    @contextmanager
+    def lose_answer(operation: str) -> Iterator[None]:
+        answered: list[int] = []
+
+        def deliver_then_time_out(request: AWSPreparedRequest, **_: Any) -> None:
+            if answered:
+                return  # botocore's retry goes through as usual
+            answered.append(URLLib3Session().send(request).status_code)
+            raise ReadTimeoutError(endpoint_url=request.url)
+
+        event = f"before-send.dynamodb.{operation}"
+        store.client.meta.events.register(event, deliver_then_time_out)
+        try:
+            yield
+        finally:
+            store.client.meta.events.unregister(event, deliver_then_time_out)
+        assert answered, f"no {operation} request was sent in the block"
+
+    return lose_answer

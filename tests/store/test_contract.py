@@ -242,14 +242,24 @@ def test_append_history_needs_no_client(store: Store) -> None:
     assert store.get_client(MCC, customer(1)) is None
 
 
-def test_appending_an_entry_twice_raises_store_error(store: Store) -> None:
+def test_appending_the_same_entry_twice_records_it_once(store: Store) -> None:
     entry = an_entry(a_client())
     store.append_history(entry)
 
-    with pytest.raises(StoreError):
-        store.append_history(entry)
+    store.append_history(entry)
 
-    assert history_of(store) == [entry.id]
+    assert list(store.client_history(MCC, customer(1))) == [entry]
+
+
+def test_appending_another_entry_under_a_recorded_id_raises_store_error(store: Store) -> None:
+    entry = an_entry(a_client())
+    store.append_history(entry)
+    clash = replace(entry, outcome=Outcome.FAILED, error_code="CUSTOMER_NOT_FOUND")
+
+    with pytest.raises(StoreError):
+        store.append_history(clash)
+
+    assert list(store.client_history(MCC, customer(1))) == [entry]
 
 
 def test_client_history_is_newest_first_and_honours_limit(store: Store) -> None:
@@ -364,6 +374,92 @@ def test_racing_writers_on_one_client_one_wins_per_version(backend: Backend) -> 
     assert final is not None
     assert final.version == rounds + 1
     assert final.attributes == {"by": winner_of[rounds]}
+
+
+# --- idempotent writes: an answer lost after the write committed ------------------------------
+
+
+def test_a_registration_whose_answer_was_lost_succeeds_once(backend: Backend) -> None:
+    client = a_client()
+    entry = an_entry(client, operation=Operation.REGISTER)
+
+    with backend.lose_answer("TransactWriteItems"):
+        stored = backend.store.create_client(client, entry)
+
+    assert stored.version == 1
+    assert backend.store.get_client(MCC, customer(1)) == stored
+    assert list(backend.store.client_history(MCC, customer(1))) == [entry]
+
+
+def test_a_status_change_whose_answer_was_lost_succeeds_once(backend: Backend) -> None:
+    stored = backend.store.create_client(a_client())
+    entry = an_entry(stored)
+
+    with backend.lose_answer("TransactWriteItems"):
+        changed = backend.store.update_client(stored.evolve(status=LinkStatus.PENDING), entry)
+
+    assert changed.version == 2
+    assert backend.store.get_client(MCC, customer(1)) == changed
+    assert list(backend.store.client_history(MCC, customer(1))) == [entry]
+
+
+def test_an_archive_whose_answer_was_lost_succeeds_once(backend: Backend) -> None:
+    stored = backend.store.create_client(a_client())
+    entry = an_entry(stored, operation=Operation.ARCHIVE)
+
+    with backend.lose_answer("TransactWriteItems"):
+        backend.store.delete_client(stored, entry)
+
+    assert backend.store.get_client(MCC, customer(1)) is None
+    assert list(backend.store.client_history(MCC, customer(1))) == [entry]
+
+
+def test_writes_without_an_entry_whose_answer_was_lost_succeed(backend: Backend) -> None:
+    with backend.lose_answer("PutItem"):
+        stored = backend.store.create_client(a_client())
+    with backend.lose_answer("PutItem"):
+        marked = backend.store.update_client(stored.evolve(pending_operation=Operation.INVITE))
+
+    assert marked.version == 2
+    assert backend.store.get_client(MCC, customer(1)) == marked
+
+
+def test_an_appended_entry_whose_answer_was_lost_is_recorded_once(backend: Backend) -> None:
+    entry = an_entry(a_client(), outcome=Outcome.NOOP)
+
+    with backend.lose_answer("PutItem"):
+        backend.store.append_history(entry)
+
+    assert list(backend.store.client_history(MCC, customer(1))) == [entry]
+
+
+def test_a_real_conflict_is_still_a_conflict_when_its_answer_was_lost(backend: Backend) -> None:
+    stale = backend.store.create_client(a_client())
+    theirs = an_entry(stale)
+    other_writer = backend.reopen()
+    other_writer.update_client(stale.evolve(status=LinkStatus.PENDING), theirs)
+    ours = an_entry(stale)
+
+    with backend.lose_answer("TransactWriteItems"), pytest.raises(VersionConflict):
+        backend.store.update_client(stale.evolve(status=LinkStatus.CANCELLED), ours)
+
+    stored = backend.store.get_client(MCC, customer(1))
+    assert stored is not None
+    assert (stored.status, stored.version) == (LinkStatus.PENDING, 2)
+    assert history_of(backend.store) == [theirs.id]
+
+
+def test_a_real_duplicate_registration_is_still_refused_when_its_answer_was_lost(
+    backend: Backend,
+) -> None:
+    first = backend.reopen().create_client(a_client(), an_entry(a_client()))
+    again = a_client(name="Someone Else")
+
+    with backend.lose_answer("TransactWriteItems"), pytest.raises(ClientExists):
+        backend.store.create_client(again, an_entry(again))
+
+    assert backend.store.get_client(MCC, customer(1)) == first
+    assert len(history_of(backend.store)) == 1
 
 
 # --- check ----------------------------------------------------------------------------------

@@ -57,9 +57,11 @@ _DENIED = frozenset(
 )
 
 #: Turns the reasons of a cancelled transaction, or the old item of a failed condition
-#: (None when there was none), into the error to raise.
-OnCancelled = Callable[[list[dict[str, Any]]], MccLinkError]
-OnConditionFailed = Callable[[dict[str, Any] | None], MccLinkError]
+#: (None when there was none), into the error to raise; None instead of an error means the
+#: write is already in place (a retry of a write that landed, whose answer was lost), and
+#: the block ends as if it had succeeded.
+OnCancelled = Callable[[list[dict[str, Any]]], MccLinkError | None]
+OnConditionFailed = Callable[[dict[str, Any] | None], MccLinkError | None]
 
 
 def dynamodb_client(region: str | None) -> DynamoDBClient:
@@ -89,6 +91,9 @@ def aws_errors(
 ) -> Iterator[None]:
     """Translate what botocore raises inside the block; ``tables`` are the ones it touches.
 
+    A failed condition or a cancelled transaction is what ``on_condition_failed`` or
+    ``on_cancelled`` makes of it: an error to raise, or None for a write already in place.
+
     Raises:
         TableMissing: a table does not exist (the first of ``tables`` when several).
         ConfigurationError: credentials missing or refused.
@@ -98,7 +103,9 @@ def aws_errors(
     try:
         yield
     except ClientError as exc:
-        raise _from_client_error(exc, tables, on_condition_failed, on_cancelled) from exc
+        error = _from_client_error(exc, tables, on_condition_failed, on_cancelled)
+        if error is not None:
+            raise error from exc
     except (NoCredentialsError, PartialCredentialsError) as exc:
         raise ConfigurationError(
             f"no usable AWS credentials for DynamoDB ({type(exc).__name__}): set AWS_PROFILE, "
@@ -115,7 +122,7 @@ def _from_client_error(
     tables: Sequence[str],
     on_condition_failed: OnConditionFailed | None,
     on_cancelled: OnCancelled | None,
-) -> MccLinkError:
+) -> MccLinkError | None:
     code = exc.response.get("Error", {}).get("Code", "")
     message = exc.response.get("Error", {}).get("Message", "")
     if code == "ConditionalCheckFailedException" and on_condition_failed is not None:

@@ -6,12 +6,23 @@ one ``TransactWriteItems``; a write without one is a conditional PutItem / Delet
 failed condition returns the old item (``ALL_OLD``), which tells a missing client from a
 newer version without a second read.
 
+Every write is idempotent. A write whose answer was lost after it committed (a read
+timeout) is sent again, by botocore or by a caller, and then fails its own condition; so
+before a failed condition is reported as a conflict, the store checks whether the write is
+already in place: the transaction's history entry is stored (it is written only with its
+client write), or, for a write alone, the item stored is the very item put. Transactions
+also carry a ``ClientRequestToken`` derived from their items, so that DynamoDB itself
+answers a repeat within its 10-minute idempotency window as a success; the check above
+covers what the token cannot (older repeats, and servers that ignore tokens, such as moto).
+
 The boto3 client is built on first use (or injected); this module is imported only when a
 DynamoDB store is opened, so importing ``mcclink.store`` never imports boto3.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import threading
 import time
@@ -119,6 +130,7 @@ class DynamoDBStore(Store):
             "Item": client_item(stored),
             "ConditionExpression": "attribute_not_exists(#customer)",
             "ExpressionAttributeNames": {"#customer": "customer_id"},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
         mcc, cid = client.mcc_customer_id.digits, client.customer_id.digits
         self._write("Put", put, entry, lambda _: ClientExists(mcc, cid))
@@ -188,11 +200,16 @@ class DynamoDBStore(Store):
         """See ``Store.append_history``.
 
         Raises:
-            StoreError: an entry with this id at this time is already recorded.
+            StoreError: another entry with this id at this time is already recorded.
             StoreUnavailable: DynamoDB throttled, failed or was unreachable.
         """
-        with aws_errors([self.names.history], on_condition_failed=lambda _: _duplicate(entry)):
-            self.client.put_item(**self._history_put(entry))
+        put = self._history_put(entry)
+
+        def failed(old: Item | None) -> MccLinkError | None:
+            return None if _same_item(old, put["Item"]) else _duplicate(entry)
+
+        with aws_errors([self.names.history], on_condition_failed=failed):
+            self.client.put_item(**put)
 
     def client_history(
         self, mcc: CustomerId, customer_id: CustomerId, limit: int | None = None
@@ -279,7 +296,13 @@ class DynamoDBStore(Store):
         tables = [self.names.clients]
         if entry is None:
             write = self.client.put_item if action == "Put" else self.client.delete_item
-            with aws_errors(tables, on_condition_failed=failed):
+
+            def alone_failed(old: Item | None) -> MccLinkError | None:
+                # A put whose item is stored as it is landed (its answer was lost); a delete
+                # that finds nothing cannot tell, and says so (ClientNotFound).
+                return None if _same_item(old, request.get("Item")) else failed(old)
+
+            with aws_errors(tables, on_condition_failed=alone_failed):
                 write(**request)
             return
         items = [{action: request}, {"Put": self._history_put(entry)}]
@@ -305,15 +328,17 @@ class DynamoDBStore(Store):
         """
         reasons: list[Item] = []
 
-        def cancelled(given: list[Item]) -> MccLinkError:
+        def cancelled(given: list[Item]) -> MccLinkError | None:
             reasons[:] = given
-            return _cancelled(given, failed, entry)
+            return self._cancelled(given, failed, entry)
 
         for attempt in range(1, THROTTLED_TRANSACTION_ATTEMPTS + 1):
             reasons.clear()
             try:
                 with aws_errors(tables, on_cancelled=cancelled):
-                    self.client.transact_write_items(TransactItems=items)
+                    self.client.transact_write_items(
+                        TransactItems=items, ClientRequestToken=_request_token(items, attempt)
+                    )
                 return
             except StoreUnavailable:
                 if attempt == THROTTLED_TRANSACTION_ATTEMPTS or not _throttled(reasons):
@@ -321,12 +346,39 @@ class DynamoDBStore(Store):
             # Full jitter, as botocore's own backoff: the throttled writers spread out.
             time.sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))
 
+    def _cancelled(
+        self, reasons: list[Item], failed: OnConditionFailed, entry: HistoryEntry
+    ) -> MccLinkError | None:
+        """Why a client write + history entry transaction was cancelled (nothing was written
+        by it), or None when an earlier send of this same transaction had landed."""
+        codes = [reason.get("Code", "None") for reason in reasons] + ["None", "None"]
+        if codes[0] == "ConditionalCheckFailed":
+            # A resend of a transaction that committed fails its own client condition; its
+            # history entry, written only with it, tells that apart from another writer.
+            return None if self._recorded(entry) else failed(reasons[0].get("Item"))
+        if codes[0] == "TransactionConflict":
+            return failed({})  # another transaction holds the client: it exists and is changing
+        if codes[1] == "ConditionalCheckFailed":
+            return _duplicate(entry)
+        return StoreUnavailable(
+            f"DynamoDB cancelled the write ({', '.join(codes[:2])}); nothing was written, retry"
+        )
+
+    def _recorded(self, entry: HistoryEntry) -> bool:
+        """Whether ``entry`` itself is stored (a strongly consistent read)."""
+        item = history_item(entry)
+        key = {name: item[name] for name in ("client_key", "entry_key")}
+        with aws_errors([self.names.history]):
+            found = self.client.get_item(TableName=self.names.history, Key=key, ConsistentRead=True)
+        return _same_item(found.get("Item"), item)
+
     def _history_put(self, entry: HistoryEntry) -> Item:
         return {
             "TableName": self.names.history,
             "Item": history_item(entry),
             "ConditionExpression": "attribute_not_exists(#entry)",
             "ExpressionAttributeNames": {"#entry": "entry_key"},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
 
     def _query(self, table: str, query: Item, limit: int | None = None) -> Iterator[Item]:
@@ -364,18 +416,17 @@ def _not_found_or_conflict(client: Client) -> OnConditionFailed:
     )
 
 
-def _cancelled(reasons: list[Item], failed: OnConditionFailed, entry: HistoryEntry) -> MccLinkError:
-    """Why a client write + history entry transaction was cancelled (nothing was written)."""
-    codes = [reason.get("Code", "None") for reason in reasons] + ["None", "None"]
-    if codes[0] == "ConditionalCheckFailed":
-        return failed(reasons[0].get("Item"))
-    if codes[0] == "TransactionConflict":
-        return failed({})  # another transaction holds the client: it exists and is changing
-    if codes[1] == "ConditionalCheckFailed":
-        return _duplicate(entry)
-    return StoreUnavailable(
-        f"DynamoDB cancelled the write ({', '.join(codes[:2])}); nothing was written, retry"
-    )
+def _same_item(stored: Item | None, written: Item | None) -> bool:
+    """Whether a stored item (typed attribute values) is exactly ``written``."""
+    return stored is not None and written is not None and plain(stored) == plain(written)
+
+
+def _request_token(items: list[TransactWriteItemTypeDef], attempt: int) -> str:
+    """The ``ClientRequestToken`` of one send of a transaction: derived from its items, so
+    that sending the same write again is the same request to DynamoDB. A throttled
+    transaction was cancelled (nothing written), and its next attempt is a new request."""
+    digest = hashlib.sha256(json.dumps([items, attempt], sort_keys=True).encode()).hexdigest()
+    return digest[:36]
 
 
 def _throttled(reasons: list[Item]) -> bool:

@@ -165,11 +165,16 @@ class SqliteStore(Store):
         """See ``Store.append_history``.
 
         Raises:
-            StoreError: an entry with this id is already recorded.
+            StoreError: another entry with this id is already recorded.
             StoreUnavailable: the database stayed locked or failed.
         """
         with self._transaction() as conn:
-            _insert_history(conn, entry)
+            try:
+                _insert_history(conn, entry)
+            except StoreError:
+                stored = conn.execute("SELECT * FROM ExecutionHistory WHERE id = ?", (entry.id,))
+                if [_entry(row) for row in _records(stored)] != [entry]:
+                    raise
 
     def client_history(
         self, mcc: CustomerId, customer_id: CustomerId, limit: int | None = None
