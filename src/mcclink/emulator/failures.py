@@ -25,6 +25,15 @@ Choices where Google's behaviour is not documented (kept in one place, here):
   (what Google answers in practice, rather than ``ACCOUNTS_NOT_COMPATIBLE_FOR_LINKING``).
 - A non-manager account sending invitations or creating accounts:
   ``AuthorizationError.ACTION_NOT_PERMITTED``.
+- An update mask that names an ``Immutable`` or ``Output only`` field of the resource (as the
+  API reference marks them): ``FieldError.IMMUTABLE_FIELD``; a path that is no field of the
+  resource: ``FieldMaskError.FIELD_NOT_FOUND``. ``resource_name`` may be in the mask (Google's
+  published ``link_manager_to_client.py`` sends it) and changes nothing; a mask that names no
+  field to change is ``FieldMaskError.FIELD_MASK_MISSING``.
+- Hiding or unhiding a link that is not ACTIVE: ``ManagerLinkError.INVALID_CHANGE``.
+- A method of a Google Ads service that the emulator does not serve: status UNIMPLEMENTED
+  with ``RequestError.UNKNOWN`` (no enum says "not served here") and a message that names the
+  method and the methods served.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ from datetime import timedelta
 
 import grpc
 
-from mcclink.ads.version import FAILURE_METADATA_KEY
+from mcclink.ads.version import failure_metadata_key
 from mcclink.emulator import protos
 
 _FIELD_PATH_PART = re.compile(r"([a-z_]+)(?:\[(\d+)\])?")
@@ -78,6 +87,8 @@ RESOURCE_NOT_FOUND = Code("mutate_error", "RESOURCE_NOT_FOUND")
 FIELD_MASK_MISSING = Code("field_mask_error", "FIELD_MASK_MISSING")
 FIELD_NOT_FOUND = Code("field_mask_error", "FIELD_NOT_FOUND")
 REQUIRED = Code("field_error", "REQUIRED")
+IMMUTABLE_FIELD = Code("field_error", "IMMUTABLE_FIELD")
+UNSERVED_METHOD = Code("request_error", "UNKNOWN", grpc.StatusCode.UNIMPLEMENTED)
 CURRENCY_UNSUPPORTED = Code("currency_code_error", "UNSUPPORTED")
 INVALID_TIME_ZONE = Code("time_zone_error", "INVALID_TIME_ZONE")
 TOO_MANY_MANAGERS = Code("manager_link_error", "TOO_MANY_MANAGERS")
@@ -150,17 +161,19 @@ def new_request_id() -> str:
 
 
 def trailing_metadata(
-    fault: RpcFault | None, request_id: str
+    fault: RpcFault | None, request_id: str, version: str
 ) -> tuple[tuple[str, str | bytes], ...]:
-    """The trailing metadata of an answer: ``request-id``, and the serialized failure if any."""
+    """The trailing metadata of an answer: ``request-id``, and the serialized failure if any
+    (a ``GoogleAdsFailure`` of API ``version``, under that version's key)."""
     if fault is None or fault.code is None:
         return (("request-id", request_id),)
-    return (("request-id", request_id), (FAILURE_METADATA_KEY, _failure_bytes(fault, request_id)))
+    failure = _failure_bytes(fault, request_id, version)
+    return (("request-id", request_id), (failure_metadata_key(version), failure))
 
 
-def _failure_bytes(fault: RpcFault, request_id: str) -> bytes:
+def _failure_bytes(fault: RpcFault, request_id: str, version: str) -> bytes:
     assert fault.code is not None  # the caller sends no failure for a bare transport fault
-    types = protos.load("errors.types.errors")
+    types = protos.load("errors.types.errors", version)
     error = types.GoogleAdsError(
         error_code=types.ErrorCode(**{fault.code.kind: fault.code.name}), message=fault.message
     )

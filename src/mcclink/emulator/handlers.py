@@ -26,15 +26,39 @@ _MANAGER_LINK = re.compile(r"customers/(\d{10})/customerManagerLinks/(\d{10})~(\
 
 
 @dataclass(frozen=True)
+class _Mutable:
+    """What an update may change in a resource: the fields the API reference leaves neither
+    ``Immutable`` nor ``Output only``
+    (https://developers.google.com/google-ads/api/reference/rpc/latest/CustomerClientLink,
+    .../CustomerManagerLink)."""
+
+    module: str
+    resource: str
+    fields: frozenset[str]
+
+
+_CLIENT_LINK_MUTABLE = _Mutable(
+    "customer_client_link", "CustomerClientLink", frozenset({"status", "hidden"})
+)
+_MANAGER_LINK_MUTABLE = _Mutable(
+    "customer_manager_link", "CustomerManagerLink", frozenset({"status"})
+)
+
+
+@dataclass(frozen=True)
 class CallInfo:
     """What a handler needs from the call besides the request."""
 
     request_id: str
     login_customer_id: str | None
+    #: The API version of the call's method path (``v26``): its classes answer it.
+    version: str
+    #: ``Service.Method``, as in the method path.
+    method: str
 
 
-def _service(module: str) -> Any:
-    return protos.load(f"services.types.{module}")
+def _service(module: str, call: CallInfo) -> Any:
+    return protos.load(f"services.types.{module}", call.version)
 
 
 # -- CustomerClientLinkService ---------------------------------------------------------------
@@ -42,13 +66,13 @@ def _service(module: str) -> Any:
 
 def mutate_customer_client_link(state: EmulatorState, request: Any, call: CallInfo) -> Any:
     """Invite a client (create PENDING), or cancel / end a link (update status)."""
-    manager = access.authorize(state, request.customer_id, call.login_customer_id)
-    types = _service("customer_client_link_service")
+    manager = access.authorize(state, request.customer_id, call, needs="ADMIN")
+    types = _service("customer_client_link_service", call)
     operation = request.operation
     if "create" in operation:
         link = _create_client_link(state, manager, operation.create, request.validate_only)
     elif "update" in operation:
-        link = _update_client_link(state, manager, operation, request.validate_only)
+        link = _update_client_link(state, manager, operation, request.validate_only, call)
     else:
         raise _operation_required(("operation",))
     if link is None or request.validate_only:
@@ -79,12 +103,24 @@ def _create_client_link(
 
 
 def _update_client_link(
-    state: EmulatorState, manager: Account, operation: Any, validate_only: bool
+    state: EmulatorState, manager: Account, operation: Any, validate_only: bool, call: CallInfo
 ) -> Link:
-    _require_status_mask(operation.update_mask.paths, ("operation",))
+    changed = _masked_fields(
+        operation.update_mask.paths, _CLIENT_LINK_MUTABLE, ("operation",), call
+    )
     where = ("operation", "update", "resource_name")
     link = _find_link(state, _CLIENT_LINK, operation.update.resource_name, where, manager.id, 0)
-    links.manager_set_status(link, operation.update.status.name, validate_only=validate_only)
+    before = (link.status, link.hidden)
+    try:
+        if "hidden" in changed:
+            links.manager_set_hidden(link, operation.update.hidden, validate_only=validate_only)
+        if "status" in changed:
+            links.manager_set_status(
+                link, operation.update.status.name, validate_only=validate_only
+            )
+    except RpcFault:
+        link.status, link.hidden = before
+        raise
     return link
 
 
@@ -93,7 +129,7 @@ def _update_client_link(
 
 def mutate_customer_manager_link(state: EmulatorState, request: Any, call: CallInfo) -> Any:
     """The client accepts (ACTIVE), refuses (REFUSED) or ends (INACTIVE) manager links."""
-    client = access.authorize(state, request.customer_id, call.login_customer_id)
+    client = access.authorize(state, request.customer_id, call, needs="ADMIN")
     access.require_login_is_customer(client, call.login_customer_id)
     if not request.operations:
         raise _operation_required(("operations",))
@@ -102,7 +138,7 @@ def mutate_customer_manager_link(state: EmulatorState, request: Any, call: CallI
         where = f"operations[{index}]"
         if "update" not in operation:
             raise _operation_required((where,))
-        _require_status_mask(operation.update_mask.paths, (where,))
+        _masked_fields(operation.update_mask.paths, _MANAGER_LINK_MUTABLE, (where,), call)
         name = operation.update.resource_name
         link = _find_link(
             state, _MANAGER_LINK, name, (where, "update", "resource_name"), client.id, 1
@@ -115,7 +151,7 @@ def mutate_customer_manager_link(state: EmulatorState, request: Any, call: CallI
             )
         changes.append((link, operation.update.status.name, (where, "update", "status")))
     _apply_client_changes(state, changes, request.validate_only)
-    types = _service("customer_manager_link_service")
+    types = _service("customer_manager_link_service", call)
     if request.validate_only:
         return types.MutateCustomerManagerLinkResponse()
     return types.MutateCustomerManagerLinkResponse(
@@ -144,7 +180,7 @@ def _apply_client_changes(
 
 def move_manager_link(state: EmulatorState, request: Any, call: CallInfo) -> Any:
     """Move an ACTIVE client from one manager to another in the login's hierarchy."""
-    client = access.authorize(state, request.customer_id, call.login_customer_id)
+    client = access.authorize(state, request.customer_id, call, needs="ADMIN")
     where = ("previous_customer_manager_link",)
     link = _find_link(
         state, _MANAGER_LINK, request.previous_customer_manager_link, where, client.id, 1
@@ -152,7 +188,7 @@ def move_manager_link(state: EmulatorState, request: Any, call: CallInfo) -> Any
     new_manager = access.customer_reference(request.new_manager, ("new_manager",))
     login = call.login_customer_id or client.id
     moved = links.move(state, link, new_manager, login, validate_only=request.validate_only)
-    types = _service("customer_manager_link_service")
+    types = _service("customer_manager_link_service", call)
     return types.MoveManagerLinkResponse(resource_name=moved.manager_link_name if moved else "")
 
 
@@ -161,7 +197,7 @@ def move_manager_link(state: EmulatorState, request: Any, call: CallInfo) -> Any
 
 def create_customer_client(state: EmulatorState, request: Any, call: CallInfo) -> Any:
     """Create a new account under the manager, ACTIVE-linked to it."""
-    manager = access.authorize(state, request.customer_id, call.login_customer_id)
+    manager = access.authorize(state, request.customer_id, call, needs="ADMIN")
     new = request.customer_client
     account = links.create_account(
         state,
@@ -171,7 +207,7 @@ def create_customer_client(state: EmulatorState, request: Any, call: CallInfo) -
         new.time_zone,
         validate_only=request.validate_only,
     )
-    types = _service("customer_service")
+    types = _service("customer_service", call)
     return types.CreateCustomerClientResponse(
         resource_name=f"customers/{account.id}" if account else ""
     )
@@ -180,7 +216,7 @@ def create_customer_client(state: EmulatorState, request: Any, call: CallInfo) -
 def list_accessible_customers(state: EmulatorState, request: Any, call: CallInfo) -> Any:
     """The accounts the OAuth user can access directly (no login customer needed)."""
     names = [f"customers/{a.id}" for a in state.accounts() if a.accessible]
-    return _service("customer_service").ListAccessibleCustomersResponse(resource_names=names)
+    return _service("customer_service", call).ListAccessibleCustomersResponse(resource_names=names)
 
 
 # -- GoogleAdsService ------------------------------------------------------------------------
@@ -197,10 +233,12 @@ def search(state: EmulatorState, request: Any, call: CallInfo) -> Any:
     query, found = _run_query(state, request, call)
     start = _page_offset(request.page_token)
     end = start + PAGE_ROWS
-    response = _service("google_ads_service").SearchGoogleAdsResponse
+    response = _service("google_ads_service", call).SearchGoogleAdsResponse
     raw = response.pb()(
         next_page_token=_page_token(end) if end < len(found) else "",
         field_mask={"paths": list(query.fields)},
+        # Every page carries the count when asked (SearchSettings.return_total_results_count).
+        total_results_count=len(found) if request.search_settings.return_total_results_count else 0,
     )
     resources.add_rows(query, found[start:end], raw.results)
     return response.wrap(raw)
@@ -212,13 +250,13 @@ def search_stream(state: EmulatorState, request: Any, call: CallInfo) -> Iterato
     The query runs now, under the lock; the messages are built as the client reads them.
     """
     query, found = _run_query(state, request, call)
-    return _stream_batches(query, found, call.request_id)
+    return _stream_batches(query, found, call)
 
 
-def _stream_batches(query: gaql.Query, found: list[gaql.Record], request_id: str) -> Iterator[Any]:
-    response = _service("google_ads_service").SearchGoogleAdsStreamResponse
+def _stream_batches(query: gaql.Query, found: list[gaql.Record], call: CallInfo) -> Iterator[Any]:
+    response = _service("google_ads_service", call).SearchGoogleAdsStreamResponse
     for start in range(0, max(len(found), 1), PAGE_ROWS):
-        raw = response.pb()(field_mask={"paths": list(query.fields)}, request_id=request_id)
+        raw = response.pb()(field_mask={"paths": list(query.fields)}, request_id=call.request_id)
         resources.add_rows(query, found[start : start + PAGE_ROWS], raw.results)
         yield response.wrap(raw)
 
@@ -226,8 +264,8 @@ def _stream_batches(query: gaql.Query, found: list[gaql.Record], request_id: str
 def _run_query(
     state: EmulatorState, request: Any, call: CallInfo
 ) -> tuple[gaql.Query, list[gaql.Record]]:
-    customer = access.authorize(state, request.customer_id, call.login_customer_id)
-    query = gaql.parse(request.query, resources.catalog())
+    customer = access.authorize(state, request.customer_id, call)
+    query = gaql.parse(request.query, resources.catalog(call.version))
     if getattr(request, "validate_only", False):
         return query, []
     return query, query.run(resources.records(state, query, customer))
@@ -285,19 +323,45 @@ def _find_link(
     return link
 
 
-def _require_status_mask(paths: Sequence[str], where: tuple[str, ...]) -> None:
-    if not paths:
+def _masked_fields(
+    paths: Sequence[str], mutable: _Mutable, where: tuple[str, ...], call: CallInfo
+) -> frozenset[str]:
+    """The fields an update mask changes, checked by the rules of Google's ``FieldMaskError``
+    and ``FieldError`` enums: a path that is no field of the resource is ``FIELD_NOT_FOUND``,
+    an ``Immutable`` / ``Output only`` one ``IMMUTABLE_FIELD``, no mask ``FIELD_MASK_MISSING``.
+    ``resource_name`` only names the resource (Google's published accept example sends it in
+    the mask it builds with ``protobuf_helpers.field_mask``); it changes nothing.
+
+    Raises:
+        RpcFault: the mask is missing, names no field to change, or names one it cannot.
+    """
+    resource = getattr(
+        protos.load(f"resources.types.{mutable.module}", call.version), mutable.resource
+    )
+    mask = (*where, "update_mask")
+    for path in paths:
+        if path not in resource.meta.fields:
+            raise RpcFault(
+                failures.FIELD_NOT_FOUND,
+                f"The field mask contained an invalid field: {path!r} is no field of "
+                f"{mutable.resource}.",
+                location=mask,
+            )
+        if path != "resource_name" and path not in mutable.fields:
+            raise RpcFault(
+                failures.IMMUTABLE_FIELD,
+                f"The field cannot be modified: {mutable.resource}.{path} is read-only.",
+                location=(*where, "update", path),
+            )
+    changed = frozenset(paths) & mutable.fields
+    if not changed:
         raise RpcFault(
             failures.FIELD_MASK_MISSING,
-            "The field mask is missing: set update_mask to ['status'].",
-            location=(*where, "update_mask"),
+            "The field mask is missing: name the fields to update "
+            f"({', '.join(sorted(mutable.fields))}).",
+            location=mask,
         )
-    if list(paths) != ["status"]:
-        raise RpcFault(
-            failures.FIELD_NOT_FOUND,
-            f"Only 'status' can be updated here, not {list(paths)}.",
-            location=(*where, "update_mask"),
-        )
+    return changed
 
 
 def _operation_required(where: Sequence[str]) -> RpcFault:

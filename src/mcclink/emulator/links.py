@@ -151,6 +151,28 @@ def manager_set_status(
         link.status = status
 
 
+def manager_set_hidden(
+    link: Link,
+    hidden: bool,
+    *,
+    validate_only: bool = False,
+    location: Sequence[str] = ("operation", "update", "hidden"),
+) -> None:
+    """The manager hides or shows a client in its account list (``CustomerClientLink.hidden``).
+
+    Raises:
+        RpcFault: ``INVALID_CHANGE`` for a link that is not ACTIVE (there is no client to hide).
+    """
+    if link.status != "ACTIVE":
+        raise RpcFault(
+            failures.INVALID_CHANGE,
+            f"Only an ACTIVE link can be hidden or shown, not a {link.status} one.",
+            location=location,
+        )
+    if not validate_only:
+        link.hidden = hidden
+
+
 def client_set_status(
     state: EmulatorState,
     link: Link,

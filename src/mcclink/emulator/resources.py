@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import proto
 
+from mcclink.ads.version import API_VERSION
 from mcclink.emulator import protos
 from mcclink.emulator.gaql import Catalog, FieldKind, Query, Record
 from mcclink.emulator.model import Account, Link
@@ -63,15 +64,15 @@ _KINDS: Mapping[Any, FieldKind] = {
 }
 
 
-def _class(resource: str) -> Any:
-    return getattr(protos.load(f"resources.types.{resource}"), _RESOURCES[resource][0])
+def _class(resource: str, version: str) -> Any:
+    return getattr(protos.load(f"resources.types.{resource}", version), _RESOURCES[resource][0])
 
 
 @functools.cache
-def catalog() -> Catalog:
-    """Every served field of every resource, with its kind from the proto metadata."""
+def catalog(version: str = API_VERSION) -> Catalog:
+    """Every served field of every resource, with its kind from API ``version``'s metadata."""
     return {
-        resource: {f"{resource}.{name}": _kind(_class(resource), name) for name in names}
+        resource: {f"{resource}.{name}": _kind(_class(resource, version), name) for name in names}
         for resource, (_, names) in _RESOURCES.items()
     }
 

@@ -131,7 +131,7 @@ def _grpc_server(
 ) -> tuple[grpc.Server, int]:
     server = grpc.server(
         ThreadPoolExecutor(max_workers=_GRPC_WORKERS, thread_name_prefix="emulator-grpc"),
-        handlers=servicers.generic_handlers(state),
+        handlers=[servicers.GoogleAdsHandler(state)],
         # Without this a second emulator could silently share a port with the first.
         options=[("grpc.so_reuseport", 0)],
     )

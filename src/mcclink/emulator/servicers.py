@@ -1,6 +1,12 @@
 """The gRPC side: method paths, (de)serialization with the library's classes, and every call's
 common path -- request id, knobs, authentication, the state lock, and failures on the wire.
 
+One generic handler takes every method path: ``/google.ads.googleads.<version>.services.
+<Service>/<Method>`` of any version the installed library ships (``protos.versions()``). A
+served method is decoded and answered with that version's classes, imported on the version's
+first call (start-up stays as fast as with one version); any other method of a Google Ads
+service is refused as Google refuses a request, with a ``GoogleAdsFailure`` that names it.
+
 Each answer carries ``request-id`` in its initial metadata (where the ``google-ads`` library
 reads it on success) and in its trailing metadata (where it reads it on failure, next to the
 serialized ``GoogleAdsFailure``).
@@ -8,11 +14,12 @@ serialized ``GoogleAdsFailure``).
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import groupby
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Self
 
 import grpc
 
@@ -37,6 +44,9 @@ class Method:
     response: str
     handler: Handler
     streaming: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.service}.{self.name}"
 
 
 METHODS = (
@@ -100,19 +110,53 @@ METHODS = (
 )
 
 
-def generic_handlers(state: EmulatorState) -> list[grpc.GenericRpcHandler]:
-    """One generic handler per service, serving ``METHODS`` against ``state``."""
-    by_service = groupby(sorted(METHODS, key=lambda m: m.service), key=lambda m: m.service)
-    return [
-        grpc.method_handlers_generic_handler(
-            protos.service_name(service), {m.name: _rpc_handler(state, m) for m in methods}
-        )
-        for service, methods in by_service
-    ]
+_SERVED = {(method.service, method.name): method for method in METHODS}
+_PATH = re.compile(r"/google\.ads\.googleads\.(v\d+)\.services\.(\w+)/(\w+)")
 
 
-def _rpc_handler(state: EmulatorState, method: Method) -> grpc.RpcMethodHandler:
-    types = protos.load(f"services.types.{method.module}")
+@dataclass(frozen=True)
+class MethodPath:
+    """A call's method path, split: ``/google.ads.googleads.v24.services.CustomerService/X``."""
+
+    version: str
+    service: str
+    name: str
+
+    @classmethod
+    def parse(cls, path: str) -> Self | None:
+        """The parts of a Google Ads service method path, or None for any other path."""
+        match = _PATH.fullmatch(path)
+        return None if match is None else cls(match[1], match[2], match[3])
+
+    def __str__(self) -> str:
+        return f"{self.service}.{self.name}"
+
+
+class GoogleAdsHandler(grpc.GenericRpcHandler):  # type: ignore[misc]  # grpc is untyped
+    """Every method path of every API version the installed library ships, against ``state``."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self._state = state
+        self._versions = frozenset(protos.versions())
+
+    def service(
+        self, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler | None:
+        """The handler for one call's method path (None: not a Google Ads service method)."""
+        path = MethodPath.parse(handler_call_details.method)
+        if path is None or path.version not in self._versions:
+            return None
+        method = _SERVED.get((path.service, path.name))
+        if method is None:
+            # No request_deserializer: the request's bytes are never decoded.
+            return grpc.unary_unary_rpc_method_handler(
+                functools.partial(_answer, self._state, path, _refuse_unserved)
+            )
+        return _rpc_handler(self._state, path, method)
+
+
+def _rpc_handler(state: EmulatorState, path: MethodPath, method: Method) -> grpc.RpcMethodHandler:
+    types = protos.load(f"services.types.{method.module}", path.version)
     request_class, response_class = getattr(types, method.request), getattr(types, method.response)
     codec = {
         "request_deserializer": request_class.deserialize,
@@ -121,38 +165,47 @@ def _rpc_handler(state: EmulatorState, method: Method) -> grpc.RpcMethodHandler:
     if method.streaming:
 
         def stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-            yield from _answer(state, method, request, context)
+            yield from _answer(state, path, method.handler, request, context)
 
         return grpc.unary_stream_rpc_method_handler(stream, **codec)
-
-    def unary(request: Any, context: grpc.ServicerContext) -> Any:
-        return _answer(state, method, request, context)
-
-    return grpc.unary_unary_rpc_method_handler(unary, **codec)
+    return grpc.unary_unary_rpc_method_handler(
+        functools.partial(_answer, state, path, method.handler), **codec
+    )
 
 
-def _answer(state: EmulatorState, method: Method, request: Any, context: Any) -> Any:
+def _refuse_unserved(state: EmulatorState, request: bytes, call: CallInfo) -> NoReturn:
+    """A method of a Google Ads service that the emulator does not serve."""
+    raise RpcFault(
+        failures.UNSERVED_METHOD,
+        f"The mcclink Google Ads emulator does not serve {call.method}; it serves "
+        f"{', '.join(str(m) for m in METHODS)} (README: The local Google Ads API emulator).",
+    )
+
+
+def _answer(
+    state: EmulatorState, path: MethodPath, handler: Handler, request: Any, context: Any
+) -> Any:
     request_id = failures.new_request_id()
     context.send_initial_metadata((("request-id", request_id),))
     metadata = {key: value for key, value in context.invocation_metadata()}
-    call = CallInfo(request_id, metadata.get("login-customer-id"))
+    call = CallInfo(request_id, metadata.get("login-customer-id"), path.version, str(path))
     try:
-        state.admit(method.name)
+        state.admit(path.name)
         state.tokens.authenticate(metadata.get("authorization"))
         with state.lock:
-            response = method.handler(state, request, call)
+            response = handler(state, request, call)
     except RpcFault as fault:
-        _abort(context, fault, request_id)
+        _abort(context, fault, request_id, path.version)
     except Exception:
         # A bug in the emulator: answer as Google does for its own failures (INTERNAL).
-        _log.exception("emulator failed on %s", method.name)
+        _log.exception("emulator failed on %s", path)
         internal = failures.Code("internal_error", "INTERNAL_ERROR", grpc.StatusCode.INTERNAL)
-        _abort(context, RpcFault(internal, "Internal error encountered."), request_id)
-    context.set_trailing_metadata(failures.trailing_metadata(None, request_id))
+        _abort(context, RpcFault(internal, "Internal error encountered."), request_id, path.version)
+    context.set_trailing_metadata(failures.trailing_metadata(None, request_id, path.version))
     return response
 
 
-def _abort(context: Any, fault: RpcFault, request_id: str) -> NoReturn:
-    context.set_trailing_metadata(failures.trailing_metadata(fault, request_id))
+def _abort(context: Any, fault: RpcFault, request_id: str, version: str) -> NoReturn:
+    context.set_trailing_metadata(failures.trailing_metadata(fault, request_id, version))
     context.abort(fault.status, fault.message)
     raise AssertionError("grpc's abort always raises")  # pragma: no cover
