@@ -36,7 +36,7 @@ from mcclink.domain import CustomerId
 from mcclink.serialization import client_to_dict, history_to_dict
 from mcclink.store import open_store
 from tests.e2e.conftest import MCCLINK, Served, clean_env, serve_emulator
-from tests.reliability.runner import Fault, TrialOutcome, TrialSummary, summarize
+from tests.reliability.runner import Fault, TrialOutcome, TrialSummary, drop_tables, summarize
 
 FULL_TRIALS = 1  # the table is deterministic: one pass per store says all it can
 MCC, SUB_MANAGER, PARENT_MANAGER = "1234567890", "9876543210", "5554443333"
@@ -266,9 +266,11 @@ class World:
         }
 
     def close(self) -> None:
-        """Stop the emulator (the tables of a DynamoDB store go with the moto server)."""
+        """Stop the emulator and drop the tables of a DynamoDB store."""
         self.served.process.terminate()
         self.served.process.wait(timeout=10)
+        if self.url.startswith("dynamodb:"):
+            drop_tables(self.url)
 
 
 @contextmanager

@@ -31,7 +31,7 @@ import typer.main
 
 from mcclink.cli import app
 from tests.e2e.conftest import MCCLINK, Served, clean_env, serve_emulator
-from tests.reliability.runner import Fault, TrialOutcome, TrialSummary, summarize
+from tests.reliability.runner import Fault, TrialOutcome, TrialSummary, drop_tables, summarize
 
 FULL_TRIALS = 1
 CLIENT_SECRET = "csecret-R3-7f3a9c2e"
@@ -134,7 +134,7 @@ class Run:
         self.home, self.store = home, store
         self.served: Served = serve_emulator(home / "emulator", SCENARIO)
         self.tables_prefix = f"r3s{uuid.uuid4().hex[:8]}-"
-        url = (
+        self.url = url = (
             f"sqlite:///{home / 'data' / 'store' / 'mcclink.db'}"
             if store == "sqlite"
             else f"dynamodb://?region=us-east-1&prefix={self.tables_prefix}"
@@ -177,9 +177,11 @@ class Run:
         return "\n".join(str(client.scan(TableName=t)["Items"]) for t in mine)
 
     def close(self) -> None:
-        """Stop the emulator."""
+        """Stop the emulator and drop the tables of a DynamoDB store."""
         self.served.process.terminate()
         self.served.process.wait(timeout=10)
+        if self.store == "dynamodb":
+            drop_tables(self.url)
 
 
 @contextmanager

@@ -9,6 +9,7 @@ its own store); ``run`` never raises for a failed trial, it counts it and says w
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import uuid
@@ -151,16 +152,19 @@ def trial_cli(store: str, home: Path, served: Served) -> Iterator[Cli]:
         yield cli
     finally:
         if store == "dynamodb":
-            _drop_tables(url)
+            drop_tables(url)
 
 
-def _drop_tables(url: str) -> None:
+def drop_tables(url: str) -> None:
+    """Delete the tables of the DynamoDB store at ``url`` that exist (a trial that failed
+    early may not have made them)."""
     from mcclink.store.dynamodb import DynamoDBStore
 
     opened = open_store(url)
     assert isinstance(opened, DynamoDBStore)
     for table in (opened.names.clients, opened.names.history):
-        opened.client.delete_table(TableName=table)
+        with contextlib.suppress(opened.client.exceptions.ResourceNotFoundException):
+            opened.client.delete_table(TableName=table)
 
 
 # -- the invariants the faults check ------------------------------------------------------------
