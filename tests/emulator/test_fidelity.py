@@ -13,7 +13,7 @@ import pytest
 from google.ads.googleads.client import _VALID_API_VERSIONS
 from google.api_core import protobuf_helpers
 
-from mcclink.emulator import Emulator, protos
+from mcclink.emulator import Emulator, failures, protos
 from tests.emulator.calls import (
     CLIENT_LINKS_QUERY,
     MCC,
@@ -215,3 +215,18 @@ def test_an_unserved_method_is_a_google_ads_exception_naming_it(
     message = exc.failure.errors[0].message
     assert "CampaignService.MutateCampaigns" in message
     assert "CustomerClientLinkService.MutateCustomerClientLink" in message
+
+
+@pytest.mark.parametrize("version", SERVED_VERSIONS)
+def test_every_error_code_the_emulator_sends_exists_in_each_served_version(version: str) -> None:
+    error_code_fields = protos.load("errors.types.errors", version).ErrorCode.meta.fields
+    sent = [code for code in vars(failures).values() if isinstance(code, failures.Code)]
+
+    missing = [
+        str(code)
+        for code in sent
+        if code.name not in {member.name for member in error_code_fields[code.kind].enum}
+    ]
+
+    assert sent
+    assert missing == []

@@ -3,48 +3,118 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shlex
 import signal
 import socket
+import stat
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from mcclink.emulator import Scenario, serve, start
+from mcclink.emulator import Scenario, protos, serve, start
 from mcclink.errors import ConfigurationError, InputError
 from tests.fixtures.emulator import CERT_DIR
 
 SERVE = "import sys; from mcclink.emulator import serve; serve(None, 0, 0, sys.stdout)"
+PROGRAM = Path(__file__).with_name("google_ads_program.py")
+#: What a google-ads program needs from ``serve``'s exports, and nothing else.
+CLIENT_EXPORTS = (
+    "GOOGLE_ADS_CONFIGURATION_FILE_PATH",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+)
+
+
+@dataclass
+class Served:
+    """``serve`` running in its own process: its exports and the banner it printed."""
+
+    process: subprocess.Popen[str]
+    exports: dict[str, str]
+    banner: str
+
+
+@contextmanager
+def served(data_home: Path) -> Iterator[Served]:
+    """Run ``serve`` with ``XDG_DATA_HOME=data_home`` until the banner; stop it afterwards."""
+    env = {**os.environ, "XDG_DATA_HOME": str(data_home)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert process.stdout is not None
+    try:
+        exports = {}
+        line = process.stdout.readline()
+        while line.startswith("export "):
+            name, _, value = line.removeprefix("export ").strip().partition("=")
+            exports[name] = shlex.split(value)[0]
+            line = process.stdout.readline()
+        yield Served(process, exports, line + process.stdout.readline())
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_serve_prints_exports_then_a_sandbox_banner_and_stops_on_a_signal(
     tmp_path: Path, stop_signal: signal.Signals
 ) -> None:
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True, env=env
-    )
-    assert process.stdout is not None
-    exports = {}
-    line = process.stdout.readline()
-    while line.startswith("export "):
-        name, _, value = line.removeprefix("export ").strip().partition("=")
-        exports[name] = shlex.split(value)[0]
-        line = process.stdout.readline()
-    banner = line + process.stdout.readline()
+    with served(tmp_path) as serving:
+        serving.process.send_signal(stop_signal)
 
-    process.send_signal(stop_signal)
-
-    assert process.wait(timeout=10) == 0
+        assert serving.process.wait(timeout=10) == 0
+    exports = serving.exports
     assert exports["MCC_CUSTOMER_ID"] == "1234567890"
     assert exports["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"].startswith(str(tmp_path))
     assert exports["GOOGLE_ADS_ENDPOINT"].startswith("localhost:")
-    assert "SUBSET of the Google Ads API" in banner
-    assert "not Google" in banner
+    assert f"SUBSET of the Google Ads API ({', '.join(protos.versions())})" in serving.banner
+    assert "not Google" in serving.banner
+
+
+def test_serve_writes_owner_only_client_files_next_to_its_certificate(tmp_path: Path) -> None:
+    with served(tmp_path) as serving:
+        exports = serving.exports
+
+    certificate = Path(exports["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"])
+    for name in ("GOOGLE_ADS_CONFIGURATION_FILE_PATH", "GOOGLE_APPLICATION_CREDENTIALS"):
+        path = Path(exports[name])
+        assert path.parent == certificate.parent
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    credentials = json.loads(Path(exports["GOOGLE_APPLICATION_CREDENTIALS"]).read_text())
+    assert credentials["token_url"] == exports["GOOGLE_ADS_TOKEN_URI"]
+
+
+def test_a_google_ads_program_reaches_serve_by_its_exported_files_alone(tmp_path: Path) -> None:
+    """A v24 program in the style of Google's examples, with no mcclink and no emulator code:
+    ``load_from_storage``, a GAQL search, an invitation as the manager, an accept as the client
+    with the library's own field mask."""
+    with served(tmp_path / "data") as serving:
+        env = {name: serving.exports[name] for name in CLIENT_EXPORTS}
+        env |= {name: os.environ[name] for name in ("PATH", "no_proxy", "NO_PROXY")}
+        result = subprocess.run(
+            [sys.executable, str(PROGRAM), "1234567890", "1112223333"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["invited"].startswith("customers/1234567890/customerClientLinks/1112223333~")
+    assert seen["status_after_invite"] == "PENDING"
+    assert seen["accepted"].startswith("customers/1112223333/customerManagerLinks/1234567890~")
+    assert seen["status_after_accept"] == "ACTIVE"
 
 
 def test_serve_refuses_a_bad_scenario_file_before_starting(tmp_path: Path) -> None:

@@ -1,8 +1,13 @@
-"""Who may act on which account: the request's customer id and its login-customer-id.
+"""Who may act on which account: the OAuth user, the request's customer and login customer.
 
 Google's rule: the OAuth user must have direct access to the login customer (the
 ``login-customer-id`` header, or the request's customer when the header is absent), and the
-request's customer must be the login customer or sit below it in the hierarchy of ACTIVE links.
+request's customer must be the login customer or sit below it in the hierarchy of ACTIVE links
+(https://developers.google.com/google-ads/api/docs/concepts/call-structure#cid). What the
+user may do there follows the role on the login customer (Google Ads access levels,
+https://support.google.com/google-ads/answer/9978556): EMAIL_ONLY cannot see the account,
+READ_ONLY and up can read, and only ADMIN may accept, refuse or end manager links (and, on a
+manager, manage its hierarchy). The error each refusal answers is listed in ``failures``.
 Called with ``state.lock`` held.
 """
 
@@ -14,9 +19,10 @@ from typing import TYPE_CHECKING
 
 from mcclink.emulator import failures
 from mcclink.emulator.failures import RpcFault
-from mcclink.emulator.model import Account
+from mcclink.emulator.model import ROLES, Account
 
 if TYPE_CHECKING:
+    from mcclink.emulator.handlers import CallInfo
     from mcclink.emulator.state import EmulatorState
 
 _DIGITS = re.compile(r"\d{10}")
@@ -28,22 +34,32 @@ _PERMISSION_MESSAGE = (
 )
 
 
-def authorize(state: EmulatorState, customer_id: str, login: str | None) -> Account:
+def authorize(
+    state: EmulatorState, customer_id: str, call: CallInfo, *, needs: str = "READ_ONLY"
+) -> Account:
     """The request's customer, once the user and login customer may act on it.
+
+    Args:
+        state: the emulator's world.
+        customer_id: the request's customer id.
+        call: the call's login customer and user.
+        needs: the weakest role (in ``model.ROLES``) the action takes.
 
     Raises:
         RpcFault: a malformed or unknown id, a login customer the user cannot access, a
-            customer outside the login's hierarchy, or an account that is not enabled.
+            customer outside the login's hierarchy, an account that is not enabled, or a role
+            too weak for the action.
     """
     customer = _existing(state, customer_id)
-    login_id = customer.id if login is None else login
+    login_id = customer.id if call.login_customer_id is None else call.login_customer_id
     if not _DIGITS.fullmatch(login_id):
         raise RpcFault(
             failures.INVALID_LOGIN_CUSTOMER_ID,
             f"The login customer id header {login_id!r} is not a valid customer id (10 digits).",
         )
     login_account = state.account(login_id)
-    if login_account is None or not login_account.accessible:
+    role = None if login_account is None else state.role(call.user, login_account)
+    if login_account is None or not _can_see(role):
         raise _denied(login_id)
     for account in (login_account, customer):
         if account.status != "ENABLED":
@@ -54,7 +70,23 @@ def authorize(state: EmulatorState, customer_id: str, login: str | None) -> Acco
             )
     if not state.is_under(customer.id, login_id):
         raise _denied(customer.id)
+    if ROLES.index(str(role)) < ROLES.index(needs):
+        raise RpcFault(
+            failures.ACTION_NOT_PERMITTED,
+            f"The user's {role} access to customer {login_id} does not permit this action: "
+            f"it needs {needs} access.",
+        )
     return customer
+
+
+def accessible_customers(state: EmulatorState, user: str) -> list[Account]:
+    """The accounts ``user`` reaches directly (``ListAccessibleCustomers``), in id order."""
+    return [a for a in state.accounts() if _can_see(state.role(user, a))]
+
+
+def _can_see(role: str | None) -> bool:
+    # Email-only users receive notifications but cannot sign in to the account.
+    return role is not None and role != "EMAIL_ONLY"
 
 
 def require_login_is_customer(customer: Account, login: str | None) -> None:

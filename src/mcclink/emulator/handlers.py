@@ -55,6 +55,8 @@ class CallInfo:
     version: str
     #: ``Service.Method``, as in the method path.
     method: str
+    #: The email of the user the call's access token speaks for (set once it is checked).
+    user: str = ""
 
 
 def _service(module: str, call: CallInfo) -> Any:
@@ -207,6 +209,11 @@ def create_customer_client(state: EmulatorState, request: Any, call: CallInfo) -
         new.time_zone,
         validate_only=request.validate_only,
     )
+    if account is not None:
+        # Reachable through the manager only: a person gets direct access by accepting the
+        # invitation CreateCustomerClientRequest.email_address sends (API reference,
+        # CustomerService.CreateCustomerClient), which the emulator does not send.
+        account.accessible = False
     types = _service("customer_service", call)
     return types.CreateCustomerClientResponse(
         resource_name=f"customers/{account.id}" if account else ""
@@ -215,7 +222,7 @@ def create_customer_client(state: EmulatorState, request: Any, call: CallInfo) -
 
 def list_accessible_customers(state: EmulatorState, request: Any, call: CallInfo) -> Any:
     """The accounts the OAuth user can access directly (no login customer needed)."""
-    names = [f"customers/{a.id}" for a in state.accounts() if a.accessible]
+    names = [f"customers/{a.id}" for a in access.accessible_customers(state, call.user)]
     return _service("customer_service", call).ListAccessibleCustomersResponse(resource_names=names)
 
 

@@ -1,8 +1,12 @@
-"""The emulator's records: accounts and manager links (plain data, no rules)."""
+"""The emulator's records: accounts, manager links and users (plain data, no rules)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+#: Google Ads access levels, weakest first (support.google.com/google-ads/answer/9978556).
+ROLES = ("EMAIL_ONLY", "READ_ONLY", "STANDARD", "ADMIN")
 
 
 @dataclass
@@ -41,3 +45,17 @@ class Link:
     def manager_link_name(self) -> str:
         """The ``customer_manager_link`` resource name (seen from the client)."""
         return f"customers/{self.client}/customerManagerLinks/{self.manager}~{self.manager_link_id}"
+
+
+@dataclass(frozen=True)
+class User:
+    """A person who signs in with Google: the accounts they reach directly, with a role each.
+
+    ``access`` maps account ids to a name in ``ROLES``; None means the emulator's own manager
+    user, who has ADMIN access to every account whose ``Account.accessible`` is set.
+    """
+
+    email: str
+    name: str
+    access: Mapping[str, str] | None
+    hd: str | None = None

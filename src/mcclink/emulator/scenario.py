@@ -52,6 +52,17 @@ of calls answered ``UNAVAILABLE`` before any change), ``seed`` (random source of
 emulator's public fake credentials with the scenario's own, for tests that look for
 distinctive secret values in what mcclink writes; ``mcclink emulator serve`` prints them.
 
+People and applications (top level, optional; shapes in ``identities``):
+
+- ``"users": [{"email": "ana@padaria.com.br", "name": "Ana", "hd": "padaria.com.br",
+  "access": {"111-222-3333": "ADMIN", "222-333-4444": "READ_ONLY"}}]`` -- who can sign in on
+  the emulator's authorization page, the accounts each reaches directly and the role on each
+  (``ADMIN``, ``STANDARD``, ``READ_ONLY``, ``EMAIL_ONLY``). Their tokens act with that access;
+  the emulator's own credentials stay the manager's user (every ``accessible`` account, ADMIN).
+- ``"oauth_clients": [{"client_id": "...", "client_secret": "...", "redirect_uris": [...],
+  "name": "..."}]`` -- applications with registered redirect URIs; the emulator's own client
+  accepts any loopback redirect, or one under ``MCC_PUBLIC_URL``.
+
 The built-in demo scenario (``Scenario.demo()``) has the manager ``123-456-7890``
 "Agência Demo" and ten advertisers: ``111-222-3333`` Padaria São João, ``222-333-4444`` Açaí &
 Cia, ``333-444-5555`` Oficina do Zé, ``444-555-6666`` Farmácia Bem-Estar, ``555-666-7777`` Pet
@@ -68,10 +79,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Self, TypeGuard
+from typing import Self
 
-from mcclink.domain import CustomerId
+from mcclink.emulator.grants import OAuthClient
+from mcclink.emulator.identities import read_oauth_client, read_user
+from mcclink.emulator.model import User
 from mcclink.emulator.oauth import CLIENT_SECRET, REFRESH_TOKEN
+from mcclink.emulator.shapes import (
+    Problem,
+    as_object,
+    bool_at,
+    choice_at,
+    customer_id,
+    id_list,
+    int_at,
+    list_at,
+    name_at,
+    no_unknown_keys,
+    number_at,
+    optional_int_at,
+    string_at,
+)
 from mcclink.errors import InputError
 
 #: Google's limits the emulator enforces.
@@ -86,10 +114,6 @@ EXPECTED_SHAPE = (
     '"clients": [{"id": "1112223333", "name": "..."}], '
     '"latency_ms": 0, "qps_limit": null, "fault_rate": 0.0, "seed": 1}'
 )
-
-
-class _Problem(Exception):
-    """A shape problem found while reading a scenario; becomes an ``InputError``."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +134,7 @@ class Knobs:
         """
         try:
             return self._read(changes, self)
-        except _Problem as exc:
+        except Problem as exc:
             raise InputError(f"knobs: {exc}") from None
 
     @classmethod
@@ -118,17 +142,17 @@ class Knobs:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(raw) - names)
         if unknown:
-            raise _Problem(f"unknown knob(s) {unknown}; known: {sorted(names)}")
+            raise Problem(f"unknown knob(s) {unknown}; known: {sorted(names)}")
         knobs = replace(
             base,
-            latency_ms=_number(raw, "latency_ms", base.latency_ms, ""),
-            qps_limit=_optional_int(raw, "qps_limit", base.qps_limit, ""),
-            fault_rate=_number(raw, "fault_rate", base.fault_rate, ""),
-            seed=_optional_int(raw, "seed", base.seed, "", minimum=None),
-            token_ttl_s=_int(raw, "token_ttl_s", base.token_ttl_s, ""),
+            latency_ms=number_at(raw, "latency_ms", base.latency_ms, ""),
+            qps_limit=optional_int_at(raw, "qps_limit", base.qps_limit, ""),
+            fault_rate=number_at(raw, "fault_rate", base.fault_rate, ""),
+            seed=optional_int_at(raw, "seed", base.seed, "", minimum=None),
+            token_ttl_s=int_at(raw, "token_ttl_s", base.token_ttl_s, ""),
         )
         if not 0.0 <= knobs.fault_rate <= 1.0:
-            raise _Problem(f"fault_rate must be between 0 and 1, not {knobs.fault_rate}")
+            raise Problem(f"fault_rate must be between 0 and 1, not {knobs.fault_rate}")
         return knobs
 
 
@@ -179,6 +203,8 @@ class Scenario:
     clients: tuple[ClientSpec, ...] = ()
     knobs: Knobs = field(default_factory=Knobs)
     oauth: OAuthSpec = field(default_factory=OAuthSpec)
+    users: tuple[User, ...] = ()
+    oauth_clients: tuple[OAuthClient, ...] = ()
 
     @classmethod
     def from_json(cls, text: str, source: str = "scenario") -> Self:
@@ -203,7 +229,7 @@ class Scenario:
         """
         try:
             return cls._read(raw)
-        except (_Problem, InputError) as exc:
+        except (Problem, InputError) as exc:
             raise _input_error(source, str(exc)) from None
 
     @classmethod
@@ -227,25 +253,30 @@ class Scenario:
 
     @classmethod
     def _read(cls, raw: object) -> Self:
-        top = _object(raw, "the top level")
-        sections = {"managers", "clients", "oauth"}
-        _no_unknown_keys(top, sections | {f.name for f in fields(Knobs)}, "")
+        top = as_object(raw, "the top level")
+        sections = {"managers", "clients", "oauth", "users", "oauth_clients"}
+        no_unknown_keys(top, sections | {f.name for f in fields(Knobs)}, "")
         managers = tuple(
-            _manager(m, f"managers[{i}]") for i, m in enumerate(_list(top, "managers", ""))
+            _manager(m, f"managers[{i}]") for i, m in enumerate(list_at(top, "managers", ""))
         )
         if not managers:
-            raise _Problem("at least one manager is needed in 'managers'")
+            raise Problem("at least one manager is needed in 'managers'")
         clients = tuple(
-            _client(c, f"clients[{i}]") for i, c in enumerate(_list(top, "clients", ""))
+            _client(c, f"clients[{i}]") for i, c in enumerate(list_at(top, "clients", ""))
         )
         knobs = Knobs._read({k: v for k, v in top.items() if k not in sections}, Knobs())
-        oauth = _object(top.get("oauth", {}), "oauth")
-        _no_unknown_keys(oauth, {f.name for f in fields(OAuthSpec)}, "oauth")
+        oauth = as_object(top.get("oauth", {}), "oauth")
+        no_unknown_keys(oauth, {f.name for f in fields(OAuthSpec)}, "oauth")
         credentials = OAuthSpec(
-            client_secret=_str(oauth, "client_secret", CLIENT_SECRET, "oauth"),
-            refresh_token=_str(oauth, "refresh_token", REFRESH_TOKEN, "oauth"),
+            client_secret=string_at(oauth, "client_secret", CLIENT_SECRET, "oauth"),
+            refresh_token=string_at(oauth, "refresh_token", REFRESH_TOKEN, "oauth"),
         )
-        scenario = cls(managers=managers, clients=clients, knobs=knobs, oauth=credentials)
+        users = tuple(read_user(u, f"users[{i}]") for i, u in enumerate(list_at(top, "users", "")))
+        oauth_clients = tuple(
+            read_oauth_client(c, f"oauth_clients[{i}]")
+            for i, c in enumerate(list_at(top, "oauth_clients", ""))
+        )
+        scenario = cls(managers, clients, knobs, credentials, users, oauth_clients)
         scenario._check_references()
         return scenario
 
@@ -253,18 +284,32 @@ class Scenario:
         uses = Counter([m.id for m in self.managers] + [c.id for c in self.clients])
         duplicates = sorted(i for i, n in uses.items() if n > 1)
         if duplicates:
-            raise _Problem(f"account id(s) used more than once: {duplicates}")
+            raise Problem(f"account id(s) used more than once: {duplicates}")
         manager_ids = {m.id for m in self.managers}
+        self._check_people(manager_ids | {c.id for c in self.clients})
         for index, client in enumerate(self.clients):
             for key in ("linked_to", "invited_by"):
                 strangers = sorted(set(getattr(client, key)) - manager_ids)
                 if strangers:
-                    raise _Problem(f"clients[{index}].{key} names no scenario manager: {strangers}")
+                    raise Problem(f"clients[{index}].{key} names no scenario manager: {strangers}")
             if client.existing_managers + len(client.linked_to) > MAX_MANAGERS_PER_CLIENT:
-                raise _Problem(
+                raise Problem(
                     f"clients[{index}] has more than {MAX_MANAGERS_PER_CLIENT} managers "
                     "(existing_managers + linked_to)"
                 )
+
+    def _check_people(self, account_ids: set[str]) -> None:
+        for name, keys in (
+            ("users", [u.email for u in self.users]),
+            ("oauth_clients", [c.client_id for c in self.oauth_clients]),
+        ):
+            repeated = sorted(k for k, n in Counter(keys).items() if n > 1)
+            if repeated:
+                raise Problem(f"{name}: used more than once: {repeated}")
+        for index, user in enumerate(self.users):
+            strangers = sorted(set(user.access or {}) - account_ids)
+            if strangers:
+                raise Problem(f"users[{index}].access names no scenario account: {strangers}")
 
 
 def _input_error(source: str, problem: str) -> InputError:
@@ -272,134 +317,33 @@ def _input_error(source: str, problem: str) -> InputError:
 
 
 def _manager(raw: object, where: str) -> ManagerSpec:
-    item = _object(raw, where)
-    _no_unknown_keys(item, {f.name for f in fields(ManagerSpec)}, where)
+    item = as_object(raw, where)
+    no_unknown_keys(item, {f.name for f in fields(ManagerSpec)}, where)
     return ManagerSpec(
-        id=_customer_id(item, where),
-        name=_name(item, where),
-        can_manage_clients=_bool(item, "can_manage_clients", True, where),
-        test_account=_bool(item, "test_account", False, where),
-        account_limit=_optional_int(item, "account_limit", None, where, minimum=0),
-        currency_code=_str(item, "currency_code", "BRL", where),
-        time_zone=_str(item, "time_zone", "America/Sao_Paulo", where),
+        id=customer_id(item, where),
+        name=name_at(item, where),
+        can_manage_clients=bool_at(item, "can_manage_clients", True, where),
+        test_account=bool_at(item, "test_account", False, where),
+        account_limit=optional_int_at(item, "account_limit", None, where, minimum=0),
+        currency_code=string_at(item, "currency_code", "BRL", where),
+        time_zone=string_at(item, "time_zone", "America/Sao_Paulo", where),
     )
 
 
 def _client(raw: object, where: str) -> ClientSpec:
-    item = _object(raw, where)
-    _no_unknown_keys(item, {f.name for f in fields(ClientSpec)}, where)
+    item = as_object(raw, where)
+    no_unknown_keys(item, {f.name for f in fields(ClientSpec)}, where)
     return ClientSpec(
-        id=_customer_id(item, where),
-        name=_name(item, where),
-        status=_choice(item, "status", ACCOUNT_STATUSES, "ENABLED", where),
-        test_account=_bool(item, "test_account", False, where),
-        accessible=_bool(item, "accessible", True, where),
-        existing_managers=_int(item, "existing_managers", 0, where, minimum=0),
-        pending_invitations=_int(item, "pending_invitations", 0, where, minimum=0),
-        linked_to=_id_list(item, "linked_to", where),
-        invited_by=_id_list(item, "invited_by", where),
-        auto_respond=_choice(item, "auto_respond", AUTO_RESPONSES, None, where),
-        currency_code=_str(item, "currency_code", "BRL", where),
-        time_zone=_str(item, "time_zone", "America/Sao_Paulo", where),
+        id=customer_id(item, where),
+        name=name_at(item, where),
+        status=choice_at(item, "status", ACCOUNT_STATUSES, "ENABLED", where),
+        test_account=bool_at(item, "test_account", False, where),
+        accessible=bool_at(item, "accessible", True, where),
+        existing_managers=int_at(item, "existing_managers", 0, where, minimum=0),
+        pending_invitations=int_at(item, "pending_invitations", 0, where, minimum=0),
+        linked_to=id_list(item, "linked_to", where),
+        invited_by=id_list(item, "invited_by", where),
+        auto_respond=choice_at(item, "auto_respond", AUTO_RESPONSES, None, where),
+        currency_code=string_at(item, "currency_code", "BRL", where),
+        time_zone=string_at(item, "time_zone", "America/Sao_Paulo", where),
     )
-
-
-def _object(raw: object, where: str) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise _Problem(f"{where} must be a JSON object, not {type(raw).__name__}")
-    return raw
-
-
-def _no_unknown_keys(item: Mapping[str, object], known: set[str], where: str) -> None:
-    unknown = sorted(set(item) - known)
-    if unknown:
-        raise _Problem(f"{where or 'top level'}: unknown key(s) {unknown}; known: {sorted(known)}")
-
-
-def _list(item: Mapping[str, object], key: str, where: str) -> list[object]:
-    value = item.get(key, [])
-    if not isinstance(value, list):
-        raise _Problem(f"{_at(where, key)} must be a list")
-    return value
-
-
-def _customer_id(item: Mapping[str, object], where: str) -> str:
-    if "id" not in item:
-        raise _Problem(f"{where}.id is missing")
-    try:
-        return CustomerId.parse(item["id"]).digits
-    except InputError as exc:
-        raise _Problem(f"{where}.id: {exc}") from None
-
-
-def _id_list(item: Mapping[str, object], key: str, where: str) -> tuple[str, ...]:
-    ids = []
-    for index, raw in enumerate(_list(item, key, where)):
-        try:
-            ids.append(CustomerId.parse(raw).digits)
-        except InputError as exc:
-            raise _Problem(f"{_at(where, key)}[{index}]: {exc}") from None
-    return tuple(ids)
-
-
-def _name(item: Mapping[str, object], where: str) -> str:
-    name = item.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise _Problem(f"{where}.name must be a non-blank string")
-    return name
-
-
-def _str(item: Mapping[str, object], key: str, default: str, where: str) -> str:
-    value = item.get(key, default)
-    if not isinstance(value, str) or not value:
-        raise _Problem(f"{_at(where, key)} must be a non-empty string")
-    return value
-
-
-def _choice(
-    item: Mapping[str, object], key: str, allowed: tuple[str, ...], default: str | None, where: str
-) -> Any:
-    value = item.get(key, default)
-    if value is not None and value not in allowed:
-        raise _Problem(f"{_at(where, key)} must be one of {list(allowed)}, not {value!r}")
-    return value
-
-
-def _bool(item: Mapping[str, object], key: str, default: bool, where: str) -> bool:
-    value = item.get(key, default)
-    if not isinstance(value, bool):
-        raise _Problem(f"{_at(where, key)} must be true or false")
-    return value
-
-
-def _int(
-    item: Mapping[str, object], key: str, default: int, where: str, minimum: int | None = 1
-) -> int:
-    value = item.get(key, default)
-    if not _is_int(value) or (minimum is not None and value < minimum):
-        floor = "" if minimum is None else f" >= {minimum}"
-        raise _Problem(f"{_at(where, key)} must be an integer{floor}, not {value!r}")
-    return value
-
-
-def _optional_int(
-    item: Mapping[str, object], key: str, default: int | None, where: str, minimum: int | None = 1
-) -> int | None:
-    if item.get(key, default) is None:
-        return None
-    return _int(item, key, 0, where, minimum)
-
-
-def _number(item: Mapping[str, object], key: str, default: float, where: str) -> float:
-    value = item.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise _Problem(f"{_at(where, key)} must be a number >= 0, not {value!r}")
-    return float(value)
-
-
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _at(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key

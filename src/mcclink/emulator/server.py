@@ -12,15 +12,14 @@ from typing import Any, Self, TextIO
 
 import grpc
 
-from mcclink.ads.version import API_VERSION
-from mcclink.emulator import oauth, servicers, tls
+from mcclink.emulator import client_files, oauth, protos, servicers, tls
 from mcclink.emulator.scenario import Knobs, Scenario
 from mcclink.emulator.state import EmulatorState
 from mcclink.emulator.web import AdminServer
 from mcclink.errors import ConfigurationError
 
 BANNER = """\
-# mcclink Google Ads emulator -- a LOCAL SANDBOX of a SUBSET of the Google Ads API ({version}).
+# mcclink Google Ads emulator -- a LOCAL SANDBOX of a SUBSET of the Google Ads API ({versions}).
 # It is not Google: no real account is read or changed. gRPC/TLS on {endpoint},
 # OAuth token endpoint {token_uri}, admin endpoints {admin_url}/_emulator/...
 # Answer as an advertiser: mcclink emulator respond CLIENT_ID --accept|--refuse|--unlink
@@ -62,6 +61,31 @@ class Emulator:
             "GOOGLE_ADS_DEVELOPER_TOKEN": oauth.DEVELOPER_TOKEN,
             "MCCLINK_EMULATOR_ADMIN_URL": self.admin_url,
         }
+
+    def write_client_files(self, directory: Path | None = None) -> dict[str, str]:
+        """Write ``google-ads.yaml`` and its credentials file for this emulator (see
+        ``client_files``) into ``directory`` (default: the certificate's).
+
+        Returns:
+            The environment variables that point any ``google-ads`` program at the files.
+
+        Raises:
+            ConfigurationError: a file cannot be written.
+        """
+        env = self.env()
+        config = client_files.ClientConfig(
+            endpoint=self.endpoint,
+            token_url=self.token_uri,
+            client_id=env["GOOGLE_ADS_CLIENT_ID"],
+            client_secret=env["GOOGLE_ADS_CLIENT_SECRET"],
+            refresh_token=env["GOOGLE_ADS_REFRESH_TOKEN"],
+            developer_token=env["GOOGLE_ADS_DEVELOPER_TOKEN"],
+            login_customer_id=env["MCC_CUSTOMER_ID"],
+        )
+        try:
+            return client_files.write(config, directory or self.cert_path.parent)
+        except OSError as exc:
+            raise ConfigurationError(f"cannot write the emulator's client files: {exc}") from exc
 
     def set_knobs(self, **knobs: object) -> Knobs:
         """Change ``latency_ms``, ``qps_limit``, ``fault_rate``, ``seed`` or ``token_ttl_s``.
@@ -114,7 +138,7 @@ def start(
     state = EmulatorState(scenario)
     grpc_server, bound = _grpc_server(state, port, key_pem, cert_pem)
     try:
-        admin = AdminServer(http_port, state, scenario)
+        admin = AdminServer(http_port, state, scenario, cert.cert_path.parent)
     except OSError as exc:
         grpc_server.stop(grace=None)
         raise ConfigurationError(
@@ -151,11 +175,13 @@ def _grpc_server(
 def serve(scenario_path: Path | None, port: int, http_port: int, out: TextIO) -> None:
     """Run an emulator in the foreground until SIGINT or SIGTERM, then stop it cleanly.
 
-    Prints the ``export NAME=value`` lines of ``Emulator.env()`` first, then a banner.
+    Writes ``google-ads.yaml`` and its credentials file next to the TLS certificate, prints the
+    ``export NAME=value`` lines of ``Emulator.env()`` and of those files first, then a banner.
 
     Raises:
         InputError: the scenario file cannot be read or has a wrong shape.
-        ConfigurationError: a port is taken or the certificate cannot be written.
+        ConfigurationError: a port is taken, or the certificate or client files cannot be
+            written.
     """
     scenario = Scenario.load(scenario_path) if scenario_path else Scenario.demo()
     stopping = threading.Event()
@@ -168,11 +194,11 @@ def serve(scenario_path: Path | None, port: int, http_port: int, out: TextIO) ->
     }
     try:
         with start(scenario, port=port, http_port=http_port) as emulator:
-            for name, value in emulator.env().items():
+            for name, value in {**emulator.env(), **emulator.write_client_files()}.items():
                 out.write(f"export {name}={shlex.quote(value)}\n")
             out.write(
                 BANNER.format(
-                    version=API_VERSION,
+                    versions=", ".join(protos.versions()),
                     endpoint=emulator.endpoint,
                     token_uri=emulator.token_uri,
                     admin_url=emulator.admin_url,

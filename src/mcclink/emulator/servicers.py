@@ -18,7 +18,7 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn, Self
 
 import grpc
@@ -191,9 +191,9 @@ def _answer(
     call = CallInfo(request_id, metadata.get("login-customer-id"), path.version, str(path))
     try:
         state.admit(path.name)
-        state.tokens.authenticate(metadata.get("authorization"))
+        grant = state.tokens.authenticate(metadata.get("authorization"))
         with state.lock:
-            response = handler(state, request, call)
+            response = handler(state, request, replace(call, user=grant.user))
     except RpcFault as fault:
         _abort(context, fault, request_id, path.version)
     except Exception:

@@ -20,8 +20,8 @@ import grpc
 from mcclink.domain import CustomerId
 from mcclink.emulator import failures, links
 from mcclink.emulator.failures import RpcFault
-from mcclink.emulator.model import Account, Link
-from mcclink.emulator.oauth import TokenIssuer
+from mcclink.emulator.model import Account, Link, User
+from mcclink.emulator.oauth import MANAGER_EMAIL, TokenIssuer
 from mcclink.emulator.scenario import ClientSpec, Knobs, ManagerSpec, Scenario
 from mcclink.errors import InputError, InvalidTransition
 
@@ -73,7 +73,10 @@ class EmulatorState:
             self._apply_knobs(scenario.knobs, reseed=True)
             self.tokens.client_secret = scenario.oauth.client_secret
             self.tokens.refresh_token = scenario.oauth.refresh_token
+            self.tokens.clients = {c.client_id: c for c in scenario.oauth_clients}
             self.tokens.reset()
+            own = User(MANAGER_EMAIL, scenario.managers[0].name, access=None)
+            self._users = {u.email: u for u in (own, *scenario.users)}
             for manager in scenario.managers:
                 self.add_account(_manager_account(manager))
             # Every scenario account first, so that outside managers never take their ids.
@@ -246,6 +249,45 @@ class EmulatorState:
             frontier = below
         return found
 
+    # -- users: who reaches which account, with which role ---------------------------------
+
+    def user(self, email: str) -> User | None:
+        """The user with this email (the manager's user is ``oauth.MANAGER_EMAIL``), or None."""
+        with self.lock:
+            return self._users.get(email.lower())
+
+    def users(self) -> list[User]:
+        """Every user who can sign in, the manager's user first."""
+        with self.lock:
+            return list(self._users.values())
+
+    def role(self, email: str, account: Account) -> str | None:
+        """The role ``email``'s user has directly on ``account`` (a name in ``ROLES``), or None.
+
+        The manager's user is ADMIN on every account whose ``accessible`` flag is set.
+        """
+        user = self.user(email)
+        if user is None:
+            return None
+        if user.access is None:
+            return "ADMIN" if account.accessible else None
+        return user.access.get(account.id)
+
+    def set_user(self, user: User) -> User:
+        """Add a user, or replace the one with the same email (``POST /_emulator/users``).
+
+        Raises:
+            InputError: the manager's user, or an account that is not in the emulator.
+        """
+        if user.access is None or user.email == MANAGER_EMAIL:
+            raise InputError(f"{MANAGER_EMAIL} is the emulator's own user and cannot change")
+        with self.lock:
+            strangers = sorted(a for a in user.access if self.account(a) is None)
+            if strangers:
+                raise InputError(f"access names accounts not in the emulator: {strangers}")
+            self._users[user.email] = user
+        return user
+
     # -- the advertiser's side and read-outs (public, thread-safe) --------------------------
 
     def respond(self, client: str, manager: str, action: str) -> Link:
@@ -301,6 +343,7 @@ class EmulatorState:
                 "resource_exhausted": self.resource_exhausted,
                 "faults_injected": self.faults_injected,
                 "knobs": asdict(self.knobs),
+                "users": [asdict(u) for u in self._users.values()],
             }
 
 

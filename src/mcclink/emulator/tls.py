@@ -94,11 +94,11 @@ def _generate(pair: CertificatePair) -> None:
         serialization.NoEncryption(),
     )
     # Key first: a reader that sees the new certificate must also see its key.
-    _write_private(pair.key_path, key_pem)
-    _write_private(pair.cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    write_private(pair.key_path, key_pem)
+    write_private(pair.cert_path, cert.public_bytes(serialization.Encoding.PEM))
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` with mode 0600, atomically (readers never see half a file)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
