@@ -124,7 +124,7 @@ def emulator_serve(
 ) -> None:
     """Serve the emulator; prints the `export` lines a client needs, then serves until ^C.
 
-    Example: eval "$(mcclink emulator serve | head -n 8)"   # in another shell: see README
+    Example: mcclink emulator serve > /tmp/emu.env &  then  source <(grep ^export /tmp/emu.env)
     """
     from mcclink.emulator import serve
 
