@@ -102,6 +102,7 @@ class TokenIssuer:
         self._tokens: dict[str, _AccessToken] = {}
         self._refresh: dict[str, Grant] = {}
         self._refresh_revoked = False
+        self._offline_consents: set[tuple[str, str]] = set()
 
     def client(self, client_id: str) -> OAuthClient | None:
         """The registered client with this id, or None."""
@@ -249,6 +250,14 @@ class TokenIssuer:
             )
         return grant
 
+    def first_offline_consent(self, grant: Grant) -> bool:
+        """Record that the grant's user gave its client offline access; True the first time."""
+        key = (grant.client_id, grant.user)
+        with self._lock:
+            first = key not in self._offline_consents
+            self._offline_consents.add(key)
+        return first
+
     def _revoke_issued(self, tokens: Iterable[str]) -> None:
         with self._lock:
             for token in tokens:
@@ -277,9 +286,11 @@ class TokenIssuer:
 
     def reset(self) -> None:
         """Make the refresh tokens and every token issued so far valid again, for a full
-        ``ttl_s``: clients that outlive an emulator reset keep working."""
+        ``ttl_s``: clients that outlive an emulator reset keep working. Offline consents are
+        forgotten, as in a new world."""
         expires_at = time.monotonic() + self.ttl_s
         with self._lock:
             self._refresh_revoked = False
+            self._offline_consents.clear()
             for token in self._tokens.values():
                 token.revoked, token.expires_at = False, expires_at

@@ -99,13 +99,12 @@ def with_query(uri: str, params: dict[str, str | None]) -> str:
 
 
 class SignIn:
-    """Pending authorization requests and the consents given so far; thread-safe."""
+    """Pending authorization requests; thread-safe."""
 
     def __init__(self, state: EmulatorState, public_url: str | None) -> None:
         self._state, self._public_url = state, public_url
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[AuthorizationRequest, float]] = {}
-        self._offline_consents: set[tuple[str, str]] = set()
 
     def begin(self, params: dict[str, str]) -> Consent:
         """Check a ``GET /authorize`` and keep it for the user's answer.
@@ -178,10 +177,7 @@ class SignIn:
     def _refresh_token_due(self, request: AuthorizationRequest, grant: Grant) -> bool:
         if not request.offline:
             return False
-        key = (grant.client_id, grant.user)
-        with self._lock:
-            first = key not in self._offline_consents
-            self._offline_consents.add(key)
+        first = self._state.tokens.first_offline_consent(grant)
         return first or "consent" in request.prompts
 
     def _forget(self, txn: str) -> None:
