@@ -132,3 +132,61 @@ def test_outside_managers_never_take_a_scenario_account_id() -> None:
     account = state.account("9000000001")
     assert account is not None
     assert (account.name, account.manager) == ("C", False)
+
+
+AGENCY = {
+    "managers": [{"id": "1234567890", "name": "A"}],
+    "clients": [{"id": "1112223333", "name": "B"}],
+}
+ANA = {"email": "Ana@Padaria.com.br", "name": "Ana", "access": {"111-222-3333": "READ_ONLY"}}
+APP = {"client_id": "app", "client_secret": "s", "redirect_uris": ["https://app.example/cb"]}
+
+
+def test_users_and_oauth_clients_are_read() -> None:
+    loaded = Scenario.from_dict(
+        {**AGENCY, "users": [{**ANA, "hd": "padaria.com.br"}], "oauth_clients": [APP]}
+    )
+
+    (user,) = loaded.users
+    assert (user.email, user.access, user.hd) == (
+        "ana@padaria.com.br",
+        {"1112223333": "READ_ONLY"},
+        "padaria.com.br",
+    )
+    assert loaded.oauth_clients[0].redirect_uris == ("https://app.example/cb",)
+    assert EmulatorState(loaded).user("ANA@padaria.com.br") == user
+
+
+@pytest.mark.parametrize(
+    ("section", "problem"),
+    [
+        (
+            {"users": [{**ANA, "access": {"1112223333": "OWNER"}}]},
+            "users[0].access['1112223333'] must be one of",
+        ),
+        (
+            {"users": [{**ANA, "access": {"2223334444": "ADMIN"}}]},
+            "users[0].access names no scenario account: ['2223334444']",
+        ),
+        ({"users": [{**ANA, "access": {"12": "ADMIN"}}]}, "invalid Google Ads"),
+        (
+            {"users": [ANA, {**ANA, "name": "Twin"}]},
+            "users: used more than once: ['ana@padaria.com.br']",
+        ),
+        ({"users": [{**ANA, "email": "ana"}]}, "users[0].email must be an email address"),
+        ({"users": [{**ANA, "hd": ""}]}, "users[0].hd must be a non-empty string"),
+        ({"oauth_clients": [{**APP, "redirect_uris": []}]}, "needs at least one URI"),
+        ({"oauth_clients": [{**APP, "redirect_uris": ["/cb"]}]}, "must be an absolute http(s) URI"),
+        ({"oauth_clients": [{**APP, "redirect_uris": ["https://a.example/cb#x"]}]}, "fragment"),
+        ({"oauth_clients": [APP, APP]}, "oauth_clients: used more than once: ['app']"),
+        (
+            {"oauth_clients": [{**APP, "client_id": "mcclink-emulator.apps.local"}]},
+            "emulator's own client",
+        ),
+    ],
+)
+def test_bad_users_and_clients_are_explained(section: dict[str, object], problem: str) -> None:
+    with pytest.raises(InputError) as caught:
+        Scenario.from_dict({**AGENCY, **section}, source="mine.json")
+
+    assert problem in str(caught.value)

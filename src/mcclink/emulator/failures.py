@@ -25,6 +25,15 @@ Choices where Google's behaviour is not documented (kept in one place, here):
   (what Google answers in practice, rather than ``ACCOUNTS_NOT_COMPATIBLE_FOR_LINKING``).
 - A non-manager account sending invitations or creating accounts:
   ``AuthorizationError.ACTION_NOT_PERMITTED``.
+- A signed-in user whose role on the login customer is too weak for the action (Google Ads
+  access levels: only ADMIN accepts, refuses or ends manager links, and manages a manager's
+  hierarchy -- invitations and CreateCustomerClient):
+  ``AuthorizationError.ACTION_NOT_PERMITTED`` ("The user does not have permission to perform
+  this action"). An EMAIL_ONLY user cannot sign in to the account at all: it answers
+  ``AuthorizationError.USER_PERMISSION_DENIED`` and ``ListAccessibleCustomers`` omits it.
+- An access token without the Google Ads scope: a bare ``PERMISSION_DENIED``
+  "Request had insufficient authentication scopes." (Google's front end answers before the
+  Ads API, so no ``GoogleAdsFailure``; the library raises ``google.api_core`` ``PermissionDenied``).
 - An update mask that names an ``Immutable`` or ``Output only`` field of the resource (as the
   API reference marks them): ``FieldError.IMMUTABLE_FIELD``; a path that is no field of the
   resource: ``FieldMaskError.FIELD_NOT_FOUND``. ``resource_name`` may be in the mask (Google's
