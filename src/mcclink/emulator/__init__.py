@@ -1,10 +1,11 @@
 """A local emulator of a SUBSET of the Google Ads API, for tests, benchmarks and the demo.
 
 It is a sandbox, not Google: the official ``google-ads`` library talks to it unmodified, over
-gRPC with TLS, but only the calls mcclink makes exist, against in-memory accounts described by
-a ``Scenario``:
+gRPC with TLS, in every API version the library ships (``protos.versions()``), but only the
+calls mcclink makes exist (any other method is refused with a ``GoogleAdsFailure`` naming it),
+against in-memory accounts described by a ``Scenario``:
 
-- ``CustomerClientLinkService.MutateCustomerClientLink`` (invite, cancel, end),
+- ``CustomerClientLinkService.MutateCustomerClientLink`` (invite, cancel, end, hide),
 - ``CustomerManagerLinkService.MutateCustomerManagerLink`` (accept, refuse, end as the client)
   and ``MoveManagerLink``,
 - ``CustomerService.CreateCustomerClient`` and ``ListAccessibleCustomers``,
@@ -13,8 +14,10 @@ a ``Scenario``:
 
 Refusals are shaped as Google's (a ``GoogleAdsFailure`` in the trailing metadata, the installed
 library's error enums, a ``request-id``); the choices made where Google's behaviour is not
-documented are listed in ``failures``. An OAuth token endpoint and admin endpoints (answer as the
-advertiser, read counters, set knobs) share one HTTP server (``web``). Knobs add latency, a
+documented are listed in ``failures``. Google's sign-in (OAuth 2.0 authorization code flow
+with PKCE, a token endpoint, OpenID Connect ID tokens, userinfo) for the scenario's users, with
+their roles on each account, and admin endpoints (answer as the advertiser, read counters, set
+knobs, add users) share one HTTP server (``web``). Knobs add latency, a
 rate limit and seeded faults.
 
 Usage::

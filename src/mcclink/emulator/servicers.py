@@ -45,9 +45,6 @@ class Method:
     handler: Handler
     streaming: bool = False
 
-    def __str__(self) -> str:
-        return f"{self.service}.{self.name}"
-
 
 METHODS = (
     Method(
@@ -178,7 +175,7 @@ def _refuse_unserved(state: EmulatorState, request: bytes, call: CallInfo) -> No
     raise RpcFault(
         failures.UNSERVED_METHOD,
         f"The mcclink Google Ads emulator does not serve {call.method}; it serves "
-        f"{', '.join(str(m) for m in METHODS)} (README: The local Google Ads API emulator).",
+        f"{', '.join(f'{m.service}.{m.name}' for m in METHODS)} (see docs/emulator.md).",
     )
 
 
