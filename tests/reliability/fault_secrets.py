@@ -359,7 +359,8 @@ def test_no_secret_leaks_and_files_are_owner_only_on_dynamodb(moto_endpoint: str
 
 def test_the_emulator_accepts_a_scenarios_own_credentials() -> None:
     from mcclink.emulator import Scenario
-    from mcclink.emulator.oauth import OAuthError, TokenIssuer
+    from mcclink.emulator.grants import OAuthError
+    from mcclink.emulator.oauth import TokenIssuer
 
     scenario = Scenario.from_dict(SCENARIO)
     issuer = TokenIssuer(client_secret=scenario.oauth.client_secret)
