@@ -40,6 +40,18 @@ def _accept_as_published(client: Any, client_id: str, manager_link: str) -> Any:
     return service.mutate_customer_manager_link(customer_id=client_id, operations=[operation])
 
 
+@pytest.fixture
+def manager(ads_client_factory: AdsClientFactory) -> Any:
+    """A ``GoogleAdsClient`` with the demo manager as its login customer."""
+    return ads_client_factory(MCC)
+
+
+@pytest.fixture
+def pending_link(fresh_emulator: Emulator, manager: Any) -> str:
+    """The manager's PENDING invitation to Padaria: its customer_client_link resource name."""
+    return invite(manager, MCC, PADARIA)
+
+
 def _update_client_link(client: Any, link_name: str, paths: list[str], **values: Any) -> Any:
     operation = client.get_type("CustomerClientLinkOperation")
     operation.update.resource_name = link_name
@@ -73,21 +85,20 @@ def test_each_version_links_and_refuses_with_its_own_messages(
 
 
 def test_an_accept_with_the_librarys_own_field_mask_is_applied(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
+    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory, pending_link: str
 ) -> None:
-    link = invite(ads_client_factory(MCC), MCC, PADARIA)
+    accept = manager_link_of(pending_link)
 
-    response = _accept_as_published(ads_client_factory(PADARIA), PADARIA, manager_link_of(link))
+    response = _accept_as_published(ads_client_factory(PADARIA), PADARIA, accept)
 
-    assert [result.resource_name for result in response.results] == [manager_link_of(link)]
+    assert [result.resource_name for result in response.results] == [accept]
     assert fresh_emulator.state.link_status(MCC, PADARIA) == "ACTIVE"
 
 
 def test_a_manager_hides_an_active_link_with_a_mask_of_hidden_alone(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
+    ads_client_factory: AdsClientFactory, manager: Any, pending_link: str
 ) -> None:
-    manager = ads_client_factory(MCC)
-    link = invite(manager, MCC, PADARIA)
+    link = pending_link
     _accept_as_published(ads_client_factory(PADARIA), PADARIA, manager_link_of(link))
 
     _update_client_link(manager, link, ["resource_name", "hidden"], hidden=True)
@@ -113,38 +124,25 @@ def test_a_manager_hides_an_active_link_with_a_mask_of_hidden_alone(
     ],
 )
 def test_a_mask_naming_an_unknown_or_immutable_field_is_refused(
-    fresh_emulator: Emulator,
-    ads_client_factory: AdsClientFactory,
-    paths: list[str],
-    expected: str,
+    fresh_emulator: Emulator, manager: Any, pending_link: str, paths: list[str], expected: str
 ) -> None:
-    manager = ads_client_factory(MCC)
-    link = invite(manager, MCC, PADARIA)
     canceled = manager.enums.ManagerLinkStatusEnum.CANCELED
 
-    exc = refusal(lambda: _update_client_link(manager, link, paths, status=canceled))
+    exc = refusal(lambda: _update_client_link(manager, pending_link, paths, status=canceled))
 
     assert error_code(exc) == expected
     assert fresh_emulator.state.link_status(MCC, PADARIA) == "PENDING"
 
 
-def test_hiding_a_pending_link_is_refused(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    manager = ads_client_factory(MCC)
-    link = invite(manager, MCC, PADARIA)
-
-    exc = refusal(lambda: _update_client_link(manager, link, ["hidden"], hidden=True))
+def test_hiding_a_pending_link_is_refused(manager: Any, pending_link: str) -> None:
+    exc = refusal(lambda: _update_client_link(manager, pending_link, ["hidden"], hidden=True))
 
     assert error_code(exc) == "manager_link_error.INVALID_CHANGE"
 
 
-def test_search_pages_and_search_stream_batches_yield_the_same_rows(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    client = ads_client_factory(MCC)
-    invite(client, MCC, PADARIA)
-    service = client.get_service("GoogleAdsService")
+@pytest.mark.usefixtures("pending_link")
+def test_search_pages_and_search_stream_batches_yield_the_same_rows(manager: Any) -> None:
+    service = manager.get_service("GoogleAdsService")
 
     paged = [
         row.customer_client_link.client_customer
@@ -160,15 +158,12 @@ def test_search_pages_and_search_stream_batches_yield_the_same_rows(
     assert paged
 
 
-def test_search_returns_the_total_results_count_when_asked(
-    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
-) -> None:
-    client = ads_client_factory(MCC)
-    invite(client, MCC, PADARIA)
-    request = client.get_type("SearchGoogleAdsRequest")
+@pytest.mark.usefixtures("pending_link")
+def test_search_returns_the_total_results_count_when_asked(manager: Any) -> None:
+    request = manager.get_type("SearchGoogleAdsRequest")
     request.customer_id = MCC
     request.query = CLIENT_LINKS_QUERY
-    service = client.get_service("GoogleAdsService")
+    service = manager.get_service("GoogleAdsService")
     unasked = service.search(request=request)
     request.search_settings.return_total_results_count = True
 
