@@ -13,4 +13,5 @@ pytest_plugins = [
     "tests.fixtures.moto_server",
     "tests.fixtures.emulator",
     "tests.fixtures.webhook_receiver",
+    "tests.fixtures.browser",
 ]

@@ -14,13 +14,13 @@ from typing import Any
 
 import jwt
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from mcclink.emulator import CLIENT_ID, Emulator
 from tests.emulator.signin_flow import ANA, ANA_EMAIL, BETO, authorize_url, exchange, post_json
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.fixtures.browser import needs_chromium
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium package")
+pytestmark = needs_chromium
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -60,14 +60,6 @@ def receiver() -> Iterator[ReceiverServer]:
     yield server
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

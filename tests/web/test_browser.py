@@ -19,28 +19,15 @@ from playwright.sync_api import (
     Dialog,
     Page,
     expect,
-    sync_playwright,
 )
 
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, LinkStatus, Operation, utcnow
 from mcclink.emulator import Emulator, respond
 from mcclink.service import Registration
+from tests.fixtures.browser import needs_chromium
 from tests.web.conftest import LiveServer
 
-CHROMIUM = Path("/usr/bin/chromium")
-#: Headless, and quiet: without the background-networking flags Chromium keeps calling
-#: Google's services, which an offline machine answers with nothing but timeouts.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -53,16 +40,7 @@ CLIENTS = {
     "777-888-9999": "Salão Beleza Pura",
 }
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium package")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module's tests."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture
