@@ -10,6 +10,7 @@ Secret values are wrapped in ``Secret`` and never shown.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,12 @@ WEBHOOK_SECRET_VAR = "MCC_WEBHOOK_SECRET"
 #: Shorter shared secrets are refused: the HMAC is only as strong as its key.
 MIN_WEBHOOK_SECRET = 16
 _MAKE_SECRET = 'python -c "import secrets; print(secrets.token_hex(32))"'
+PUBLIC_URL_VAR = "MCC_PUBLIC_URL"
+ONBOARDING_CLIENT_ID_VAR = "MCC_ONBOARDING_CLIENT_ID"
+ONBOARDING_CLIENT_SECRET_VAR = "MCC_ONBOARDING_CLIENT_SECRET"
+OIDC_ISSUER_VAR = "MCC_OIDC_ISSUER"
+TRUSTED_PROXIES_VAR = "MCC_TRUSTED_PROXIES"
+DEFAULT_OIDC_ISSUER = "https://accounts.google.com"
 
 #: The keys of ``google-ads.yaml`` mcclink reads; each may be overridden by ``GOOGLE_ADS_<KEY>``.
 YAML_KEYS = (
@@ -122,6 +129,29 @@ class WebhookSettings:
         return f"WebhookSettings(target={self.target!r}, secret={self.secret!r})"
 
 
+ProxyNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class OnboardingSettings:
+    """What the advertiser's pages need: where they are served, the web OAuth client that
+    signs advertisers in with the OpenID provider, and how the agency presents itself."""
+
+    public_url: str
+    client_id: str
+    client_secret: Secret
+    issuer: str = DEFAULT_OIDC_ISSUER
+    agency_name: str | None = None
+    agency_logo_url: str | None = None
+    #: Peers whose ``X-Forwarded-For`` names the client (a TLS reverse proxy in front).
+    trusted_proxies: tuple[ProxyNetwork, ...] = ()
+
+    @property
+    def redirect_uri(self) -> str:
+        """Where the provider sends the advertiser back (register it with the OAuth client)."""
+        return f"{self.public_url}/onboard/callback"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything mcclink reads from the environment; Google parts validated on demand."""
@@ -142,6 +172,15 @@ class Settings:
     #: ``MCC_WEBHOOK_URL`` / ``MCC_WEBHOOK_SECRET`` as given; checked by ``webhook``.
     webhook_url: str | None = field(default=None, repr=False)
     webhook_secret: Secret | None = None
+    #: ``MCC_PUBLIC_URL`` and the onboarding settings as given; checked by ``public_url``
+    #: and ``onboarding``.
+    public_url_raw: str | None = None
+    onboarding_client_id: str | None = None
+    onboarding_client_secret: Secret | None = None
+    oidc_issuer: str = DEFAULT_OIDC_ISSUER
+    agency_name: str | None = None
+    agency_logo_url: str | None = None
+    trusted_proxies: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -168,6 +207,61 @@ class Settings:
             max_qps=environ.get(MAX_QPS_VAR, "").strip() or None,
             webhook_url=environ.get(WEBHOOK_URL_VAR, "").strip() or None,
             webhook_secret=_secret(environ.get(WEBHOOK_SECRET_VAR, "").strip()),
+            public_url_raw=environ.get(PUBLIC_URL_VAR, "").strip() or None,
+            onboarding_client_id=environ.get(ONBOARDING_CLIENT_ID_VAR, "").strip() or None,
+            onboarding_client_secret=_secret(environ.get(ONBOARDING_CLIENT_SECRET_VAR, "").strip()),
+            oidc_issuer=environ.get(OIDC_ISSUER_VAR, "").strip() or DEFAULT_OIDC_ISSUER,
+            agency_name=environ.get("MCC_AGENCY_NAME", "").strip() or None,
+            agency_logo_url=environ.get("MCC_AGENCY_LOGO_URL", "").strip() or None,
+            trusted_proxies=environ.get(TRUSTED_PROXIES_VAR, "").strip() or None,
+        )
+
+    @property
+    def public_url(self) -> str:
+        """``MCC_PUBLIC_URL`` without a trailing slash: where onboarding links point.
+
+        Raises:
+            ConfigurationError: unset, or not https (http only on a loopback address).
+        """
+        problems = _base_url_problems(
+            PUBLIC_URL_VAR, self.public_url_raw, "https://ads.example.com"
+        )
+        if problems or self.public_url_raw is None:
+            raise ConfigurationError(problems)
+        return self.public_url_raw.rstrip("/")
+
+    @property
+    def onboarding(self) -> OnboardingSettings | None:
+        """The advertiser's sign-in, or None when ``MCC_ONBOARDING_CLIENT_ID`` is not set.
+
+        Raises:
+            ConfigurationError: every problem at once (public URL, client secret, issuer,
+                logo, proxies), each naming its variable and the fix; never the secret.
+        """
+        if self.onboarding_client_id is None:
+            return None
+        problems = _base_url_problems(
+            PUBLIC_URL_VAR, self.public_url_raw, "https://ads.example.com"
+        )
+        problems += _base_url_problems(OIDC_ISSUER_VAR, self.oidc_issuer, DEFAULT_OIDC_ISSUER)
+        if self.onboarding_client_secret is None:
+            problems.append(
+                f"{ONBOARDING_CLIENT_SECRET_VAR} is not set: copy the secret of the web OAuth "
+                f"client named by {ONBOARDING_CLIENT_ID_VAR}"
+            )
+        if self.agency_logo_url is not None and not self.agency_logo_url.startswith("https://"):
+            problems.append("MCC_AGENCY_LOGO_URL must be an https:// address of an image")
+        proxies = _proxy_networks(self.trusted_proxies, problems)
+        if problems or self.public_url_raw is None or self.onboarding_client_secret is None:
+            raise ConfigurationError(problems)
+        return OnboardingSettings(
+            public_url=self.public_url_raw.rstrip("/"),
+            client_id=self.onboarding_client_id,
+            client_secret=self.onboarding_client_secret,
+            issuer=self.oidc_issuer.rstrip("/"),
+            agency_name=self.agency_name,
+            agency_logo_url=self.agency_logo_url,
+            trusted_proxies=proxies,
         )
 
     @property
@@ -404,6 +498,47 @@ def _webhook_secret_problems(secret: Secret | None) -> list[str]:
             f"strong one with `{_MAKE_SECRET}`"
         ]
     return []
+
+
+def _base_url_problems(var: str, url: str | None, example: str) -> list[str]:
+    """Problems of a base URL people's browsers open: https, or http on a loopback address."""
+    if url is None:
+        return [f"{var} is not set: set it to the https:// address people open, e.g. {example}"]
+    wrong = [
+        f"{var} {url!r} must be an https:// address with no query (http:// only on a "
+        f"loopback address), e.g. {example}"
+    ]
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a malformed port
+    except ValueError:
+        return wrong
+    secure = parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname))
+    if not (secure and parts.hostname) or parts.query or parts.fragment or "@" in parts.netloc:
+        return wrong
+    return []
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:  # a name, not an address
+        return False
+
+
+def _proxy_networks(raw: str | None, problems: list[str]) -> tuple[ProxyNetwork, ...]:
+    networks: list[ProxyNetwork] = []
+    for item in (raw or "").replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            problems.append(
+                f"{TRUSTED_PROXIES_VAR}: {item!r} is not an IP address or network, "
+                "e.g. 10.0.0.5 or 10.0.0.0/24 (comma-separated)"
+            )
+    return tuple(networks)
 
 
 def _secret(raw: str | None) -> Secret | None:
