@@ -9,7 +9,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -185,6 +185,28 @@ class LastError:
 def utcnow() -> datetime:
     """Now, timezone-aware in UTC (the only clock the domain uses)."""
     return datetime.now(UTC)
+
+
+_DURATION = re.compile(r"(\d+)\s*([smhd])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(raw: str) -> timedelta:
+    """``90s``, ``10m``, ``24h``, ``2d`` (or combined, ``1h30m``) as a timedelta.
+
+    Raises:
+        InputError: anything else.
+    """
+    text = raw.strip().lower()
+    parts = _DURATION.findall(text)
+    if not parts or _DURATION.sub("", text).strip():
+        raise InputError(f"invalid duration {raw!r}: expected e.g. 30s, 10m, 24h or 1h30m")
+    total = timedelta()
+    for amount, unit in parts:
+        total += timedelta(**{_UNITS[unit]: int(amount)})
+    if total <= timedelta():
+        raise InputError(f"invalid duration {raw!r}: it must be longer than zero")
+    return total
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ into one of these. The service, the CLI and the monitor only ever see this tree:
     ├── StoreError                    the store failed the operation            (exit 1)
     │   ├── ClientExists              (exit 2: the input names a registered client)
     │   ├── ClientNotFound            (exit 2: the input names an unknown client)
+    │   ├── OnboardingLinkNotFound    (exit 2: the input names an unknown link)
     │   ├── VersionConflict           another writer changed the client first
     │   └── StoreUnavailable          locked, throttled, unreachable
     └── GoogleAdsError                Google Ads refused or failed the call     (exit 1)
@@ -76,7 +77,8 @@ class TableMissing(ConfigurationError):
         self.table = table
         super().__init__(
             f"DynamoDB table {table!r} does not exist: run `mcclink tables create` "
-            "(with the same --store / CLIENTS_TABLE / EXECUTION_HISTORY_TABLE settings)"
+            "(with the same --store / CLIENTS_TABLE / EXECUTION_HISTORY_TABLE / "
+            "ONBOARDING_LINKS_TABLE settings)"
         )
 
 
@@ -107,6 +109,18 @@ class ClientNotFound(StoreError):
         super().__init__(
             f"client {customer_id} is not registered under MCC {mcc}; "
             "register it with `mcclink clients add` (or check --mcc)"
+        )
+
+
+class OnboardingLinkNotFound(StoreError):
+    """No onboarding link has this id."""
+
+    exit_code = 2
+
+    def __init__(self, link_id: str) -> None:
+        self.link_id = link_id
+        super().__init__(
+            f"no onboarding link has id {link_id!r}; `mcclink onboard list` shows the links"
         )
 
 

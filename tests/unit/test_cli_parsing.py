@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from mcclink.cli._common import parse_duration, parse_ids
+from mcclink.cli._common import parse_ids
+from mcclink.domain import parse_duration
 from mcclink.errors import InputError
 
 

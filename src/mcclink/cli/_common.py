@@ -7,11 +7,9 @@ progress bars, thread pools) is imported where it is used: start-up stays short.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -78,28 +76,6 @@ def parse_ids(raw: Iterable[str]) -> list[CustomerId]:
     if bad:
         raise InputError("\n".join(bad))
     return list(dict.fromkeys(ids))
-
-
-_DURATION = re.compile(r"(\d+)\s*([smhd])")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def parse_duration(raw: str) -> timedelta:
-    """``90s``, ``10m``, ``24h``, ``2d`` (or combined, ``1h30m``) as a timedelta.
-
-    Raises:
-        InputError: anything else.
-    """
-    text = raw.strip().lower()
-    parts = _DURATION.findall(text)
-    if not parts or _DURATION.sub("", text).strip():
-        raise InputError(f"invalid duration {raw!r}: expected e.g. 30s, 10m, 24h or 1h30m")
-    total = timedelta()
-    for amount, unit in parts:
-        total += timedelta(**{_UNITS[unit]: int(amount)})
-    if total <= timedelta():
-        raise InputError(f"invalid duration {raw!r}: it must be longer than zero")
-    return total
 
 
 def print_json(data: Any, *, one_line: bool = False) -> None:

@@ -17,7 +17,6 @@ from mcclink.cli._common import (
     err,
     history_table,
     out,
-    parse_duration,
     print_clients,
     print_json,
     state,
@@ -25,7 +24,7 @@ from mcclink.cli._common import (
     wants_json,
 )
 from mcclink.cli.webhooks import print_delivery
-from mcclink.domain import CustomerId, LinkStatus, utcnow
+from mcclink.domain import CustomerId, LinkStatus, parse_duration, utcnow
 from mcclink.errors import InputError, MccLinkError
 from mcclink.serialization import client_to_dict, history_to_dict, sync_report_to_dict
 

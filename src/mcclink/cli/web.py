@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from mcclink.cli._common import err, parse_duration, state
+from mcclink.cli._common import err, state
+from mcclink.domain import parse_duration
 from mcclink.errors import ConfigurationError
 
 
