@@ -18,6 +18,8 @@ from urllib.request import Request, urlopen
 
 import pytest
 
+from mcclink.emulator.server import BANNER
+
 MCCLINK = str(Path(sys.executable).with_name("mcclink"))
 MCC = "1234567890"
 
@@ -34,10 +36,11 @@ _SCRUBBED = (
 
 @dataclass
 class Served:
-    """A running ``mcclink emulator serve`` and the environment it printed."""
+    """A running ``mcclink emulator serve``: the environment it printed, then its banner."""
 
     process: subprocess.Popen[str]
     env: dict[str, str]
+    banner: str = ""
 
     @property
     def admin_url(self) -> str:
@@ -60,7 +63,8 @@ def clean_env(home: Path) -> dict[str, str]:
 
 
 def serve_emulator(home: Path, scenario: dict[str, Any] | None = None) -> Served:
-    """Start ``mcclink emulator serve`` and read the export lines it prints first."""
+    """Start ``mcclink emulator serve`` and read the export lines it prints first, then the
+    banner."""
     args = [MCCLINK, "emulator", "serve"]
     if scenario is not None:
         path = home / "scenario.json"
@@ -71,17 +75,18 @@ def serve_emulator(home: Path, scenario: dict[str, Any] | None = None) -> Served
     )
     assert process.stdout is not None
     env: dict[str, str] = {}
-    for line in process.stdout:
-        if not line.startswith("export "):
-            break
+    line = process.stdout.readline()
+    while line.startswith("export "):
         name, _, value = line.removeprefix("export ").strip().partition("=")
         env[name] = shlex.split(value)[0] if value else ""
+        line = process.stdout.readline()
     if not env:
         process.kill()
         raise RuntimeError(
             f"emulator printed no exports: {process.stderr.read() if process.stderr else ''}"
         )
-    return Served(process, env)
+    banner = line + "".join(process.stdout.readline() for _ in range(BANNER.count("\n") - 1))
+    return Served(process, env, banner)
 
 
 @pytest.fixture

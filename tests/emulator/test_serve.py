@@ -1,11 +1,11 @@
-"""``serve`` in its own process: exports first, then the banner; stops cleanly on a signal."""
+"""``mcclink emulator serve`` in its own process: exports first, then the banner; stops cleanly
+on a signal."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
-import shlex
 import signal
 import socket
 import stat
@@ -13,16 +13,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from mcclink.emulator import Scenario, protos, serve, start
 from mcclink.errors import ConfigurationError, InputError
+from tests.e2e.conftest import Served, serve_emulator
 from tests.fixtures.emulator import CERT_DIR
 
-SERVE = "import sys; from mcclink.emulator import serve; serve(None, 0, 0, sys.stdout)"
 PROGRAM = Path(__file__).with_name("google_ads_program.py")
 #: What a google-ads program needs from ``serve``'s exports, and nothing else.
 CLIENT_EXPORTS = (
@@ -32,35 +31,16 @@ CLIENT_EXPORTS = (
 )
 
 
-@dataclass
-class Served:
-    """``serve`` running in its own process: its exports and the banner it printed."""
-
-    process: subprocess.Popen[str]
-    exports: dict[str, str]
-    banner: str
-
-
 @contextmanager
-def served(data_home: Path) -> Iterator[Served]:
-    """Run ``serve`` with ``XDG_DATA_HOME=data_home`` until the banner; stop it afterwards."""
-    env = {**os.environ, "XDG_DATA_HOME": str(data_home)}
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True, env=env
-    )
-    assert process.stdout is not None
+def served(home: Path) -> Iterator[Served]:
+    """``mcclink emulator serve`` with its data under ``home``, up to the banner; stopped after."""
+    serving = serve_emulator(home)
     try:
-        exports = {}
-        line = process.stdout.readline()
-        while line.startswith("export "):
-            name, _, value = line.removeprefix("export ").strip().partition("=")
-            exports[name] = shlex.split(value)[0]
-            line = process.stdout.readline()
-        yield Served(process, exports, line + process.stdout.readline())
+        yield serving
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
+        if serving.process.poll() is None:
+            serving.process.send_signal(signal.SIGTERM)
+        serving.process.wait(timeout=10)
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
@@ -71,7 +51,7 @@ def test_serve_prints_exports_then_a_sandbox_banner_and_stops_on_a_signal(
         serving.process.send_signal(stop_signal)
 
         assert serving.process.wait(timeout=10) == 0
-    exports = serving.exports
+    exports = serving.env
     assert exports["MCC_CUSTOMER_ID"] == "1234567890"
     assert exports["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"].startswith(str(tmp_path))
     assert exports["GOOGLE_ADS_ENDPOINT"].startswith("localhost:")
@@ -81,7 +61,7 @@ def test_serve_prints_exports_then_a_sandbox_banner_and_stops_on_a_signal(
 
 def test_serve_writes_owner_only_client_files_next_to_its_certificate(tmp_path: Path) -> None:
     with served(tmp_path) as serving:
-        exports = serving.exports
+        exports = serving.env
 
     certificate = Path(exports["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"])
     for name in ("GOOGLE_ADS_CONFIGURATION_FILE_PATH", "GOOGLE_APPLICATION_CREDENTIALS"):
@@ -96,8 +76,8 @@ def test_a_google_ads_program_reaches_serve_by_its_exported_files_alone(tmp_path
     """A v24 program in the style of Google's examples, with no mcclink and no emulator code:
     ``load_from_storage``, a GAQL search, an invitation as the manager, an accept as the client
     with the library's own field mask."""
-    with served(tmp_path / "data") as serving:
-        env = {name: serving.exports[name] for name in CLIENT_EXPORTS}
+    with served(tmp_path) as serving:
+        env = {name: serving.env[name] for name in CLIENT_EXPORTS}
         env |= {name: os.environ[name] for name in ("PATH", "no_proxy", "NO_PROXY")}
         result = subprocess.run(
             [sys.executable, str(PROGRAM), "1234567890", "1112223333"],
