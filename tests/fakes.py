@@ -9,6 +9,7 @@ from collections.abc import Callable
 from mcclink.domain import CustomerId, LinkStatus
 from mcclink.errors import AccountNotFound, GoogleAdsError, LinkRefused
 from mcclink.ports import (
+    AccountInfo,
     AccountNode,
     AdsGateway,
     GoogleLink,
@@ -24,6 +25,8 @@ class FakeAds(AdsGateway):
     def __init__(self, accounts: set[str] | None = None) -> None:
         self.accounts = {CustomerId.parse(a) for a in (accounts or set())}
         self.links: dict[tuple[CustomerId, CustomerId], GoogleLink] = {}
+        #: What ``describe_account`` answers, where a test sets more than the defaults.
+        self.infos: dict[CustomerId, AccountInfo] = {}
         self.invitations: Counter[CustomerId] = Counter()
         self.calls: Counter[str] = Counter()
         self.fail_next: GoogleAdsError | None = None
@@ -138,3 +141,16 @@ class FakeAds(AdsGateway):
     def hierarchy(self, manager: CustomerId) -> list[AccountNode]:
         self._request("hierarchy")
         return [AccountNode(manager, "Manager", 0, True, "BRL", "America/Sao_Paulo")]
+
+    def describe_account(self, customer: CustomerId) -> AccountInfo:
+        request_id = self._request("describe_account")
+        if customer not in self.accounts:
+            raise AccountNotFound(
+                "no such account",
+                code="AuthenticationError.CUSTOMER_NOT_FOUND",
+                request_id=request_id,
+            )
+        default = AccountInfo(
+            customer, f"Account {customer}", "BRL", "America/Sao_Paulo", False, False, "ENABLED"
+        )
+        return self.infos.get(customer, default)

@@ -169,6 +169,20 @@ class AccountNode:
     time_zone: str
 
 
+@dataclass(frozen=True)
+class AccountInfo:
+    """One account as its own ``customer`` resource describes it."""
+
+    customer_id: CustomerId
+    name: str
+    currency_code: str
+    time_zone: str
+    test_account: bool
+    manager: bool
+    #: Google's ``CustomerStatus`` name: ENABLED, CANCELED, SUSPENDED or CLOSED.
+    status: str
+
+
 class AdsGateway(abc.ABC):
     """What the service needs from Google Ads. Every call is for one manager account.
 
@@ -228,6 +242,10 @@ class AdsGateway(abc.ABC):
     @abc.abstractmethod
     def hierarchy(self, manager: CustomerId) -> list[AccountNode]:
         """``manager`` and its direct clients (``customer_client`` up to level 1)."""
+
+    @abc.abstractmethod
+    def describe_account(self, customer: CustomerId) -> AccountInfo:
+        """``customer``'s name, currency, time zone, test and manager flags and status."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release connections."""

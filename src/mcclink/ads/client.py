@@ -16,10 +16,18 @@ from typing import Any, TypeVar
 from mcclink.ads.connection import Connection
 from mcclink.ads.error_table import ALREADY_LINKED
 from mcclink.ads.retry import AdsStats, RetryPolicy
-from mcclink.config import GoogleAdsSettings
+from mcclink.config import GoogleAdsSettings, Secret
 from mcclink.domain import CustomerId, LinkStatus
-from mcclink.errors import InvalidStatus, LinkRefused
-from mcclink.ports import AccountNode, AdsGateway, GoogleLink, LinkChange, LinkListing, NewAccount
+from mcclink.errors import AccountNotFound, InvalidStatus, LinkRefused
+from mcclink.ports import (
+    AccountInfo,
+    AccountNode,
+    AdsGateway,
+    GoogleLink,
+    LinkChange,
+    LinkListing,
+    NewAccount,
+)
 
 _CLIENT_LINKS = "CustomerClientLinkService"
 _MANAGER_LINKS = "CustomerManagerLinkService"
@@ -56,6 +64,17 @@ HIERARCHY_QUERY = """
     FROM customer_client
     WHERE customer_client.level <= 1"""
 
+ACCOUNT_QUERY = """
+    SELECT
+      customer.id,
+      customer.descriptive_name,
+      customer.currency_code,
+      customer.time_zone,
+      customer.test_account,
+      customer.manager,
+      customer.status
+    FROM customer"""
+
 
 def configure_library_logging(verbose: bool = False) -> None:
     """Quiet the library's per-call WARNING logs unless ``verbose`` (``MCCLINK_DEBUG``)."""
@@ -69,12 +88,41 @@ class GoogleAdsClientService(AdsGateway):
     """
 
     def __init__(
-        self, settings: GoogleAdsSettings, retry_policy: RetryPolicy | None = None
+        self,
+        settings: GoogleAdsSettings,
+        retry_policy: RetryPolicy | None = None,
+        *,
+        user_token: Secret | None = None,
     ) -> None:
+        """Build the adapter; nothing is connected before the first call.
+
+        Args:
+            settings: endpoint, credentials and pacing.
+            retry_policy: attempts, back-off and deadlines (the default policy if None).
+            user_token: a signed-in person's access token, used as is instead of the
+                settings' credentials (see ``for_user``).
+        """
         self._settings = settings
         self._policy = retry_policy or RetryPolicy()
         self.stats = AdsStats()
-        self._conn = Connection(settings, self._policy, self.stats)
+        self._conn = Connection(settings, self._policy, self.stats, user_token)
+
+    def for_user(self, access_token: str) -> GoogleAdsClientService:
+        """A gateway acting as the person whose OAuth ``access_token`` this is.
+
+        Same endpoint, developer token, pacing and retry policy; none of this adapter's
+        credentials. The token is held in memory only, never refreshed (when it expires,
+        calls fail with ``AuthenticationFailed``), never logged, and scrubbed from every
+        error text. Each call logs in as the account it acts on, as Google requires to
+        answer a manager's invitation as the client.
+        """
+        settings = GoogleAdsSettings(
+            endpoint=self._settings.endpoint,
+            token_uri=self._settings.token_uri,
+            developer_token=self._settings.developer_token,
+            max_qps=self._settings.max_qps,
+        )
+        return GoogleAdsClientService(settings, self._policy, user_token=Secret(access_token))
 
     def __repr__(self) -> str:
         login = self._settings.login_customer_id
@@ -266,6 +314,28 @@ class GoogleAdsClientService(AdsGateway):
         )
         return nodes
 
+    def describe_account(self, customer: CustomerId) -> AccountInfo:
+        """``customer``'s own ``customer`` row (a user's gateway logs in as ``customer``).
+
+        Raises:
+            AccountNotFound: no such account, or it is not enabled (CUSTOMER_NOT_ENABLED).
+            PermissionDenied: the credentials cannot reach the account directly.
+            AuthenticationFailed, TransientError: as for ``send_invitation``.
+        """
+        infos, _ = self._search(
+            customer,
+            ACCOUNT_QUERY,
+            f"reading account {customer}",
+            lambda rows: [_account(row.customer) for row in rows],
+        )
+        if not infos:
+            # Google answers one row for the request's own customer; none is a broken answer.
+            raise AccountNotFound(
+                f"reading account {customer}: Google Ads returned no row for it",
+                code="AuthenticationError.CUSTOMER_NOT_FOUND",
+            )
+        return infos[0]
+
     def close(self) -> None:
         """Close every gRPC channel opened so far."""
         self._conn.close()
@@ -399,6 +469,19 @@ def _link_statuses(link: Any) -> tuple[dict[int, str], dict[int, LinkStatus]]:
         except InvalidStatus:
             continue  # UNSPECIFIED, UNKNOWN: such a link is skipped
     return names, statuses
+
+
+def _account(row: Any) -> AccountInfo:
+    status = row.DESCRIPTOR.fields_by_name["status"].enum_type.values_by_number[row.status]
+    return AccountInfo(
+        customer_id=CustomerId.parse(str(row.id)),
+        name=row.descriptive_name,
+        currency_code=row.currency_code,
+        time_zone=row.time_zone,
+        test_account=bool(row.test_account),
+        manager=bool(row.manager),
+        status=status.name,
+    )
 
 
 def _node(row: Any) -> AccountNode:

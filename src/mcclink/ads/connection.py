@@ -19,7 +19,7 @@ from mcclink.ads.errors import server_retry_delay, translate
 from mcclink.ads.ratelimit import RateLimiter
 from mcclink.ads.retry import AdsStats, RetryPolicy, call_with_retries
 from mcclink.ads.version import API_VERSION
-from mcclink.config import GoogleAdsSettings
+from mcclink.config import GoogleAdsSettings, Secret
 from mcclink.domain import CustomerId
 from mcclink.errors import ConfigurationError, TransientError
 
@@ -39,10 +39,23 @@ DEFAULT_QUOTA_PAUSE = 1.0
 
 
 class Connection:
-    """Lazily built clients and channels for one set of credentials."""
+    """Lazily built clients and channels for one set of credentials.
 
-    def __init__(self, settings: GoogleAdsSettings, policy: RetryPolicy, stats: AdsStats) -> None:
+    With ``user_token`` (a signed-in person's access token) the credentials are that token
+    alone: valid until Google says otherwise, so never refreshed.
+    """
+
+    def __init__(
+        self,
+        settings: GoogleAdsSettings,
+        policy: RetryPolicy,
+        stats: AdsStats,
+        user_token: Secret | None = None,
+    ) -> None:
         self._settings = settings
+        self._user_token = user_token
+        #: Scrubbed from every error text.
+        self._secrets = settings.secrets() + ([user_token.reveal()] if user_token else [])
         self._policy = policy
         self._stats = stats
         self.limiter = RateLimiter(settings.max_qps)
@@ -118,7 +131,7 @@ class Connection:
             self._refresh_credentials()
             result = invoke(service)
         except Exception as exc:
-            mapped = translate(exc, self._settings.secrets(), action)
+            mapped = translate(exc, self._secrets, action)
             if mapped is None:
                 raise
             raise mapped from exc
@@ -176,6 +189,10 @@ class Connection:
         if settings.json_key_file_path is not None:
             return _service_account(settings)
         from google.oauth2.credentials import Credentials
+
+        if self._user_token is not None:
+            # No refresh token, no expiry: google-auth calls it valid and never refreshes it.
+            return Credentials(token=self._user_token.reveal())  # type: ignore[no-untyped-call]
 
         # Built here rather than by load_from_env, which refreshes eagerly against
         # Google's fixed token URL; this one refreshes lazily against token_uri.
