@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from mcclink.emulator.codes import CHALLENGE_METHODS, CodeRequest, check_challenge
+from mcclink.emulator.codes import CodeRequest, check_challenge
 from mcclink.emulator.grants import SCOPES, Grant, OAuthClient, OAuthError
 from mcclink.emulator.model import User
 from mcclink.emulator.state import EmulatorState
@@ -143,7 +143,7 @@ class SignIn:
         with self._lock:
             found = self._pending.get(txn)
         if found is None or found[1] <= time.monotonic():
-            raise PageError("invalid_request", "This sign-in has expired: start it again.")
+            raise _expired()
         return found[0]
 
     def answer(self, txn: str, allow: bool, email: str | None) -> str:
@@ -154,13 +154,13 @@ class SignIn:
         """
         request = self.pending(txn)
         if not allow:
-            self._forget(txn)
+            self._take(txn)
             denied = OAuthError("access_denied", "The user denied access.")
             return RedirectError(request, denied).location
         offered = {u.email for u in self.consent(txn, request).users}
         if email is None or email.lower() not in offered:
             raise PageError("invalid_request", "Choose one of the accounts to continue.")
-        self._forget(txn)
+        self._take(txn)
         grant = Grant(email.lower(), request.client.client_id, request.scopes)
         code = self._state.tokens.codes.issue(
             CodeRequest(
@@ -180,9 +180,11 @@ class SignIn:
         first = self._state.tokens.first_offline_consent(grant)
         return first or "consent" in request.prompts
 
-    def _forget(self, txn: str) -> None:
+    def _take(self, txn: str) -> None:
+        # One answer per form: of two posts of the same form, the second finds nothing.
         with self._lock:
-            self._pending.pop(txn, None)
+            if self._pending.pop(txn, None) is None:
+                raise _expired()
 
     def _read(self, params: dict[str, str]) -> AuthorizationRequest:
         client = self._state.tokens.client(params.get("client_id", ""))
@@ -215,7 +217,7 @@ class SignIn:
             # OpenID Connect Core 1.0, section 3.1.2.1: "none" stands alone.
             raise OAuthError("invalid_request", f"prompt must be some of {sorted(_PROMPTS)}.")
         challenge = params.get("code_challenge")
-        method = params.get("code_challenge_method", CHALLENGE_METHODS[1])
+        method = params.get("code_challenge_method", "plain")
         if challenge is not None:
             check_challenge(challenge, method)
         return AuthorizationRequest(
@@ -230,6 +232,10 @@ class SignIn:
             challenge=challenge,
             challenge_method=method,
         )
+
+
+def _expired() -> PageError:
+    return PageError("invalid_request", "This sign-in has expired: start it again.")
 
 
 class RedirectError(Exception):
