@@ -387,7 +387,7 @@ class DynamoBackend(Backend):
     def drop(self, store: Store) -> None:
         """See ``Backend.drop``."""
         assert isinstance(store, DynamoDBStore)
-        for table in (store.names.clients, store.names.history):
+        for table in store.names.all():
             store.client.delete_table(TableName=table)
 
 

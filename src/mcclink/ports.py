@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
+from mcclink.onboarding import OnboardingEvent, OnboardingLink
 
 
 class Store(abc.ABC):
-    """Clients and their ExecutionHistory, for any number of MCCs.
+    """Clients, their ExecutionHistory and onboarding links, for any number of MCCs.
 
     A client is identified by (MCC customer id, customer id). Every write that changes a
     client carries a version check and, where given, its history entry: both are written
@@ -102,6 +103,51 @@ class Store(abc.ABC):
         """History with ``start <= timestamp < end`` (of one MCC, if given), oldest first.
 
         Raises:
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def create_onboarding_link(self, link: OnboardingLink) -> OnboardingLink:
+        """Store a new onboarding link, as given; storing the same link again stores it once.
+
+        Raises:
+            StoreError: another link with this id is already stored; nothing written.
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def get_onboarding_link(self, link_id: str) -> OnboardingLink | None:
+        """The link with this id (its counts up to date), or None.
+
+        Raises:
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def list_onboarding_links(
+        self, mcc: CustomerId, customer_id: CustomerId | None = None
+    ) -> Iterator[OnboardingLink]:
+        """The links of ``mcc`` (only those for ``customer_id``, if given), newest first.
+
+        Raises:
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def revoke_onboarding_link(self, link_id: str, at: datetime) -> OnboardingLink:
+        """Mark the link revoked at ``at`` and return it; a link revoked before keeps its time.
+
+        Raises:
+            OnboardingLinkNotFound: no link has this id.
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
+    def count_onboarding_event(self, link_id: str, event: OnboardingEvent) -> None:
+        """Add one to the link's count of ``event``, atomically (concurrent counts all land).
+
+        Raises:
+            OnboardingLinkNotFound: no link has this id.
             StoreUnavailable: the store could not be reached or stayed busy.
         """
 

@@ -1,4 +1,4 @@
-"""Clients and history entries to and from plain dicts, with stable keys.
+"""Clients, history entries and onboarding links to and from plain dicts, with stable keys.
 
 Both store backends and the CLI's ``--json`` output use this one codec, so a record looks
 the same wherever it is read. Customer ids are 10 digits; datetimes are ISO-8601 UTC
@@ -22,6 +22,7 @@ from mcclink.domain import (
     Outcome,
 )
 from mcclink.errors import InputError
+from mcclink.onboarding import OnboardingLink
 
 if TYPE_CHECKING:
     from mcclink.monitor import SyncReport
@@ -155,6 +156,45 @@ def history_from_dict(data: Mapping[str, Any]) -> HistoryEntry:
         actor=data.get("actor") or "mcclink",
         duration_ms=None if duration is None else float(duration),
         details=dict(data.get("details") or {}),
+    )
+
+
+def onboarding_link_to_dict(link: OnboardingLink) -> dict[str, Any]:
+    """The onboarding link as a JSON-ready dict (its secret's hash included, never the secret)."""
+    return {
+        "id": link.id,
+        "mcc_customer_id": link.mcc_customer_id.digits,
+        "customer_id": None if link.customer_id is None else link.customer_id.digits,
+        "secret_hash": link.secret_hash,
+        "created_at": format_timestamp(link.created_at),
+        "expires_at": format_timestamp(link.expires_at),
+        "created_by": link.created_by,
+        "revoked_at": _optional_timestamp(link.revoked_at),
+        "opened": link.opened,
+        "signed_in": link.signed_in,
+        "accepted": link.accepted,
+    }
+
+
+def onboarding_link_from_dict(data: Mapping[str, Any]) -> OnboardingLink:
+    """The onboarding link written by ``onboarding_link_to_dict``; counts may be missing.
+
+    Raises:
+        InputError: a required key is missing or a value is malformed (the message says which).
+    """
+    customer = data.get("customer_id")
+    return OnboardingLink(
+        id=_required(data, "id"),
+        mcc_customer_id=CustomerId.parse(_required(data, "mcc_customer_id")),
+        customer_id=None if customer is None else CustomerId.parse(customer),
+        secret_hash=_required(data, "secret_hash"),
+        created_at=parse_timestamp(_required(data, "created_at")),
+        expires_at=parse_timestamp(_required(data, "expires_at")),
+        created_by=_required(data, "created_by"),
+        revoked_at=_optional_datetime(data.get("revoked_at")),
+        opened=int(data.get("opened") or 0),
+        signed_in=int(data.get("signed_in") or 0),
+        accepted=int(data.get("accepted") or 0),
     )
 
 

@@ -126,7 +126,7 @@ def trial_store(kind: str, *, busy_timeout: float = 5.0) -> Iterator[Store]:
     try:
         yield dynamo
     finally:
-        for table in (dynamo.names.clients, dynamo.names.history):
+        for table in dynamo.names.all():
             dynamo.client.delete_table(TableName=table)
 
 

@@ -162,7 +162,7 @@ def drop_tables(url: str) -> None:
 
     opened = open_store(url)
     assert isinstance(opened, DynamoDBStore)
-    for table in (opened.names.clients, opened.names.history):
+    for table in opened.names.all():
         with contextlib.suppress(opened.client.exceptions.ResourceNotFoundException):
             opened.client.delete_table(TableName=table)
 

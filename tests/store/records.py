@@ -1,4 +1,5 @@
-"""Builders of clients and history entries for the store tests, and the racing writer."""
+"""Builders of clients, history entries and onboarding links for the store tests, and the
+racing writer."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, Protocol
 
 from mcclink.domain import Client, CustomerId, HistoryEntry, Operation, Outcome, utcnow
 from mcclink.errors import VersionConflict
+from mcclink.onboarding import DEFAULT_EXPIRY, OnboardingLink, new_link
 from mcclink.ports import Store
 
 MCC = CustomerId.parse("100-000-0001")
@@ -42,6 +44,16 @@ def an_entry(client: Client, at: datetime | None = None, **changes: Any) -> Hist
         timestamp=at or utcnow(),
     )
     return replace(entry, **changes)
+
+
+def a_link(
+    n: int | None = 1, mcc: CustomerId = MCC, at: datetime | None = None, **changes: Any
+) -> OnboardingLink:
+    """A new onboarding link for customer ``n`` (None: the general page), made ``at``."""
+    link, _ = new_link(
+        mcc, None if n is None else customer(n), DEFAULT_EXPIRY, "cli:ana", now=at or utcnow()
+    )
+    return replace(link, **changes)
 
 
 def minutes(n: float) -> timedelta:

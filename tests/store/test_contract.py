@@ -17,10 +17,27 @@ from mcclink.domain import (
     Outcome,
     utcnow,
 )
-from mcclink.errors import ClientExists, ClientNotFound, StoreError, VersionConflict
+from mcclink.errors import (
+    ClientExists,
+    ClientNotFound,
+    OnboardingLinkNotFound,
+    StoreError,
+    VersionConflict,
+)
+from mcclink.onboarding import OnboardingEvent, OnboardingState
 from mcclink.ports import Store
 from tests.store.conftest import Backend
-from tests.store.records import MCC, NOON, OTHER_MCC, a_client, an_entry, customer, minutes, race
+from tests.store.records import (
+    MCC,
+    NOON,
+    OTHER_MCC,
+    a_client,
+    a_link,
+    an_entry,
+    customer,
+    minutes,
+    race,
+)
 
 
 def history_of(store: Store, client_n: int = 1, mcc: CustomerId = MCC) -> list[str]:
@@ -462,11 +479,176 @@ def test_a_real_duplicate_registration_is_still_refused_when_its_answer_was_lost
     assert len(history_of(backend.store)) == 1
 
 
+# --- onboarding links -----------------------------------------------------------------------
+
+
+def links_of(
+    store: Store, mcc: CustomerId = MCC, customer_id: CustomerId | None = None
+) -> list[str]:
+    """The ids of an MCC's onboarding links as listed (newest first)."""
+    return [link.id for link in store.list_onboarding_links(mcc, customer_id)]
+
+
+def test_a_created_link_reads_back_equal(store: Store) -> None:
+    link = a_link()
+
+    assert store.create_onboarding_link(link) == link
+    assert store.get_onboarding_link(link.id) == link
+
+
+def test_every_link_field_round_trips(store: Store) -> None:
+    general = a_link(None, at=NOON, revoked_at=NOON + minutes(5), opened=7, signed_in=3, accepted=2)
+
+    store.create_onboarding_link(general)
+
+    assert store.get_onboarding_link(general.id) == general
+    assert links_of(store) == [general.id]
+
+
+def test_an_unknown_link_reads_as_none(store: Store) -> None:
+    store.create_onboarding_link(a_link())
+
+    assert store.get_onboarding_link("nosuchlink000000") is None
+
+
+def test_links_are_listed_newest_first_within_the_mcc(store: Store) -> None:
+    links = [a_link(n, at=NOON + minutes(n)) for n in (2, 1, 3)]
+    for link in links:
+        store.create_onboarding_link(link)
+    store.create_onboarding_link(a_link(4, mcc=OTHER_MCC, at=NOON + minutes(9)))
+
+    listed = list(store.list_onboarding_links(MCC))
+
+    assert listed == sorted(links, key=lambda link: link.created_at, reverse=True)
+    assert len(links_of(store, OTHER_MCC)) == 1
+
+
+def test_links_are_filtered_by_customer(store: Store) -> None:
+    mine = [a_link(1, at=NOON), a_link(1, at=NOON + minutes(2))]
+    for link in [*mine, a_link(2, at=NOON + minutes(1)), a_link(None, at=NOON + minutes(3))]:
+        store.create_onboarding_link(link)
+    store.create_onboarding_link(a_link(1, mcc=OTHER_MCC, at=NOON))
+
+    assert links_of(store, MCC, customer(1)) == [mine[1].id, mine[0].id]
+    assert links_of(store, MCC, customer(3)) == []
+    assert len(links_of(store, MCC)) == 4
+
+
+def test_creating_the_same_link_twice_stores_it_once(store: Store) -> None:
+    link = a_link()
+    store.create_onboarding_link(link)
+
+    assert store.create_onboarding_link(link) == link
+
+    assert links_of(store) == [link.id]
+
+
+def test_another_link_under_a_stored_id_is_refused(store: Store) -> None:
+    link = store.create_onboarding_link(a_link(1))
+    clash = replace(a_link(2), id=link.id)
+
+    with pytest.raises(StoreError, match=link.id):
+        store.create_onboarding_link(clash)
+
+    assert store.get_onboarding_link(link.id) == link
+
+
+def test_revoking_keeps_the_first_time(store: Store) -> None:
+    link = store.create_onboarding_link(a_link(at=NOON))
+
+    first = store.revoke_onboarding_link(link.id, NOON + minutes(1))
+    again = store.revoke_onboarding_link(link.id, NOON + minutes(2))
+
+    assert first == again == replace(link, revoked_at=NOON + minutes(1))
+    assert store.get_onboarding_link(link.id) == first
+    assert first.state(NOON + minutes(3)) is OnboardingState.REVOKED
+
+
+def test_an_unknown_link_cannot_be_revoked_or_counted(store: Store) -> None:
+    store.create_onboarding_link(a_link())
+
+    with pytest.raises(OnboardingLinkNotFound) as caught:
+        store.revoke_onboarding_link("nosuchlink000000", NOON)
+    with pytest.raises(OnboardingLinkNotFound):
+        store.count_onboarding_event("nosuchlink000000", OnboardingEvent.OPENED)
+
+    assert caught.value.link_id == "nosuchlink000000"
+    assert store.get_onboarding_link("nosuchlink000000") is None
+
+
+def test_each_event_is_counted_on_its_own(store: Store) -> None:
+    link = store.create_onboarding_link(a_link())
+    for event, times in zip(OnboardingEvent, (3, 2, 1), strict=True):
+        for _ in range(times):
+            store.count_onboarding_event(link.id, event)
+
+    counted = store.get_onboarding_link(link.id)
+
+    assert counted == replace(link, opened=3, signed_in=2, accepted=1)
+
+
+def test_concurrent_counts_from_several_store_objects_all_land(backend: Backend) -> None:
+    writers, rounds = 4, 15
+    link = backend.store.create_onboarding_link(a_link())
+    stores = [backend.reopen() for _ in range(writers)]
+    barrier = threading.Barrier(writers)
+
+    def count(store: Store) -> None:
+        barrier.wait(timeout=60)
+        for _ in range(rounds):
+            for event in OnboardingEvent:
+                store.count_onboarding_event(link.id, event)
+
+    with ThreadPoolExecutor(writers) as pool:
+        for run in [pool.submit(count, s) for s in stores]:
+            run.result()
+
+    counted = backend.store.get_onboarding_link(link.id)
+    assert counted is not None
+    assert [counted.count(e) for e in OnboardingEvent] == [writers * rounds] * 3
+
+
+def test_a_stored_link_expires_and_revokes_as_its_times_say(store: Store) -> None:
+    old = store.create_onboarding_link(a_link(1, at=utcnow() - minutes(60 * 24 * 30)))
+    fresh = store.create_onboarding_link(a_link(2))
+    revoked = store.create_onboarding_link(a_link(3))
+    store.revoke_onboarding_link(revoked.id, utcnow())
+
+    states = {link.id: link.state() for link in store.list_onboarding_links(MCC)}
+
+    assert states == {
+        old.id: OnboardingState.EXPIRED,
+        fresh.id: OnboardingState.ACTIVE,
+        revoked.id: OnboardingState.REVOKED,
+    }
+
+
+def test_a_link_whose_answer_was_lost_is_stored_once(backend: Backend) -> None:
+    link = a_link()
+
+    with backend.lose_answer("PutItem"):
+        backend.store.create_onboarding_link(link)
+
+    assert backend.store.get_onboarding_link(link.id) == link
+    assert links_of(backend.store) == [link.id]
+
+
+def test_a_revocation_whose_answer_was_lost_keeps_its_time(backend: Backend) -> None:
+    link = backend.store.create_onboarding_link(a_link(at=NOON))
+
+    with backend.lose_answer("UpdateItem"):
+        revoked = backend.store.revoke_onboarding_link(link.id, NOON + minutes(1))
+
+    assert revoked == replace(link, revoked_at=NOON + minutes(1))
+    assert backend.store.get_onboarding_link(link.id) == revoked
+
+
 # --- check ----------------------------------------------------------------------------------
 
 
 def test_check_passes_and_leaves_no_trace(store: Store) -> None:
     stored = store.create_client(a_client(), an_entry(a_client(), at=NOON))
+    link = store.create_onboarding_link(a_link())
 
     store.check()
 
@@ -474,3 +656,6 @@ def test_check_passes_and_leaves_no_trace(store: Store) -> None:
     assert [c.customer_id for c in store.list_clients(MCC)] == [stored.customer_id]
     assert len(history_of(store)) == 1
     assert list(store.history_between(now - minutes(60), now + minutes(60))) == []
+    assert links_of(store) == [link.id]
+    # The SQLite probe's link is under the probe client's MCC; DynamoDB's is never indexed.
+    assert links_of(store, CustomerId("0000000001")) == []

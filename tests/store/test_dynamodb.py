@@ -19,10 +19,11 @@ from mcclink.errors import (
     TableMissing,
     VersionConflict,
 )
+from mcclink.onboarding import OnboardingEvent
 from mcclink.store import open_store
 from mcclink.store.dynamodb import DynamoDBStore
 from mcclink.store.tables import CLIENTS_TABLE, HISTORY_TABLE, TableNames, table_definitions
-from tests.store.records import MCC, a_client, an_entry, customer
+from tests.store.records import MCC, a_client, a_link, an_entry, customer
 
 pytestmark = pytest.mark.dynamodb
 
@@ -53,9 +54,12 @@ def test_missing_tables_raise_table_missing_naming_the_table(untabled: DynamoDBS
         list(untabled.client_history(MCC, customer(1)))
     with pytest.raises(TableMissing):
         untabled.create_client(client, an_entry(client))
+    with pytest.raises(TableMissing) as on_links:
+        untabled.count_onboarding_event("nosuchlink000000", OnboardingEvent.OPENED)
 
     assert on_read.value.table == untabled.names.clients
     assert on_history.value.table == untabled.names.history
+    assert on_links.value.table == untabled.names.onboarding_links
     assert "mcclink tables create" in str(on_read.value)
 
 
@@ -67,7 +71,7 @@ def test_check_on_missing_tables_raises_table_missing(untabled: DynamoDBStore) -
 def test_create_tables_is_idempotent(untabled: DynamoDBStore) -> None:
     names = untabled.names
 
-    assert untabled.create_tables() == [names.clients, names.history]
+    assert untabled.create_tables() == list(names.all())
     assert untabled.create_tables() == []
     untabled.check()
 
@@ -79,24 +83,33 @@ def test_tables_are_on_demand_with_their_indexes(dynamodb_store: DynamoDBStore) 
     assert [i["IndexName"] for i in clients["Table"]["GlobalSecondaryIndexes"]] == [
         CLIENTS_TABLE["GlobalSecondaryIndexes"][0]["IndexName"]
     ]
-    assert [d["TableName"] for d in table_definitions(dynamodb_store.names)] == [
-        dynamodb_store.names.clients,
-        dynamodb_store.names.history,
-    ]
+    assert [d["TableName"] for d in table_definitions(dynamodb_store.names)] == list(
+        dynamodb_store.names.all()
+    )
     assert HISTORY_TABLE["BillingMode"] == "PAY_PER_REQUEST"
 
 
 def test_table_names_come_from_the_environment_then_the_prefix(moto_endpoint: str) -> None:
     suffix = uuid.uuid4().hex[:8]
-    environ = {"CLIENTS_TABLE": f"Agency{suffix}", "EXECUTION_HISTORY_TABLE": f"Audit{suffix}"}
+    environ = {
+        "CLIENTS_TABLE": f"Agency{suffix}",
+        "EXECUTION_HISTORY_TABLE": f"Audit{suffix}",
+        "ONBOARDING_LINKS_TABLE": f"Links{suffix}",
+    }
 
     store = open_store("dynamodb://?region=us-east-1&prefix=prod-", environ)
 
     assert isinstance(store, DynamoDBStore)
-    assert store.names == TableNames(f"prod-Agency{suffix}", f"prod-Audit{suffix}")
+    assert store.names == TableNames(
+        f"prod-Agency{suffix}", f"prod-Audit{suffix}", f"prod-Links{suffix}"
+    )
     store.create_tables()
     stored = store.create_client(a_client())
+    link = store.create_onboarding_link(a_link())
     assert store.get_client(MCC, customer(1)) == stored
+    assert store.get_onboarding_link(link.id) == link
+    for table in store.names.all():
+        store.client.delete_table(TableName=table)
 
 
 def test_the_region_comes_from_the_url_else_the_environment() -> None:
@@ -136,7 +149,7 @@ def test_check_leaves_no_probe_items(dynamodb_store: DynamoDBStore, moto_endpoin
 
     # Scanned with a client of our own: the store itself never scans.
     inspector = one_shot_client(moto_endpoint)
-    for table in (dynamodb_store.names.clients, dynamodb_store.names.history):
+    for table in dynamodb_store.names.all():
         assert inspector.scan(TableName=table)["Count"] == 0
 
 

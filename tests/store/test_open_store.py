@@ -92,7 +92,9 @@ def test_dynamodb_url_opens_without_contacting_aws() -> None:
     store = open_store("dynamodb://?region=sa-east-1&prefix=prod-", {})
 
     assert isinstance(store, DynamoDBStore)
-    assert store.names == TableNames("prod-Clients", "prod-ExecutionHistory")
+    assert store.names == TableNames(
+        "prod-Clients", "prod-ExecutionHistory", "prod-OnboardingLinks"
+    )
 
 
 def test_an_invalid_table_name_is_a_configuration_error() -> None:

@@ -189,7 +189,7 @@ def _human(delta: timedelta) -> str:
 
 @tables.command("create")
 def tables_create(ctx: typer.Context) -> None:
-    """Create the Clients and ExecutionHistory tables (idempotent; waits until ready).
+    """Create the Clients, ExecutionHistory and OnboardingLinks tables (idempotent; waits).
 
     Example: MCC_STORE='dynamodb://?region=sa-east-1' mcclink tables create
     """
@@ -198,7 +198,7 @@ def tables_create(ctx: typer.Context) -> None:
 
     if isinstance(store, DynamoDBStore):
         created = store.create_tables()
-        for name in (store.names.clients, store.names.history):
+        for name in store.names.all():
             verb = "created" if name in created else "already exists"
             out.print(f"[green]✓[/] table {name} {verb}; ACTIVE")
     else:

@@ -14,6 +14,10 @@ client write), or, for a write alone, the item stored is the very item put. Tran
 also carry a ``ClientRequestToken`` derived from their items, so that DynamoDB itself
 answers a repeat within its 10-minute idempotency window as a success; the check above
 covers what the token cannot (older repeats, and servers that ignore tokens, such as moto).
+An onboarding link's revocation sets its time only if unset, so a repeat returns the same
+link. Its counts are the exception, at least once: an ``ADD`` sent again after its answer
+was lost counts twice. They are a funnel, not a ledger, and a transaction (exactly once)
+would make a burst of concurrent counts on one link cancel each other.
 
 The boto3 client is built on first use (or injected); this module is imported only when a
 DynamoDB store is opened, so importing ``mcclink.store`` never imports boto3.
@@ -37,10 +41,12 @@ from mcclink.errors import (
     ClientExists,
     ClientNotFound,
     MccLinkError,
+    OnboardingLinkNotFound,
     StoreError,
     StoreUnavailable,
     VersionConflict,
 )
+from mcclink.onboarding import OnboardingEvent, OnboardingLink
 from mcclink.ports import Store
 from mcclink.serialization import as_utc, client_from_dict, format_timestamp, history_from_dict
 from mcclink.store._aws import OnConditionFailed, aws_errors, dynamodb_client
@@ -50,11 +56,15 @@ from mcclink.store.tables import (
     HISTORY_BY_DAY,
     HISTORY_BY_MCC,
     HISTORY_TABLE,
+    LINKS_BY_MCC,
+    ONBOARDING_LINKS_TABLE,
     Item,
     TableNames,
     client_item,
     create_tables,
     history_item,
+    onboarding_link_from_item,
+    onboarding_link_item,
     plain,
     serialize,
 )
@@ -73,7 +83,7 @@ _VERSION_IS = {
 
 
 class DynamoDBStore(Store):
-    """``Store`` on the two DynamoDB tables named by ``names``."""
+    """``Store`` on the DynamoDB tables named by ``names``."""
 
     def __init__(
         self,
@@ -251,6 +261,112 @@ class DynamoDBStore(Store):
             )
         return (history_from_dict(plain(item)) for item in items)
 
+    def create_onboarding_link(self, link: OnboardingLink) -> OnboardingLink:
+        """See ``Store.create_onboarding_link``: a PutItem if the id is new.
+
+        Raises:
+            StoreError: another link with this id is already stored; nothing written.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        item = onboarding_link_item(link)
+
+        def failed(old: Item | None) -> MccLinkError | None:
+            if _same_item(old, item):
+                return None  # this very put landed before (its answer was lost)
+            return StoreError(
+                f"another onboarding link {link.id} is already stored; nothing was written"
+            )
+
+        table = self.names.onboarding_links
+        with aws_errors([table], on_condition_failed=failed):
+            self.client.put_item(
+                TableName=table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(#id)",
+                ExpressionAttributeNames={"#id": "link_id"},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        return link
+
+    def get_onboarding_link(self, link_id: str) -> OnboardingLink | None:
+        """See ``Store.get_onboarding_link`` (a strongly consistent read).
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        table = self.names.onboarding_links
+        with aws_errors([table]):
+            found = self.client.get_item(
+                TableName=table, Key=_link_key(link_id), ConsistentRead=True
+            )
+        return None if "Item" not in found else onboarding_link_from_item(found["Item"])
+
+    def list_onboarding_links(
+        self, mcc: CustomerId, customer_id: CustomerId | None = None
+    ) -> Iterator[OnboardingLink]:
+        """See ``Store.list_onboarding_links``: one Query on the MCC index, newest first.
+
+        The index is eventually consistent: a link made a moment ago may not be listed yet.
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        query: Item = {
+            "IndexName": LINKS_BY_MCC,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": "mcc_customer_id"},
+            "ExpressionAttributeValues": _values(pk=mcc.digits),
+            "ScanIndexForward": False,
+        }
+        if customer_id is not None:
+            query["FilterExpression"] = "#customer = :customer"
+            query["ExpressionAttributeNames"]["#customer"] = "customer_id"
+            query["ExpressionAttributeValues"] |= _values(customer=customer_id.digits)
+        items = self._query(self.names.onboarding_links, query)
+        return (onboarding_link_from_item(item) for item in items)
+
+    def revoke_onboarding_link(self, link_id: str, at: datetime) -> OnboardingLink:
+        """See ``Store.revoke_onboarding_link``: one UpdateItem that keeps an earlier time.
+
+        Raises:
+            OnboardingLinkNotFound: no link has this id.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        revoked = self._update_link(
+            link_id,
+            "SET #revoked = if_not_exists(#revoked, :at)",
+            {"#revoked": "revoked_at"},
+            _values(at=format_timestamp(at)),
+        )
+        return onboarding_link_from_item(revoked)
+
+    def count_onboarding_event(self, link_id: str, event: OnboardingEvent) -> None:
+        """See ``Store.count_onboarding_event``: one UpdateItem ``ADD`` (at least once, see
+        the module docstring).
+
+        Raises:
+            OnboardingLinkNotFound: no link has this id.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        self._update_link(link_id, "ADD #count :one", {"#count": event.value}, {":one": {"N": "1"}})
+
+    def _update_link(
+        self, link_id: str, expression: str, names: dict[str, str], values: Item
+    ) -> Item:
+        """One UpdateItem of an existing link; returns the link's item as it now is."""
+        table = self.names.onboarding_links
+        with aws_errors([table], on_condition_failed=lambda _: OnboardingLinkNotFound(link_id)):
+            updated = self.client.update_item(
+                TableName=table,
+                Key=_link_key(link_id),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(#id)",
+                ExpressionAttributeNames={**names, "#id": "link_id"},
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        return updated["Attributes"]
+
     def check(self) -> None:
         """Tables ACTIVE with their indexes; a probe item written, read and deleted in each.
 
@@ -272,6 +388,7 @@ class DynamoDBStore(Store):
                 HISTORY_TABLE,
                 {"client_key": f"probe#{token}", "entry_key": token},
             ),
+            self.names.onboarding_links: (ONBOARDING_LINKS_TABLE, {"link_id": f"probe#{token}"}),
         }
         for table, (definition, key) in probes.items():
             with aws_errors([table]):
@@ -399,6 +516,10 @@ class DynamoDBStore(Store):
 
 def _values(**values: str) -> Item:
     return {f":{name}": {"S": value} for name, value in values.items()}
+
+
+def _link_key(link_id: str) -> Item:
+    return {"link_id": {"S": link_id}}
 
 
 def _versioned(client: Client) -> Item:

@@ -74,6 +74,29 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX history_by_time ON ExecutionHistory (timestamp)",
         ),
     ),
+    Migration(
+        2,
+        "OnboardingLinks",
+        (
+            """
+            CREATE TABLE OnboardingLinks (
+                id              TEXT PRIMARY KEY,
+                mcc_customer_id TEXT NOT NULL,
+                customer_id     TEXT,
+                secret_hash     TEXT NOT NULL,
+                created_at      TEXT NOT NULL,
+                expires_at      TEXT NOT NULL,
+                created_by      TEXT NOT NULL,
+                revoked_at      TEXT,
+                opened          INTEGER NOT NULL DEFAULT 0,
+                signed_in       INTEGER NOT NULL DEFAULT 0,
+                accepted        INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+            "CREATE INDEX onboarding_links_by_mcc ON OnboardingLinks"
+            " (mcc_customer_id, created_at, id)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

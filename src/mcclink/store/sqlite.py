@@ -30,11 +30,13 @@ from mcclink.errors import (
     ClientExists,
     ClientNotFound,
     ConfigurationError,
+    OnboardingLinkNotFound,
     StoreError,
     StoreUnavailable,
     VersionConflict,
 )
 from mcclink.files import make_private_dirs
+from mcclink.onboarding import DEFAULT_EXPIRY, OnboardingEvent, OnboardingLink, new_link
 from mcclink.ports import Store
 from mcclink.serialization import (
     client_from_dict,
@@ -42,6 +44,8 @@ from mcclink.serialization import (
     format_timestamp,
     history_from_dict,
     history_to_dict,
+    onboarding_link_from_dict,
+    onboarding_link_to_dict,
 )
 from mcclink.store.migrations import migrate
 
@@ -49,7 +53,12 @@ from mcclink.store.migrations import migrate
 _JSON_COLUMNS = frozenset({"attributes", "last_error", "details"})
 _KEY = "mcc_customer_id = :mcc_customer_id AND customer_id = :customer_id"
 _IF_NEW = " ON CONFLICT (mcc_customer_id, customer_id) DO NOTHING"
+_IF_NEW_LINK = " ON CONFLICT (id) DO NOTHING"
 _DELETE_CLIENT = f"DELETE FROM Clients WHERE {_KEY} AND version = :expected_version"
+_LINK = "SELECT * FROM OnboardingLinks WHERE id = ?"
+_REVOKE_LINK = (
+    "UPDATE OnboardingLinks SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *"
+)
 
 
 class SqliteStore(Store):
@@ -205,6 +214,70 @@ class SqliteStore(Store):
         rows = self._keyset("ExecutionHistory", where, params, ("timestamp", "id"))
         return (_entry(row) for row in rows)
 
+    def create_onboarding_link(self, link: OnboardingLink) -> OnboardingLink:
+        """See ``Store.create_onboarding_link``.
+
+        Raises:
+            StoreError: another link with this id is already stored; nothing written.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        row = onboarding_link_to_dict(link)
+        with self._transaction() as conn:
+            new = conn.execute(_insert("OnboardingLinks", row) + _IF_NEW_LINK, row).rowcount == 1
+            if not (new or _stored_links(conn, link.id) == [link]):
+                raise _link_taken(link.id)
+        return link
+
+    def get_onboarding_link(self, link_id: str) -> OnboardingLink | None:
+        """See ``Store.get_onboarding_link``.
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        with self._locked() as conn:
+            return next(iter(_stored_links(conn, link_id)), None)
+
+    def list_onboarding_links(
+        self, mcc: CustomerId, customer_id: CustomerId | None = None
+    ) -> Iterator[OnboardingLink]:
+        """See ``Store.list_onboarding_links``; pages of ``page_size`` rows, newest first.
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        where, params = "mcc_customer_id = :mcc", {"mcc": mcc.digits}
+        if customer_id is not None:
+            where += " AND customer_id = :customer"
+            params["customer"] = customer_id.digits
+        rows = self._keyset("OnboardingLinks", where, params, ("created_at", "id"), descending=True)
+        return (_link(row) for row in rows)
+
+    def revoke_onboarding_link(self, link_id: str, at: datetime) -> OnboardingLink:
+        """See ``Store.revoke_onboarding_link``.
+
+        Raises:
+            OnboardingLinkNotFound: no link has this id.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        with self._transaction() as conn:
+            rows = _records(conn.execute(_REVOKE_LINK, (format_timestamp(at), link_id)))
+        if not rows:
+            raise OnboardingLinkNotFound(link_id)
+        return _link(rows[0])
+
+    def count_onboarding_event(self, link_id: str, event: OnboardingEvent) -> None:
+        """See ``Store.count_onboarding_event``: one UPDATE adding 1 in the database itself.
+
+        Raises:
+            OnboardingLinkNotFound: no link has this id.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        # The column is the event's value, one of three names fixed in the code.
+        count = f"UPDATE OnboardingLinks SET {event.value} = {event.value} + 1 WHERE id = ?"
+        with self._transaction() as conn:
+            if conn.execute(count, (link_id,)).rowcount == 0:
+                raise OnboardingLinkNotFound(link_id)
+
     def check(self) -> None:
         """Take the write lock, write and read back a probe row in each table, roll back.
 
@@ -323,22 +396,36 @@ def _missed(conn: sqlite3.Connection, client: Client) -> StoreError:
     return VersionConflict(mcc, cid, client.version)
 
 
+def _stored_links(conn: sqlite3.Connection, link_id: str) -> list[OnboardingLink]:
+    """The link with this id, as a list of none or one."""
+    return [_link(row) for row in _records(conn.execute(_LINK, (link_id,)))]
+
+
+def _link_taken(link_id: str) -> StoreError:
+    return StoreError(f"another onboarding link {link_id} is already stored; nothing was written")
+
+
 def _probe(conn: sqlite3.Connection, where: str) -> None:
-    """Write a client and an entry inside the caller's transaction and read both back."""
+    """Write a client, an entry and an onboarding link inside the caller's transaction and
+    read them back."""
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    missing = sorted({"Clients", "ExecutionHistory"} - tables)
+    missing = sorted({"Clients", "ExecutionHistory", "OnboardingLinks"} - tables)
     if missing:
         raise StoreUnavailable(
             f"SQLite database {where} has no table {missing[0]}: restore a backup"
         )
     probe = Client(CustomerId("0000000000"), CustomerId("0000000001"), "mcclink store probe")
     entry = HistoryEntry(probe.customer_id, probe.mcc_customer_id, Operation.SYNC, Outcome.NOOP)
+    link, _ = new_link(probe.mcc_customer_id, probe.customer_id, DEFAULT_EXPIRY, probe.name)
     probe_row, entry_row = client_row(probe), _encode(history_to_dict(entry))
+    link_row = onboarding_link_to_dict(link)
     conn.execute(_insert("Clients", probe_row) + _IF_NEW, probe_row)
     conn.execute(_insert("ExecutionHistory", entry_row), entry_row)
+    conn.execute(_insert("OnboardingLinks", link_row), link_row)
     entry_back = conn.execute("SELECT 1 FROM ExecutionHistory WHERE id = ?", (entry.id,))
     client_back = conn.execute(f"SELECT 1 FROM Clients WHERE {_KEY}", _key(probe))
-    if entry_back.fetchone() is None or client_back.fetchone() is None:
+    link_back = conn.execute(_LINK, (link.id,))
+    if any(back.fetchone() is None for back in (entry_back, client_back, link_back)):
         raise StoreUnavailable(f"SQLite database {where} did not return the probe it was given")
 
 
@@ -396,3 +483,7 @@ def _client(record: dict[str, Any], mcc: CustomerId) -> Client:
 
 def _entry(record: dict[str, Any]) -> HistoryEntry:
     return history_from_dict(record)
+
+
+def _link(record: dict[str, Any]) -> OnboardingLink:
+    return onboarding_link_from_dict(record)

@@ -1,8 +1,8 @@
 """The DynamoDB tables, defined once, and how records become their items.
 
 The store, ``mcclink tables create`` and the deploy template all read
-``table_definitions``; ``client_item`` / ``history_item`` fill in the key and index
-attributes below, so the key formats live in this one module.
+``table_definitions``; ``client_item`` / ``history_item`` / ``onboarding_link_item`` fill in
+the key and index attributes below, so the key formats live in this one module.
 
 Design (no use case needs a Scan)::
 
@@ -25,7 +25,14 @@ Design (no use case needs a Scan)::
       GSI by_day:   pk day S ("YYYY-MM-DD", UTC), sk entry_key
         -> every MCC's history in [start, end): one Query per UTC day
 
-Both GSIs project ALL attributes, so a listing is one Query per page, never a GetItem per
+    OnboardingLinks               on-demand (PAY_PER_REQUEST)
+      pk link_id          S       the link's public id (16 URL-safe characters)
+        -> one link: GetItem; revoke and count: UpdateItem (SET if_not_exists, ADD)
+      GSI links_by_mcc:   pk mcc_customer_id S, sk created_at S
+        -> an MCC's links, newest first: Query, ScanIndexForward=False (one account's:
+           the same Query, filtered on customer_id)
+
+Every GSI projects ALL attributes, so a listing is one Query per page, never a GetItem per
 row. Writing a status change and its history entry is one TransactWriteItems: the client
 Put/Delete conditioned on ``version``, the entry Put conditioned on ``attribute_not_exists``.
 
@@ -47,7 +54,13 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from mcclink.domain import Client, HistoryEntry
 from mcclink.errors import ConfigurationError
-from mcclink.serialization import client_to_dict, history_to_dict
+from mcclink.onboarding import OnboardingLink
+from mcclink.serialization import (
+    client_to_dict,
+    history_to_dict,
+    onboarding_link_from_dict,
+    onboarding_link_to_dict,
+)
 from mcclink.store._aws import aws_errors
 
 if TYPE_CHECKING:
@@ -58,6 +71,7 @@ Item = dict[str, Any]
 CLIENTS_BY_STATUS = "by_mcc_status"
 HISTORY_BY_DAY = "by_day"
 HISTORY_BY_MCC = "by_mcc"
+LINKS_BY_MCC = "links_by_mcc"
 
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _SERIALIZER, _DESERIALIZER = TypeSerializer(), TypeDeserializer()
@@ -104,18 +118,32 @@ HISTORY_TABLE: Mapping[str, Any] = {
     ],
     "BillingMode": "PAY_PER_REQUEST",
 }
+ONBOARDING_LINKS_TABLE: Mapping[str, Any] = {
+    "AttributeDefinitions": _strings("link_id", "mcc_customer_id", "created_at"),
+    "KeySchema": [{"AttributeName": "link_id", "KeyType": "HASH"}],
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": LINKS_BY_MCC,
+            "KeySchema": _key("mcc_customer_id", "created_at"),
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
 
 
 @dataclass(frozen=True)
 class TableNames:
-    """The two table names in use (after ``CLIENTS_TABLE`` etc. and the URL's prefix)."""
+    """The table names in use (after ``CLIENTS_TABLE`` etc. and the URL's prefix)."""
 
     clients: str = "Clients"
     history: str = "ExecutionHistory"
+    onboarding_links: str = "OnboardingLinks"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], prefix: str = "") -> TableNames:
-        """``prefix`` + ``CLIENTS_TABLE`` / ``EXECUTION_HISTORY_TABLE`` (defaults as the spec).
+        """``prefix`` + ``CLIENTS_TABLE`` / ``EXECUTION_HISTORY_TABLE`` /
+        ``ONBOARDING_LINKS_TABLE`` (defaults as the spec).
 
         Raises:
             ConfigurationError: a resulting name is not a valid DynamoDB table name.
@@ -123,17 +151,24 @@ class TableNames:
         names = cls(
             clients=prefix + (environ.get("CLIENTS_TABLE") or cls.clients),
             history=prefix + (environ.get("EXECUTION_HISTORY_TABLE") or cls.history),
+            onboarding_links=prefix
+            + (environ.get("ONBOARDING_LINKS_TABLE") or cls.onboarding_links),
         )
-        bad = [name for name in (names.clients, names.history) if not _TABLE_NAME.fullmatch(name)]
+        bad = [name for name in names.all() if not _TABLE_NAME.fullmatch(name)]
         if bad:
             raise ConfigurationError(
                 [
                     f"DynamoDB table name {name!r} is invalid: use 3-255 letters, digits, "
-                    "'_', '-' or '.' (check CLIENTS_TABLE, EXECUTION_HISTORY_TABLE and prefix)"
+                    "'_', '-' or '.' (check CLIENTS_TABLE, EXECUTION_HISTORY_TABLE, "
+                    "ONBOARDING_LINKS_TABLE and prefix)"
                     for name in bad
                 ]
             )
         return names
+
+    def all(self) -> tuple[str, ...]:
+        """Every table's name, in the order ``create_tables`` makes them."""
+        return (self.clients, self.history, self.onboarding_links)
 
 
 def client_item(client: Client) -> Item:
@@ -152,6 +187,20 @@ def history_item(entry: HistoryEntry) -> Item:
     return serialize(record)
 
 
+def onboarding_link_item(link: OnboardingLink) -> Item:
+    """The onboarding link as a DynamoDB item: its id is the key ``link_id``."""
+    record = onboarding_link_to_dict(link)
+    record["link_id"] = record.pop("id")
+    return serialize(record)
+
+
+def onboarding_link_from_item(item: Item) -> OnboardingLink:
+    """The onboarding link stored as ``item`` (typed attribute values)."""
+    record = plain(item)
+    record["id"] = record.pop("link_id")
+    return onboarding_link_from_dict(record)
+
+
 def serialize(record: Item) -> Item:
     """Typed attribute values; None is left out, floats become Decimals (boto3 insists)."""
     return {
@@ -167,17 +216,18 @@ def plain(item: Item) -> Item:
 
 
 def table_definitions(names: TableNames) -> list[dict[str, Any]]:
-    """Complete ``create_table`` arguments for both tables."""
+    """Complete ``create_table`` arguments for every table."""
     return [
         {"TableName": names.clients, **CLIENTS_TABLE},
         {"TableName": names.history, **HISTORY_TABLE},
+        {"TableName": names.onboarding_links, **ONBOARDING_LINKS_TABLE},
     ]
 
 
 def create_tables(client: DynamoDBClient, names: TableNames) -> list[str]:
-    """Create both tables unless they exist, then wait until both are ACTIVE.
+    """Create the tables that do not exist, then wait until every one is ACTIVE.
 
-    Returns the names of the tables created now (empty when both existed).
+    Returns the names of the tables created now (empty when all existed).
 
     Raises:
         ConfigurationError: credentials missing or refused.
@@ -194,7 +244,7 @@ def create_tables(client: DynamoDBClient, names: TableNames) -> list[str]:
             except client.exceptions.ResourceInUseException:
                 pass  # it exists (or is being created): waiting below covers both
     waiter = client.get_waiter("table_exists")
-    for table in (names.clients, names.history):
+    for table in names.all():
         with aws_errors([table]):
             waiter.wait(TableName=table, WaiterConfig={"Delay": 2, "MaxAttempts": 90})
     return created
