@@ -81,6 +81,8 @@ def test_the_function_may_touch_only_its_tables_secret_and_bus(template: dict[st
     assert "*" not in json.dumps([s["Action"] for s in statements.values()])
     tables = json.dumps(statements["Tables"]["Resource"])
     assert tables.count("ClientsTable") == tables.count("HistoryTable") == 2
+    # The monitor never reads or writes onboarding links (they hold the advertisers' way in).
+    assert "OnboardingLinksTable" not in json.dumps(policy)
     assert "/index/*" in tables
     assert statements["Events"]["Action"] == "events:PutEvents"
     assert statements["Events"]["Resource"] == {"Fn::GetAtt": ["EventBus", "Arn"]}
