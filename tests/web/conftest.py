@@ -22,22 +22,31 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from mcclink.bootstrap import Container
-from mcclink.emulator import Emulator
+from mcclink.emulator import CLIENT_ID, CLIENT_SECRET, Emulator
 from mcclink.web.app import create_app
 from mcclink.web.security import WebSettings
 from tests.emulator.signin_flow import http, txn_of
 
 TOKEN = "test-token-0123456789abcdef"
+#: The TestClient's base URL: onboarding links and the sign-in redirect point here.
+PUBLIC_URL = "http://127.0.0.1"
+AGENCY = "Agência Demo"
 
 
 @pytest.fixture
 def web_env(tmp_path: Path, fresh_emulator: Emulator) -> dict[str, str]:
-    """The emulator's environment, a fresh SQLite store and the API token."""
+    """The emulator's environment, a fresh SQLite store, the API token, and the advertiser's
+    sign-in with the emulator's own OAuth client (it takes any loopback redirect)."""
     return {
         **fresh_emulator.env(),
         "MCC_STORE": f"sqlite:///{tmp_path / 'web.db'}",
         "MCC_API_TOKEN": TOKEN,
         "HOME": str(tmp_path),
+        "MCC_PUBLIC_URL": PUBLIC_URL,
+        "MCC_ONBOARDING_CLIENT_ID": CLIENT_ID,
+        "MCC_ONBOARDING_CLIENT_SECRET": CLIENT_SECRET,
+        "MCC_OIDC_ISSUER": fresh_emulator.admin_url,
+        "MCC_AGENCY_NAME": AGENCY,
     }
 
 

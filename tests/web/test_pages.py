@@ -92,6 +92,8 @@ def test_the_post_routes_walked_below_are_the_pages_forms() -> None:
         "/clients/{customer_id}/{action}",
         "/import",
         "/import/confirm",
+        "/clients/{customer_id}/onboarding-links",
+        "/onboarding-links/{link_id}/revoke",
     }
 
 
@@ -99,7 +101,7 @@ def test_the_post_routes_walked_below_are_the_pages_forms() -> None:
 def test_every_form_post_without_the_csrf_token_is_rejected_and_changes_nothing(
     signed_in: TestClient, registered: Container, path: str
 ) -> None:
-    url = path.format(customer_id=PADARIA.digits, action="invite")
+    url = path.format(customer_id=PADARIA.digits, action="invite", link_id="AAAAAAAAAAAAAAAA")
     before = list(registered.store.history_between(utcnow() - timedelta(hours=1), utcnow()))
     data = {"token": TOKEN, "filename": "x.csv", "content": "customer_id,name\n", "back": "/"}
     response = signed_in.post(url, data=data, follow_redirects=False)
@@ -115,7 +117,7 @@ def test_every_form_post_from_a_session_not_signed_in_is_sent_to_sign_in_and_cha
     client: TestClient, registered: Container, path: str
 ) -> None:
     anonymous = csrf_token(client.get("/login").text)  # a valid token of a session not signed in
-    url = path.format(customer_id=PADARIA.digits, action="invite")
+    url = path.format(customer_id=PADARIA.digits, action="invite", link_id="AAAAAAAAAAAAAAAA")
     response = client.post(url, data={"csrf_token": anonymous}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?next=")

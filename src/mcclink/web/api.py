@@ -19,18 +19,20 @@ from fastapi.responses import JSONResponse, Response
 
 from mcclink import monitor, stats
 from mcclink.bootstrap import Container
-from mcclink.domain import Client, CustomerId, LinkStatus, utcnow
+from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcnow
 from mcclink.errors import InputError
 from mcclink.importer import parse_csv, plan_import
+from mcclink.onboarding import OnboardingLink
 from mcclink.serialization import (
     client_to_dict,
+    format_timestamp,
     history_to_dict,
     parse_timestamp,
     sync_report_to_dict,
 )
 from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.web import api_models as m
-from mcclink.web.deps import container
+from mcclink.web.deps import container, mcc_onboarding_link, new_onboarding_link
 from mcclink.web.security import require_api_token, web_settings
 
 router = APIRouter(dependencies=[Depends(require_api_token)])
@@ -203,6 +205,76 @@ def import_clients(
             box.service.register(box.mcc, registration)
     report = {"imported": len(plan.new), "skipped_existing": len(plan.existing)}
     return _json({"validate_only": validate_only, **report, "invalid": invalid})
+
+
+# -- onboarding links -------------------------------------------------------------------
+
+
+@router.post(
+    "/clients/{customer_id}/onboarding-links",
+    status_code=201,
+    response_model=m.OnboardingLinkCreatedOut,
+    responses=_errors(400, 404),
+    tags=["onboarding"],
+)
+def create_onboarding_link(
+    box: Box, customer_id: PathId, body: Annotated[m.OnboardingLinkCreate | None, Body()] = None
+) -> JSONResponse:
+    """Make a link the advertiser opens to sign in with Google and accept the invitation.
+
+    The URL is in this answer only: the store keeps a hash of its secret. Needs
+    ``MCC_PUBLIC_URL`` (a 500 problem says so when it is missing).
+    """
+    expires_in = parse_duration((body or m.OnboardingLinkCreate()).expires)
+    link, url = new_onboarding_link(box, customer_id, expires_in, created_by="api")
+    created = {"url": url, "id": link.id, "customer_id": customer_id.digits}
+    return _json({**created, "expires_at": format_timestamp(link.expires_at)}, 201)
+
+
+@router.get(
+    "/clients/{customer_id}/onboarding-links",
+    response_model=list[m.OnboardingLinkOut],
+    responses=_errors(404),
+    tags=["onboarding"],
+)
+def list_onboarding_links(box: Box, customer_id: PathId) -> JSONResponse:
+    """The client's onboarding links, newest first, with their state and funnel counts."""
+    box.service.get(box.mcc, customer_id)
+    now = utcnow()
+    links = box.store.list_onboarding_links(box.mcc, customer_id)
+    return _json([_onboarding_link(link, now) for link in links])
+
+
+@router.delete(
+    "/onboarding-links/{link_id}",
+    response_model=m.OnboardingLinkOut,
+    responses=_errors(404),
+    tags=["onboarding"],
+)
+def revoke_onboarding_link(
+    box: Box, link_id: Annotated[str, FastApiPath(max_length=64)]
+) -> JSONResponse:
+    """Revoke a link: it stops working at once (revoking again keeps the first time)."""
+    mcc_onboarding_link(box, link_id)
+    now = utcnow()
+    return _json(_onboarding_link(box.store.revoke_onboarding_link(link_id, now), now))
+
+
+def _onboarding_link(link: OnboardingLink, now: datetime) -> dict[str, Any]:
+    """``OnboardingLinkOut``: the link without its secret's hash, and its state at ``now``."""
+    return {
+        "id": link.id,
+        "mcc_customer_id": link.mcc_customer_id.digits,
+        "customer_id": None if link.customer_id is None else link.customer_id.digits,
+        "state": link.state(now).value,
+        "created_at": format_timestamp(link.created_at),
+        "expires_at": format_timestamp(link.expires_at),
+        "revoked_at": None if link.revoked_at is None else format_timestamp(link.revoked_at),
+        "created_by": link.created_by,
+        "opened": link.opened,
+        "signed_in": link.signed_in,
+        "accepted": link.accepted,
+    }
 
 
 # -- history ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from mcclink.domain import CustomerId, LinkStatus, Operation, Outcome
+from mcclink.onboarding import OnboardingState
 from mcclink.web.problems import PROBLEM_MEDIA_TYPE
 
 #: What the OpenAPI document says a customer id in a request looks like.
@@ -151,6 +152,31 @@ class ImportReportOut(_Shape):
     invalid: list[str] = Field(examples=[["line 3: invalid Google Ads customer id '12'"]])
 
 
+class OnboardingLinkCreatedOut(_Shape):
+    """A new onboarding link: its URL is shown this once (the store keeps only a hash)."""
+
+    url: str = Field(examples=["https://ads.example.com/onboard/AbCd...."])
+    id: str
+    customer_id: Digits | None
+    expires_at: datetime
+
+
+class OnboardingLinkOut(_Shape):
+    """An onboarding link (without its URL) and its funnel: opened, signed in, accepted."""
+
+    id: str
+    mcc_customer_id: Digits
+    customer_id: Digits | None
+    state: OnboardingState
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    created_by: str
+    opened: int
+    signed_in: int
+    accepted: int
+
+
 class Problem(BaseModel):
     """An error (RFC 9457 problem document); ``detail`` is the CLI's message.
 
@@ -222,6 +248,20 @@ class AccountCreate(BaseModel):
     tracking_url_template: str | None = Field(default=None, max_length=2048)
 
 
+class OnboardingLinkCreate(BaseModel):
+    """How long a new onboarding link works."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, json_schema_extra={"examples": [{"expires": "14d"}]}
+    )
+
+    expires: str = Field(
+        default="14d",
+        max_length=32,
+        description="A duration such as 30m, 12h, 14d or 1d12h; at most 90 days.",
+    )
+
+
 _PROBLEM = Problem.model_json_schema()
 
 
@@ -234,7 +274,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "The request body could not be read (not UTF-8 JSON, or a broken form).",
         401: "No valid bearer token.",
         403: "Google Ads does not let the MCC act on the account.",
-        404: "The client is not registered under the MCC.",
+        404: "The client (or onboarding link) is not registered under the MCC.",
         409: "The client exists already, or its link is not in a status allowing this.",
         422: "Bad input (each bad field is named); nothing was written.",
         500: "An unexpected failure, or the server's settings are wrong (see its log).",

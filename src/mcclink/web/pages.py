@@ -21,7 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from mcclink import monitor, stats, webhooks
 from mcclink.bootstrap import Container
-from mcclink.domain import Client, CustomerId, LinkStatus, utcnow
+from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcnow
 from mcclink.errors import GoogleAdsError, InputError, MccLinkError
 from mcclink.importer import ImportPlan, RowProblem, parse_csv, plan_import
 from mcclink.web import deps, problems
@@ -45,6 +45,8 @@ MAX_UPLOAD_BYTES = 512 * 1024
 LIST_LIMIT = 500
 #: Stale invitations listed on the dashboard at most (the count is always complete).
 STALE_LIMIT = 20
+#: How long a new onboarding link may work, as the client page offers it.
+ONBOARDING_EXPIRIES = {"1d": "1 day", "7d": "7 days", "14d": "14 days", "30d": "30 days"}
 
 
 class Action(StrEnum):
@@ -212,7 +214,45 @@ def client_page(request: Request, customer_id: str, session: SignedIn, built: Bu
         client=client,
         history=list(built.store.client_history(built.mcc, cid)),
         back=f"/clients/{cid.digits}",
+        onboarding_links=list(built.store.list_onboarding_links(built.mcc, cid)),
+        expiries=ONBOARDING_EXPIRIES,
+        now=utcnow(),
     )
+
+
+# Before ``/clients/{customer_id}/{action}``, which would take the path otherwise.
+@router.post("/clients/{customer_id}/onboarding-links")
+def create_onboarding_link(
+    customer_id: str,
+    session: Posted,
+    built: Built,
+    request: Request,
+    expires: Annotated[str, Form()] = "14d",
+) -> Response:
+    """Make an onboarding link for the client; its URL is shown once, ready to copy."""
+    response = RedirectResponse(f"/clients/{quote(customer_id, safe='')}", status_code=303)
+    try:
+        cid = CustomerId.parse(customer_id)
+        link, url = deps.new_onboarding_link(built, cid, parse_duration(expires), "web")
+    except MccLinkError as exc:
+        set_flash(response, request, Flash("error", str(exc)))
+        return response
+    note = f"Onboarding link {link.id} made; it works until {link.expires_at:%Y-%m-%d %H:%M} UTC."
+    set_flash(response, request, Flash("ok", note, copy=url))
+    return response
+
+
+@router.post("/onboarding-links/{link_id}/revoke")
+def revoke_onboarding_link(
+    link_id: str, session: Posted, built: Built, request: Request
+) -> Response:
+    """Revoke an onboarding link: it stops working at once."""
+    link = deps.mcc_onboarding_link(built, link_id)
+    built.store.revoke_onboarding_link(link.id, utcnow())
+    cid = link.customer_id
+    response = RedirectResponse(f"/clients/{cid.digits}" if cid else "/", status_code=303)
+    set_flash(response, request, Flash("ok", f"Onboarding link {link.id} revoked."))
+    return response
 
 
 @router.post("/clients/{customer_id}/{action}")

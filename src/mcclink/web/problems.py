@@ -20,6 +20,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 #: Most specific first: the first class an error is an instance of decides its status.
 _STATUS: tuple[tuple[type[errors.MccLinkError], int], ...] = (
     (errors.ClientNotFound, 404),
+    (errors.OnboardingLinkNotFound, 404),
     (errors.ClientExists, 409),
     (errors.VersionConflict, 409),
     (errors.InvalidTransition, 409),

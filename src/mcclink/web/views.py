@@ -22,10 +22,12 @@ FLASH_COOKIE = "mcclink_flash"
 
 @dataclass(frozen=True)
 class Flash:
-    """A one-shot message shown on the next page: ``kind`` is ``ok`` or ``error``."""
+    """A one-shot message shown on the next page: ``kind`` is ``ok`` or ``error``; ``copy``
+    is a value shown in a read-only field to copy (a new onboarding link's URL)."""
 
     kind: str
     text: str
+    copy: str | None = None
 
 
 def render(
@@ -56,7 +58,7 @@ def set_flash(response: Response, request: Request, flash: Flash) -> None:
     """Show ``flash`` on the next page rendered (a signed cookie, one minute at most)."""
     response.set_cookie(
         FLASH_COOKIE,
-        _flash_signer(request).dumps([flash.kind, flash.text[:1000]]),
+        _flash_signer(request).dumps([flash.kind, flash.text[:1000], flash.copy]),
         max_age=60,
         httponly=True,
         samesite="strict",
@@ -70,10 +72,10 @@ def _read_flash(request: Request) -> Flash | None:
     if not cookie:
         return None
     try:
-        kind, text = _flash_signer(request).loads(cookie, max_age=60)
+        kind, text, copy = _flash_signer(request).loads(cookie, max_age=60)
     except (BadSignature, ValueError, TypeError):
         return None
-    return Flash(str(kind), str(text))
+    return Flash(str(kind), str(text), None if copy is None else str(copy))
 
 
 def _when(moment: datetime | None) -> str:
