@@ -168,7 +168,10 @@ def test_users_and_oauth_clients_are_read() -> None:
             {"users": [{**ANA, "access": {"2223334444": "ADMIN"}}]},
             "users[0].access names no scenario account: ['2223334444']",
         ),
-        ({"users": [{**ANA, "access": {"12": "ADMIN"}}]}, "invalid Google Ads"),
+        (
+            {"users": [{**ANA, "access": {"12": "ADMIN"}}]},
+            "users[0].access['12']: invalid Google Ads",
+        ),
         (
             {"users": [ANA, {**ANA, "name": "Twin"}]},
             "users: used more than once: ['ana@padaria.com.br']",

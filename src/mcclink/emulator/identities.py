@@ -26,8 +26,8 @@ from mcclink.emulator.model import ROLES, User
 from mcclink.emulator.oauth import CLIENT_ID, MANAGER_EMAIL
 from mcclink.emulator.shapes import (
     Problem,
+    account_id,
     as_object,
-    customer_id,
     list_at,
     name_at,
     no_unknown_keys,
@@ -64,12 +64,12 @@ def read_user(raw: object, where: str) -> User:
 
 
 def _access(raw: Mapping[str, object], where: str) -> dict[str, str]:
-    access = {}
+    access: dict[str, str] = {}
     for key, role in raw.items():
-        account = customer_id({"id": key}, where_key(where, f"access[{key!r}]"))
+        at = where_key(where, f"access[{key!r}]")
         if role not in ROLES:
-            raise Problem(f"{where}.access[{key!r}] must be one of {list(ROLES)}, not {role!r}")
-        access[account] = str(role)
+            raise Problem(f"{at} must be one of {list(ROLES)}, not {role!r}")
+        access[account_id(key, at)] = str(role)
     return access
 
 

@@ -36,23 +36,25 @@ def list_at(item: Mapping[str, object], key: str, where: str) -> list[object]:
     return value
 
 
+def account_id(raw: object, where: str) -> str:
+    """A customer id (dashed or not) as its ten digits; ``where`` names the value itself."""
+    try:
+        return CustomerId.parse(raw).digits
+    except InputError as exc:
+        raise Problem(f"{where}: {exc}") from None
+
+
 def customer_id(item: Mapping[str, object], where: str) -> str:
     if "id" not in item:
         raise Problem(f"{where}.id is missing")
-    try:
-        return CustomerId.parse(item["id"]).digits
-    except InputError as exc:
-        raise Problem(f"{where}.id: {exc}") from None
+    return account_id(item["id"], f"{where}.id")
 
 
 def id_list(item: Mapping[str, object], key: str, where: str) -> tuple[str, ...]:
-    ids = []
-    for index, raw in enumerate(list_at(item, key, where)):
-        try:
-            ids.append(CustomerId.parse(raw).digits)
-        except InputError as exc:
-            raise Problem(f"{where_key(where, key)}[{index}]: {exc}") from None
-    return tuple(ids)
+    return tuple(
+        account_id(raw, f"{where_key(where, key)}[{index}]")
+        for index, raw in enumerate(list_at(item, key, where))
+    )
 
 
 def name_at(item: Mapping[str, object], where: str) -> str:
