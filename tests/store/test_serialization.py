@@ -19,9 +19,11 @@ from mcclink.serialization import (
     format_timestamp,
     history_from_dict,
     history_to_dict,
+    onboarding_link_from_dict,
+    onboarding_link_to_dict,
     parse_timestamp,
 )
-from tests.store.records import NOON, a_client, an_entry
+from tests.store.records import NOON, a_client, a_link, an_entry
 
 CLIENT_KEYS = {
     "customer_id",
@@ -86,6 +88,25 @@ def test_a_full_client_round_trips() -> None:
     )
 
     assert client_from_dict(client_to_dict(client)) == client
+
+
+@pytest.mark.parametrize("customer", [1, None])
+def test_an_onboarding_link_round_trips_through_json(customer: int | None) -> None:
+    link = a_link(customer, at=NOON, revoked_at=NOON + timedelta(days=1), opened=2, accepted=1)
+
+    record = json.loads(json.dumps(onboarding_link_to_dict(link)))
+
+    assert record["customer_id"] == (None if customer is None else "2000000001")
+    assert record["expires_at"] == "2026-03-28T12:00:00.000000Z"
+    assert onboarding_link_from_dict(record) == link
+
+
+def test_an_onboarding_link_without_counts_has_counted_nothing() -> None:
+    record = onboarding_link_to_dict(a_link(opened=3))
+    for count in ("opened", "signed_in", "accepted"):
+        del record[count]
+
+    assert onboarding_link_from_dict(record).opened == 0
 
 
 def test_numbers_from_dynamodb_decimals_come_back_as_python_numbers() -> None:

@@ -162,6 +162,13 @@ def test_the_longest_lifetime_is_allowed() -> None:
     assert link.expires_at == NOON + MAX_EXPIRY
 
 
+def test_a_link_that_expires_before_it_was_made_is_refused() -> None:
+    link, _ = a_link()
+
+    with pytest.raises(InputError, match="expire before it was made"):
+        replace(link, expires_at=link.created_at)
+
+
 def test_a_link_for_the_mcc_itself_is_refused() -> None:
     with pytest.raises(InputError, match="MCC itself"):
         new_link(MCC, MCC, DEFAULT_EXPIRY, "web")
