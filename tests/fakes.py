@@ -1,13 +1,18 @@
-"""A fake Google Ads gateway for the service's unit tests: links in a dict, Google's rules."""
+"""A fake Google Ads gateway for the service's unit tests: links in a dict, Google's rules.
+
+``FakeAds.as_user(roles)`` is the same Google seen through a signed-in person's token: only
+their accounts, and only an ADMIN answers an invitation (``AuthorizationError`` codes).
+"""
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from mcclink.domain import CustomerId, LinkStatus
-from mcclink.errors import AccountNotFound, GoogleAdsError, LinkRefused
+from mcclink.errors import AccountNotFound, GoogleAdsError, LinkRefused, PermissionDenied
 from mcclink.ports import (
     AccountInfo,
     AccountNode,
@@ -30,17 +35,51 @@ class FakeAds(AdsGateway):
         self.invitations: Counter[CustomerId] = Counter()
         self.calls: Counter[str] = Counter()
         self.fail_next: GoogleAdsError | None = None
+        #: method name -> the error its next call raises (the other methods still work).
+        self.failures: dict[str, GoogleAdsError] = {}
+        #: A signed-in person's role per account; None: the agency's user, who reaches all.
+        self.roles: dict[CustomerId, str] | None = None
         #: Runs after Google has changed state, before the answer returns (crash tests).
         self.after_change: Callable[[], None] | None = None
         self._ids = itertools.count(100)
         self._requests = itertools.count(1)
+
+    def as_user(self, roles: Mapping[str, str]) -> FakeAds:
+        """This Google seen by a person with ``roles`` (customer id -> ADMIN, READ_ONLY, ...).
+
+        Links, accounts, ids and call counts are shared; failures are the user's own.
+        """
+        user = copy.copy(self)
+        user.roles = {CustomerId.parse(c): role for c, role in roles.items()}
+        user.fail_next, user.failures = None, {}
+        return user
 
     def _request(self, method: str) -> str:
         self.calls[method] += 1
         if self.fail_next is not None:
             exc, self.fail_next = self.fail_next, None
             raise exc
+        if method in self.failures:
+            raise self.failures.pop(method)
         return f"req-{next(self._requests)}"
+
+    def _require(self, customer: CustomerId, roles: tuple[str, ...], request_id: str) -> None:
+        """Google's check of a signed-in person's role on ``customer``."""
+        if self.roles is None:
+            return
+        role = self.roles.get(customer)
+        if role is None or role == "EMAIL_ONLY":
+            raise PermissionDenied(
+                "user cannot access the customer",
+                code="AuthorizationError.USER_PERMISSION_DENIED",
+                request_id=request_id,
+            )
+        if role not in roles:
+            raise PermissionDenied(
+                f"{role} access does not permit this action",
+                code="AuthorizationError.ACTION_NOT_PERMITTED",
+                request_id=request_id,
+            )
 
     def _set(self, link: GoogleLink, status: LinkStatus, request_id: str) -> LinkChange:
         new = GoogleLink(
@@ -77,11 +116,17 @@ class FakeAds(AdsGateway):
         self, method: str, link: GoogleLink, frm: LinkStatus, to: LinkStatus
     ) -> LinkChange:
         request_id = self._request(method)
+        answering = method == "respond"  # as the client: only its ADMIN may (Google's rule)
+        if answering:
+            self._require(link.client, ("ADMIN",), request_id)
         current = self.links.get((link.manager, link.client))
         if current is None or current.status is not frm:
-            raise LinkRefused(
-                "invalid status change", code="INVALID_STATUS_CHANGE", request_id=request_id
+            code = (
+                "CustomerManagerLinkError.NO_PENDING_INVITE"
+                if answering
+                else "INVALID_STATUS_CHANGE"
             )
+            raise LinkRefused("invalid status change", code=code, request_id=request_id)
         return self._set(current, to, request_id)
 
     def cancel_invitation(self, manager: CustomerId, link: GoogleLink) -> LinkChange:
@@ -136,6 +181,8 @@ class FakeAds(AdsGateway):
 
     def list_accessible_customers(self) -> list[CustomerId]:
         self._request("list_accessible_customers")
+        if self.roles is not None:
+            return sorted(c for c, role in self.roles.items() if role != "EMAIL_ONLY")
         return sorted(self.accounts)
 
     def hierarchy(self, manager: CustomerId) -> list[AccountNode]:
@@ -144,6 +191,7 @@ class FakeAds(AdsGateway):
 
     def describe_account(self, customer: CustomerId) -> AccountInfo:
         request_id = self._request("describe_account")
+        self._require(customer, ("ADMIN", "STANDARD", "READ_ONLY"), request_id)
         if customer not in self.accounts:
             raise AccountNotFound(
                 "no such account",

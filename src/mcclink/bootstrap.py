@@ -13,6 +13,7 @@ from functools import cached_property
 
 from mcclink.config import GoogleAdsSettings, Settings
 from mcclink.domain import CustomerId
+from mcclink.onboard_service import OnboardingService
 from mcclink.ports import AdsGateway, Store
 from mcclink.service import GoogleAdsMCCService
 
@@ -82,6 +83,23 @@ class Container:
     def service(self) -> GoogleAdsMCCService:
         """The service over this container's store and Google Ads adapter."""
         return GoogleAdsMCCService(self.store, lambda: self.ads, actor=self.actor)
+
+    @cached_property
+    def onboarding(self) -> OnboardingService:
+        """Advertiser onboarding over this container's store; invitations use ``ads``."""
+        return OnboardingService(self.store, lambda: self.ads)
+
+    def advertiser_ads(self, access_token: str) -> AdsGateway:
+        """A gateway acting as a signed-in advertiser with their OAuth ``access_token``.
+
+        Held in memory only and never refreshed; the caller closes it after the request.
+
+        Raises:
+            ConfigurationError: the Google Ads settings are missing or malformed.
+        """
+        from mcclink.ads.client import GoogleAdsClientService
+
+        return GoogleAdsClientService(self.google_ads_settings).for_user(access_token)
 
     def google_ads_retries(self) -> int:
         """Retries the Google Ads adapter has made so far (0 if it was never built)."""

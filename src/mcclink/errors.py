@@ -9,7 +9,8 @@ into one of these. The service, the CLI and the monitor only ever see this tree:
     │   ├── InvalidCustomerId
     │   ├── InvalidStatus
     │   ├── InvalidStoreUrl
-    │   └── InvalidTransition         the link is not in a state that allows the action
+    │   ├── InvalidTransition         the link is not in a state that allows the action
+    │   └── OnboardingLinkInvalid     an onboarding link that is unknown, expired or revoked
     ├── ConfigurationError            settings missing or wrong; lists each problem (exit 2)
     │   └── TableMissing              a DynamoDB table does not exist
     ├── StoreError                    the store failed the operation            (exit 1)
@@ -28,7 +29,7 @@ into one of these. The service, the CLI and the monitor only ever see this tree:
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 
 class MccLinkError(Exception):
@@ -57,6 +58,18 @@ class InvalidStoreUrl(InputError):
 
 class InvalidTransition(InputError):
     """The client's link is not in a status that allows the requested action."""
+
+
+class OnboardingLinkInvalid(InputError):
+    """An onboarding link that cannot be used: ``reason`` is unknown, expired or revoked.
+
+    "unknown" covers a malformed token, an unknown id and a wrong secret alike, so a public
+    page reveals nothing more; the message never repeats the token.
+    """
+
+    def __init__(self, reason: Literal["unknown", "expired", "revoked"]) -> None:
+        self.reason = reason
+        super().__init__(f"this onboarding link cannot be used: it is {reason}")
 
 
 class ConfigurationError(MccLinkError):
