@@ -1,21 +1,29 @@
 """The advertiser's side over gRPC/TLS: a signed-in person's token, their accounts, their accept.
 
 Ana is ADMIN of Padaria and READ_ONLY of Açaí; her token comes from the emulator's
-authorization page and token endpoint over HTTP (``tests.fixtures.signin``).
+authorization page and token endpoint over HTTP (``tests.fixtures.signin``). The last tests run
+``OnboardingService`` on the emulator and a SQLite store.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mcclink.ads import GoogleAdsClientService
-from mcclink.domain import CustomerId, LinkStatus
+from mcclink.domain import CustomerId, LinkStatus, Operation, Outcome
 from mcclink.emulator import Emulator
 from mcclink.errors import AccountNotFound, AuthenticationFailed, PermissionDenied
-from mcclink.ports import AccountInfo
+from mcclink.onboard_problems import Reason
+from mcclink.onboard_service import OnboardingService
+from mcclink.onboarding import new_link
+from mcclink.ports import AccountInfo, Store
+from mcclink.store import open_store
 from tests.ads.conftest import ACAI, CLOSED, MCC, PADARIA, SANDBOX
 from tests.fixtures.emulator import AdsClientFactory
 from tests.fixtures.signin import add_user, user_token
@@ -143,6 +151,50 @@ def test_the_token_is_in_no_error_text_and_no_log_record(
     logged = [r.getMessage() + str(r.args) + str(r.exc_info) for r in caplog.records]
     assert logged  # the library did log each call
     assert not [t for t in texts + logged if ana_token in t]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(f"sqlite:///{tmp_path / 'mcclink.db'}", {})
+    yield opened
+    opened.close()
+
+
+def test_onboarding_through_the_general_page_links_one_account_and_explains_the_other(
+    ads: GoogleAdsClientService,
+    ana: GoogleAdsClientService,
+    ana_token: str,
+    store: Store,
+    ads_client_factory: AdsClientFactory,
+) -> None:
+    onboarding = OnboardingService(store, ads)
+    link = store.create_onboarding_link(new_link(MCC, None, timedelta(days=1), "test")[0])
+
+    choices = onboarding.accounts(link, ana)
+    linked, refused = onboarding.accept(link, ANA, ana, [PADARIA, ACAI])
+
+    assert [(c.customer_id, c.name, c.reason) for c in choices] == [
+        (PADARIA, "Padaria", None),
+        (ACAI, "Açaí", None),
+        (CLOSED, "", Reason.NOT_ENABLED),
+    ]
+    assert (linked.ok, linked.name) == (True, "Padaria")
+    assert _google_status(ads_client_factory, MCC, PADARIA) == "ACTIVE"
+    assert (refused.ok, refused.reason, refused.code) == (
+        False,
+        Reason.NO_ADMIN,
+        "AuthorizationError.ACTION_NOT_PERMITTED",
+    )
+    assert _google_status(ads_client_factory, MCC, ACAI) == "PENDING"
+    entries = list(store.client_history(MCC, PADARIA)) + list(store.client_history(MCC, ACAI))
+    assert {e.actor for e in entries} == {f"advertiser:{ANA}"}
+    assert all(e.request_id for e in entries if e.operation is not Operation.REGISTER)
+    assert [(e.operation, e.outcome) for e in reversed(list(store.client_history(MCC, ACAI)))] == [
+        (Operation.REGISTER, Outcome.SUCCESS),
+        (Operation.INVITE, Outcome.SUCCESS),
+        (Operation.RESPOND, Outcome.FAILED),
+    ]
+    assert not [e for e in entries if ana_token in repr(e)]
 
 
 def _google_status(factory: AdsClientFactory, manager: CustomerId, client: CustomerId) -> str:
