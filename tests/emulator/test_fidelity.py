@@ -23,6 +23,7 @@ from tests.emulator.calls import (
     invite,
     manager_link_of,
     refusal,
+    stream,
 )
 from tests.fixtures.emulator import AdsClientFactory
 
@@ -171,6 +172,34 @@ def test_search_returns_the_total_results_count_when_asked(manager: Any) -> None
 
     assert asked.total_results_count == len(list(asked)) > 0
     assert unasked.total_results_count == 0
+
+
+def test_the_customer_resource_answers_what_an_account_description_reads(
+    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
+) -> None:
+    # The fields and types of Google's reference
+    # (https://developers.google.com/google-ads/api/fields/v26/customer): id INT64,
+    # descriptive_name / currency_code / time_zone STRING, test_account / manager BOOLEAN,
+    # status ENUM CustomerStatus; one row, the request's own customer.
+    query = (
+        "SELECT customer.id, customer.descriptive_name, customer.currency_code, "
+        "customer.time_zone, customer.test_account, customer.manager, customer.status "
+        "FROM customer"
+    )
+    padaria = fresh_emulator.state.account(PADARIA)
+    assert padaria is not None
+
+    [row] = stream(ads_client_factory(PADARIA), PADARIA, query)
+
+    customer = row.customer
+    assert (customer.id, customer.descriptive_name) == (int(PADARIA), padaria.name)
+    assert (customer.currency_code, customer.time_zone) == (
+        padaria.currency_code,
+        padaria.time_zone,
+    )
+    assert (customer.test_account, customer.manager) == (False, False)
+    assert customer.status.name == "ENABLED"
+    assert customer.resource_name == f"customers/{PADARIA}"
 
 
 def test_a_google_ads_exception_carries_code_message_location_and_request_id(
