@@ -22,6 +22,7 @@ from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcnow
 from mcclink.errors import InputError
 from mcclink.importer import parse_csv, plan_import
+from mcclink.onboard_links import mcc_onboarding_link, new_onboarding_link
 from mcclink.onboarding import OnboardingLink
 from mcclink.serialization import (
     client_to_dict,
@@ -32,7 +33,7 @@ from mcclink.serialization import (
 )
 from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.web import api_models as m
-from mcclink.web.deps import container, mcc_onboarding_link, new_onboarding_link
+from mcclink.web.deps import container
 from mcclink.web.security import require_api_token, web_settings
 
 router = APIRouter(dependencies=[Depends(require_api_token)])

@@ -24,6 +24,7 @@ from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcnow
 from mcclink.errors import GoogleAdsError, InputError, MccLinkError
 from mcclink.importer import ImportPlan, RowProblem, parse_csv, plan_import
+from mcclink.onboard_links import mcc_onboarding_link, new_onboarding_link
 from mcclink.web import deps, problems
 from mcclink.web.security import (
     Session,
@@ -233,7 +234,7 @@ def create_onboarding_link(
     response = RedirectResponse(f"/clients/{quote(customer_id, safe='')}", status_code=303)
     try:
         cid = CustomerId.parse(customer_id)
-        link, url = deps.new_onboarding_link(built, cid, parse_duration(expires), "web")
+        link, url = new_onboarding_link(built, cid, parse_duration(expires), "web")
     except MccLinkError as exc:
         set_flash(response, request, Flash("error", str(exc)))
         return response
@@ -247,7 +248,7 @@ def revoke_onboarding_link(
     link_id: str, session: Posted, built: Built, request: Request
 ) -> Response:
     """Revoke an onboarding link: it stops working at once."""
-    link = deps.mcc_onboarding_link(built, link_id)
+    link = mcc_onboarding_link(built, link_id)
     built.store.revoke_onboarding_link(link.id, utcnow())
     cid = link.customer_id
     response = RedirectResponse(f"/clients/{cid.digits}" if cid else "/", status_code=303)
