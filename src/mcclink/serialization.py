@@ -176,6 +176,23 @@ def onboarding_link_to_dict(link: OnboardingLink) -> dict[str, Any]:
     }
 
 
+def onboarding_link_view(link: OnboardingLink, now: datetime) -> dict[str, Any]:
+    """The link as staff see it (``onboard list --json``, the REST API): its state at ``now``
+    and its funnel, without its secret's hash."""
+    view = {k: v for k, v in onboarding_link_to_dict(link).items() if k != "secret_hash"}
+    return {**view, "state": link.state(now).value}
+
+
+def new_onboarding_link_to_dict(link: OnboardingLink, url: str) -> dict[str, Any]:
+    """A link just made, with its URL (shown this once): ``{url, id, customer_id, expires_at}``."""
+    return {
+        "url": url,
+        "id": link.id,
+        "customer_id": None if link.customer_id is None else link.customer_id.digits,
+        "expires_at": format_timestamp(link.expires_at),
+    }
+
+
 def onboarding_link_from_dict(data: Mapping[str, Any]) -> OnboardingLink:
     """The onboarding link written by ``onboarding_link_to_dict``; counts may be missing.
 

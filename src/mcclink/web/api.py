@@ -23,11 +23,11 @@ from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcno
 from mcclink.errors import InputError
 from mcclink.importer import parse_csv, plan_import
 from mcclink.onboard_links import mcc_onboarding_link, new_onboarding_link
-from mcclink.onboarding import OnboardingLink
 from mcclink.serialization import (
     client_to_dict,
-    format_timestamp,
     history_to_dict,
+    new_onboarding_link_to_dict,
+    onboarding_link_view,
     parse_timestamp,
     sync_report_to_dict,
 )
@@ -228,8 +228,7 @@ def create_onboarding_link(
     """
     expires_in = parse_duration((body or m.OnboardingLinkCreate()).expires)
     link, url = new_onboarding_link(box, customer_id, expires_in, created_by="api")
-    created = {"url": url, "id": link.id, "customer_id": customer_id.digits}
-    return _json({**created, "expires_at": format_timestamp(link.expires_at)}, 201)
+    return _json(new_onboarding_link_to_dict(link, url), 201)
 
 
 @router.get(
@@ -243,7 +242,7 @@ def list_onboarding_links(box: Box, customer_id: PathId) -> JSONResponse:
     box.service.get(box.mcc, customer_id)
     now = utcnow()
     links = box.store.list_onboarding_links(box.mcc, customer_id)
-    return _json([_onboarding_link(link, now) for link in links])
+    return _json([onboarding_link_view(link, now) for link in links])
 
 
 @router.delete(
@@ -258,24 +257,7 @@ def revoke_onboarding_link(
     """Revoke a link: it stops working at once (revoking again keeps the first time)."""
     mcc_onboarding_link(box, link_id)
     now = utcnow()
-    return _json(_onboarding_link(box.store.revoke_onboarding_link(link_id, now), now))
-
-
-def _onboarding_link(link: OnboardingLink, now: datetime) -> dict[str, Any]:
-    """``OnboardingLinkOut``: the link without its secret's hash, and its state at ``now``."""
-    return {
-        "id": link.id,
-        "mcc_customer_id": link.mcc_customer_id.digits,
-        "customer_id": None if link.customer_id is None else link.customer_id.digits,
-        "state": link.state(now).value,
-        "created_at": format_timestamp(link.created_at),
-        "expires_at": format_timestamp(link.expires_at),
-        "revoked_at": None if link.revoked_at is None else format_timestamp(link.revoked_at),
-        "created_by": link.created_by,
-        "opened": link.opened,
-        "signed_in": link.signed_in,
-        "accepted": link.accepted,
-    }
+    return _json(onboarding_link_view(box.store.revoke_onboarding_link(link_id, now), now))
 
 
 # -- history ----------------------------------------------------------------------------
