@@ -1,6 +1,7 @@
 """The ASGI app: pages, the REST API and their shared security, on one Container.
 
-Everything but the sign-in page and the static files (stylesheet, vendored htmx) needs
+Everything but the sign-in page, the static files (stylesheet, vendored htmx) and the
+advertiser's onboarding pages (``/onboard/...``: public, rate-limited, see ``onboard``) needs
 authentication: a bearer token for ``/api/v1``, a signed-in session cookie for pages.
 """
 
@@ -31,7 +32,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from mcclink import __version__
 from mcclink.bootstrap import Container
 from mcclink.errors import MccLinkError
-from mcclink.web import api, pages, problems
+from mcclink.web import api, onboard, pages, problems
 from mcclink.web.background import WebhookWorker
 from mcclink.web.security import (
     CsrfRejected,
@@ -39,15 +40,15 @@ from mcclink.web.security import (
     SignInRequired,
     Unauthorized,
     WebSettings,
+    content_security_policy,
     require_api_token,
 )
+from mcclink.web.throttle import TooManyRequests
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
-#: No inline script, no third-party origin: every asset is served from here.
 _SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "Content-Security-Policy": content_security_policy(),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -62,7 +63,8 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
     minute and one soon after every successful POST (an action may have changed a status).
 
     Raises:
-        ConfigurationError: the webhook settings are wrong, or no MCC is configured.
+        ConfigurationError: the webhook or onboarding settings are wrong, or no MCC is
+            configured.
     """
     webhook = container.settings.webhook
     worker = None if webhook is None else WebhookWorker(container.store, webhook, container.mcc)
@@ -88,8 +90,10 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
     app.state.web_settings = settings
     app.state.webhooks = worker
     app.state.signed_out = SignedOut()
+    app.state.onboarding = onboard.OnboardingPages(container.settings.onboarding)
     app.include_router(api.router, prefix=API_PREFIX)
     app.include_router(pages.router)
+    app.include_router(onboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
     if worker is not None:
@@ -163,10 +167,16 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=403,
         )
 
+    @app.exception_handler(TooManyRequests)
+    def too_many(request: Request, exc: TooManyRequests) -> Response:
+        return onboard.too_many_requests(request, exc)
+
     @app.exception_handler(MccLinkError)
     def mcclink_error(request: Request, exc: MccLinkError) -> Response:
         if _is_api(request):
             return problems.from_error(exc)
+        if request.url.path.startswith("/onboard/"):  # the store failed: no details in public
+            return onboard.problem_page(request, "unavailable", problems.status_for(exc))
         return pages.error_page(request, exc, problems.status_for(exc))
 
 

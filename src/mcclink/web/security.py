@@ -35,6 +35,16 @@ TOKEN_HINT = (
 )
 
 
+def content_security_policy(image_origin: str | None = None) -> str:
+    """No inline script, no third-party origin: every asset is served from here (but for
+    ``image_origin``, the agency's logo on the advertiser's pages)."""
+    images = f"'self' data: {image_origin}" if image_origin else "'self' data:"
+    return (
+        f"default-src 'self'; img-src {images}; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    )
+
+
 class Unauthorized(Exception):
     """An API request without a valid bearer token (answered 401)."""
 
