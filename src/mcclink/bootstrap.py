@@ -99,7 +99,10 @@ class Container:
         """
         from mcclink.ads.client import GoogleAdsClientService
 
-        return GoogleAdsClientService(self.google_ads_settings).for_user(access_token)
+        agency = self.ads
+        if not isinstance(agency, GoogleAdsClientService):  # a test's stand-in
+            agency = GoogleAdsClientService(self.google_ads_settings)
+        return agency.for_user(access_token)
 
     def google_ads_retries(self) -> int:
         """Retries the Google Ads adapter has made so far (0 if it was never built)."""

@@ -45,8 +45,12 @@ def ana(ads: GoogleAdsClientService, ana_token: str) -> GoogleAdsClientService:
     return ads.for_user(ana_token)
 
 
-def test_a_users_gateway_lists_only_that_users_accounts(ana: GoogleAdsClientService) -> None:
+def test_a_users_gateway_lists_only_that_users_accounts(
+    ads: GoogleAdsClientService, ana: GoogleAdsClientService
+) -> None:
     assert ana.list_accessible_customers() == sorted([PADARIA, ACAI, CLOSED])
+    assert MCC in ads.list_accessible_customers()  # the agency's own user, unchanged
+    assert ana._conn.limiter is ads._conn.limiter  # one Cloud project: one pace for both
 
 
 def test_describe_account_reads_the_accounts_own_customer_row(

@@ -110,19 +110,21 @@ class GoogleAdsClientService(AdsGateway):
     def for_user(self, access_token: str) -> GoogleAdsClientService:
         """A gateway acting as the person whose OAuth ``access_token`` this is.
 
-        Same endpoint, developer token, pacing and retry policy; none of this adapter's
-        credentials. The token is held in memory only, never refreshed (when it expires,
-        calls fail with ``AuthenticationFailed``), never logged, and scrubbed from every
-        error text. Each call logs in as the account it acts on, as Google requires to
-        answer a manager's invitation as the client.
+        Same endpoint, developer token and retry policy, and this adapter's pacing itself
+        (the calls count against the same Cloud project's quota); none of its credentials.
+        The token is held in memory only, never refreshed (when it expires, calls fail
+        with ``AuthenticationFailed``), never logged, and scrubbed from every error text.
+        Each call logs in as the account it acts on, as Google requires to answer a
+        manager's invitation as the client.
         """
         settings = GoogleAdsSettings(
             endpoint=self._settings.endpoint,
-            token_uri=self._settings.token_uri,
             developer_token=self._settings.developer_token,
             max_qps=self._settings.max_qps,
         )
-        return GoogleAdsClientService(settings, self._policy, user_token=Secret(access_token))
+        user = GoogleAdsClientService(settings, self._policy, user_token=Secret(access_token))
+        user._conn.limiter = self._conn.limiter
+        return user
 
     def __repr__(self) -> str:
         login = self._settings.login_customer_id
