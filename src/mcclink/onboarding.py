@@ -114,7 +114,7 @@ def new_link(
             f"and after more than zero: got {expires_in}"
         )
     created = now or utcnow()
-    link_id, secret = secrets.token_urlsafe(ID_BYTES), secrets.token_urlsafe(SECRET_BYTES)
+    link_id, secret = _public_id(), secrets.token_urlsafe(SECRET_BYTES)
     link = OnboardingLink(
         id=link_id,
         mcc_customer_id=mcc,
@@ -147,6 +147,14 @@ def secret_matches(link: OnboardingLink, secret: str) -> bool:
 def link_url(public_url: str, token: str) -> str:
     """The address the advertiser opens: ``<public_url>/onboard/<token>``."""
     return f"{public_url.rstrip('/')}/onboard/{token}"
+
+
+def _public_id() -> str:
+    """A random link id that never starts with "-": people type it as a command argument
+    (``mcclink onboard revoke ID``), where it would read as an option."""
+    while (candidate := secrets.token_urlsafe(ID_BYTES)).startswith("-"):
+        pass
+    return candidate
 
 
 def _digest(secret: str) -> str:

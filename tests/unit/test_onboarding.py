@@ -191,3 +191,14 @@ def test_the_url_is_the_token_under_the_public_url(public_url: str) -> None:
 
 def test_the_url_under_a_path_keeps_the_path() -> None:
     assert link_url("https://example.com/mcc/", "t.s") == "https://example.com/mcc/onboard/t.s"
+
+
+def test_a_link_id_never_starts_with_a_dash_so_it_can_be_a_command_argument(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn = iter(["-startsWithDash0", "plainIdentifier0", "s" * 43])
+    monkeypatch.setattr("mcclink.onboarding.secrets.token_urlsafe", lambda n: next(drawn))
+
+    link, _ = new_link(MCC, CLIENT, DEFAULT_EXPIRY, "cli:ana", now=NOON)
+
+    assert link.id == "plainIdentifier0"
