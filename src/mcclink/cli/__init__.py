@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from mcclink import __version__
 from mcclink.bootstrap import Container
-from mcclink.cli import clients, links, ops, web, webhooks
+from mcclink.cli import clients, links, onboard, ops, web, webhooks
 from mcclink.cli._common import JsonOption, State, err, out, print_json, state, wants_json
 from mcclink.domain import CustomerId
 from mcclink.errors import ConfigurationError, MccLinkError
@@ -38,6 +38,7 @@ app.add_typer(ops.accounts, name="accounts")
 app.add_typer(ops.tables, name="tables")
 app.add_typer(emulator, name="emulator")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(onboard.app, name="onboard")
 app.command("monitor")(ops.monitor)
 app.command("stats")(ops.stats)
 app.command("history")(ops.history)

@@ -1,0 +1,160 @@
+"""``mcclink onboard``: links an advertiser opens to sign in with Google and accept the MCC.
+
+A link's URL is printed once, when it is made: the store keeps only a hash of its secret,
+so ``list`` and ``revoke`` name links by their public id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mcclink.cli._common import JsonOption, err, out, print_json, state, wants_json
+from mcclink.domain import CustomerId, parse_duration, utcnow
+from mcclink.errors import InputError
+from mcclink.onboard_links import mcc_onboarding_link, new_onboarding_link
+from mcclink.onboarding import DEFAULT_EXPIRY, MAX_EXPIRY, OnboardingLink, OnboardingState
+from mcclink.serialization import new_onboarding_link_to_dict, onboarding_link_view
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+app = typer.Typer(
+    help="Onboarding links: the advertiser signs in with Google and accepts the MCC's "
+    "invitation on the spot.",
+    no_args_is_help=True,
+)
+
+_STATE_STYLE = {
+    OnboardingState.ACTIVE: "green",
+    OnboardingState.EXPIRED: "dim",
+    OnboardingState.REVOKED: "red",
+}
+
+
+@app.command("link")
+def link(
+    ctx: typer.Context,
+    customer_id: Annotated[
+        str | None,
+        typer.Argument(
+            help="The registered client the link is for (default: the agency's general "
+            "access page, where the advertiser picks any of their accounts)."
+        ),
+    ] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            help=f"How long it works: 14d, 12h, 90m (default {DEFAULT_EXPIRY.days}d, "
+            f"at most {MAX_EXPIRY.days}d).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make an onboarding link and print its URL, under MCC_PUBLIC_URL.
+
+    The URL is shown this once (only a hash of its secret is stored): send it to the
+    advertiser. Without CUSTOMER_ID it is the general access page.
+
+    Example: mcclink onboard link 111-222-3333 --expires 7d
+    """
+    try:
+        expires_in = parse_duration(expires) if expires is not None else DEFAULT_EXPIRY
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--expires") from None
+    s = state(ctx)
+    cid = CustomerId.parse(customer_id) if customer_id else None
+    made, url = new_onboarding_link(s.container, cid, expires_in, s.container.actor)
+    if wants_json(ctx, as_json):
+        print_json(new_onboarding_link_to_dict(made, url))
+        return
+    out.print(url, markup=False, soft_wrap=True)
+    err.print(
+        f"onboarding link {made.id} for {_account(made)}, MCC {made.mcc_customer_id}; "
+        f"works until {made.expires_at:%Y-%m-%d %H:%M} UTC. "
+        "The URL is shown only now: copy it (`mcclink onboard revoke` ends it).",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    customer_id: Annotated[
+        str | None, typer.Argument(help="Only the links made for this client.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the MCC's onboarding links, newest first: state and opened / signed in / accepted.
+
+    Never their URLs: those were shown once, when each link was made.
+
+    Example: mcclink onboard list 111-222-3333
+    """
+    s = state(ctx)
+    cid = CustomerId.parse(customer_id) if customer_id else None
+    links = list(s.container.store.list_onboarding_links(s.container.mcc, cid))
+    now = utcnow()
+    if wants_json(ctx, as_json):
+        print_json([onboarding_link_view(made, now) for made in links])
+    else:
+        title = f"Onboarding links of MCC {s.container.mcc} ({len(links)}; times in UTC)"
+        out.print(_table(links, now, title))
+
+
+@app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    link_id: Annotated[str, typer.Argument(help="The link's id, as `onboard list` shows it.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke an onboarding link: it stops working at once (its counts stay).
+
+    Example: mcclink onboard revoke q3JxV0mN8bTz2WcA
+    """
+    c = state(ctx).container
+    before = mcc_onboarding_link(c, link_id)
+    now = utcnow()
+    revoked = c.store.revoke_onboarding_link(before.id, now)
+    if wants_json(ctx, as_json):
+        print_json(onboarding_link_view(revoked, now))
+        return
+    when = f"{revoked.revoked_at:%Y-%m-%d %H:%M} UTC" if revoked.revoked_at else "now"
+    verb = "was already revoked" if before.revoked_at else "revoked"
+    out.print(
+        f"onboarding link {revoked.id} ({_account(revoked)}) {verb} at {when}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _table(links: Iterable[OnboardingLink], now: datetime, title: str) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for column in ("ID", "Account", "State", "Expires"):
+        table.add_column(column, no_wrap=True)
+    for column in ("Opened", "Signed in", "Accepted"):
+        table.add_column(column, justify="right", min_width=len(column.split()[0]))
+    for made in links:
+        current = made.state(now)
+        table.add_row(
+            made.id,
+            _account(made),
+            f"[{_STATE_STYLE[current]}]{current.value}[/]",
+            f"{made.expires_at:%m-%d %H:%M}",
+            str(made.opened),
+            str(made.signed_in),
+            str(made.accepted),
+        )
+    return table
+
+
+def _account(made: OnboardingLink) -> str:
+    return made.customer_id.dashed if made.customer_id else "any account"
