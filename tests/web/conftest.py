@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,15 +89,18 @@ class LiveServer:
     token: str
 
 
-@pytest.fixture
-def live_server(web_app: FastAPI) -> Iterator[LiveServer]:
-    """The app served by uvicorn in a thread on a free loopback port."""
+def free_port() -> int:
+    """A loopback port free right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning")
-    )
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serving(app: FastAPI, port: int) -> Iterator[LiveServer]:
+    """``app`` served by uvicorn in a thread on loopback ``port``, until the block ends."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -104,9 +108,18 @@ def live_server(web_app: FastAPI) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", token=TOKEN)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{port}", token=TOKEN)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(web_app: FastAPI) -> Iterator[LiveServer]:
+    """The app served by uvicorn in a thread on a free loopback port."""
+    with serving(web_app, free_port()) as server:
+        yield server
 
 
 def csrf_token(html: str) -> str:

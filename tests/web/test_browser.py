@@ -1,7 +1,8 @@
 """The dashboard in real headless Chromium (Debian's), driven by Playwright, over real HTTP.
 
-Screenshots land in ``test-output/browser/`` (git-ignored); ``docs/dashboard.png`` in the
-repository is a copy of ``dashboard-laptop.png`` from such a run.
+Screenshots land in ``test-output/browser/`` (git-ignored); ``docs/dashboard.png`` and
+``docs/onboarding.png`` in the repository are copies of ``dashboard-laptop.png`` and
+``onboarding-phone.png`` from such a run.
 """
 
 from __future__ import annotations
@@ -23,12 +24,16 @@ from playwright.sync_api import (
 
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, LinkStatus, Operation, utcnow
-from mcclink.emulator import Emulator, respond
+from mcclink.emulator import Emulator, fetch_state, respond
 from mcclink.service import Registration
+from mcclink.web.app import create_app
+from mcclink.web.security import WebSettings
 from tests.fixtures.browser import needs_chromium
-from tests.web.conftest import LiveServer
+from tests.fixtures.signin import add_user
+from tests.web.conftest import LiveServer, free_port, serving
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
+ANA = "ana@padaria.com.br"
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 CLIENTS = {
@@ -235,6 +240,74 @@ def test_the_pages_read_without_javascript(
         expect(page.locator("#monitor-panel")).to_contain_text("Last run")
     finally:
         plain.close()
+
+
+@pytest.fixture
+def onboarding_server(
+    web_env: dict[str, str], fresh_emulator: Emulator
+) -> Iterator[tuple[LiveServer, Container]]:
+    """The app on a port chosen first, so that MCC_PUBLIC_URL (links, the sign-in's redirect
+    URI) is its own address; Padaria registered, not invited; Ana its administrator."""
+    port = free_port()
+    env = {**web_env, "MCC_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    container = Container(environ=env, actor="web")
+    padaria = Registration(CustomerId.parse("111-222-3333"), "Padaria São João")
+    container.service.register(container.mcc, padaria)
+    add_user(fresh_emulator, ANA, {"111-222-3333": "ADMIN"}, name="Ana")
+    with serving(create_app(container, WebSettings.from_env(env)), port) as server:
+        yield server, container
+    container.close()
+
+
+def test_an_advertiser_onboards_through_a_link_the_staff_made(
+    browser: Browser,
+    onboarding_server: tuple[LiveServer, Container],
+    fresh_emulator: Emulator,
+) -> None:
+    server, container = onboarding_server
+    staff = Visit(browser, server, viewport=LAPTOP)
+    advertiser = Visit(
+        browser, server, viewport=PHONE, is_mobile=True, java_script_enabled=False, locale="pt-BR"
+    )
+    try:
+        page = staff.sign_in("/clients/1112223333")
+        page.get_by_role("button", name="New onboarding link").click()
+        url = page.get_by_label("Copy it now").input_value()
+        assert url.startswith(f"{server.url}/onboard/")
+
+        phone = advertiser.page
+        phone.goto(url)
+        expect(phone.get_by_role("heading", level=1)).to_contain_text("Agência Demo")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        phone.screenshot(path=_output("onboarding-phone.png"), full_page=True)
+        phone.get_by_role("link", name="Fazer login com o Google").click()
+        phone.get_by_label(ANA).check()  # the emulator's authorization page
+        phone.get_by_role("button", name="Allow").click()
+        expect(phone.get_by_role("checkbox", name=re.compile("111-222-3333"))).to_be_checked()
+        phone.get_by_role("button", name="Dar acesso").click()
+        expect(phone.get_by_role("status")).to_contain_text(
+            "Pronto: a Agência Demo agora gerencia esta conta."
+        )
+        phone.screenshot(path=_output("onboarding-done-phone.png"), full_page=True)
+    finally:
+        staff.close()
+        advertiser.close()
+    assert staff.problems == advertiser.problems == []
+
+    padaria = CustomerId.parse("111-222-3333")
+    assert container.service.get(container.mcc, padaria).status is LinkStatus.APPROVED
+    history = list(container.store.client_history(container.mcc, padaria))
+    assert {(e.operation, e.actor) for e in history} == {
+        (Operation.REGISTER, "web"),
+        (Operation.INVITE, f"advertiser:{ANA}"),
+        (Operation.RESPOND, f"advertiser:{ANA}"),
+    }
+    at_google = [
+        link["status"]
+        for link in fetch_state(fresh_emulator.admin_url)["links"]
+        if (link["manager"], link["client"]) == (container.mcc.digits, padaria.digits)
+    ]
+    assert at_google == ["ACTIVE"]
 
 
 def _output(name: str) -> Path:
