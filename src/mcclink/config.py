@@ -39,6 +39,8 @@ ONBOARDING_CLIENT_SECRET_VAR = "MCC_ONBOARDING_CLIENT_SECRET"
 OIDC_ISSUER_VAR = "MCC_OIDC_ISSUER"
 TRUSTED_PROXIES_VAR = "MCC_TRUSTED_PROXIES"
 DEFAULT_OIDC_ISSUER = "https://accounts.google.com"
+#: Where `mcclink web` serves by default: the MCC_PUBLIC_URL `mcclink emulator serve` exports.
+LOCAL_PUBLIC_URL = "http://127.0.0.1:8080"
 
 #: The keys of ``google-ads.yaml`` mcclink reads; each may be overridden by ``GOOGLE_ADS_<KEY>``.
 YAML_KEYS = (

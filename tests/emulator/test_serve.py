@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from mcclink.config import LOCAL_PUBLIC_URL
 from mcclink.emulator import Scenario, protos, serve, start
 from mcclink.errors import ConfigurationError, InputError
 from tests.e2e.conftest import Served, serve_emulator
@@ -55,6 +56,10 @@ def test_serve_prints_exports_then_a_sandbox_banner_and_stops_on_a_signal(
     assert exports["MCC_CUSTOMER_ID"] == "1234567890"
     assert exports["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"].startswith(str(tmp_path))
     assert exports["GOOGLE_ADS_ENDPOINT"].startswith("localhost:")
+    assert exports["MCC_ONBOARDING_CLIENT_ID"] == exports["GOOGLE_ADS_CLIENT_ID"]
+    assert exports["MCC_ONBOARDING_CLIENT_SECRET"] == exports["GOOGLE_ADS_CLIENT_SECRET"]
+    assert exports["MCC_OIDC_ISSUER"] == exports["MCCLINK_EMULATOR_ADMIN_URL"]
+    assert exports["MCC_PUBLIC_URL"] == LOCAL_PUBLIC_URL
     assert f"SUBSET of the Google Ads API ({', '.join(protos.versions())})" in serving.banner
     assert "not Google" in serving.banner
 
@@ -95,6 +100,17 @@ def test_a_google_ads_program_reaches_serve_by_its_exported_files_alone(tmp_path
     assert seen["status_after_invite"] == "PENDING"
     assert seen["accepted"].startswith("customers/1112223333/customerManagerLinks/1234567890~")
     assert seen["status_after_accept"] == "ACTIVE"
+
+
+def test_the_exported_public_url_is_the_users_own_when_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MCC_PUBLIC_URL", "https://ads.example.com")
+
+    with start(Scenario.demo(), cert_dir=CERT_DIR) as emulator:
+        env = emulator.env()
+
+    assert env["MCC_PUBLIC_URL"] == "https://ads.example.com"
 
 
 def test_serve_refuses_a_bad_scenario_file_before_starting(tmp_path: Path) -> None:

@@ -46,10 +46,14 @@ class Emulator:
         self.endpoint = f"localhost:{port}"
         self.token_uri = f"http://127.0.0.1:{admin.port}/token"
         self.admin_url = f"http://127.0.0.1:{admin.port}"
+        #: Where onboarding links point (and the sign-in may redirect): see ``AdminServer``.
+        self.public_url = admin.public_url
         self.cert_path: Path = cert.cert_path
 
     def env(self) -> dict[str, str]:
-        """The environment that points mcclink (and ``google-ads``) at this emulator."""
+        """The environment that points mcclink (and ``google-ads``) at this emulator: Google Ads,
+        and the advertiser's sign-in (the emulator's own OAuth client, the emulator as the
+        OpenID issuer, links under ``public_url``)."""
         return {
             "GOOGLE_ADS_ENDPOINT": self.endpoint,
             "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(self.cert_path),
@@ -60,6 +64,10 @@ class Emulator:
             "GOOGLE_ADS_REFRESH_TOKEN": self.state.tokens.refresh_token,
             "GOOGLE_ADS_DEVELOPER_TOKEN": oauth.DEVELOPER_TOKEN,
             "MCCLINK_EMULATOR_ADMIN_URL": self.admin_url,
+            "MCC_ONBOARDING_CLIENT_ID": oauth.CLIENT_ID,
+            "MCC_ONBOARDING_CLIENT_SECRET": self.state.tokens.client_secret,
+            "MCC_OIDC_ISSUER": self.admin_url,
+            "MCC_PUBLIC_URL": self.public_url,
         }
 
     def write_client_files(self, directory: Path | None = None) -> dict[str, str]:

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from mcclink.config import LOCAL_PUBLIC_URL, PUBLIC_URL_VAR
 from mcclink.emulator import oidc, signin_page
 from mcclink.emulator.failures import RpcFault
 from mcclink.emulator.grants import EMAIL_SCOPES, PROFILE_SCOPES, Grant, OAuthError
@@ -65,8 +66,9 @@ _USERINFO_SCOPES = EMAIL_SCOPES | PROFILE_SCOPES | {"openid"}
 class AdminServer(ThreadingHTTPServer):
     """The HTTP server, bound to 127.0.0.1, serving one emulator's state.
 
-    Its base URL is the OpenID issuer; ``MCC_PUBLIC_URL`` (from the environment) is a redirect
-    base the emulator's own OAuth client accepts besides loopback URIs.
+    Its base URL is the OpenID issuer; ``public_url`` (``MCC_PUBLIC_URL`` from the environment,
+    else where ``mcclink web`` serves by default) is a redirect base the emulator's own OAuth
+    client accepts besides loopback URIs.
     """
 
     daemon_threads = True
@@ -76,7 +78,8 @@ class AdminServer(ThreadingHTTPServer):
         self.state, self.scenario = state, scenario
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.signer = oidc.Signer(data_dir, self.issuer)
-        self.signin = SignIn(state, os.environ.get("MCC_PUBLIC_URL") or None)
+        self.public_url = os.environ.get(PUBLIC_URL_VAR) or LOCAL_PUBLIC_URL
+        self.signin = SignIn(state, self.public_url)
         self._thread = threading.Thread(
             target=self.serve_forever, name="emulator-http", daemon=True
         )
