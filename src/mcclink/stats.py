@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from mcclink.domain import CustomerId, LinkStatus, Operation, Outcome, utcnow
 from mcclink.monitor import DEFAULT_PENDING_AGE
+from mcclink.onboarding import OnboardingLink
 from mcclink.ports import Store
 
 #: Alert thresholds: invitations pending this long, and the share of refusals.
@@ -16,6 +18,35 @@ ALERT_PENDING_AGE = timedelta(hours=48)
 ALERT_REFUSAL_RATE = 0.5
 #: History window read for "errors by code".
 ERROR_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class OnboardingFunnel:
+    """How far advertisers went through the MCC's onboarding links, summed over every link.
+
+    Steps are counted, not people: a link opened twice counts two ``opened``, and one
+    sign-in on the general access page that links three accounts counts three ``accepted``.
+    """
+
+    links_created: int = 0
+    opened: int = 0
+    signed_in: int = 0
+    accepted: int = 0
+
+    @classmethod
+    def of(cls, links: Iterable[OnboardingLink]) -> OnboardingFunnel:
+        """The funnel of ``links`` (revoked and expired ones included: they were used)."""
+        created = opened = signed_in = accepted = 0
+        for link in links:
+            created += 1
+            opened += link.opened
+            signed_in += link.signed_in
+            accepted += link.accepted
+        return cls(created, opened, signed_in, accepted)
+
+    def to_dict(self) -> dict[str, int]:
+        """The ``onboarding`` key of ``Stats.to_dict``."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -30,6 +61,7 @@ class Stats:
     pending: int
     stale_pending: list[str]
     errors_by_code: dict[str, int]
+    onboarding: OnboardingFunnel
     alerts: list[str]
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,6 +76,7 @@ class Stats:
             "pending": self.pending,
             "stale_pending": self.stale_pending,
             "errors_by_code": self.errors_by_code,
+            "onboarding": self.onboarding.to_dict(),
             "alerts": self.alerts,
         }
 
@@ -55,10 +88,12 @@ def compute(
     pending_age: timedelta = DEFAULT_PENDING_AGE,
     now: datetime | None = None,
 ) -> Stats:
-    """Count statuses, acceptance, time to acceptance, stale invitations and errors.
+    """Count statuses, acceptance, time to acceptance, stale invitations, errors and the
+    onboarding funnel.
 
     Acceptance rate is accepted / (accepted + refused) over invitations the advertisers
-    answered; accounts created under the MCC (never invited) are left out.
+    answered; accounts created under the MCC (never invited) are left out. The funnel sums
+    the counts the MCC's onboarding links keep (one listing of the MCC's links).
 
     Raises:
         StoreError: the store could not be read.
@@ -92,6 +127,7 @@ def compute(
         pending=by_status[LinkStatus.PENDING.value],
         stale_pending=stale,
         errors_by_code=dict(errors.most_common()),
+        onboarding=OnboardingFunnel.of(store.list_onboarding_links(mcc)),
         alerts=[],
     )
     stats.alerts.extend(_alerts(store, mcc, stats, now))

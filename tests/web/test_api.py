@@ -17,6 +17,7 @@ from mcclink.domain import CustomerId, LinkStatus, Operation
 from mcclink.emulator import Emulator
 from mcclink.errors import ClientExists, ClientNotFound
 from mcclink.monitor import SyncReport
+from mcclink.onboarding import DEFAULT_EXPIRY, OnboardingEvent, new_link
 from mcclink.serialization import client_to_dict, history_to_dict, sync_report_to_dict
 from mcclink.web import api
 from mcclink.web import api_models as m
@@ -163,6 +164,18 @@ def test_stats_are_stats_json(api: TestClient, web_container: Container) -> None
     expected = stats.compute(web_container.store, web_container.mcc).to_dict()
     assert body == expected
     assert body["by_status"]["NOT_LINKED"] == 1
+
+
+def test_stats_carry_the_onboarding_funnel(api: TestClient, web_container: Container) -> None:
+    store = web_container.store
+    link, _ = new_link(web_container.mcc, PADARIA, DEFAULT_EXPIRY, "test")
+    store.create_onboarding_link(link)
+    for event in (OnboardingEvent.OPENED, OnboardingEvent.SIGNED_IN, OnboardingEvent.ACCEPTED):
+        store.count_onboarding_event(link.id, event)
+
+    body = api.get("/api/v1/stats").json()
+
+    assert body["onboarding"] == {"links_created": 1, "opened": 1, "signed_in": 1, "accepted": 1}
 
 
 # -- clients ------------------------------------------------------------------------------

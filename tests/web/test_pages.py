@@ -15,6 +15,7 @@ from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, HistoryEntry, LinkStatus, Operation, Outcome, utcnow
 from mcclink.emulator import CLIENT_SECRET, DEVELOPER_TOKEN, REFRESH_TOKEN, Emulator
 from mcclink.errors import PermissionDenied
+from mcclink.onboarding import DEFAULT_EXPIRY, OnboardingEvent, new_link
 from mcclink.service import Registration
 from mcclink.web import pages, problems, views
 from tests.web.conftest import TOKEN, csrf_token
@@ -252,6 +253,24 @@ def test_the_dashboard_shows_counts_stale_invitations_the_last_run_and_delivery_
     assert "Last run" in page
     assert "SUCCESS" in page
     assert "receiver answered HTTP 500" in page
+
+
+def test_the_dashboard_shows_the_onboarding_funnel_without_javascript(
+    signed_in: TestClient, web_container: Container
+) -> None:
+    assert "No onboarding links yet" in html.unescape(signed_in.get("/").text)
+    store = web_container.store
+    link, _ = new_link(web_container.mcc, None, DEFAULT_EXPIRY, "test")
+    store.create_onboarding_link(link)
+    events = [OnboardingEvent.OPENED] * 3 + [OnboardingEvent.SIGNED_IN] * 2
+    for event in [*events, OnboardingEvent.ACCEPTED]:
+        store.count_onboarding_event(link.id, event)
+
+    page = html.unescape(signed_in.get("/").text)
+
+    funnel = page.split('id="onboarding"', 1)[1].split("</section>", 1)[0]
+    facts = re.findall(r"<dt>([^<]+)</dt><dd>(\d+)", funnel)
+    assert facts == [("Links created", "1"), ("Opened", "3"), ("Signed in", "2"), ("Accepted", "1")]
 
 
 def test_the_clients_table_filters_by_status_and_searches_name_or_id(

@@ -123,7 +123,7 @@ def _print_report(
 
 
 def stats(ctx: typer.Context, pending_age: PendingAge = "24h", as_json: JsonOption = False) -> None:
-    """Acceptance rate, mean time to acceptance, pending count, errors by code, alerts.
+    """Acceptance rate, time to acceptance, pending, errors by code, onboarding funnel, alerts.
 
     Example: mcclink stats --json
     """
@@ -144,6 +144,11 @@ def stats(ctx: typer.Context, pending_age: PendingAge = "24h", as_json: JsonOpti
     out.print(f"  pending: {result.pending} ({len(result.stale_pending)} over {pending_age})")
     for code, n in result.errors_by_code.items():
         out.print(f"  errors {code}: {n}")
+    funnel = result.onboarding
+    out.print(
+        f"  onboarding: {funnel.links_created} link(s), opened {funnel.opened}, "
+        f"signed in {funnel.signed_in}, accepted {funnel.accepted}"
+    )
     for alert in result.alerts:
         err.print(f"[yellow]alert[/]: {alert}")
 

@@ -103,6 +103,15 @@ class ClientPage(_Shape):
     )
 
 
+class OnboardingFunnelOut(_Shape):
+    """The MCC's onboarding links and the steps advertisers took on them, summed."""
+
+    links_created: int
+    opened: int
+    signed_in: int
+    accepted: int = Field(description="Accounts linked (one sign-in may link several).")
+
+
 class StatsOut(_Shape):
     """Link statistics of the MCC: ``mcclink stats --json``."""
 
@@ -114,6 +123,7 @@ class StatsOut(_Shape):
     pending: int
     stale_pending: list[Digits]
     errors_by_code: dict[str, int]
+    onboarding: OnboardingFunnelOut
     alerts: list[str]
 
 
