@@ -12,14 +12,19 @@ import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from mcclink import webhooks
+from mcclink.cli import app
 from mcclink.config import Secret, Settings, WebhookSettings
 from mcclink.domain import CustomerId, HistoryEntry, LinkStatus, Operation, Outcome, utcnow
 from mcclink.errors import ConfigurationError, LinkRefused
-from mcclink.ports import Store
+from mcclink.onboard_service import OnboardingService
+from mcclink.onboarding import DEFAULT_EXPIRY, new_link
+from mcclink.ports import AccountInfo, Store
 from mcclink.serialization import client_to_dict, history_to_dict
 from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.stats import compute
@@ -384,3 +389,41 @@ def test_signing_uses_the_secret_bytes_as_given() -> None:
     body = b"{}"
     expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     assert webhooks._headers(SETTINGS, "d1", body)["X-Mcclink-Signature"] == f"sha256={expected}"
+
+
+def test_an_acceptance_through_onboarding_is_delivered_by_mcclink_webhooks_deliver(
+    store: Store,
+    ads: FakeAds,
+    receiver: FakeReceiver,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ads.infos[SOL] = AccountInfo(
+        SOL, "Sol Padaria", "BRL", "America/Sao_Paulo", False, False, "ENABLED"
+    )
+    link, _ = new_link(MCC, SOL, DEFAULT_EXPIRY, "test")
+    store.create_onboarding_link(link)
+    ana = ads.as_user({SOL.digits: "ADMIN"})
+    [outcome] = OnboardingService(store, ads).accept(link, "ana@sol.com.br", ana, [SOL])
+    assert outcome.ok
+    for name, value in {
+        "MCC_STORE": f"sqlite:///{tmp_path / 'mcclink.db'}",  # the ``store`` fixture's file
+        "MCC_CUSTOMER_ID": MCC.dashed,
+        "MCC_WEBHOOK_URL": SETTINGS.url,
+        "MCC_WEBHOOK_SECRET": SECRET,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    result = CliRunner().invoke(app, ["webhooks", "deliver", "--json"], catch_exceptions=False)
+
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["delivered"] == 3
+    bodies = [json.loads(body) for _, body in receiver.received]
+    entries = [b["entry"] for b in bodies]
+    assert [(e["operation"], e["status_after"], e["actor"]) for e in entries] == [
+        ("REGISTER", "NOT_LINKED", "advertiser:ana@sol.com.br"),
+        ("INVITE", "PENDING", "advertiser:ana@sol.com.br"),
+        ("RESPOND", "APPROVED", "advertiser:ana@sol.com.br"),
+    ]
+    assert bodies[-1]["client"]["status"] == "APPROVED"
+    assert receiver.ids() == [e["id"] for e in entries]
