@@ -1,4 +1,5 @@
-"""``mcclink doctor``: check settings, Google Ads and the store, each with its fix."""
+"""``mcclink doctor``: check settings, Google Ads, the store and the advertiser's sign-in,
+each with its fix."""
 
 from __future__ import annotations
 
@@ -6,7 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mcclink.bootstrap import Container
-from mcclink.errors import MccLinkError
+from mcclink.config import (
+    DEFAULT_OIDC_ISSUER,
+    OIDC_ISSUER_VAR,
+    ONBOARDING_CLIENT_ID_VAR,
+    ONBOARDING_CLIENT_SECRET_VAR,
+    PUBLIC_URL_VAR,
+    OnboardingSettings,
+)
+from mcclink.errors import ConfigurationError, MccLinkError
 
 
 @dataclass(frozen=True)
@@ -60,4 +69,72 @@ def run_checks(container: Container) -> list[Check]:
     attempt("google ads", google_ads, needs=("settings",))
     attempt("mcc", mcc_is_manager, needs=("settings", "google ads"))
     attempt("store", store)
+    attempt("onboarding", lambda: _onboarding(container))
     return checks
+
+
+def _onboarding(container: Container) -> str:
+    """The advertiser's sign-in settings and their OpenID provider (optional as a whole).
+
+    Raises:
+        ConfigurationError: settings half given or wrong, or the provider's discovery
+            document unreachable or not the issuer's.
+    """
+    settings = container.settings
+    onboarding = settings.onboarding  # every problem at once when the client id is set
+    if onboarding is None:
+        given = [
+            name
+            for name, value in (
+                (PUBLIC_URL_VAR, settings.public_url_raw),
+                (ONBOARDING_CLIENT_SECRET_VAR, settings.onboarding_client_secret),
+            )
+            if value is not None
+        ]
+        if given:
+            problems = _public_url_problems(container)
+            problems.append(
+                f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} set but "
+                f"{ONBOARDING_CLIENT_ID_VAR} is not: onboarding "
+                f"links need the web OAuth client too (set {ONBOARDING_CLIENT_ID_VAR} and "
+                f"{ONBOARDING_CLIENT_SECRET_VAR}), or unset {' and '.join(given)}"
+            )
+            raise ConfigurationError(problems)
+        return (
+            f"not configured (optional): set {PUBLIC_URL_VAR}, {ONBOARDING_CLIENT_ID_VAR} and "
+            f"{ONBOARDING_CLIENT_SECRET_VAR} to send advertisers onboarding links"
+        )
+    _check_provider(onboarding)
+    return (
+        f"links under {onboarding.public_url}; sign-in by {onboarding.issuer} as client "
+        f"{onboarding.client_id}, redirect URI {onboarding.redirect_uri}"
+    )
+
+
+def _public_url_problems(container: Container) -> list[str]:
+    """What is wrong with ``MCC_PUBLIC_URL`` when it is set (nothing when unset)."""
+    if container.settings.public_url_raw is None:
+        return []
+    try:
+        container.settings.public_url  # noqa: B018 - the property checks it
+    except ConfigurationError as exc:
+        return exc.problems
+    return []
+
+
+def _check_provider(onboarding: OnboardingSettings) -> None:
+    """Read the provider's discovery document, as the advertiser's sign-in will.
+
+    Raises:
+        ConfigurationError: it cannot be read, or it names another issuer.
+    """
+    from mcclink.web.oidc_client import OidcClient, SignInFailed
+
+    try:
+        OidcClient.from_settings(onboarding).discovery()
+    except SignInFailed:
+        raise ConfigurationError(
+            f"{onboarding.issuer}/.well-known/openid-configuration cannot be read here or "
+            f"is not that issuer's discovery document: check {OIDC_ISSUER_VAR} (default "
+            f"{DEFAULT_OIDC_ISSUER}) and this machine's access to it"
+        ) from None

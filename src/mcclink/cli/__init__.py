@@ -84,7 +84,7 @@ def root(
 
 @app.command("doctor")
 def doctor(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Check settings, Google Ads access, the MCC and the store; exit 0 only if all pass.
+    """Check settings, Google Ads access, the MCC, the store and onboarding; 0 if all pass.
 
     Example: mcclink doctor
     """
