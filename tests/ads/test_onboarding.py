@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,7 +24,7 @@ from mcclink.onboarding import new_link
 from mcclink.ports import AccountInfo, Store
 from mcclink.store import open_store
 from tests.ads.conftest import ACAI, CLOSED, MCC, PADARIA, SANDBOX
-from tests.fixtures.emulator import AdsClientFactory
+from tests.fixtures.emulator import AdsClientFactory, customer_client_links
 from tests.fixtures.signin import add_user, user_token
 
 ANA = "ana@padaria.com.br"
@@ -203,12 +202,6 @@ def test_onboarding_through_the_general_page_links_one_account_and_explains_the_
 
 def _google_status(factory: AdsClientFactory, manager: CustomerId, client: CustomerId) -> str:
     """The link's status as the official client reads it, logged in as the manager."""
-    service: Any = factory(manager.digits).get_service("GoogleAdsService")
-    query = (
-        "SELECT customer_client_link.status FROM customer_client_link "
-        f"WHERE customer_client_link.client_customer = 'customers/{client.digits}'"
-    )
-    batches = service.search_stream(customer_id=manager.digits, query=query)
-    rows = [row for batch in batches for row in batch.results]
-    assert len(rows) == 1
-    return str(rows[0].customer_client_link.status.name)
+    links = customer_client_links(factory, manager.digits)
+    [status] = [status for cid, _, status in links if cid == client.digits]
+    return status

@@ -1,41 +1,26 @@
 """The dashboard in real headless Chromium (Debian's), driven by Playwright, over real HTTP.
 
-Screenshots land in ``test-output/browser/`` (git-ignored); ``docs/dashboard.png`` and
-``docs/onboarding.png`` in the repository are copies of ``dashboard-laptop.png`` and
-``onboarding-phone.png`` from such a run.
+Screenshots land in ``test-output/browser/`` (git-ignored); ``docs/dashboard.png`` in the
+repository is a copy of ``dashboard-laptop.png`` from such a run. The advertiser's onboarding
+in the browser is ``test_onboarding_browser``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import (
-    Browser,
-    BrowserContext,
-    Dialog,
-    Page,
-    expect,
-)
+from playwright.sync_api import Browser, Dialog, expect
 
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, LinkStatus, Operation, utcnow
-from mcclink.emulator import Emulator, fetch_state, respond
+from mcclink.emulator import Emulator, respond
 from mcclink.service import Registration
-from mcclink.web.app import create_app
-from mcclink.web.security import WebSettings
-from tests.fixtures.browser import needs_chromium
-from tests.fixtures.signin import add_user
-from tests.web.conftest import LiveServer, free_port, serving
+from tests.fixtures.browser import LAPTOP, PHONE, Visit, needs_chromium, screenshot_path
+from tests.web.conftest import LiveServer
 
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
-ANA = "ana@padaria.com.br"
-LAPTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 CLIENTS = {
     "111-222-3333": "Padaria São João",
     "222-333-4444": "Açaí & Cia",
@@ -68,32 +53,6 @@ def busy_agency(registered: Container, fresh_emulator: Emulator) -> Container:
     waiting = service.get(mcc, CustomerId.parse("333-444-5555"))
     registered.store.update_client(waiting.evolve(invited_at=utcnow() - timedelta(days=3)))
     return registered
-
-
-class Visit:
-    """One browser context on the live server, recording CSP and script errors."""
-
-    def __init__(self, browser: Browser, server: LiveServer, **options: Any) -> None:
-        self.server = server
-        self.context: BrowserContext = browser.new_context(base_url=server.url, **options)
-        self.page: Page = self.context.new_page()
-        self.problems: list[str] = []
-        self.page.on("pageerror", lambda exc: self.problems.append(str(exc)))
-        self.page.on(
-            "console",
-            lambda msg: self.problems.append(msg.text) if msg.type == "error" else None,
-        )
-
-    def sign_in(self, path: str = "/") -> Page:
-        self.page.goto(path)
-        expect(self.page).to_have_url(re.compile(r"/login\?next="))
-        self.page.get_by_label("API token").fill(self.server.token)
-        self.page.get_by_role("button", name="Sign in").click()
-        expect(self.page).to_have_url(self.server.url + path)
-        return self.page
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture
@@ -134,7 +93,7 @@ def test_a_manager_invites_a_client_and_sees_it_approved_after_a_monitor_run(
     page.goto("/")
     expect(page.locator("#stale")).to_contain_text("Invitations pending over 1 d")
     expect(page.get_by_role("row").filter(has_text="333-444-5555")).to_contain_text("3 d")
-    page.screenshot(path=_output("dashboard-laptop.png"), full_page=True)
+    page.screenshot(path=screenshot_path("dashboard-laptop.png"), full_page=True)
 
 
 def test_a_wrong_token_is_answered_on_the_page(browser: Browser, live_server: LiveServer) -> None:
@@ -196,7 +155,7 @@ def test_an_import_with_a_bad_row_shows_the_row_level_report_before_writing(
         "will be registered"
     )
     expect(page.get_by_text("Nothing has been written yet")).to_be_visible()
-    page.screenshot(path=_output("import-report-laptop.png"), full_page=True)
+    page.screenshot(path=screenshot_path("import-report-laptop.png"), full_page=True)
     assert len(list(registered.store.list_clients(registered.mcc))) == len(CLIENTS)
 
     page.get_by_role("button", name="Register the 2 good rows, skip 1 bad").click()
@@ -217,7 +176,7 @@ def test_every_page_fits_a_phone_without_horizontal_scrolling(
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"], f"{path} scrolls sideways: {width} px wide"
             name = "dashboard" if path == "/" else path.strip("/").replace("/", "-")
-            page.screenshot(path=_output(f"{name}-phone.png"), full_page=True)
+            page.screenshot(path=screenshot_path(f"{name}-phone.png"), full_page=True)
     finally:
         phone.close()
     assert phone.problems == []
@@ -240,76 +199,3 @@ def test_the_pages_read_without_javascript(
         expect(page.locator("#monitor-panel")).to_contain_text("Last run")
     finally:
         plain.close()
-
-
-@pytest.fixture
-def onboarding_server(
-    web_env: dict[str, str], fresh_emulator: Emulator
-) -> Iterator[tuple[LiveServer, Container]]:
-    """The app on a port chosen first, so that MCC_PUBLIC_URL (links, the sign-in's redirect
-    URI) is its own address; Padaria registered, not invited; Ana its administrator."""
-    port = free_port()
-    env = {**web_env, "MCC_PUBLIC_URL": f"http://127.0.0.1:{port}"}
-    container = Container(environ=env, actor="web")
-    padaria = Registration(CustomerId.parse("111-222-3333"), "Padaria São João")
-    container.service.register(container.mcc, padaria)
-    add_user(fresh_emulator, ANA, {"111-222-3333": "ADMIN"}, name="Ana")
-    with serving(create_app(container, WebSettings.from_env(env)), port) as server:
-        yield server, container
-    container.close()
-
-
-def test_an_advertiser_onboards_through_a_link_the_staff_made(
-    browser: Browser,
-    onboarding_server: tuple[LiveServer, Container],
-    fresh_emulator: Emulator,
-) -> None:
-    server, container = onboarding_server
-    staff = Visit(browser, server, viewport=LAPTOP)
-    advertiser = Visit(
-        browser, server, viewport=PHONE, is_mobile=True, java_script_enabled=False, locale="pt-BR"
-    )
-    try:
-        page = staff.sign_in("/clients/1112223333")
-        page.get_by_role("button", name="New onboarding link").click()
-        url = page.get_by_label("Copy it now").input_value()
-        assert url.startswith(f"{server.url}/onboard/")
-
-        phone = advertiser.page
-        phone.goto(url)
-        expect(phone.get_by_role("heading", level=1)).to_contain_text("Agência Demo")
-        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-        phone.screenshot(path=_output("onboarding-phone.png"), full_page=True)
-        phone.get_by_role("link", name="Fazer login com o Google").click()
-        phone.get_by_label(ANA).check()  # the emulator's authorization page
-        phone.get_by_role("button", name="Allow").click()
-        expect(phone.get_by_role("checkbox", name=re.compile("111-222-3333"))).to_be_checked()
-        phone.get_by_role("button", name="Dar acesso").click()
-        expect(phone.get_by_role("status")).to_contain_text(
-            "Pronto: a Agência Demo agora gerencia esta conta."
-        )
-        phone.screenshot(path=_output("onboarding-done-phone.png"), full_page=True)
-    finally:
-        staff.close()
-        advertiser.close()
-    assert staff.problems == advertiser.problems == []
-
-    padaria = CustomerId.parse("111-222-3333")
-    assert container.service.get(container.mcc, padaria).status is LinkStatus.APPROVED
-    history = list(container.store.client_history(container.mcc, padaria))
-    assert {(e.operation, e.actor) for e in history} == {
-        (Operation.REGISTER, "web"),
-        (Operation.INVITE, f"advertiser:{ANA}"),
-        (Operation.RESPOND, f"advertiser:{ANA}"),
-    }
-    at_google = [
-        link["status"]
-        for link in fetch_state(fresh_emulator.admin_url)["links"]
-        if (link["manager"], link["client"]) == (container.mcc.digits, padaria.digits)
-    ]
-    assert at_google == ["ACTIVE"]
-
-
-def _output(name: str) -> Path:
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    return OUTPUT / name
