@@ -13,22 +13,13 @@ from mcclink.emulator.codes import (
     s256,
 )
 from mcclink.emulator.grants import Grant, OAuthError
+from tests.fixtures.clock import Clock
 
 # RFC 7636 appendix B: the worked S256 example.
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 REDIRECT = "http://127.0.0.1:8765/callback"
 GRANT = Grant("ana@padaria.com.br", "app", frozenset({"openid"}))
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

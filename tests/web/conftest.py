@@ -26,7 +26,6 @@ from mcclink.bootstrap import Container
 from mcclink.emulator import CLIENT_ID, CLIENT_SECRET, Emulator
 from mcclink.web.app import create_app
 from mcclink.web.security import WebSettings
-from tests.emulator.signin_flow import http, txn_of
 
 TOKEN = "test-token-0123456789abcdef"
 #: The TestClient's base URL: onboarding links and the sign-in redirect point here.
@@ -140,15 +139,3 @@ def signed_in(client: TestClient) -> TestClient:
     )
     assert response.status_code == 303, response.text
     return client
-
-
-def consent(authorization_url: str, email: str | None, action: str = "allow") -> dict[str, str]:
-    """Play the person at the provider's authorization page (the emulator's): open it,
-    choose ``email``, press ``action``; returns the query it redirects back with."""
-    page = http(authorization_url)
-    assert page.status == 200, page.text
-    form = {"txn": txn_of(page.text), "action": action}
-    if email is not None:
-        form["email"] = email
-    endpoint = authorization_url.partition("?")[0]
-    return http(endpoint, form).redirect_query()

@@ -12,20 +12,11 @@ from mcclink.config import Secret
 from mcclink.emulator import CLIENT_ID, CLIENT_SECRET, Emulator
 from mcclink.web.oidc_client import ADWORDS_SCOPE, FLOW_TTL, Failure, OidcClient, SignInFailed
 from tests.emulator.signin_flow import ANA, ANA_EMAIL, http, post_json
-from tests.web.conftest import consent
+from tests.fixtures.clock import Clock
+from tests.fixtures.signin import consent
 
 REDIRECT = "http://127.0.0.1:8765/onboard/callback"
 BROWSER = "browser-cookie-1"
-
-
-class Clock:
-    """A monotonic clock the test moves."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

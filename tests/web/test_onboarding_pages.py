@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-import socket
 from datetime import timedelta
 
 import pytest
@@ -23,8 +22,8 @@ from mcclink.web import pages as staff_pages
 from mcclink.web.app import API_PREFIX, create_app
 from mcclink.web.security import WebSettings
 from mcclink.web.throttle import AddressThrottle
-from tests.fixtures.signin import add_user
-from tests.web.conftest import AGENCY, consent
+from tests.fixtures.signin import add_user, consent
+from tests.web.conftest import AGENCY, free_port
 
 PADARIA, ACAI = CustomerId.parse("111-222-3333"), CustomerId.parse("222-333-4444")
 ANA = "ana@padaria.com.br"
@@ -50,12 +49,20 @@ def _link(container: Container, customer: CustomerId | None = PADARIA) -> str:
     return token
 
 
-def _sign_in(client: TestClient, token: str, email: str | None, action: str = "allow") -> Response:
-    """Press "Sign in with Google", answer at the provider, come back to the callback."""
+def _at_google(
+    client: TestClient, token: str, email: str | None, action: str = "allow"
+) -> dict[str, str]:
+    """Press "Sign in with Google" and answer at the provider: the query it sends back."""
     start = client.get(f"/onboard/{token}/signin", follow_redirects=False)
     assert start.status_code == 303, start.text
-    query = consent(start.headers["location"], email, action)
-    answer: Response = client.get("/onboard/callback", params=query)
+    return consent(start.headers["location"], email, action)
+
+
+def _sign_in(client: TestClient, token: str, email: str | None, action: str = "allow") -> Response:
+    """Sign in at the provider and come back to the callback."""
+    answer: Response = client.get(
+        "/onboard/callback", params=_at_google(client, token, email, action)
+    )
     return answer
 
 
@@ -198,9 +205,7 @@ def test_declining_at_google_changes_nothing_and_offers_to_try_again(
 def test_a_callback_with_a_made_up_state_is_refused(
     pages: TestClient, web_container: Container
 ) -> None:
-    token = _link(web_container)
-    start = pages.get(f"/onboard/{token}/signin", follow_redirects=False)
-    query = consent(start.headers["location"], ANA)
+    query = _at_google(pages, _link(web_container), ANA)
 
     page = pages.get("/onboard/callback", params={**query, "state": "made-up"})
 
@@ -211,9 +216,7 @@ def test_a_callback_with_a_made_up_state_is_refused(
 def test_a_callback_in_another_browser_is_refused(
     pages: TestClient, web_container: Container
 ) -> None:
-    token = _link(web_container)
-    start = pages.get(f"/onboard/{token}/signin", follow_redirects=False)
-    query = consent(start.headers["location"], ANA)
+    query = _at_google(pages, _link(web_container), ANA)
     pages.cookies.clear()
 
     page = pages.get("/onboard/callback", params=query)
@@ -239,10 +242,7 @@ def test_a_read_only_user_is_told_who_can_accept_and_the_invitation_stays_pendin
 def test_google_unavailable_at_sign_in_says_try_again(
     web_env: dict[str, str], web_container: Container, ana: str
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    env = {**web_env, "MCC_OIDC_ISSUER": closed}
+    env = {**web_env, "MCC_OIDC_ISSUER": f"http://127.0.0.1:{free_port()}"}  # nobody there
     app = create_app(Container(environ=env, actor="web"), WebSettings.from_env(env))
     with TestClient(app, base_url="http://127.0.0.1") as client:
         page = client.get(f"/onboard/{_link(web_container)}/signin", follow_redirects=False)
@@ -315,8 +315,7 @@ def test_no_token_code_or_secret_shows_in_a_page_or_a_log_record(
 ) -> None:
     token = _link(web_container)
     with caplog.at_level(logging.DEBUG):
-        start = pages.get(f"/onboard/{token}/signin", follow_redirects=False)
-        query = consent(start.headers["location"], ANA)
+        query = _at_google(pages, token, ANA)
         choose = pages.get("/onboard/callback", params=query)
         done = _choose(pages, choose.text, PADARIA)
         replay = pages.get("/onboard/callback", params=query)

@@ -11,16 +11,9 @@ from starlette.requests import Request
 
 from mcclink.web.i18n import CATALOGUE, negotiate
 from mcclink.web.throttle import AddressThrottle, TooManyRequests, client_address
+from tests.fixtures.clock import Clock
 
 PROXY = (ipaddress.ip_network("10.0.0.0/8"),)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _request(peer: str, forwarded: str | None = None) -> Request:
