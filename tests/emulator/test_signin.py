@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -383,3 +385,17 @@ def test_the_users_endpoint_explains_a_bad_user(
 
     assert answer.status == 400
     assert problem in answer.json()["error"]
+
+
+def test_a_burst_of_browsers_opening_the_page_at_once_is_served(people: Emulator) -> None:
+    url = authorize_url(people)
+    start = threading.Barrier(100)
+
+    def open_page() -> int:
+        start.wait()
+        return http(url).status
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        statuses = list(pool.map(lambda _: open_page(), range(100)))
+
+    assert statuses == [200] * 100

@@ -72,6 +72,9 @@ class AdminServer(ThreadingHTTPServer):
     """
 
     daemon_threads = True
+    #: socketserver's default backlog is 5: a burst of browsers signing in at once (50 in the
+    #: onboarding benchmark) overflowed it, and connections waited for their timeout.
+    request_queue_size = 128
 
     def __init__(self, port: int, state: EmulatorState, scenario: Scenario, data_dir: Path) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
