@@ -171,6 +171,9 @@ class Operation(StrEnum):
     WEBHOOK = "WEBHOOK"
     #: One monitor cycle, recorded under the MCC itself (changes no status).
     MONITOR = "MONITOR"
+    #: One status change published as an EventBridge event by the AWS monitor function
+    #: (changes no status).
+    EVENT = "EVENT"
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,10 @@
 """Webhooks: every status change POSTed as signed JSON to the receiver at ``MCC_WEBHOOK_URL``.
 
-History is the outbox. A status change is a history entry with outcome SUCCESS whose
-``status_before`` differs from its ``status_after`` (registrations and archivals included);
-every delivery attempt is itself a ``WEBHOOK`` history entry on the changed client. What is
-delivered, what failed and what is due all follow from history, in either store, with no
-table of its own, and a delivery can never block or undo the status write it reports.
+History is the outbox (``mcclink.outbox``): every delivery attempt is a ``WEBHOOK`` history
+entry on the changed client. What is delivered, what failed and what is due all follow
+from history, and a delivery can never block or undo the status write it reports.
 
-A pass (``deliver_pending``) reads the last ``WINDOW`` of history and POSTs, oldest first,
+A pass (``deliver_pending``) reads the last ``outbox.WINDOW`` of history and POSTs, oldest first,
 every change not yet delivered whose retry is due: after the n-th failed attempt the next
 is due ``backoff(n)`` later; after ``MAX_ATTEMPTS`` failures the change is given up (it
 stays in ``delivery_problems``). A pass stops at the first attempt that gets no HTTP answer
@@ -36,6 +34,7 @@ from urllib.parse import urlsplit
 from mcclink import __version__
 from mcclink.config import WebhookSettings as WebhookSettings  # re-exported: the plan's home
 from mcclink.domain import Client, CustomerId, HistoryEntry, Operation, Outcome, utcnow
+from mcclink.outbox import outgoing
 from mcclink.ports import Store
 from mcclink.serialization import client_to_dict, format_timestamp, history_to_dict
 
@@ -43,14 +42,10 @@ EVENT = "client.status_changed"
 DELIVERY_HEADER = "X-Mcclink-Delivery"
 SIGNATURE_HEADER = "X-Mcclink-Signature"
 EVENT_HEADER = "X-Mcclink-Event"
-#: Status changes older than this are not delivered (nor reported as problems).
-WINDOW = timedelta(days=7)
 TIMEOUT_S = 5.0
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 MAX_ATTEMPTS = 10
-#: Operations whose entries never count as status changes.
-_NOT_CHANGES = (Operation.WEBHOOK, Operation.MONITOR)
 
 
 def sign(secret: bytes, body: bytes) -> str:
@@ -214,7 +209,7 @@ def deliver_pending(
     mcc: CustomerId | None = None,
     actor: str = "mcclink",
 ) -> DeliveryReport:
-    """One pass: POST every due, undelivered status change of the last ``WINDOW``.
+    """One pass: POST every due, undelivered status change of the last ``outbox.WINDOW``.
 
     Args:
         store: where the changes and the attempts are recorded.
@@ -255,7 +250,7 @@ def deliver_pending(
 def delivery_problems(
     store: Store, *, now: datetime | None = None, mcc: CustomerId | None = None
 ) -> list[DeliveryProblem]:
-    """Status changes of the last ``WINDOW`` whose delivery failed and is not done, oldest first.
+    """Changes of the last ``outbox.WINDOW`` whose delivery failed and is not done, oldest first.
 
     Raises:
         StoreError: the store could not be read.
@@ -280,23 +275,7 @@ def delivery_problems(
 
 def _deliveries(store: Store, now: datetime, mcc: CustomerId | None) -> list[_Delivery]:
     """Every status change of the window with its attempts, oldest change first."""
-    entries = store.history_between(now - WINDOW, now + timedelta(seconds=1), mcc)
-    changes: dict[str, HistoryEntry] = {}
-    attempts: dict[str, list[HistoryEntry]] = {}
-    for entry in entries:
-        if entry.operation is Operation.WEBHOOK:
-            attempts.setdefault(entry.details.get("entry_id", ""), []).append(entry)
-        elif _is_change(entry):
-            changes[entry.id] = entry
-    return [_Delivery(c, tuple(attempts.get(i, ()))) for i, c in changes.items()]
-
-
-def _is_change(entry: HistoryEntry) -> bool:
-    return (
-        entry.outcome is Outcome.SUCCESS
-        and entry.status_before != entry.status_after
-        and entry.operation not in _NOT_CHANGES
-    )
+    return [_Delivery(o.change, o.records) for o in outgoing(store, Operation.WEBHOOK, now, mcc)]
 
 
 def _attempt(

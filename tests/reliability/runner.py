@@ -284,8 +284,8 @@ def _answers_a_mark(entry: HistoryEntry) -> bool:
 
 
 def _proven_writes(entry: HistoryEntry) -> int:
-    if entry.operation in (Operation.WEBHOOK, Operation.MONITOR):
-        return 0  # appended alone: a delivery attempt or a cycle's record writes no client
+    if entry.operation in (Operation.WEBHOOK, Operation.EVENT, Operation.MONITOR):
+        return 0  # appended alone: a delivery, an event or a cycle's record writes no client
     written = (
         entry.status_before != entry.status_after
         or entry.outcome is Outcome.FAILED

@@ -1,9 +1,11 @@
 """The scheduled monitor as an AWS Lambda function: ``mcclink.aws.monitor_handler``.
 
 Each invocation runs one ``monitor.sync`` per MCC of ``MCC_CUSTOMER_IDS`` (else
-``MCC_CUSTOMER_ID``) through the same ``Container`` and service the CLI uses, publishes each
-status change to EventBridge (``MCC_EVENT_BUS``; unset: not published) and writes ONE JSON
-line with the run's summary to stdout (CloudWatch Logs Insights reads its fields).
+``MCC_CUSTOMER_ID``) through the same ``Container`` and service the CLI uses, then publishes
+to EventBridge (``MCC_EVENT_BUS``; unset: not published) each status change of that MCC in
+history not yet published, its own and those made elsewhere (``events.publish_pending``),
+and writes ONE JSON line with the run's summary to stdout (CloudWatch Logs Insights reads
+its fields).
 
 Google Ads credentials come from the Secrets Manager secret ``MCC_SECRET_ARN`` (see
 ``secrets``), fetched on the first invocation and again after ``SECRET_TTL_SECONDS``; the
@@ -12,7 +14,8 @@ execution environment stays warm.
 
 The invocation fails (so the Lambda ``Errors`` metric and the failure destination see it)
 when the configuration is wrong or an MCC's links or store could not be read; the other
-MCCs are still synced first. Per-client write errors and unpublished events do not fail it:
+MCCs are still synced first, and an MCC whose links could not be read still has its
+pending changes published. Per-client write errors and unpublished events do not fail it:
 they are counted in the summary line (``errors``, ``events_failed``), which the template's
 metric filter alarms on.
 """
@@ -30,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from mcclink.aws.events import PublishResult, publish, status_events
+from mcclink.aws.events import PublishResult, publish_pending
 from mcclink.aws.secrets import SECRET_ARN_VAR, fetch_secret, secret_environment
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId
@@ -131,8 +134,9 @@ class MonitorRuntime:
 
         Raises:
             ConfigurationError: the function's variables or the secret are wrong.
-            MccLinkError: an MCC's links or store could not be read (the first such
-                error, raised after every MCC was tried and the summary was logged).
+            MccLinkError: an MCC's links or store could not be read, or a published event
+                could not be recorded (the first such error, raised after every MCC was
+                tried and the summary was logged).
         """
         started = self._clock()
         base: Record = {"message": RUN_MESSAGE, "invocation": _request_id(context)}
@@ -156,16 +160,19 @@ class MonitorRuntime:
     def _sync(
         self, container: Container, mcc: CustomerId, bus: str | None
     ) -> tuple[Record, MccLinkError | None]:
+        """Sync ``mcc``, then publish its pending changes; (its record, its first failure)."""
+        record, failure = _synced(container, mcc)
+        if bus is None:
+            return record, failure
         try:
-            report = container.service.sync(mcc)
+            result = publish_pending(
+                container.store, self.events_client, mcc, bus, actor=container.actor
+            )
         except MccLinkError as exc:
-            return {"mcc": mcc.digits, "ok": False, "error": str(exc)}, exc
-        result = PublishResult(0, [])
-        if bus is not None and report.changes:
-            result = publish(self.events_client, status_events(container.store, report, bus))
+            return {**record, "ok": False, "events_error": str(exc)}, failure or exc
         for failed in result.failed:
             log({"message": "event not published", "level": "WARNING", **asdict(failed)})
-        return _mcc_record(report, result), None
+        return {**record, **_published(result)}, failure
 
     def _container(self, arn: str) -> Container:
         """The container for the current secret (rebuilt only when the secret changed).
@@ -193,7 +200,14 @@ class MonitorRuntime:
         return self._secret[1]
 
 
-def _mcc_record(report: SyncReport, result: PublishResult) -> Record:
+def _synced(container: Container, mcc: CustomerId) -> tuple[Record, MccLinkError | None]:
+    try:
+        return _mcc_record(container.service.sync(mcc)), None
+    except MccLinkError as exc:
+        return {"mcc": mcc.digits, "ok": False, "error": str(exc)}, exc
+
+
+def _mcc_record(report: SyncReport) -> Record:
     return {
         "mcc": report.mcc.digits,
         "ok": report.ok,
@@ -204,17 +218,30 @@ def _mcc_record(report: SyncReport, result: PublishResult) -> Record:
         "problems": report.errors[:MAX_PROBLEMS_LOGGED],
         "links_seen": report.links_seen,
         "stale_pending": len(report.stale_pending),
-        "events_published": result.published,
-        "events_failed": len(result.failed),
         "google_request_id": report.request_id,
         "duration_ms": round(report.duration_ms, 1),
+    }
+
+
+def _published(result: PublishResult) -> Record:
+    return {
+        "events_published": result.published,
+        "events_failed": len(result.failed),
+        "events_deferred": result.deferred,
     }
 
 
 def _summary(base: Record, mccs: list[Record], started: float, ended: float) -> Record:
     totals = {
         key: sum(record.get(key, 0) for record in mccs)
-        for key in ("clients", "changes", "errors", "events_published", "events_failed")
+        for key in (
+            "clients",
+            "changes",
+            "errors",
+            "events_published",
+            "events_failed",
+            "events_deferred",
+        )
     }
     failed = sum(not record["ok"] for record in mccs)
     return {
@@ -246,7 +273,7 @@ def monitor_handler(event: Mapping[str, Any], context: Any) -> Record:
 
     Raises:
         ConfigurationError: the function's variables or the secret are wrong.
-        MccLinkError: an MCC's links or store could not be read.
+        MccLinkError: an MCC's links or store could not be read, or an event not recorded.
     """
     global _runtime
     if _runtime is None:
