@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("monitor", "bulk_invite", "startup")
+BENCHMARKS = ("monitor", "bulk_invite", "startup", "onboarding")
 
 
 def main(names: list[str]) -> None:
