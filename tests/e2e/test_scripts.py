@@ -109,11 +109,13 @@ def test_manage_and_monitor_scripts_follow_a_link(sqlite_cli: Cli) -> None:
 def test_system_test_script_runs_doctor_and_the_whole_flow(sqlite_cli: Cli) -> None:
     code, doctor = script(sqlite_cli, "test_mcc_system.py")
     assert code == 0
-    assert {c["check"] for c in doctor["checks"]} == {"settings", "google ads", "mcc", "store"}
+    checks = {c["check"] for c in doctor["checks"]}
+    assert checks == {"settings", "google ads", "mcc", "store", "onboarding"}
     code, e2e = script(sqlite_cli, "test_mcc_system.py", "--e2e")
     assert code == 0
     assert e2e["success"] is True
-    assert len(e2e["checks"]) == 8
+    assert len(e2e["checks"]) == 9
+    assert {"check": "8889990000 ends APPROVED", "ok": True, "detail": "APPROVED"} in e2e["checks"]
 
 
 def test_the_usage_examples_run_on_the_emulator(tmp_path: Path) -> None:

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.panel import Panel
 
 from mcclink.bootstrap import Container
 from mcclink.cli._common import clients_table, history_table, print_bulk, run_bulk
-from mcclink.domain import CustomerId, LinkStatus
+from mcclink.cli.demo_onboarding import Browser, free_port, serving_pages
+from mcclink.cli.onboard import links_table
+from mcclink.domain import CustomerId, LinkStatus, utcnow
+from mcclink.onboard_links import new_onboarding_link
+from mcclink.onboarding import DEFAULT_EXPIRY
 from mcclink.service import Registration
+
+if TYPE_CHECKING:
+    from mcclink.emulator import Emulator
 
 #: Advertisers from the emulator's demo scenario, plus one id that exists nowhere.
 ADVERTISERS = [
@@ -30,6 +39,12 @@ ACCEPTS = ["111-222-3333", "222-333-4444"]
 REFUSES = "333-444-5555"
 ACCEPTS_THROUGH_API = "444-555-6666"
 CANCELLED = "777-888-9999"
+#: Not registered beforehand: its owner opens the agency's general access link, signs in with
+#: Google and gives access; the account is registered with Google's name for it.
+ONBOARDS = "888-999-0000"
+#: The owner's other account, left for a person to try the link in a browser.
+ONBOARDS_LATER = "123-123-1234"
+OWNER = "dono@churrascaria.example"
 
 NEXT_STEPS = """\
 Real Google Ads: a [bold]test manager account[/] needs no production approval:
@@ -53,12 +68,14 @@ EXPECTED = {
     "5556667777": LinkStatus.NOT_LINKED,
     "6667778888": LinkStatus.PENDING,
     "7778889999": LinkStatus.CANCELLED,
+    "8889990000": LinkStatus.APPROVED,
     "9876543210": LinkStatus.NOT_LINKED,
 }
 
 
 def run_demo(console: Console, keep: Path | None = None) -> dict[str, LinkStatus]:
-    """Register, invite, let advertisers answer, cancel one, monitor, and show the result.
+    """Register, invite, let advertisers answer (one through an onboarding link), cancel one,
+    monitor, and show the result; on a terminal, keep the link's pages up until Enter.
 
     Returns:
         Each advertiser's final status, by customer id (10 digits).
@@ -73,8 +90,13 @@ def run_demo(console: Console, keep: Path | None = None) -> dict[str, LinkStatus
         # gRPC reads the trusted roots once, at the process's first TLS connection.
         os.environ["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"] = env["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"]
         db = keep or workdir / "mcclink.db"
+        # The demo serves the advertiser's pages itself, on a port of its own.
+        port = free_port()
+        public_url = f"http://127.0.0.1:{port}"
         container = Container(
-            store_url=f"sqlite:///{db.resolve()}", environ={**os.environ, **env}, actor="demo"
+            store_url=f"sqlite:///{db.resolve()}",
+            environ={**os.environ, **env, "MCC_PUBLIC_URL": public_url},
+            actor="demo",
         )
         stack.callback(container.close)
         mcc, service = container.mcc, container.service
@@ -114,16 +136,54 @@ def run_demo(console: Console, keep: Path | None = None) -> dict[str, LinkStatus
         console.print(f"  {CANCELLED}: the MCC withdrew its invitation")
         console.print("  666-777-8888 has not answered yet")
 
-        console.rule("4. Monitor: one query reads every link, only changes are written")
+        console.rule("4. An advertiser gives access through an onboarding link")
+        stack.enter_context(serving_pages(container, port))
+        url = _onboard_through_a_link(console, container, emu)
+
+        console.rule("5. Monitor: one query reads every link, only changes are written")
         report = service.sync(mcc)
         for change in report.changes:
             console.print(f"  {change.customer_id}: {change.status_before} → {change.status_after}")
 
-        console.rule("5. Where every client stands")
+        console.rule("6. Where every client stands")
         console.print(clients_table(container.store.list_clients(mcc)))
         pending = sum(1 for _ in container.store.list_clients(mcc, LinkStatus.PENDING))
         console.print(f"{pending} invitation(s) still pending; failures kept their last status")
         history = list(container.store.client_history(mcc, CustomerId.parse(REFUSES)))
         console.print(history_table(history, title=f"History of {REFUSES} (newest first)"))
         console.print(Panel(NEXT_STEPS, title="Next: real Google Ads and AWS"))
-        return {c.customer_id.digits: c.status for c in container.store.list_clients(mcc)}
+        final = {c.customer_id.digits: c.status for c in container.store.list_clients(mcc)}
+        if console.is_terminal and sys.stdin.isatty():
+            console.print(
+                f"Try the link in a browser: [bold]{url}[/] (sign in as {OWNER}; "
+                f"{ONBOARDS_LATER} is still to link). Press Enter to end the demo.",
+                soft_wrap=True,
+            )
+            input()
+        return final
+
+
+def _onboard_through_a_link(console: Console, container: Container, emu: Emulator) -> str:
+    """The account owner opens the agency's general access link, signs in with Google on the
+    emulator and gives access to one account, through the served pages; returns the link."""
+    from mcclink.emulator.model import User
+
+    mcc = container.mcc
+    access = {CustomerId.parse(c).digits: "ADMIN" for c in (ONBOARDS, ONBOARDS_LATER)}
+    emu.state.set_user(User(OWNER, "Dono", access))
+    _, url = new_onboarding_link(container, None, DEFAULT_EXPIRY, "demo")
+    browser = Browser()
+    browser.open(url)
+    console.print(f"  {OWNER} opens the agency's general access link:")
+    console.print(f"  {url}", markup=False, soft_wrap=True)
+    browser.open(f"{url}/signin")
+    console.print("  Sign in with Google: the emulator's authorization page; Allow")
+    browser.submit(("email", OWNER), ("action", "allow"))
+    console.print(f"  back on the agency's page: the accounts {OWNER} reaches; ticks {ONBOARDS}")
+    browser.submit(("account", CustomerId.parse(ONBOARDS).digits))
+    console.print("  registered with Google's name, invited by the MCC, accepted by the owner:")
+    history = list(container.store.client_history(mcc, CustomerId.parse(ONBOARDS)))
+    console.print(history_table(history, title=f"History of {ONBOARDS} (newest first)"))
+    links = container.store.list_onboarding_links(mcc)
+    console.print(links_table(links, utcnow(), "The link's funnel"))
+    return url

@@ -104,7 +104,7 @@ def list_(
         print_json([onboarding_link_view(made, now) for made in links])
     else:
         title = f"Onboarding links of MCC {s.container.mcc} ({len(links)}; times in UTC)"
-        out.print(_table(links, now, title))
+        out.print(links_table(links, now, title))
 
 
 @app.command("revoke")
@@ -133,7 +133,8 @@ def revoke(
     )
 
 
-def _table(links: Iterable[OnboardingLink], now: datetime, title: str) -> Table:
+def links_table(links: Iterable[OnboardingLink], now: datetime, title: str) -> Table:
+    """A Rich table of onboarding links: id, account, state at ``now``, expiry, funnel."""
     from rich import box
     from rich.table import Table
 
