@@ -10,12 +10,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from mcclink.config import GoogleAdsSettings, Settings
 from mcclink.domain import CustomerId
-from mcclink.onboard_service import OnboardingService
 from mcclink.ports import AdsGateway, Store
 from mcclink.service import GoogleAdsMCCService
+
+if TYPE_CHECKING:
+    from mcclink.onboard_service import OnboardingService
 
 
 class Container:
@@ -87,6 +90,8 @@ class Container:
     @cached_property
     def onboarding(self) -> OnboardingService:
         """Advertiser onboarding over this container's store; invitations use ``ads``."""
+        from mcclink.onboard_service import OnboardingService  # only the web server needs it
+
         return OnboardingService(self.store, lambda: self.ads)
 
     def advertiser_ads(self, access_token: str) -> AdsGateway:
