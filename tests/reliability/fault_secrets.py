@@ -2,10 +2,15 @@
 
 Every ``mcclink`` command (the Typer tree is walked, so a new command without a plan here
 fails the test) runs with ``--verbose`` against an emulator that accepts distinctive fake
-secrets (its scenario's ``oauth``), plus failing paths: a wrong refresh token, an
-unreachable endpoint, Google refusals, debug mode. No secret may appear in stdout, stderr,
-any file written under the run's HOME / XDG / TMPDIR (the SQLite store's raw bytes and its
--wal included) or, for DynamoDB, any item of its tables (scanned here, in the test).
+secrets (its scenario's ``oauth``, and the onboarding client's in ``oauth_clients``), plus
+failing paths: a wrong refresh token, an unreachable endpoint, Google refusals, debug mode.
+``mcclink web`` answers the API, and an advertiser onboards through a link
+(``secrets_onboarding``): the authorization code, the link's secret part and anything shaped
+like an access token or an ID token join the secrets. No secret may appear in stdout,
+stderr, a page, any file written under the run's HOME / XDG / TMPDIR (the SQLite store's raw
+bytes and its -wal included) or, for DynamoDB, any item of its tables (scanned here, in the
+test). The emulator's own client files (``emulator serve`` writes its credentials there on
+purpose, for ``google-ads`` programs) are checked for permissions only.
 
 Permissions: the store's files (db, -wal, -shm) and the emulator's certificate and key are
 0600 in 0700 directories, and so is every other file mcclink leaves under HOME or TMPDIR.
@@ -14,6 +19,7 @@ Permissions: the store's files (db, -wal, -shm) and the emulator's certificate a
 from __future__ import annotations
 
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -25,12 +31,16 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.main
 
 from mcclink.cli import app
+from mcclink.emulator.client_files import CREDENTIALS_JSON, GOOGLE_ADS_YAML
 from tests.e2e.conftest import MCCLINK, Served, clean_env, serve_emulator
+from tests.fixtures.webhook_receiver import closed_port
+from tests.reliability import secrets_onboarding as onboarding
 from tests.reliability.runner import Fault, TrialOutcome, TrialSummary, drop_tables, summarize
 
 FULL_TRIALS = 1
@@ -50,10 +60,11 @@ SECRETS = (
     WEBHOOK_SECRET,
     URL_TOKEN,
     API_TOKEN,
+    onboarding.ONBOARDING_SECRET,
 )
 MCC, FULL, GHOST = "1234567890", "5556667777", "9990001111"
 A, B, C, D = "1112223333", "2223334444", "3334445555", "4445556666"
-SCENARIO = {
+SCENARIO: dict[str, Any] = {
     "managers": [{"id": MCC, "name": "Agência Demo"}],
     "clients": [
         {"id": A, "name": "Padaria Sol"},
@@ -64,6 +75,14 @@ SCENARIO = {
     ],
     "oauth": {"client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN},
 }
+
+
+def scenario(web_port: int) -> dict[str, Any]:
+    """``SCENARIO`` with the advertiser who onboards through ``mcclink web`` on ``web_port``."""
+    extra = onboarding.scenario(web_port)
+    return {**SCENARIO, **extra, "clients": [*SCENARIO["clients"], *extra["clients"]]}
+
+
 _WRONG = {"GOOGLE_ADS_REFRESH_TOKEN": WRONG_TOKEN}
 _UNREACHABLE = {"GOOGLE_ADS_ENDPOINT": "localhost:1"}
 #: A receiver nobody listens on: every delivery attempt fails and is recorded.
@@ -87,6 +106,9 @@ PLAN: Plan = {
     ("clients", "import"): [(("clients.csv", "--invite"), {})],
     ("clients", "list"): [((), {}), (("--json",), {})],
     ("clients", "show"): [((A, "--json"), {})],
+    ("onboard", "link"): [((), {}), ((A, "--expires", "2d", "--json"), {}), ((GHOST,), {})],
+    ("onboard", "list"): [((), {}), (("--json",), {})],
+    ("onboard", "revoke"): [(("A" * 16,), {})],  # unknown; ``check_web_serve`` revokes one
     ("links", "invite"): [
         ((B,), {}),
         ((FULL,), _UNREACHABLE),  # retried to the end of the budget, then recorded
@@ -132,7 +154,8 @@ class Run:
 
     def __init__(self, store: str, home: Path) -> None:
         self.home, self.store = home, store
-        self.served: Served = serve_emulator(home / "emulator", SCENARIO)
+        self.web_port = closed_port()  # free: ``check_web_serve`` serves there
+        self.served: Served = serve_emulator(home / "emulator", scenario(self.web_port))
         self.tables_prefix = f"r3s{uuid.uuid4().hex[:8]}-"
         self.url = url = (
             f"sqlite:///{home / 'data' / 'store' / 'mcclink.db'}"
@@ -146,9 +169,12 @@ class Run:
             "GOOGLE_ADS_DEVELOPER_TOKEN": DEVELOPER_TOKEN,
             "MCC_STORE": url,
             "TMPDIR": str(home / "tmp"),
+            **onboarding.environment(self.web_port),
         }
         (home / "clients.csv").write_text(f"customer_id,name\n{C},Oficina\n{D},Farmácia\n")
         self.outputs: list[tuple[str, str]] = []
+        #: Secrets learned on the way (a sign-in's code, a link's secret part).
+        self.learned: list[str] = []
 
     def run(self, args: tuple[str, ...], env: dict[str, str]) -> None:
         """Run ``mcclink --verbose ARGS`` and keep what it printed."""
@@ -165,7 +191,15 @@ class Run:
     def written_files(self) -> Iterator[Path]:
         """Every file under the home that mcclink may have written (not the test's own)."""
         ours = {self.home / "clients.csv", self.home / "emulator" / "scenario.json"}
-        return (p for p in self.home.rglob("*") if p.is_file() and p not in ours)
+        return (
+            p
+            for p in self.home.rglob("*")
+            if p.is_file() and p not in ours and not _emulator_client_file(p)
+        )
+
+    def secrets(self) -> tuple[str, ...]:
+        """The known secrets and those learned so far."""
+        return (*SECRETS, *self.learned)
 
     def dynamodb_items(self) -> str:
         """Every item of this run's DynamoDB tables, as text (a scan: test-only)."""
@@ -215,10 +249,9 @@ def check_emulator_serve(run: Run) -> None:
 
 
 def check_web_serve(run: Run) -> None:
-    """``web``: its output and its answers (API, pages, refusals) must not echo a secret."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    """``web``: its output and its answers (API, pages, refusals, an advertiser's onboarding
+    from the link to the result) must not echo a secret."""
+    port = run.web_port
     process = subprocess.Popen(
         [MCCLINK, "--verbose", "web", "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -235,11 +268,23 @@ def check_web_serve(run: Run) -> None:
                         ("/api/v1/clients", WRONG_TOKEN), ("/login", None)]:  # fmt: skip
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         answers.append(_http_get(base + path, headers))
+    walked = onboarding.through_a_new_link(run, base)
     process.terminate()
     answers.append(process.communicate(timeout=10)[0])
     run.outputs.append(("web", "\n".join(answers)))
+    run.outputs += [("web: onboarding page", page) for page in walked.answers]
     statuses = [answer.split(" ", 1)[0] for answer in answers[1:5]]
     assert statuses == ["200", "200", "401", "200"], answers
+    # The link's page, the redirect to Google, the choice, the result, the replayed code
+    # (refused) and the revoked link: the walk really went the whole way.
+    assert walked.statuses == [200, 303, 200, 200, 400, 410], walked.answers
+    assert "now manages this account" in walked.answers[3], walked.answers[3]
+
+
+def _emulator_client_file(path: Path) -> bool:
+    """One of the files ``emulator serve`` writes for ``google-ads`` programs: they hold its
+    credentials by design (0600, checked by ``loose_permissions``)."""
+    return path.parent.name == "emulator" and path.name in (CREDENTIALS_JSON, GOOGLE_ADS_YAML)
 
 
 def _wait_for_port(port: int, timeout: float = 15.0) -> None:
@@ -264,16 +309,22 @@ def _http_get(url: str, headers: dict[str, str]) -> str:
 
 
 def leaks(run: Run) -> list[str]:
-    """Where any secret appears: output of a command, a file, a DynamoDB item."""
+    """Where any secret appears: output of a command, a page, a file, a DynamoDB item."""
+    secrets = run.secrets()
     found = [
-        f"`{cmd}` printed a secret" for cmd, text in run.outputs if any(s in text for s in SECRETS)
+        f"`{cmd}` printed a secret"
+        for cmd, text in run.outputs
+        if any(s in text for s in secrets) or onboarding.TOKEN_SHAPES.search(text)
     ]
+    shapes = re.compile(onboarding.TOKEN_SHAPES.pattern.encode())
     for path in run.written_files():
         data = path.read_bytes()
-        if any(s.encode() in data for s in SECRETS):
+        if any(s.encode() in data for s in secrets) or shapes.search(data):
             found.append(f"{path.relative_to(run.home)} holds a secret")
-    if run.store == "dynamodb" and any(s in run.dynamodb_items() for s in SECRETS):
-        found.append("a DynamoDB item holds a secret")
+    if run.store == "dynamodb":
+        items = run.dynamodb_items()
+        if any(s in items for s in secrets) or onboarding.TOKEN_SHAPES.search(items):
+            found.append("a DynamoDB item holds a secret")
     return found
 
 
@@ -291,10 +342,11 @@ def loose_permissions(run: Run) -> list[str]:
 
 
 #: ``make test``'s share: each command's first run; every `clients add` (refusals, wrong token).
-_FAST_RUNS: dict[tuple[str, ...], int] = {("clients", "add"): 4}
+#: (``check_web_serve`` revokes a real link with ``onboard revoke``: the unknown id can wait.)
+_FAST_RUNS: dict[tuple[str, ...], int] = {("clients", "add"): 4, ("onboard", "revoke"): 0}
 #: On DynamoDB, only the commands that write the store.
 DYNAMODB_FAST = {("tables", "create"), ("clients", "add"), ("clients", "import"),
-                 ("links", "invite"), ("monitor",), ("history",)}  # fmt: skip
+                 ("links", "invite"), ("onboard", "link"), ("monitor",), ("history",)}  # fmt: skip
 
 
 def fast_plan(paths: Iterable[tuple[str, ...]]) -> Plan:
@@ -338,8 +390,9 @@ def run(trials: int, store: str) -> TrialSummary:
 FAULT = Fault(
     name="Secrets and permissions",
     checked="every command (Typer tree) with --verbose, wrong token, unreachable endpoint, "
-    "Google refusals: no secret in stdout/stderr/files/store; store, cert, key, temp "
-    "files 0600 in 0700 dirs",
+    "Google refusals; an advertiser onboarding through `mcclink web`: no secret (nor the "
+    "sign-in's code, access or ID token, nor the link's secret) in stdout/stderr/pages/"
+    "files/store; store, cert, key, temp files 0600 in 0700 dirs",
     run=run,
 )
 
