@@ -9,6 +9,8 @@ uvicorn, and the per-request timing of Google and the store (see ``bench.onboard
 - ``PerRequest``: an ASGI wrapper that gives each request its ``RequestTimes`` in a context
   variable (Starlette copies the context into the worker thread that runs a synchronous
   route) and keeps it under the request's ``STEP_HEADER``.
+
+The app is served by ``mcclink.web.loopback.serving``, as the demo serves it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import functools
 import json
 import multiprocessing
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -29,7 +30,6 @@ from typing import Any, TypeVar
 from unittest.mock import patch
 
 import jwt
-import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bench._common import CERT_DIR
@@ -136,28 +136,6 @@ class PerRequest:
             step = dict(scope["headers"]).get(STEP_HEADER.encode())
             if step:
                 self.times[step.decode()] = times
-
-
-@contextmanager
-def serving(app: ASGIApp, port: int) -> Iterator[None]:
-    """``app`` served by uvicorn (as ``mcclink web`` runs it) in a thread on loopback ``port``.
-
-    Raises:
-        RuntimeError: uvicorn did not start.
-    """
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True, name="bench-web")
-    thread.start()
-    deadline = time.monotonic() + _STARTUP_S
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 class EmulatorProcess:

@@ -43,10 +43,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import statistics
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -60,13 +60,13 @@ from bench._onboarding_world import (
     EmulatorProcess,
     PerRequest,
     RequestTimes,
-    serving,
     timing,
 )
 from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, LinkStatus
 from mcclink.onboard_links import new_onboarding_link
 from mcclink.web.app import create_app
+from mcclink.web.loopback import first_form, serving
 from mcclink.web.security import WebSettings
 
 ADVERTISERS = 50
@@ -189,11 +189,11 @@ def _round(emulator: EmulatorProcess, latency_ms: int, tmp: Path) -> Round:
         urls = _links(container)
         app = PerRequest(create_app(container, WebSettings.from_env(env)))
         with serving(app, port):
-            asyncio.run(_onboard(urls[WARM_UP], emulator.admin_url, WARM_UP))
+            asyncio.run(_onboard(urls[WARM_UP], WARM_UP))
             app.times.clear()
             before = emulator.grpc_calls()
             started = time.perf_counter()
-            wall = asyncio.run(_everyone(urls, emulator.admin_url))
+            wall = asyncio.run(_everyone(urls))
             batch_s = time.perf_counter() - started
             at_emulator = emulator.grpc_calls() - before
         customers = [_customer(i) for i in range(ADVERTISERS + 1)]
@@ -223,14 +223,14 @@ def _links(container: Container) -> list[str]:
     return urls
 
 
-async def _everyone(urls: list[str], emulator_url: str) -> dict[str, float]:
+async def _everyone(urls: list[str]) -> dict[str, float]:
     """Every advertiser but the warm-up at once: each measured request's wall time."""
     advertisers = range(WARM_UP + 1, ADVERTISERS + 1)
-    journeys = await asyncio.gather(*(_onboard(urls[i], emulator_url, i) for i in advertisers))
+    journeys = await asyncio.gather(*(_onboard(urls[i], i) for i in advertisers))
     return {key: seconds for journey in journeys for key, seconds in journey.items()}
 
 
-async def _onboard(url: str, emulator_url: str, index: int) -> dict[str, float]:
+async def _onboard(url: str, index: int) -> dict[str, float]:
     """One advertiser from the link to the result page; the callback's and accept's wall times.
 
     Raises:
@@ -250,14 +250,14 @@ async def _onboard(url: str, emulator_url: str, index: int) -> dict[str, float]:
         await _expect(browser.get(url), 200, "the link's page")
         signin = await _expect(browser.get(f"{url}/signin"), 303, "Sign in with Google")
         page = await _expect(browser.get(signin.headers["location"]), 200, "authorization page")
-        consent = {"txn": _field(page.text, "txn"), "action": "allow", "email": _email(index)}
-        allow = await _expect(browser.post(f"{emulator_url}/authorize", data=consent), 302, "Allow")
+        target, consent = _form(str(page.url), page.text, action="allow", email=_email(index))
+        allow = await _expect(browser.post(target, data=consent), 302, "Allow")
+        callback = allow.headers["location"]
         step = {STEP_HEADER: f"{index}:{CALLBACK}"}
-        choose = await measured(CALLBACK, browser.get(allow.headers["location"], headers=step), 200)
-        form = {name: _field(choose, name) for name in ("choice", "csrf_token")}
-        form["account"] = _customer(index).digits
+        choose = await measured(CALLBACK, browser.get(callback, headers=step), 200)
+        target, form = _form(callback, choose, account=_customer(index).digits)
         step = {STEP_HEADER: f"{index}:{ACCEPT}"}
-        sent = browser.post(f"{base}/onboard/choose", data=form, headers=step)
+        sent = browser.post(target, data=form, headers=step)
         done = await _expect(browser.get(base + await measured(ACCEPT, sent, 303)), 200, "result")
     if "now manages this account" not in done.text:
         raise RuntimeError(f"advertiser {index} was not linked: {done.text[:2000]}")
@@ -271,11 +271,13 @@ async def _expect(sending: Awaitable[httpx.Response], status: int, what: str) ->
     return answer
 
 
-def _field(page: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]+)"', page)
-    if match is None:
-        raise RuntimeError(f"no {name} field in the page: {page[:2000]}")
-    return match[1]
+def _form(url: str, page: str, **choices: str) -> tuple[str, dict[str, str]]:
+    """Where the first form of ``page`` (at ``url``) posts, and its hidden fields with
+    ``choices``, as a browser sends them."""
+    form = first_form(page)
+    if form is None:
+        raise RuntimeError(f"no form in the page: {page[:2000]}")
+    return urllib.parse.urljoin(url, form.action), {**dict(form.hidden), **choices}
 
 
 HEADERS = [

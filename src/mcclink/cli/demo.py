@@ -14,12 +14,13 @@ from rich.panel import Panel
 
 from mcclink.bootstrap import Container
 from mcclink.cli._common import clients_table, history_table, print_bulk, run_bulk
-from mcclink.cli.demo_onboarding import Browser, free_port, serving_pages
+from mcclink.cli.demo_onboarding import Browser, serving_pages
 from mcclink.cli.onboard import links_table
 from mcclink.domain import CustomerId, LinkStatus, utcnow
 from mcclink.onboard_links import new_onboarding_link
 from mcclink.onboarding import DEFAULT_EXPIRY
 from mcclink.service import Registration
+from mcclink.web.loopback import free_port
 
 if TYPE_CHECKING:
     from mcclink.emulator import Emulator

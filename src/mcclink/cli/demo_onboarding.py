@@ -9,28 +9,18 @@ the choice page: what a person does in a browser, step by step.
 from __future__ import annotations
 
 import secrets
-import socket
-import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 
 from mcclink.bootstrap import Container
 from mcclink.config import Secret
 from mcclink.errors import ConfigurationError
+from mcclink.web.loopback import first_form, serving
 
 _TIMEOUT_S = 30.0
-
-
-def free_port() -> int:
-    """A loopback port free right now (the pages' address must be known before they start)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -40,27 +30,13 @@ def serving_pages(container: Container, port: int) -> Iterator[None]:
     Raises:
         ConfigurationError: the app's settings are wrong, or it could not start.
     """
-    import uvicorn
-
     from mcclink.web.app import create_app
     from mcclink.web.security import WebSettings
 
     # Nobody signs in as staff during the demo: a random token nobody knows.
     app = create_app(container, WebSettings(token=Secret(secrets.token_urlsafe(32))))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="demo-web", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + _TIMEOUT_S
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise ConfigurationError(f"the demo's pages could not start on 127.0.0.1:{port}")
-        time.sleep(0.02)
-    try:
+    with serving(app, port):
         yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 class Browser:
@@ -83,30 +59,7 @@ class Browser:
     def submit(self, *choices: tuple[str, str]) -> str:
         """Post the page's first form: its hidden fields and ``choices`` (the button pressed,
         the boxes ticked); returns the page it lands on."""
-        form = _FirstForm()
-        form.feed(self.page)
-        if form.action is None:
+        form = first_form(self.page)
+        if form is None:
             raise ConfigurationError(f"no form on {self.url}: the page was {self.page[:300]!r}")
         return self.open(urllib.parse.urljoin(self.url, form.action), [*form.hidden, *choices])
-
-
-class _FirstForm(HTMLParser):
-    """The first form's action and hidden fields."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: str | None = None
-        self.hidden: list[tuple[str, str]] = []
-        self._done = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        given = {name: value or "" for name, value in attrs}
-        in_form = self.action is not None and not self._done
-        if tag == "form" and self.action is None:
-            self.action = given.get("action", "")
-        elif in_form and tag == "input" and given.get("type") == "hidden" and given.get("name"):
-            self.hidden.append((given["name"], given.get("value", "")))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._done = True
