@@ -51,12 +51,7 @@ from mcclink.onboarding import (
 )
 from mcclink.ports import (
     AccountInfo,
-    AccountNode,
     AdsGateway,
-    GoogleLink,
-    LinkChange,
-    LinkListing,
-    NewAccount,
     Store,
 )
 from mcclink.service import GoogleAdsMCCService, Registration
@@ -186,16 +181,14 @@ class OnboardingService:
             raise OnboardingLinkInvalid("unknown")
         self._check_usable(current)
         email = advertiser_email.strip()
+        actor = f"advertiser:{email}"
         attempt = _Attempt(
             link=current,
             email=email,
             advertiser_ads=advertiser_ads,
             reachable=set(advertiser_ads.list_accessible_customers()),
-            service=GoogleAdsMCCService(
-                self.store,
-                lambda: _AdvertiserAnswers(self.agency_ads, advertiser_ads),
-                actor=f"advertiser:{email}",
-            ),
+            agency=GoogleAdsMCCService(self.store, lambda: self.agency_ads, actor=actor),
+            client=GoogleAdsMCCService(self.store, advertiser_ads, actor=actor),
             locale=locale,
         )
         outcomes = []
@@ -247,11 +240,11 @@ class OnboardingService:
             name = info.name
             client = self._registered(attempt, info)
             try:
-                already = self._settle(attempt.service, client)
+                already = self._settle(attempt, client)
             except LinkRefused as exc:
                 if exc.code != _NO_PENDING_INVITE:
                     raise
-                already = self._settle(attempt.service, self._reread(attempt.service, client))
+                already = self._settle(attempt, self._reread(attempt.agency, client))
         except _AgencyFailure as failure:
             return attempt.failed(
                 customer, name, reason_for(failure.error, Side.AGENCY), failure.error
@@ -273,26 +266,27 @@ class OnboardingService:
             {"currency_code": info.currency_code, "time_zone": info.time_zone},
         )
         try:
-            return attempt.service.register(mcc, registration)
+            return attempt.agency.register(mcc, registration)
         except ClientExists:  # the same advertiser in another tab, a moment earlier
-            return attempt.service.get(mcc, info.customer_id)
+            return attempt.agency.get(mcc, info.customer_id)
 
     @staticmethod
-    def _settle(service: GoogleAdsMCCService, client: Client) -> bool:
+    def _settle(attempt: _Attempt, client: Client) -> bool:
         """Invite unless pending, then accept as the client; True if it was already linked."""
         if client.status not in (LinkStatus.PENDING, LinkStatus.APPROVED):
             with _agency_side():
-                client = service.invite(client.mcc_customer_id, client.customer_id)
+                client = attempt.agency.invite(client.mcc_customer_id, client.customer_id)
         if client.status is LinkStatus.APPROVED:
             return True
-        service.respond(client.mcc_customer_id, client.customer_id, accept=True)
+        attempt.client.respond(client.mcc_customer_id, client.customer_id, accept=True)
         return False
 
-    def _reread(self, service: GoogleAdsMCCService, client: Client) -> Client:
+    @staticmethod
+    def _reread(service: GoogleAdsMCCService, client: Client) -> Client:
         """Make the stored link Google's again (a stale PENDING), as the monitor would."""
         read_at = utcnow()
         with _agency_side():
-            link = self.agency_ads.get_link(client.mcc_customer_id, client.customer_id)
+            link = service.ads.get_link(client.mcc_customer_id, client.customer_id)
         note = "read again: the stored invitation was no longer pending at Google"
         return service.apply_link(client, link, Operation.SYNC, note=note, read_at=read_at)
 
@@ -306,13 +300,16 @@ class OnboardingService:
 
 @dataclass(frozen=True)
 class _Attempt:
-    """One ``accept`` call: the link, who signed in, what their token reaches, the service."""
+    """One ``accept`` call: the link, who signed in, what their token reaches, and the
+    service on each side, both recording as the advertiser: ``agency`` registers and invites
+    with the agency's credentials, ``client`` accepts with the advertiser's token."""
 
     link: OnboardingLink
     email: str
     advertiser_ads: AdsGateway
     reachable: set[CustomerId]
-    service: GoogleAdsMCCService
+    agency: GoogleAdsMCCService
+    client: GoogleAdsMCCService
     locale: str
 
     def failed(
@@ -360,60 +357,3 @@ def _refusal(
     if customer not in reachable:
         return Reason.NOT_REACHED
     return None
-
-
-class _AdvertiserAnswers(AdsGateway):
-    """The agency's gateway for the manager's side; the advertiser's to answer as the client."""
-
-    def __init__(self, agency: AdsGateway, advertiser: AdsGateway) -> None:
-        self._agency, self._advertiser = agency, advertiser
-
-    def respond_as_client(self, link: GoogleLink, *, accept: bool) -> LinkChange:
-        return self._advertiser.respond_as_client(link, accept=accept)
-
-    def send_invitation(
-        self, manager: CustomerId, client: CustomerId, *, validate_only: bool = False
-    ) -> LinkChange:
-        return self._agency.send_invitation(manager, client, validate_only=validate_only)
-
-    def cancel_invitation(self, manager: CustomerId, link: GoogleLink) -> LinkChange:
-        return self._agency.cancel_invitation(manager, link)
-
-    def end_link(self, manager: CustomerId, link: GoogleLink) -> LinkChange:
-        return self._agency.end_link(manager, link)
-
-    def list_links(self, manager: CustomerId) -> LinkListing:
-        return self._agency.list_links(manager)
-
-    def get_link(self, manager: CustomerId, client: CustomerId) -> GoogleLink | None:
-        return self._agency.get_link(manager, client)
-
-    def create_client_account(
-        self,
-        manager: CustomerId,
-        name: str,
-        currency_code: str,
-        time_zone: str,
-        *,
-        tracking_url_template: str | None = None,
-        email: str | None = None,
-        validate_only: bool = False,
-    ) -> NewAccount:
-        return self._agency.create_client_account(
-            manager,
-            name,
-            currency_code,
-            time_zone,
-            tracking_url_template=tracking_url_template,
-            email=email,
-            validate_only=validate_only,
-        )
-
-    def list_accessible_customers(self) -> list[CustomerId]:
-        return self._agency.list_accessible_customers()
-
-    def hierarchy(self, manager: CustomerId) -> list[AccountNode]:
-        return self._agency.hierarchy(manager)
-
-    def describe_account(self, customer: CustomerId) -> AccountInfo:
-        return self._agency.describe_account(customer)
