@@ -25,9 +25,10 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -38,6 +39,8 @@ from mcclink.config import OnboardingSettings, Secret
 from mcclink.domain import CustomerId
 from mcclink.errors import GoogleAdsError, OnboardingLinkInvalid, PermissionDenied
 from mcclink.onboard_service import AccountChoice, AccountOutcome
+from mcclink.onboarding import OnboardingLink
+from mcclink.ports import AdsGateway
 from mcclink.web import deps
 from mcclink.web.ephemeral import OneTimeStore
 from mcclink.web.i18n import Locale, negotiate, translator
@@ -58,6 +61,7 @@ _FAILURES: dict[Failure, tuple[str, int]] = {
     Failure.INVALID_TOKEN: ("invalid_token", 400),
     Failure.UNAVAILABLE: ("unavailable", 503),
 }
+T = TypeVar("T")
 _INVALID_STATUS = {"unknown": 404, "expired": 410, "revoked": 410}
 
 
@@ -132,19 +136,16 @@ def callback(request: Request, built: Built) -> Response:
     except SignInFailed as exc:
         name, status = _FAILURES[exc.reason]
         return problem_page(request, name, status, token=exc.context)
-    service = built.onboarding
     locale = _locale(request)
-    try:
-        link = service.open(signed_in.context, count=False)
-        advertiser = built.advertiser_ads(signed_in.access_token.reveal())
-        try:
-            accounts = service.accounts(link, advertiser, locale=locale)
-        finally:
-            advertiser.close()
-    except OnboardingLinkInvalid as exc:
-        return problem_page(request, exc.reason, _INVALID_STATUS[exc.reason])
-    except GoogleAdsError as exc:
-        return _google_failed(request, exc, signed_in.context)
+    accounts = _as_advertiser(
+        request,
+        built,
+        signed_in.context,
+        signed_in.access_token,
+        lambda link, advertiser: built.onboarding.accounts(link, advertiser, locale=locale),
+    )
+    if isinstance(accounts, HTMLResponse):
+        return accounts
     choice = _Choice(
         token=signed_in.context,
         email=signed_in.email,
@@ -164,7 +165,7 @@ def start(request: Request, token: str, built: Built) -> Response:
     try:
         link = built.onboarding.open(token)
     except OnboardingLinkInvalid as exc:
-        return problem_page(request, exc.reason, _INVALID_STATUS[exc.reason])
+        return _invalid_page(request, exc)
     return _page(
         request,
         "onboard_start.html",
@@ -183,7 +184,7 @@ def sign_in(request: Request, token: str, built: Built) -> Response:
     try:
         built.onboarding.open(token, count=False)
     except OnboardingLinkInvalid as exc:
-        return problem_page(request, exc.reason, _INVALID_STATUS[exc.reason])
+        return _invalid_page(request, exc)
     browser = _browser(request) or secrets.token_urlsafe(32)
     try:
         url = pages.oidc.begin(token, browser)
@@ -225,18 +226,18 @@ def choose(
         return _choose_page(request, choice, held, error=t("choose_nothing"), status=422)
     if pages.choices.take(choice) is None:  # used a moment ago, in another tab
         return problem_page(request, "choice", 410)
-    service = built.onboarding
-    try:
-        link = service.open(held.token, count=False)
-        advertiser = built.advertiser_ads(held.access_token.reveal())
-        try:
-            outcomes = service.accept(link, held.email, advertiser, chosen, locale=_locale(request))
-        finally:
-            advertiser.close()
-    except OnboardingLinkInvalid as exc:
-        return problem_page(request, exc.reason, _INVALID_STATUS[exc.reason])
-    except GoogleAdsError as exc:
-        return _google_failed(request, exc, held.token)
+    locale = _locale(request)
+    outcomes = _as_advertiser(
+        request,
+        built,
+        held.token,
+        held.access_token,
+        lambda link, advertiser: built.onboarding.accept(
+            link, held.email, advertiser, chosen, locale=locale
+        ),
+    )
+    if isinstance(outcomes, HTMLResponse):
+        return outcomes
     key = pages.done.put(_Done(held.token, tuple(outcomes), browser))
     return RedirectResponse(f"/onboard/done/{key}", status_code=303)
 
@@ -253,6 +254,30 @@ def done(request: Request, key: str) -> Response:
         outcomes=results.outcomes,
         again_href=f"/onboard/{results.token}",
     )
+
+
+def _as_advertiser(
+    request: Request,
+    built: Container,
+    token: str,
+    access_token: Secret,
+    act: Callable[[OnboardingLink, AdsGateway], T],
+) -> T | HTMLResponse:
+    """``act`` on the link ``token`` names (checked again: it may have expired or been revoked
+    since) with a gateway acting as the advertiser, closed after; a failure is its page."""
+    try:
+        link = built.onboarding.open(token, count=False)
+        advertiser = built.advertiser_ads(access_token.reveal())
+        try:
+            return act(link, advertiser)
+        finally:
+            advertiser.close()
+    except OnboardingLinkInvalid as exc:
+        return _invalid_page(request, exc)
+    except GoogleAdsError as exc:
+        if isinstance(exc, PermissionDenied):  # a token without the Google Ads scope
+            return problem_page(request, "scope", 403, token=token)
+        return problem_page(request, "unavailable", 503, token=token)
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -306,10 +331,8 @@ def _choose_page(
     )
 
 
-def _google_failed(request: Request, exc: GoogleAdsError, token: str) -> HTMLResponse:
-    if isinstance(exc, PermissionDenied):  # a token without the Google Ads scope
-        return problem_page(request, "scope", 403, token=token)
-    return problem_page(request, "unavailable", 503, token=token)
+def _invalid_page(request: Request, exc: OnboardingLinkInvalid) -> HTMLResponse:
+    return problem_page(request, exc.reason, _INVALID_STATUS[exc.reason])
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
