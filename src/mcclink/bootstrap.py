@@ -18,6 +18,7 @@ from mcclink.ports import AdsGateway, Store
 from mcclink.service import GoogleAdsMCCService
 
 if TYPE_CHECKING:
+    from mcclink.ads.client import GoogleAdsClientService
     from mcclink.onboard_service import OnboardingService
 
 
@@ -74,7 +75,7 @@ class Container:
         return settings if self.max_qps is None else replace(settings, max_qps=self.max_qps)
 
     @cached_property
-    def ads(self) -> AdsGateway:
+    def ads(self) -> GoogleAdsClientService:
         """The Google Ads adapter (validates the Google Ads settings on first use)."""
         from mcclink.ads.client import GoogleAdsClientService, configure_library_logging
 
@@ -95,27 +96,19 @@ class Container:
         return OnboardingService(self.store, lambda: self.ads)
 
     def advertiser_ads(self, access_token: str) -> AdsGateway:
-        """A gateway acting as a signed-in advertiser with their OAuth ``access_token``.
+        """A gateway acting as a signed-in advertiser with their OAuth ``access_token``, paced
+        with ``ads`` (the same Cloud project's quota).
 
         Held in memory only and never refreshed; the caller closes it after the request.
 
         Raises:
             ConfigurationError: the Google Ads settings are missing or malformed.
         """
-        from mcclink.ads.client import GoogleAdsClientService
-
-        agency = self.ads
-        if not isinstance(agency, GoogleAdsClientService):  # a test's stand-in
-            agency = GoogleAdsClientService(self.google_ads_settings)
-        return agency.for_user(access_token)
+        return self.ads.for_user(access_token)
 
     def google_ads_retries(self) -> int:
         """Retries the Google Ads adapter has made so far (0 if it was never built)."""
-        if "ads" not in self.__dict__:
-            return 0
-        from mcclink.ads.client import GoogleAdsClientService
-
-        return self.ads.stats.retries if isinstance(self.ads, GoogleAdsClientService) else 0
+        return self.ads.stats.retries if "ads" in self.__dict__ else 0
 
     def close(self) -> None:
         """Release the store and the Google Ads channels, where they were opened."""
