@@ -277,3 +277,22 @@ def test_validate_only_cancel_checks_but_changes_nothing(
 
     assert response.result.resource_name == ""
     assert fresh_emulator.state.link_status(MCC, PADARIA) == "PENDING"
+
+
+def test_inviting_a_client_already_under_a_sub_manager_is_refused(
+    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
+) -> None:
+    fresh_emulator.reset(
+        scenario(
+            {"id": PADARIA, "name": "P", "linked_to": [OTHER_MANAGER]},
+            managers=[{"id": MCC, "name": "A"}, {"id": OTHER_MANAGER, "name": "B"}],
+        )
+    )
+    ads = ads_client_factory(MCC)
+    invite(ads, MCC, OTHER_MANAGER)
+    fresh_emulator.state.respond(OTHER_MANAGER, MCC, "accept")
+
+    exc = refusal(lambda: invite(ads, MCC, PADARIA))
+
+    assert error_code(exc) == "manager_link_error.ALREADY_MANAGED_IN_HIERARCHY"
+    assert fresh_emulator.state.link_status(MCC, PADARIA) is None

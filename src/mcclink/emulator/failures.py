@@ -17,7 +17,9 @@ Choices where Google's behaviour is not documented (kept in one place, here):
 - An invitation already pending from this manager:
   ``ManagerLinkError.ALREADY_INVITED_BY_THIS_MANAGER`` (the newer, generic enum;
   ``CustomerClientLinkError.CLIENT_ALREADY_INVITED_BY_THIS_MANAGER`` is never sent).
-  Likewise ``ManagerLinkError.TOO_MANY_MANAGERS`` for a client at 5 managers.
+  Likewise ``ManagerLinkError.TOO_MANY_MANAGERS`` for a client at 5 managers, and
+  ``ManagerLinkError.ALREADY_MANAGED_IN_HIERARCHY`` for a client that the inviting manager
+  already reaches through one of its sub-managers.
 - Too many invitations waiting at the client:
   ``CustomerClientLinkError.CLIENT_HAS_TOO_MANY_INVITATIONS``.
 - A manager out of account creations: ``CustomerClientLinkError.MAX_CUSTOMER_LIMIT_REACHED``.
@@ -103,6 +105,7 @@ INVALID_TIME_ZONE = Code("time_zone_error", "INVALID_TIME_ZONE")
 TOO_MANY_MANAGERS = Code("manager_link_error", "TOO_MANY_MANAGERS")
 ALREADY_INVITED = Code("manager_link_error", "ALREADY_INVITED_BY_THIS_MANAGER")
 ALREADY_MANAGED = Code("manager_link_error", "ALREADY_MANAGED_BY_THIS_MANAGER")
+ALREADY_MANAGED_IN_HIERARCHY = Code("manager_link_error", "ALREADY_MANAGED_IN_HIERARCHY")
 CYCLE_NOT_ALLOWED = Code("manager_link_error", "CYCLE_NOT_ALLOWED")
 SUSPENDED_MANAGER = Code("manager_link_error", "SUSPENDED_ACCOUNT_CANNOT_ADD_CLIENTS")
 CLIENT_OUTSIDE_TREE = Code("manager_link_error", "CLIENT_OUTSIDE_TREE")

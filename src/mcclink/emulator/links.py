@@ -51,7 +51,8 @@ def invite(
 
     Raises:
         RpcFault: the client does not exist or is not enabled, the manager cannot invite,
-            the pair is already pending / active, or a limit is reached.
+            the pair is already pending / active, the manager already reaches the client
+            through a sub-manager, or a limit is reached.
     """
     client = state.account(client_id)
     if client is None:
@@ -73,6 +74,13 @@ def invite(
     if client.manager and state.is_under(manager.id, client.id):
         raise RpcFault(
             failures.CYCLE_NOT_ALLOWED, "Adding this link will create a cycle.", location=location
+        )
+    # A direct ACTIVE link was answered above: here the manager reaches it via a sub-manager.
+    if state.is_under(client.id, manager.id):
+        raise RpcFault(
+            failures.ALREADY_MANAGED_IN_HIERARCHY,
+            "The client is already managed in the hierarchy of this manager.",
+            location=location,
         )
     _check_manager_room(state, client.id, location)
     pending = [k for k in state.manager_links(client.id) if k.status == "PENDING"]
