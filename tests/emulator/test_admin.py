@@ -9,10 +9,11 @@ import urllib.request
 from typing import Any
 
 import pytest
+from google.api_core.exceptions import ServiceUnavailable
 
 from mcclink.emulator import Emulator, fetch_state, respond
 from mcclink.errors import ConfigurationError, InputError, InvalidTransition
-from tests.emulator.calls import ACAI, MCC, PADARIA, invite
+from tests.emulator.calls import ACAI, MCC, PADARIA, invite, stream
 from tests.fixtures.emulator import AdsClientFactory
 
 
@@ -170,3 +171,35 @@ def test_respond_client_says_how_to_start_an_emulator_that_is_not_running() -> N
         respond(f"http://127.0.0.1:{closed_port}", PADARIA, "accept")
     with pytest.raises(InputError, match="must start with http"):
         respond("127.0.0.1:1", PADARIA, "accept")
+
+
+def test_faults_endpoint_fails_the_next_calls_of_one_method_and_nothing_else(
+    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
+) -> None:
+    status, _ = admin(
+        fresh_emulator, "/_emulator/faults", {"method": "MutateCustomerClientLink", "count": 2}
+    )
+    ads = ads_client_factory(MCC)
+    stream(ads, MCC, "SELECT customer.id FROM customer")  # another method is served
+
+    for _ in range(2):
+        with pytest.raises(ServiceUnavailable):
+            invite(ads, MCC, PADARIA)
+    invite(ads, MCC, PADARIA)
+
+    assert status == 200
+    assert fresh_emulator.state.link_status(MCC, PADARIA) == "PENDING"
+    assert fresh_emulator.state.invitations_sent(PADARIA, MCC) == 1
+    assert fresh_emulator.state.faults_injected == 2
+
+
+@pytest.mark.parametrize(
+    "body", [{"method": "Nonsense"}, {"method": "MutateCustomerClientLink", "count": -1}]
+)
+def test_faults_endpoint_refuses_an_unserved_method_or_a_negative_count(
+    fresh_emulator: Emulator, body: dict[str, object]
+) -> None:
+    status, answer = admin(fresh_emulator, "/_emulator/faults", body)
+
+    assert status == 400
+    assert "error" in answer

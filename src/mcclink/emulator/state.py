@@ -49,7 +49,7 @@ class EmulatorState:
     invitations: Counter[tuple[str, str]]
     #: Calls answered RESOURCE_EXHAUSTED by the ``qps_limit`` knob.
     resource_exhausted: int
-    #: Calls answered UNAVAILABLE by the ``fault_rate`` knob.
+    #: Calls answered UNAVAILABLE by the ``fault_rate`` knob or ``fail_next``.
     faults_injected: int
     knobs: Knobs
     first_manager: str
@@ -69,6 +69,7 @@ class EmulatorState:
             self.first_manager = scenario.managers[0].id
             self.calls, self.invitations = Counter(), Counter()
             self.resource_exhausted = self.faults_injected = 0
+            self._planned_faults: Counter[str] = Counter()
             self._admitted: deque[float] = deque()
             self._apply_knobs(scenario.knobs, reseed=True)
             self.tokens.client_secret = scenario.oauth.client_secret
@@ -95,6 +96,18 @@ class EmulatorState:
         with self.lock:
             self._apply_knobs(self.knobs.updated(changes), reseed="seed" in changes)
             return self.knobs
+
+    def fail_next(self, method: str, count: int) -> None:
+        """Answer the next ``count`` calls of ``method`` (e.g. ``"MutateCustomerManagerLink"``)
+        UNAVAILABLE before any change, as the ``fault_rate`` knob does; 0 clears the plan.
+
+        Raises:
+            InputError: a negative ``count``.
+        """
+        if count < 0:
+            raise InputError(f"count must be 0 or more, not {count}")
+        with self.lock:
+            self._planned_faults[method] = count
 
     def _apply_knobs(self, knobs: Knobs, *, reseed: bool) -> None:
         self.knobs = knobs
@@ -130,7 +143,7 @@ class EmulatorState:
     # -- the gate every call passes ---------------------------------------------------------
 
     def admit(self, method: str) -> None:
-        """Count a call, then apply the latency, fault and rate-limit knobs.
+        """Count a call, then apply the latency, fault and rate-limit knobs and planned faults.
 
         Raises:
             RpcFault: an injected UNAVAILABLE, or RESOURCE_EXHAUSTED over ``qps_limit``.
@@ -138,7 +151,9 @@ class EmulatorState:
         with self.lock:
             self.calls[method] += 1
             knobs = self.knobs
-            faulty = knobs.fault_rate > 0 and self._rng.random() < knobs.fault_rate
+            planned = self._planned_faults[method] > 0
+            self._planned_faults[method] -= planned
+            faulty = planned or (knobs.fault_rate > 0 and self._rng.random() < knobs.fault_rate)
             self.faults_injected += faulty
         if knobs.latency_ms:
             time.sleep(knobs.latency_ms / 1000)

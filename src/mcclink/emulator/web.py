@@ -23,6 +23,8 @@ Admin:
   the first manager), "action": "accept" | "refuse" | "unlink"}``: the advertiser's answer.
 - ``POST /_emulator/knobs`` -- ``{"latency_ms": 50, "qps_limit": 10, "fault_rate": 0.1,
   "seed": 7, "token_ttl_s": 3600}`` (any subset).
+- ``POST /_emulator/faults`` -- ``{"method": "MutateCustomerManagerLink", "count": 1}``: the
+  next ``count`` calls of that served method answer ``UNAVAILABLE`` before any change (0 clears).
 - ``POST /_emulator/tokens`` -- ``{"action": "expire" | "revoke" | "restore"}``: expire every
   access token issued so far; revoke the refresh tokens and those tokens; accept them again.
 - ``POST /_emulator/users`` -- one user as in a scenario's ``users`` (``{"email", "name",
@@ -53,6 +55,7 @@ from mcclink.emulator.failures import RpcFault
 from mcclink.emulator.grants import EMAIL_SCOPES, PROFILE_SCOPES, Grant, OAuthError
 from mcclink.emulator.identities import read_user
 from mcclink.emulator.scenario import Scenario
+from mcclink.emulator.servicers import METHODS
 from mcclink.emulator.shapes import Problem
 from mcclink.emulator.signin import PageError, RedirectError, SignIn
 from mcclink.emulator.state import EmulatorState
@@ -278,6 +281,17 @@ def _knobs(server: AdminServer, body: Mapping[str, Any]) -> dict[str, object]:
     return {"knobs": asdict(knobs)}
 
 
+def _faults(server: AdminServer, body: Mapping[str, Any]) -> dict[str, object]:
+    method, count = body.get("method"), body.get("count", 1)
+    served = sorted({m.name for m in METHODS})
+    if method not in served or not isinstance(count, int) or isinstance(count, bool):
+        raise InputError(
+            f'expected {{"method": one of {served}, "count": a whole number}}, not {dict(body)}'
+        )
+    server.state.fail_next(method, count)
+    return {"method": method, "count": count}
+
+
 def _tokens(server: AdminServer, body: Mapping[str, Any]) -> dict[str, object]:
     actions = {
         "expire": server.state.tokens.expire_all,
@@ -311,6 +325,7 @@ def _reset(server: AdminServer, body: Mapping[str, Any]) -> dict[str, object]:
 _ADMIN_ROUTES: Mapping[str, Callable[[AdminServer, Mapping[str, Any]], dict[str, object]]] = {
     "/_emulator/respond": _respond,
     "/_emulator/knobs": _knobs,
+    "/_emulator/faults": _faults,
     "/_emulator/tokens": _tokens,
     "/_emulator/users": _users,
     "/_emulator/reset": _reset,
