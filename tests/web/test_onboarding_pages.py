@@ -286,6 +286,21 @@ def test_the_choice_needs_its_csrf_token_and_its_browser(
     assert cookie is not None
 
 
+def test_a_tampered_choice_form_gets_a_plain_page_that_echoes_nothing(
+    pages: TestClient, web_container: Container
+) -> None:
+    choose = _sign_in(pages, _link(web_container), ANA)
+    oversized = {**_form(choose.text), "csrf_token": "x" * 65, "account": PADARIA.digits}
+
+    page = pages.post("/onboard/choose", data=oversized)
+
+    assert page.status_code == 422
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Nothing was changed" in page.text
+    assert "x" * 65 not in page.text
+    assert list(web_container.store.list_clients(web_container.mcc)) == []
+
+
 def test_a_choice_is_used_once(pages: TestClient, web_container: Container) -> None:
     choose = _sign_in(pages, _link(web_container), ANA)
     _choose(pages, choose.text, PADARIA)

@@ -137,6 +137,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/onboard/"):  # a tampered form: a plain page, no echo
+            return onboard.problem_page(request, "csrf", 422)
         if not _is_api(request):
             return await request_validation_exception_handler(request, exc)
         return _unless_unauthorized(request) or problems.from_validation(exc.errors())
