@@ -279,7 +279,8 @@ class OidcClient:
 
 
 class _Refused(Exception):
-    """The server answered 4xx (``error`` from its JSON body), or could not be used at all."""
+    """The server answered 4xx; ``error`` is the OAuth error its JSON body names, else
+    "unreadable". (An unreachable or failing server is ``SignInFailed(UNAVAILABLE)``.)"""
 
     def __init__(self, error: str) -> None:
         super().__init__(error)
