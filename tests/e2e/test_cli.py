@@ -216,14 +216,25 @@ def test_accounts_respond_stats_and_history(cli: Cli) -> None:
     cli("accounts", "create", "--name", "X", "--currency", "REAL", "--time-zone", "UTC", check=2)
 
 
-def test_store_only_commands_never_load_the_google_ads_library(sqlite_cli: Cli, home: Path) -> None:
+def test_store_only_commands_never_load_the_google_ads_library_or_the_web_server(
+    sqlite_cli: Cli, home: Path
+) -> None:
     sqlite_cli("clients", "add", PADARIA, "--name", "Padaria", "--no-invite")
+    heavy = ("google.ads", "grpc", "fastapi", "starlette", "uvicorn")
     probe = (
         "import sys\nfrom mcclink.cli import main\nsys.argv = ['mcclink', *sys.argv[1:]]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('LOADED', any(m.startswith(('google.ads', 'grpc')) for m in sys.modules))"
+        f"print('LOADED', any(m.startswith({heavy!r}) for m in sys.modules))"
     )
-    for command in (["clients", "list"], ["clients", "show", PADARIA], ["history"], ["stats"]):
+    commands = (
+        ["clients", "list"],
+        ["clients", "show", PADARIA],
+        ["history"],
+        ["stats"],
+        ["onboard", "list"],
+        ["--help"],
+    )
+    for command in commands:
         done = subprocess.run(
             [sys.executable, "-c", probe, *command],
             capture_output=True,
