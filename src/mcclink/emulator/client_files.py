@@ -35,7 +35,6 @@ class ClientConfig:
     client_secret: str
     refresh_token: str
     developer_token: str
-    login_customer_id: str
 
 
 def write(config: ClientConfig, directory: Path) -> dict[str, str]:
@@ -63,9 +62,11 @@ def write(config: ClientConfig, directory: Path) -> dict[str, str]:
         "use_application_default_credentials": True,
         "endpoint": config.endpoint,
         "developer_token": config.developer_token,
-        "login_customer_id": config.login_customer_id,
     }
-    # JSON scalars are YAML scalars: no YAML writer needed for five flat settings.
+    # No login_customer_id: mcclink reads this file too (GOOGLE_ADS_CONFIGURATION_FILE_PATH),
+    # and a fixed login would stop it acting for any other manager (--mcc). A program sets
+    # it per call, as Google's examples do.
+    # JSON scalars are YAML scalars: no YAML writer needed for four flat settings.
     lines = [f"{name}: {json.dumps(value)}" for name, value in settings.items()]
     header = "# The local mcclink Google Ads emulator (a sandbox, not Google); written by serve.\n"
     write_private(yaml_path, (header + "\n".join(lines) + "\n").encode())

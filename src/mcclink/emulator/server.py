@@ -88,7 +88,6 @@ class Emulator:
             client_secret=env["GOOGLE_ADS_CLIENT_SECRET"],
             refresh_token=env["GOOGLE_ADS_REFRESH_TOKEN"],
             developer_token=env["GOOGLE_ADS_DEVELOPER_TOKEN"],
-            login_customer_id=env["MCC_CUSTOMER_ID"],
         )
         try:
             return client_files.write(config, directory or self.cert_path.parent)
