@@ -190,7 +190,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-_DURATION = re.compile(r"(\d+)\s*([smhd])")
+_DURATION = re.compile(r"([0-9]+)\s*([smhd])", re.ASCII)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -204,9 +204,10 @@ def parse_duration(raw: str) -> timedelta:
     parts = _DURATION.findall(text)
     if not parts or _DURATION.sub("", text).strip():
         raise InputError(f"invalid duration {raw!r}: expected e.g. 30s, 10m, 24h or 1h30m")
-    total = timedelta()
-    for amount, unit in parts:
-        total += timedelta(**{_UNITS[unit]: int(amount)})
+    try:
+        total = sum((timedelta(**{_UNITS[unit]: int(n)}) for n, unit in parts), timedelta())
+    except OverflowError:
+        raise InputError(f"invalid duration {raw!r}: too long (at most 999,999,999 days)") from None
     if total <= timedelta():
         raise InputError(f"invalid duration {raw!r}: it must be longer than zero")
     return total

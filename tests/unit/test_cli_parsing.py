@@ -25,7 +25,9 @@ def test_durations_are_read(raw: str, expected: timedelta) -> None:
     assert parse_duration(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "10", "ten minutes", "0s", "5x", "-1m"])
+@pytest.mark.parametrize(
+    "raw", ["", "10", "ten minutes", "0s", "5x", "-1m", "\uff11d", "99999999999999999999d"]
+)
 def test_bad_durations_name_the_expected_form(raw: str) -> None:
     with pytest.raises(InputError, match="duration"):
         parse_duration(raw)
