@@ -10,6 +10,10 @@ Every cycle ends with one ``MONITOR`` history entry under the MCC itself (custom
 MCC): the run's outcome, duration, request id and counts, read back by ``last_run``. It is
 one extra store write per cycle, whatever changed: a cycle writes one entry per changed
 link plus this one.
+
+Dependencies run one way: the service (``mcclink.service``) calls ``sync`` with itself as
+the ``Recorder``; this module never imports the service, only ``domain``, ``errors`` and
+``ports`` below it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from mcclink.domain import (
     Client,
@@ -30,13 +34,38 @@ from mcclink.domain import (
     utcnow,
 )
 from mcclink.errors import ClientExists, GoogleAdsError, StoreError
-from mcclink.ports import GoogleLink, Store
-
-if TYPE_CHECKING:
-    from mcclink.service import GoogleAdsMCCService
+from mcclink.ports import AdsGateway, GoogleLink, Store
 
 #: Invitations pending longer than this are flagged (the spec's original system: 24 h).
 DEFAULT_PENDING_AGE = timedelta(hours=24)
+
+
+class Recorder(Protocol):
+    """What a cycle needs: the store, the gateway, who acts, and how a link is recorded."""
+
+    @property
+    def store(self) -> Store:
+        """Where clients and history live."""
+
+    @property
+    def ads(self) -> AdsGateway:
+        """The Google Ads gateway."""
+
+    @property
+    def actor(self) -> str:
+        """Who is acting, recorded in every history entry."""
+
+    def apply_link(
+        self,
+        client: Client,
+        link: GoogleLink | None,
+        operation: Operation,
+        request_id: str | None = None,
+        started: float | None = None,
+        note: str | None = None,
+        read_at: datetime | None = None,
+    ) -> Client:
+        """Record what Google says of ``client``'s link (None: Google knows no link)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +99,7 @@ class SyncReport:
 
 
 def sync(
-    service: GoogleAdsMCCService,
+    recorder: Recorder,
     mcc: CustomerId,
     *,
     pending_age: timedelta = DEFAULT_PENDING_AGE,
@@ -87,26 +116,26 @@ def sync(
     report = SyncReport(mcc=mcc)
     started = time.monotonic()
     try:
-        listing = service.ads.list_links(mcc)
+        listing = recorder.ads.list_links(mcc)
     except GoogleAdsError as exc:
         report.duration_ms = (time.monotonic() - started) * 1000
-        service.store.append_history(_run_entry(service, report, exc))
+        recorder.store.append_history(_run_entry(recorder, report, exc))
         raise
     report.request_id = listing.request_id
     report.links_seen = len(listing.links)
     at_google = _newest_per_client(listing.links)
     stale_before = utcnow() - pending_age
-    for client in service.store.list_clients(mcc):
+    for client in recorder.store.list_clients(mcc):
         link = at_google.pop(client.customer_id, None)
-        current = _reconcile(service, client, link, listing.request_id, report)
+        current = _reconcile(recorder, client, link, listing.request_id, report)
         report.counts[current.status] += 1
         if current.status is LinkStatus.PENDING and (current.invited_at or utcnow()) < stale_before:
             report.stale_pending.append(current)
     for link in at_google.values():
-        _import(service, link, listing.request_id, report)
+        _import(recorder, link, listing.request_id, report)
     report.duration_ms = (time.monotonic() - started) * 1000
     try:
-        service.store.append_history(_run_entry(service, report))
+        recorder.store.append_history(_run_entry(recorder, report))
     except StoreError as exc:
         report.errors.append(f"the run record of MCC {mcc} was not written: {exc}")
     return report
@@ -132,7 +161,7 @@ def _newest_per_client(links: list[GoogleLink]) -> dict[CustomerId, GoogleLink]:
 
 
 def _reconcile(
-    service: GoogleAdsMCCService,
+    recorder: Recorder,
     client: Client,
     link: GoogleLink | None,
     request_id: str | None,
@@ -145,7 +174,7 @@ def _reconcile(
         return client
     note = None if link else "no link at Google Ads"
     try:
-        updated = service.apply_link(
+        updated = recorder.apply_link(
             client, link, Operation.SYNC, request_id, note=note, read_at=report.started_at
         )
     except StoreError as exc:
@@ -161,7 +190,7 @@ def _newer(link: GoogleLink, client: Client) -> bool:
 
 
 def _import(
-    service: GoogleAdsMCCService, link: GoogleLink, request_id: str | None, report: SyncReport
+    recorder: Recorder, link: GoogleLink, request_id: str | None, report: SyncReport
 ) -> None:
     """Register a client the store did not know, in the state Google shows."""
     now = utcnow()
@@ -184,11 +213,11 @@ def _import(
         outcome=Outcome.SUCCESS,
         status_after=client.status,
         request_id=request_id,
-        actor=service.actor,
+        actor=recorder.actor,
         details={"note": "link found at Google Ads for a client the store did not know"},
     )
     try:
-        service.store.create_client(client, entry)
+        recorder.store.create_client(client, entry)
     except ClientExists:
         return  # another monitor imported it first
     except StoreError as exc:
@@ -199,7 +228,7 @@ def _import(
 
 
 def _run_entry(
-    service: GoogleAdsMCCService, report: SyncReport, failure: GoogleAdsError | None = None
+    recorder: Recorder, report: SyncReport, failure: GoogleAdsError | None = None
 ) -> HistoryEntry:
     """The ``MONITOR`` entry of one cycle: SUCCESS, or FAILED when the listing failed."""
     details = {
@@ -217,7 +246,7 @@ def _run_entry(
         error_code=None if failure is None else failure.code or type(failure).__name__,
         error_message=None if failure is None else failure.message,
         request_id=report.request_id if failure is None else failure.request_id,
-        actor=service.actor,
+        actor=recorder.actor,
         duration_ms=report.duration_ms,
         details={key: str(value) for key, value in details.items()},
     )

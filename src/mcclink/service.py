@@ -3,6 +3,10 @@
 The service owns the rules; the store and the Google Ads gateway are passed in (ports.py).
 Every write that changes a client goes through ``_commit``: read fresh, decide, write with
 the version read, and try again from a fresh read when another writer got there first.
+
+Dependencies run one way, downwards: this module uses ``monitor`` (a cycle, given this
+service as its ``Recorder``), ``reconcile``, ``ports``, ``domain`` and ``errors``; none of
+them imports it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from mcclink.domain import (
     LinkStatus,
     Operation,
     Outcome,
+    check_client_fields,
     utcnow,
 )
 from mcclink.errors import (
@@ -94,7 +99,8 @@ class GoogleAdsMCCService:
         """Register an advertiser as ``NOT_LINKED`` and, with ``invite``, invite it at once.
 
         Raises:
-            InputError: a blank name, or the MCC itself as the client.
+            InputError: a blank name, the MCC itself as the client, or a name, e-mail or
+                attributes outside ``domain.check_client_fields``'s limits.
             ClientExists: already registered under ``mcc``.
             ConfigurationError: ``invite`` without usable Google Ads settings (nothing is
                 written).
@@ -102,6 +108,9 @@ class GoogleAdsMCCService:
                 ``last_error`` set and the failure in history).
             StoreError: the store failed.
         """
+        check_client_fields(
+            registration.name, registration.email or None, registration.attributes or {}
+        )
         if invite:
             self.require_ads()
         client = Client(
@@ -247,7 +256,8 @@ class GoogleAdsMCCService:
         """Create a new Google Ads account under ``mcc`` and register it, linked at once.
 
         Raises:
-            InputError: a blank name or malformed currency code.
+            InputError: a blank name, a malformed currency code, or a name, e-mail or time
+                zone outside ``domain.check_client_fields``'s limits (Google not called).
             GoogleAdsError: Google refused or failed (nothing registered).
             StoreError: the store failed after the account was created; ``mcclink
                 monitor`` imports it on its next cycle.
@@ -258,6 +268,8 @@ class GoogleAdsMCCService:
             raise InputError(
                 f"invalid currency code {currency_code!r}: expected ISO 4217, e.g. BRL or USD"
             )
+        attributes = {"currency_code": currency_code.upper(), "time_zone": time_zone}
+        check_client_fields(name.strip(), email or None, attributes)
         started = time.monotonic()
         account = self.ads.create_client_account(
             mcc,
@@ -274,7 +286,7 @@ class GoogleAdsMCCService:
             mcc_customer_id=mcc,
             name=name.strip(),
             email=email,
-            attributes={"currency_code": currency_code.upper(), "time_zone": time_zone},
+            attributes=attributes,
             status=link.status if link else LinkStatus.APPROVED,
             manager_link_id=link.manager_link_id if link else None,
             link_resource_name=link.resource_name if link else None,

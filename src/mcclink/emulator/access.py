@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING
 
 from mcclink.emulator import failures
 from mcclink.emulator.failures import RpcFault
-from mcclink.emulator.model import ROLES, Account
+from mcclink.emulator.model import ROLES, Account, CallInfo
 
 if TYPE_CHECKING:
-    from mcclink.emulator.handlers import CallInfo
     from mcclink.emulator.state import EmulatorState
 
 _DIGITS = re.compile(r"\d{10}")

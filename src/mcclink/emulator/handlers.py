@@ -15,7 +15,7 @@ from typing import Any
 
 from mcclink.emulator import access, failures, gaql, links, protos, resources
 from mcclink.emulator.failures import RpcFault
-from mcclink.emulator.model import Account, Link
+from mcclink.emulator.model import Account, CallInfo, Link
 from mcclink.emulator.state import EmulatorState
 
 #: Rows per Search page and per SearchStream message, as Google serves them.
@@ -43,20 +43,6 @@ _CLIENT_LINK_MUTABLE = _Mutable(
 _MANAGER_LINK_MUTABLE = _Mutable(
     "customer_manager_link", "CustomerManagerLink", frozenset({"status"})
 )
-
-
-@dataclass(frozen=True)
-class CallInfo:
-    """What a handler needs from the call besides the request."""
-
-    request_id: str
-    login_customer_id: str | None
-    #: The API version of the call's method path (``v26``): its classes answer it.
-    version: str
-    #: ``Service.Method``, as in the method path.
-    method: str
-    #: The email of the user the call's access token speaks for (set once it is checked).
-    user: str = ""
 
 
 def _service(module: str, call: CallInfo) -> Any:

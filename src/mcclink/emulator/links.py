@@ -11,12 +11,17 @@ A link is one invitation and what became of it::
 
 Inviting again after REFUSED, CANCELED or INACTIVE creates a NEW link with a new
 ``manager_link_id``; the old one keeps its final status.
+
+Dependencies run one way: ``state`` (the world, ``EmulatorState``) uses these rules for the
+advertiser's answers, and these rules see the world only through ``World``, the few reads
+and writes they need; this module never imports ``state``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mcclink.emulator import failures
@@ -24,14 +29,43 @@ from mcclink.emulator.failures import RpcFault
 from mcclink.emulator.model import Account, Link
 from mcclink.emulator.scenario import MAX_MANAGERS_PER_CLIENT, MAX_PENDING_INVITATIONS_PER_CLIENT
 
-if TYPE_CHECKING:
-    from mcclink.emulator.state import EmulatorState
-
 #: Currencies the emulator accepts for new accounts (a subset of Google's list).
 CURRENCIES = frozenset(
     {"ARS", "AUD", "BRL", "CAD", "CHF", "CLP", "COP", "EUR", "GBP", "INR", "JPY", "MXN", "PEN"}
     | {"PYG", "USD", "UYU"}
 )
+
+
+class World(Protocol):
+    """What the rules read and change of the emulator's world (``EmulatorState`` is one)."""
+
+    #: Invitations sent through the API per (manager, client).
+    invitations: Counter[tuple[str, str]]
+
+    def account(self, customer_id: str) -> Account | None:
+        """The account with this id, or None."""
+
+    def add_account(self, account: Account) -> Account:
+        """Add an account to the world."""
+
+    def new_account_id(self) -> str:
+        """An unused account id."""
+
+    def add_link(self, manager: str, client: str, status: str) -> Link:
+        """A new link between the two accounts with the next manager_link_id."""
+
+    def newest_link(self, manager: str, client: str) -> Link | None:
+        """The latest link between the two accounts, or None."""
+
+    def manager_links(self, client: str) -> list[Link]:
+        """The newest link from each manager of ``client``."""
+
+    def active_managers(self, client: str) -> list[str]:
+        """The managers that directly manage ``client`` (ACTIVE links)."""
+
+    def is_under(self, customer: str, login: str) -> bool:
+        """Whether ``customer`` is ``login`` or below it in the ACTIVE-link hierarchy."""
+
 
 _BY_MANAGER = {("PENDING", "CANCELED"), ("ACTIVE", "INACTIVE")}
 _CLIENT_MOVES = frozenset({"ACTIVE", "REFUSED", "INACTIVE"})
@@ -40,7 +74,7 @@ RESPONSES = {"accept": "ACTIVE", "refuse": "REFUSED", "unlink": "INACTIVE"}
 
 
 def invite(
-    state: EmulatorState,
+    state: World,
     manager: Account,
     client_id: str,
     *,
@@ -100,7 +134,7 @@ def invite(
 
 
 def _check_can_invite(
-    state: EmulatorState, manager: Account, client: Account, location: Sequence[str]
+    state: World, manager: Account, client: Account, location: Sequence[str]
 ) -> None:
     if client.id == manager.id:
         raise RpcFault(
@@ -131,7 +165,7 @@ def _check_can_invite(
         )
 
 
-def _check_manager_room(state: EmulatorState, client_id: str, location: Sequence[str]) -> None:
+def _check_manager_room(state: World, client_id: str, location: Sequence[str]) -> None:
     managers = state.active_managers(client_id)
     if len(managers) >= MAX_MANAGERS_PER_CLIENT:
         raise RpcFault(
@@ -182,7 +216,7 @@ def manager_set_hidden(
 
 
 def client_set_status(
-    state: EmulatorState,
+    state: World,
     link: Link,
     status: str,
     *,
@@ -206,7 +240,7 @@ def client_set_status(
 
 
 def move(
-    state: EmulatorState,
+    state: World,
     link: Link,
     new_manager_id: str,
     login: str,
@@ -251,7 +285,7 @@ def move(
 
 
 def create_account(
-    state: EmulatorState,
+    state: World,
     manager: Account,
     name: str,
     currency_code: str,

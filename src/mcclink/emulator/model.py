@@ -1,4 +1,4 @@
-"""The emulator's records: accounts, manager links and users (plain data, no rules)."""
+"""The emulator's records: accounts, manager links, users and calls (plain data, no rules)."""
 
 from __future__ import annotations
 
@@ -59,3 +59,17 @@ class User:
     name: str
     access: Mapping[str, str] | None
     hd: str | None = None
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """What a handler needs from the call besides the request."""
+
+    request_id: str
+    login_customer_id: str | None
+    #: The API version of the call's method path (``v26``): its classes answer it.
+    version: str
+    #: ``Service.Method``, as in the method path.
+    method: str
+    #: The email of the user the call's access token speaks for (set once it is checked).
+    user: str = ""

@@ -25,7 +25,7 @@ import grpc
 
 from mcclink.emulator import failures, handlers, protos
 from mcclink.emulator.failures import RpcFault
-from mcclink.emulator.handlers import CallInfo
+from mcclink.emulator.model import CallInfo
 from mcclink.emulator.state import EmulatorState
 
 _log = logging.getLogger(__name__)

@@ -3,7 +3,9 @@
 One re-entrant lock guards everything. The gRPC servicer holds it for the whole of a call's
 work (calls are sub-millisecond), so a call sees and leaves a consistent world; the public
 methods here (used by the admin endpoints and tests, from other threads) take it themselves.
-The link state machine with Google's rules lives in ``links``.
+The link state machine with Google's rules lives in ``links``, which this module uses for
+the advertiser's answers; ``links`` sees this world only through its ``World`` protocol and
+never imports this module.
 """
 
 from __future__ import annotations
