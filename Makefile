@@ -46,7 +46,7 @@ LOCAL := no_proxy=localhost,127.0.0.1 NO_PROXY=localhost,127.0.0.1
 bench: $(VENV)/.dev
 	$(LOCAL) $(BIN)/python -m bench
 
-# Every fault on both stores, full trials; prints the README's Reliability table.
+# Every fault on both stores, full trials; prints the Reliability table of docs/reliability.md.
 reliability: $(VENV)/.dev
 	$(LOCAL) $(BIN)/python -m tests.reliability
 

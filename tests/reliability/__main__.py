@@ -1,4 +1,4 @@
-"""Run every reliability fault on both stores and print the README's "Reliability" table.
+"""Run every reliability fault on both stores and print docs/reliability.md's table.
 
 ``python -m tests.reliability`` (``make reliability``) imports each
 ``tests/reliability/fault_*.py``, runs its ``FAULT`` with the module's ``FULL_TRIALS``

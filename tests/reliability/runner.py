@@ -2,9 +2,9 @@
 
 Each ``tests/reliability/fault_<name>.py`` exposes ``FAULT = Fault(...)``; ``python -m
 tests.reliability`` runs every ``FAULT.run(trials, store)`` on both stores and prints the
-README's "Reliability" table. A trial is one independent run of the fault (its own seed,
-its own store); ``run`` never raises for a failed trial, it counts it and says why in
-``details``.
+"Reliability" table of docs/reliability.md. A trial is one independent run of the fault (its
+own seed, its own store); ``run`` never raises for a failed trial, it counts it and says why
+in ``details``.
 """
 
 from __future__ import annotations
