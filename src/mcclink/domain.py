@@ -6,6 +6,7 @@ Pure values and rules; no I/O and no third-party imports.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -213,6 +214,67 @@ def parse_duration(raw: str) -> timedelta:
     return total
 
 
+#: What a client's free-form fields may hold, the same on every store. A DynamoDB item is
+#: at most 400 KB; MAX_FIELD_BYTES keeps a client far below it, leaving room for its status,
+#: links and last error.
+MAX_NAME = 255
+MAX_EMAIL = 254
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTE_NAME = 64
+MAX_ATTRIBUTE_VALUE = 2048
+MAX_FIELD_BYTES = 64 * 1024
+
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s.]+")
+
+
+def check_client_fields(name: str, email: str | None, attributes: Mapping[str, str]) -> None:
+    """Raise unless a client's name, e-mail and attributes are within the limits above.
+
+    Raises:
+        InputError: the first field out of bounds, named, with the limit it breaks.
+    """
+    _check_text("the name", name, MAX_NAME)
+    if email is not None:
+        _check_text("the e-mail", email, MAX_EMAIL)
+        if not _EMAIL.fullmatch(email):
+            raise InputError(
+                f"invalid e-mail {email!r}: expected an address such as ana@example.com"
+            )
+    if len(attributes) > MAX_ATTRIBUTES:
+        raise InputError(
+            f"{len(attributes)} attributes: at most {MAX_ATTRIBUTES}; keep the ones you need"
+        )
+    for key, value in attributes.items():
+        if not isinstance(key, str) or not key.strip():
+            raise InputError(
+                f"an attribute has no name (its value is {str(value)[:40]!r}): name it "
+                "(in a CSV, give its column a header) or leave it out"
+            )
+        _check_text(f"the attribute name {key[:40]!r}", key, MAX_ATTRIBUTE_NAME)
+        _check_text(f"the attribute {key!r}", value, MAX_ATTRIBUTE_VALUE)
+    size = sum(
+        len(text.encode()) for text in (name, email or "", *attributes, *attributes.values())
+    )
+    if size > MAX_FIELD_BYTES:
+        raise InputError(
+            f"the name, e-mail and attributes take {size:,} bytes (UTF-8): at most "
+            f"{MAX_FIELD_BYTES:,}; shorten or drop attributes"
+        )
+
+
+def _check_text(what: str, value: object, limit: int) -> None:
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be text, not {type(value).__name__}")
+    if len(value) > limit:
+        raise InputError(f"{what} has {len(value):,} characters: at most {limit:,}")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs")), None)
+    if bad is not None:
+        raise InputError(
+            f"{what} holds U+{ord(bad):04X}, a control character (NUL, tab, line break...) "
+            "or lone surrogate that mcclink does not store: remove it"
+        )
+
+
 @dataclass(frozen=True)
 class Client:
     """An advertiser registered under one MCC, and where its link stands."""
@@ -244,6 +306,16 @@ class Client:
             raise InputError(
                 f"{self.customer_id} is the MCC itself: a manager cannot manage itself"
             )
+
+    def check_limits(self) -> None:
+        """Raise unless the name, e-mail and attributes are within the limits every store
+        keeps (``check_client_fields``). Not checked on construction: a client stored
+        before the limits existed must still be read.
+
+        Raises:
+            InputError: the first field out of bounds.
+        """
+        check_client_fields(self.name, self.email, self.attributes)
 
     def evolve(self, **changes: Any) -> Client:
         """A copy with ``changes`` applied and ``updated_at`` set to now."""

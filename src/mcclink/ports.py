@@ -32,6 +32,8 @@ class Store(abc.ABC):
         """Register ``client`` (its version becomes 1), with ``entry`` in the same write.
 
         Raises:
+            InputError: the client's name, e-mail or attributes break ``Client.check_limits``
+                (the same limits on every store); nothing written.
             ClientExists: a client with this MCC and customer id exists; nothing written.
             StoreUnavailable: the store could not be reached or stayed busy.
         """

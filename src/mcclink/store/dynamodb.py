@@ -130,10 +130,12 @@ class DynamoDBStore(Store):
         """See ``Store.create_client``.
 
         Raises:
+            InputError: the client breaks ``Client.check_limits``; nothing written.
             ClientExists: a client with this MCC and customer id exists; nothing written.
             StoreError: ``entry``'s id is already recorded; nothing written.
             StoreUnavailable: DynamoDB throttled, failed or was unreachable.
         """
+        client.check_limits()
         stored = replace(client, version=1)
         put = {
             "TableName": self.names.clients,

@@ -94,10 +94,12 @@ class SqliteStore(Store):
         """See ``Store.create_client``.
 
         Raises:
+            InputError: the client breaks ``Client.check_limits``; nothing written.
             ClientExists: a client with this MCC and customer id exists; nothing written.
             StoreError: ``entry``'s id is already recorded; nothing written.
             StoreUnavailable: the database stayed locked or failed.
         """
+        client.check_limits()
         stored = replace(client, version=1)
         row = client_row(stored)
         with self._transaction() as conn:

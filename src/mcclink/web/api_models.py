@@ -13,7 +13,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
-from mcclink.domain import CustomerId, LinkStatus, Operation, Outcome
+from mcclink.domain import (
+    MAX_ATTRIBUTE_NAME,
+    MAX_ATTRIBUTE_VALUE,
+    MAX_ATTRIBUTES,
+    MAX_EMAIL,
+    MAX_NAME,
+    CustomerId,
+    LinkStatus,
+    Operation,
+    Outcome,
+)
 from mcclink.onboarding import OnboardingState
 from mcclink.web.problems import PROBLEM_MEDIA_TYPE
 
@@ -221,10 +231,13 @@ class ClientCreate(BaseModel):
     )
 
     customer_id: CustomerIdIn
-    name: str = Field(min_length=1, max_length=200, pattern=r"\S", examples=["Padaria Sol"])
-    email: str | None = Field(default=None, max_length=320, examples=["sol@example.com"])
+    name: str = Field(min_length=1, max_length=MAX_NAME, pattern=r"\S", examples=["Padaria Sol"])
+    email: str | None = Field(default=None, max_length=MAX_EMAIL, examples=["sol@example.com"])
     attributes: dict[str, str] = Field(
-        default_factory=dict, description="Free-form labels kept with the client."
+        default_factory=dict,
+        max_length=MAX_ATTRIBUTES,
+        description=f"Free-form labels kept with the client: names of 1-{MAX_ATTRIBUTE_NAME} "
+        f"characters, values of at most {MAX_ATTRIBUTE_VALUE:,}, no control characters.",
     )
     invite: bool = Field(default=True, description="Send the MCC's invitation at once.")
 
@@ -242,7 +255,7 @@ class AccountCreate(BaseModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=200, pattern=r"\S", examples=["Loja Nova"])
+    name: str = Field(min_length=1, max_length=MAX_NAME, pattern=r"\S", examples=["Loja Nova"])
     currency_code: str = Field(
         pattern="^[A-Za-z]{3}$", description="ISO 4217; cannot change later.", examples=["BRL"]
     )
@@ -253,7 +266,7 @@ class AccountCreate(BaseModel):
         examples=["America/Sao_Paulo"],
     )
     email: str | None = Field(
-        default=None, max_length=320, description="Invite this user as admin."
+        default=None, max_length=MAX_EMAIL, description="Invite this user as admin."
     )
     tracking_url_template: str | None = Field(default=None, max_length=2048)
 
