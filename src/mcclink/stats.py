@@ -1,14 +1,19 @@
-"""Statistics and alerts the spec's original system promised, computed from the store."""
+"""Statistics and alerts the spec's original system promised, computed from the store.
+
+``compute`` is the one place they are computed: ``mcclink stats``, the dashboard, the REST
+API and the Lambda monitor function all call it.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
-from mcclink.domain import CustomerId, LinkStatus, Operation, Outcome, utcnow
+from mcclink.domain import CustomerId, HistoryEntry, LinkStatus, Operation, Outcome, utcnow
 from mcclink.monitor import DEFAULT_PENDING_AGE
 from mcclink.onboarding import OnboardingLink
 from mcclink.ports import Store
@@ -18,6 +23,59 @@ ALERT_PENDING_AGE = timedelta(hours=48)
 ALERT_REFUSAL_RATE = 0.5
 #: History window read for "errors by code".
 ERROR_WINDOW = timedelta(days=30)
+#: Invitation outcomes are read from the MCC's whole history, from this moment on.
+HISTORY_START = datetime(1970, 1, 1, tzinfo=UTC)
+
+#: How an invitation was answered, by the status its link moved to from PENDING (True:
+#: accepted). Google ends a link (INACTIVE) only after it was accepted, so PENDING ->
+#: UNLINKED, recorded when the acceptance fell between two monitor cycles, is one too.
+_ANSWERS: Mapping[LinkStatus, bool] = MappingProxyType(
+    {LinkStatus.APPROVED: True, LinkStatus.UNLINKED: True, LinkStatus.REJECTED: False}
+)
+
+
+@dataclass(frozen=True)
+class InvitationOutcomes:
+    """How advertisers answered the MCC's invitations, as ExecutionHistory recorded them.
+
+    Each move of a link out of ``PENDING`` to an answer counts once, whatever the client's
+    status is now: an invitation accepted and later unlinked stays accepted, and a client
+    that refused and accepted a later invitation counts one of each. Accounts created
+    under the MCC or imported already linked were never invited and are left out.
+    """
+
+    accepted: int = 0
+    refused: int = 0
+    #: Invitation to acceptance, for each acceptance whose invitation is in history.
+    waits: tuple[timedelta, ...] = ()
+
+    @classmethod
+    def of(cls, history: Iterable[HistoryEntry]) -> InvitationOutcomes:
+        """The outcomes recorded in ``history`` (one MCC's, oldest first)."""
+        invited: dict[CustomerId, datetime] = {}
+        answers: list[bool] = []
+        waits: list[timedelta] = []
+        for entry in history:
+            before, after = entry.status_before, entry.status_after
+            if after is LinkStatus.PENDING and before is not LinkStatus.PENDING:
+                invited[entry.customer_id] = entry.timestamp
+            elif before is LinkStatus.PENDING and after is not None and after in _ANSWERS:
+                answers.append(_ANSWERS[after])
+                sent = invited.pop(entry.customer_id, None)
+                if after is LinkStatus.APPROVED and sent is not None:
+                    waits.append(entry.timestamp - sent)
+        return cls(sum(answers), len(answers) - sum(answers), tuple(waits))
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Accepted ÷ answered invitations (None before the first answer)."""
+        answered = self.accepted + self.refused
+        return self.accepted / answered if answered else None
+
+    @property
+    def mean_time_to_acceptance(self) -> timedelta | None:
+        """The mean of ``waits`` (None without one)."""
+        return sum(self.waits, timedelta()) / len(self.waits) if self.waits else None
 
 
 @dataclass(frozen=True)
@@ -88,67 +146,97 @@ def compute(
     pending_age: timedelta = DEFAULT_PENDING_AGE,
     now: datetime | None = None,
 ) -> Stats:
-    """Count statuses, acceptance, time to acceptance, stale invitations, errors and the
-    onboarding funnel.
+    """Count statuses, invitation outcomes, stale invitations, errors and the onboarding
+    funnel; raise the alerts.
 
-    Acceptance rate is accepted / (accepted + refused) over invitations the advertisers
-    answered; accounts created under the MCC (never invited) are left out. The funnel sums
-    the counts the MCC's onboarding links keep (one listing of the MCC's links).
+    Statuses and stale invitations are the clients' current ones; the acceptance rate and
+    the time to acceptance come from the MCC's history (``InvitationOutcomes``), errors
+    from its last ``ERROR_WINDOW``. The funnel sums the counts the MCC's onboarding links
+    keep. One listing each of clients, history and onboarding links.
 
     Raises:
         StoreError: the store could not be read.
     """
     now = now or utcnow()
+    reading = _read(store, mcc, pending_age, now)
+    outcomes = reading.outcomes
+    return Stats(
+        mcc=mcc,
+        total=sum(reading.by_status.values()),
+        by_status={s.value: reading.by_status[s.value] for s in LinkStatus},
+        acceptance_rate=outcomes.acceptance_rate,
+        mean_time_to_acceptance=outcomes.mean_time_to_acceptance,
+        pending=reading.by_status[LinkStatus.PENDING.value],
+        stale_pending=reading.stale,
+        errors_by_code=reading.errors_by_code,
+        onboarding=OnboardingFunnel.of(store.list_onboarding_links(mcc)),
+        alerts=reading.alerts(),
+    )
+
+
+def alerts(store: Store, mcc: CustomerId, *, now: datetime | None = None) -> list[str]:
+    """The alerts of ``compute`` alone, without reading the onboarding links (the Lambda
+    monitor function logs them, and its role may not read that table).
+
+    Raises:
+        StoreError: the store could not be read.
+    """
+    return _read(store, mcc, DEFAULT_PENDING_AGE, now or utcnow()).alerts()
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What ``compute`` and ``alerts`` read of one MCC's clients and history."""
+
+    by_status: Counter[str]
+    stale: list[str]
+    #: Invitations pending longer than ``ALERT_PENDING_AGE``.
+    overdue: int
+    outcomes: InvitationOutcomes
+    errors_by_code: dict[str, int]
+
+    def alerts(self) -> list[str]:
+        found = []
+        if self.overdue:
+            found.append(f"{self.overdue} invitation(s) pending for more than 48 h")
+        rate = self.outcomes.acceptance_rate
+        if rate is not None and 1 - rate > ALERT_REFUSAL_RATE:
+            found.append(f"high refusal rate: {1 - rate:.0%} of answers refused")
+        errors = self.errors_by_code
+        permission = sum(n for code, n in errors.items() if "PERMISSION" in code)
+        if permission:
+            found.append(f"{permission} permission error(s): check the login customer id")
+        if errors:
+            found.append(
+                f"{sum(errors.values())} failed Google Ads operation(s) in the last 30 days"
+            )
+        return found
+
+
+def _read(store: Store, mcc: CustomerId, pending_age: timedelta, now: datetime) -> _Reading:
     by_status: Counter[str] = Counter()
-    waits: list[timedelta] = []
     stale: list[str] = []
-    errors: Counter[str] = Counter()
+    overdue = 0
     for client in store.list_clients(mcc):
         by_status[client.status.value] += 1
-        invited, changed = client.invited_at, client.status_changed_at
-        if client.status is LinkStatus.APPROVED and invited and changed and changed >= invited:
-            waits.append(changed - invited)
-        if client.status is LinkStatus.PENDING and invited and now - invited > pending_age:
-            stale.append(client.customer_id.digits)
-    for entry in store.history_between(now - ERROR_WINDOW, now + timedelta(seconds=1), mcc):
+        invited = client.invited_at
+        if client.status is LinkStatus.PENDING and invited is not None:
+            if now - invited > pending_age:
+                stale.append(client.customer_id.digits)
+            if now - invited > ALERT_PENDING_AGE:
+                overdue += 1
+    history = list(store.history_between(HISTORY_START, now + timedelta(seconds=1), mcc))
+    recent = (entry for entry in history if now - entry.timestamp <= ERROR_WINDOW)
+    return _Reading(
+        by_status, stale, overdue, InvitationOutcomes.of(history), _errors_by_code(recent)
+    )
+
+
+def _errors_by_code(history: Iterable[HistoryEntry]) -> dict[str, int]:
+    errors: Counter[str] = Counter()
+    for entry in history:
         # A failed webhook delivery is the receiver's problem, not a Google Ads error: it is
         # reported by ``webhooks.delivery_problems`` and kept out of the alerts' counts.
         if entry.outcome is Outcome.FAILED and entry.operation is not Operation.WEBHOOK:
             errors[entry.error_code or "UNKNOWN"] += 1
-    accepted, refused = len(waits), by_status[LinkStatus.REJECTED.value]
-    rate = accepted / (accepted + refused) if accepted + refused else None
-    mean = sum(waits, timedelta()) / len(waits) if waits else None
-    stats = Stats(
-        mcc=mcc,
-        total=sum(by_status.values()),
-        by_status={s.value: by_status[s.value] for s in LinkStatus},
-        acceptance_rate=rate,
-        mean_time_to_acceptance=mean,
-        pending=by_status[LinkStatus.PENDING.value],
-        stale_pending=stale,
-        errors_by_code=dict(errors.most_common()),
-        onboarding=OnboardingFunnel.of(store.list_onboarding_links(mcc)),
-        alerts=[],
-    )
-    stats.alerts.extend(_alerts(store, mcc, stats, now))
-    return stats
-
-
-def _alerts(store: Store, mcc: CustomerId, stats: Stats, now: datetime) -> list[str]:
-    alerts = []
-    very_old = [
-        c.customer_id.digits
-        for c in store.list_clients(mcc, LinkStatus.PENDING)
-        if c.invited_at is not None and now - c.invited_at > ALERT_PENDING_AGE
-    ]
-    if very_old:
-        alerts.append(f"{len(very_old)} invitation(s) pending for more than 48 h")
-    if stats.acceptance_rate is not None and 1 - stats.acceptance_rate > ALERT_REFUSAL_RATE:
-        alerts.append(f"high refusal rate: {1 - stats.acceptance_rate:.0%} of answers refused")
-    permission = sum(n for code, n in stats.errors_by_code.items() if "PERMISSION" in code)
-    if permission:
-        alerts.append(f"{permission} permission error(s): check the login customer id")
-    failures = sum(stats.errors_by_code.values())
-    if failures:
-        alerts.append(f"{failures} failed Google Ads operation(s) in the last 30 days")
-    return alerts
+    return dict(errors.most_common())

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from mcclink.cli import app
-from mcclink.domain import Client, CustomerId, LastError, LinkStatus, utcnow
+from mcclink.domain import (
+    Client,
+    CustomerId,
+    HistoryEntry,
+    LastError,
+    LinkStatus,
+    Operation,
+    Outcome,
+    utcnow,
+)
 from mcclink.errors import LinkRefused
 from mcclink.onboarding import DEFAULT_EXPIRY, OnboardingEvent, new_link
 from mcclink.ports import Store
 from mcclink.service import GoogleAdsMCCService, Registration
-from mcclink.stats import OnboardingFunnel, compute
+from mcclink.stats import InvitationOutcomes, OnboardingFunnel, compute
 from mcclink.store import open_store
 from tests.fakes import FakeAds
 from tests.unit.conftest import LUA, MCC, SOL
@@ -32,17 +41,16 @@ def test_rates_times_stale_invitations_errors_and_alerts(tmp_path: Path) -> None
     now = utcnow()
     ids = [CustomerId(f"111222333{i}") for i in range(5)]
 
-    def put(cid: CustomerId, status: LinkStatus, invited_h: float | None, changed_h: float) -> None:
+    def put(cid: CustomerId, status: LinkStatus, invited_h: float, changed_h: float) -> None:
+        invited, changed = now - timedelta(hours=invited_h), now - timedelta(hours=changed_h)
         store.create_client(
             Client(
-                cid,
-                MCC,
-                f"C {cid}",
-                status=status,
-                invited_at=now - timedelta(hours=invited_h) if invited_h is not None else None,
-                status_changed_at=now - timedelta(hours=changed_h),
+                cid, MCC, f"C {cid}", status=status, invited_at=invited, status_changed_at=changed
             )
         )
+        store.append_history(_change(cid, LinkStatus.NOT_LINKED, LinkStatus.PENDING, invited))
+        if status is not LinkStatus.PENDING:
+            store.append_history(_change(cid, LinkStatus.PENDING, status, changed))
 
     put(ids[0], LinkStatus.APPROVED, 10, 8)  # accepted after 2 h
     put(ids[1], LinkStatus.APPROVED, 10, 6)  # accepted after 4 h
@@ -73,6 +81,109 @@ def test_rates_times_stale_invitations_errors_and_alerts(tmp_path: Path) -> None
         "CLIENT_HAS_TOO_MANY_MANAGERS", "too many", None
     )
     store.close()
+
+
+def _change(
+    cid: CustomerId, before: LinkStatus | None, after: LinkStatus, at: datetime
+) -> HistoryEntry:
+    """A status change recorded by the monitor at ``at``."""
+    return HistoryEntry(cid, MCC, Operation.SYNC, Outcome.SUCCESS, before, after, timestamp=at)
+
+
+# -- invitation outcomes come from history, not from the statuses clients have now -------------
+
+
+def test_an_acceptance_later_unlinked_still_counts_one_refusal_one_accept_is_50_percent(
+    service: GoogleAdsMCCService, store: Store
+) -> None:
+    for cid, name in ((SOL, "Padaria Sol"), (LUA, "Lua Café")):
+        service.register(MCC, Registration(cid, name), invite=True)
+    service.respond(MCC, SOL, accept=True)
+    service.unlink(MCC, SOL)
+    service.respond(MCC, LUA, accept=False)
+
+    stats = compute(store, MCC)
+
+    assert stats.by_status["UNLINKED"] == 1
+    assert stats.acceptance_rate == 0.5
+    assert stats.mean_time_to_acceptance is not None
+    assert not any("refusal" in alert for alert in stats.alerts)
+    assert stats.to_dict()["acceptance_rate"] == 0.5
+
+
+def test_a_refusal_then_an_accepted_new_invitation_counts_one_of_each(
+    service: GoogleAdsMCCService, store: Store
+) -> None:
+    service.register(MCC, Registration(SOL, "Padaria Sol"), invite=True)
+    service.respond(MCC, SOL, accept=False)
+    service.invite(MCC, SOL)
+    service.respond(MCC, SOL, accept=True)
+
+    assert compute(store, MCC).acceptance_rate == 0.5
+
+
+def test_answers_the_monitor_saw_at_google_count_even_when_it_missed_the_acceptance(
+    service: GoogleAdsMCCService, ads: FakeAds, store: Store
+) -> None:
+    for cid, name in ((SOL, "Padaria Sol"), (LUA, "Lua Café")):
+        service.register(MCC, Registration(cid, name), invite=True)
+    # Sol accepted and ended the link between two cycles; Lua refused.
+    ads.advertiser(MCC.dashed, SOL.dashed, LinkStatus.UNLINKED)
+    ads.advertiser(MCC.dashed, LUA.dashed, LinkStatus.REJECTED)
+    service.sync(MCC)
+
+    stats = compute(store, MCC)
+
+    assert (stats.by_status["UNLINKED"], stats.by_status["REJECTED"]) == (1, 1)
+    assert stats.acceptance_rate == 0.5
+    assert stats.mean_time_to_acceptance is None  # when Sol accepted is not known
+
+
+def test_high_refusal_rate_alert_counts_answers_from_history(
+    service: GoogleAdsMCCService, store: Store
+) -> None:
+    for cid, name in ((SOL, "Padaria Sol"), (LUA, "Lua Café")):
+        service.register(MCC, Registration(cid, name), invite=True)
+        service.respond(MCC, cid, accept=False)
+    service.invite(MCC, SOL)
+    service.respond(MCC, SOL, accept=True)
+    service.unlink(MCC, SOL)
+
+    stats = compute(store, MCC)
+
+    assert stats.acceptance_rate == 1 / 3
+    assert "high refusal rate: 67% of answers refused" in stats.alerts
+
+
+def test_outcomes_time_each_acceptance_from_its_own_invitation_and_skip_the_never_invited() -> None:
+    t0 = utcnow() - timedelta(days=10)
+    hours = [t0 + timedelta(hours=h) for h in range(100)]
+    other = CustomerId.parse("777-888-9999")
+    created = HistoryEntry(
+        other, MCC, Operation.CREATE_ACCOUNT, Outcome.SUCCESS, None, LinkStatus.APPROVED
+    )
+    history = [
+        _change(SOL, LinkStatus.NOT_LINKED, LinkStatus.PENDING, hours[0]),
+        _change(SOL, LinkStatus.PENDING, LinkStatus.REJECTED, hours[5]),
+        _change(SOL, LinkStatus.REJECTED, LinkStatus.PENDING, hours[20]),
+        _change(SOL, LinkStatus.PENDING, LinkStatus.APPROVED, hours[26]),  # 6 h after
+        _change(SOL, LinkStatus.APPROVED, LinkStatus.UNLINKED, hours[40]),
+        _change(LUA, None, LinkStatus.PENDING, hours[50]),
+        _change(LUA, LinkStatus.PENDING, LinkStatus.CANCELLED, hours[51]),  # not an answer
+        _change(LUA, LinkStatus.CANCELLED, LinkStatus.PENDING, hours[60]),
+        _change(LUA, LinkStatus.PENDING, LinkStatus.APPROVED, hours[62]),  # 2 h after
+        created,
+        _change(other, LinkStatus.APPROVED, LinkStatus.UNLINKED, hours[90]),
+    ]
+
+    outcomes = InvitationOutcomes.of(history)
+
+    assert (outcomes.accepted, outcomes.refused) == (2, 1)
+    assert outcomes.waits == (timedelta(hours=6), timedelta(hours=2))
+    assert outcomes.mean_time_to_acceptance == timedelta(hours=4)
+    assert outcomes.acceptance_rate == 2 / 3
+    assert InvitationOutcomes.of([]).acceptance_rate is None
+    assert InvitationOutcomes.of([created]).mean_time_to_acceptance is None
 
 
 def test_the_onboarding_funnel_sums_the_mccs_links_counts(store: Store) -> None:

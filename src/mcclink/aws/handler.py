@@ -5,7 +5,7 @@ Each invocation runs one ``monitor.sync`` per MCC of ``MCC_CUSTOMER_IDS`` (else
 to EventBridge (``MCC_EVENT_BUS``; unset: not published) each status change of that MCC in
 history not yet published, its own and those made elsewhere (``events.publish_pending``),
 and writes ONE JSON line with the run's summary to stdout (CloudWatch Logs Insights reads
-its fields).
+its fields), each MCC's ``mcclink stats`` alerts among them.
 
 Google Ads credentials come from the Secrets Manager secret ``MCC_SECRET_ARN`` (see
 ``secrets``), fetched on the first invocation and again after ``SECRET_TTL_SECONDS``; the
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from mcclink import stats
 from mcclink.aws.events import PublishResult, publish_pending
 from mcclink.aws.secrets import SECRET_ARN_VAR, fetch_secret, secret_environment
 from mcclink.bootstrap import Container
@@ -202,12 +203,14 @@ class MonitorRuntime:
 
 def _synced(container: Container, mcc: CustomerId) -> tuple[Record, MccLinkError | None]:
     try:
-        return _mcc_record(container.service.sync(mcc)), None
+        report = container.service.sync(mcc)
+        alerts = stats.alerts(container.store, mcc)
     except MccLinkError as exc:
         return {"mcc": mcc.digits, "ok": False, "error": str(exc)}, exc
+    return _mcc_record(report, alerts), None
 
 
-def _mcc_record(report: SyncReport) -> Record:
+def _mcc_record(report: SyncReport, alerts: list[str]) -> Record:
     return {
         "mcc": report.mcc.digits,
         "ok": report.ok,
@@ -220,6 +223,7 @@ def _mcc_record(report: SyncReport) -> Record:
         "stale_pending": len(report.stale_pending),
         "google_request_id": report.request_id,
         "duration_ms": round(report.duration_ms, 1),
+        "alerts": alerts,
     }
 
 
