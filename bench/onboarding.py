@@ -77,7 +77,7 @@ FIRST_CLIENT = 4_100_000_000
 #: The uncounted advertiser who goes first in each round.
 WARM_UP = 0
 TIMEOUT_S = 60.0
-API_TOKEN = "bench-token-0123456789abcdef"
+API_TOKEN = "bench-token-0123456789abcdef-ghijklmnop"
 CALLBACK, ACCEPT = "callback", "accept"
 STEPS = (CALLBACK, ACCEPT)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +38,8 @@ ONBOARDING_CLIENT_ID_VAR = "MCC_ONBOARDING_CLIENT_ID"
 ONBOARDING_CLIENT_SECRET_VAR = "MCC_ONBOARDING_CLIENT_SECRET"
 OIDC_ISSUER_VAR = "MCC_OIDC_ISSUER"
 TRUSTED_PROXIES_VAR = "MCC_TRUSTED_PROXIES"
+IMPORT_ALL_LINKS_VAR = "MCC_IMPORT_ALL_LINKS"
+_YES, _NO = frozenset({"1", "true", "yes", "on"}), frozenset({"", "0", "false", "no", "off"})
 DEFAULT_OIDC_ISSUER = "https://accounts.google.com"
 #: Where `mcclink web` serves by default: the MCC_PUBLIC_URL `mcclink emulator serve` exports.
 LOCAL_PUBLIC_URL = "http://127.0.0.1:8080"
@@ -183,6 +185,8 @@ class Settings:
     agency_name: str | None = None
     agency_logo_url: str | None = None
     trusted_proxies: str | None = None
+    #: ``MCC_IMPORT_ALL_LINKS`` as given; checked by ``import_all_links``.
+    import_all_links_raw: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -201,7 +205,7 @@ class Settings:
             mcc_customer_id=mcc,
             mcc_problem=mcc_problem,
             store_url=environ.get("MCC_STORE", "").strip() or None,
-            debug=environ.get("MCCLINK_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"},
+            debug=environ.get("MCCLINK_DEBUG", "").strip().lower() in _YES,
             google_env=google_env,
             token_uri=environ.get("GOOGLE_ADS_TOKEN_URI", "").strip() or DEFAULT_TOKEN_URI,
             yaml_path=yaml_path,
@@ -216,6 +220,7 @@ class Settings:
             agency_name=environ.get("MCC_AGENCY_NAME", "").strip() or None,
             agency_logo_url=environ.get("MCC_AGENCY_LOGO_URL", "").strip() or None,
             trusted_proxies=environ.get(TRUSTED_PROXIES_VAR, "").strip() or None,
+            import_all_links_raw=environ.get(IMPORT_ALL_LINKS_VAR, "").strip() or None,
         )
 
     @property
@@ -282,31 +287,62 @@ class Settings:
             raise ConfigurationError(problems)
         return WebhookSettings(self.webhook_url, self.webhook_secret)
 
+    @property
+    def proxies(self) -> tuple[ProxyNetwork, ...]:
+        """``MCC_TRUSTED_PROXIES``: the peers whose ``X-Forwarded-For`` names the client.
+
+        Raises:
+            ConfigurationError: an item is not an IP address or network (named, with the fix).
+        """
+        problems: list[str] = []
+        networks = _proxy_networks(self.trusted_proxies, problems)
+        if problems:
+            raise ConfigurationError(problems)
+        return networks
+
+    @property
+    def import_all_links(self) -> bool:
+        """``MCC_IMPORT_ALL_LINKS``: monitor cycles also import unknown clients whose link
+        ended (refused, cancelled, inactive), not only live ones.
+
+        Raises:
+            ConfigurationError: a value that is neither yes nor no.
+        """
+        value = (self.import_all_links_raw or "").lower()
+        if value in _YES | _NO:
+            return value in _YES
+        raise ConfigurationError(
+            f"{IMPORT_ALL_LINKS_VAR} {self.import_all_links_raw!r} is not a yes/no value: set "
+            "it to 1 (also import ended links) or 0 (only live links, the default)"
+        )
+
     def require_mcc(self, explicit: CustomerId | None = None) -> CustomerId:
         """The MCC to act on: ``explicit`` (``--mcc``) if given, else ``MCC_CUSTOMER_ID``.
 
         Raises:
             ConfigurationError: neither is given, or ``MCC_CUSTOMER_ID`` is malformed.
         """
-        if explicit is not None:
-            return explicit
-        if self.mcc_customer_id is not None:
-            return self.mcc_customer_id
-        raise ConfigurationError(
-            self.mcc_problem
-            or "no MCC given: pass --mcc 123-456-7890 or set MCC_CUSTOMER_ID to the manager "
-            "account's customer id"
-        )
+        mcc = explicit or self.mcc_customer_id
+        if mcc is None:
+            raise ConfigurationError(
+                self.mcc_problem
+                or "no MCC given: pass --mcc 123-456-7890 (a script: mccCustomerId in its "
+                "payload) or set MCC_CUSTOMER_ID to the manager account's customer id"
+            )
+        return mcc
 
     def google_ads(self) -> GoogleAdsSettings:
         """Validated Google Ads settings: the environment merged over ``google-ads.yaml``.
 
+        The MCC is not among them: ``require_mcc`` reads it, and ``check_all`` reports the
+        problems of both at once.
+
         Raises:
-            ConfigurationError: every problem at once (missing OAuth pieces, malformed
-                customer ids, an unreadable or malformed YAML file, a missing key file),
+            ConfigurationError: every problem at once (missing OAuth pieces, a malformed
+                login customer id, an unreadable or malformed YAML file, a missing key file),
                 each naming the variable and the fix; never a secret value.
         """
-        problems = [self.mcc_problem] if self.mcc_problem else []
+        problems: list[str] = []
         from_file = self._read_yaml(problems)
         values = {**from_file, **self.google_env}
         google = _build_google(values, self.token_uri, problems)
@@ -342,6 +378,25 @@ class Settings:
         for key in [k for k, v in values.items() if not isinstance(v, str)]:
             problems.append(f"{key} in {self.yaml_path} must be a single value: fix it")
         return {k: v.strip() for k, v in values.items() if isinstance(v, str) and v.strip()}
+
+
+def check_all(*checks: Callable[[], object]) -> None:
+    """Run every settings check, so that one error lists the problems of all of them.
+
+    Args:
+        checks: each reads some settings and raises ``ConfigurationError`` for their problems.
+
+    Raises:
+        ConfigurationError: every problem the checks found, in their order.
+    """
+    problems: list[str] = []
+    for check in checks:
+        try:
+            check()
+        except ConfigurationError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigurationError(problems)
 
 
 def _parse_mcc(raw: str) -> tuple[CustomerId | None, str | None]:
@@ -515,14 +570,15 @@ def _base_url_problems(var: str, url: str | None, example: str) -> list[str]:
         parts.port  # noqa: B018 -- raises ValueError on a malformed port
     except ValueError:
         return wrong
-    secure = parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname))
+    secure = parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname))
     if not (secure and parts.hostname) or parts.query or parts.fragment or "@" in parts.netloc:
         return wrong
     return []
 
 
-def _is_loopback(host: str | None) -> bool:
-    if host == "localhost":
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` (a name or an address) is this machine's loopback."""
+    if host is not None and host.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(host or "").is_loopback

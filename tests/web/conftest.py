@@ -27,7 +27,7 @@ from mcclink.emulator import CLIENT_ID, CLIENT_SECRET, Emulator
 from mcclink.web.app import create_app
 from mcclink.web.security import WebSettings
 
-TOKEN = "test-token-0123456789abcdef"
+TOKEN = "test-token-0123456789abcdef-ghijklmnop"
 #: The TestClient's base URL: onboarding links and the sign-in redirect point here.
 PUBLIC_URL = "http://127.0.0.1"
 AGENCY = "Agência Demo"
@@ -60,8 +60,10 @@ def web_container(web_env: dict[str, str]) -> Iterator[Container]:
 
 @pytest.fixture
 def web_app(web_container: Container, web_env: dict[str, str]) -> FastAPI:
-    """The app, as ``mcclink web`` builds it."""
-    return create_app(web_container, WebSettings.from_env(web_env))
+    """The app, as ``mcclink web`` builds it; it also answers for ``testserver``, the host
+    of a TestClient without ``base_url`` (schemathesis uses one)."""
+    settings = WebSettings.from_env(web_env, extra_hosts=["testserver"])
+    return create_app(web_container, settings)
 
 
 @pytest.fixture

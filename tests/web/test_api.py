@@ -22,6 +22,7 @@ from mcclink.serialization import client_to_dict, history_to_dict, sync_report_t
 from mcclink.web import api
 from mcclink.web import api_models as m
 from mcclink.web.app import API_PREFIX
+from mcclink.web.throttle import AddressThrottle
 from tests.web.conftest import TOKEN
 
 PADARIA = CustomerId.parse("111-222-3333")
@@ -66,12 +67,14 @@ def _concrete(path: str) -> str:
     ids=["none", "wrong", "no-scheme"],
 )
 def test_every_api_route_answers_401_without_the_token(
-    client: TestClient, web_container: Container, headers: dict[str, str]
+    client: TestClient, web_app: FastAPI, web_container: Container, headers: dict[str, str]
 ) -> None:
     before = _snapshot(web_container)
     calls = [(method, _concrete(r.path)) for r in _api_routes() for method in r.methods or ()]
     calls.append(("GET", f"{API_PREFIX}/openapi.json"))
     assert len(calls) > 10
+    # Room for every wrong token: the throttle has its own tests (test_auth_hardening.py).
+    web_app.state.auth_failures = AddressThrottle(len(calls))
     for method, path in calls:
         response = client.request(method, path, headers=headers, json={"customer_id": "x"})
         assert response.status_code == 401, (method, path, response.text)

@@ -75,7 +75,7 @@ def test_sign_in_without_the_csrf_token_is_rejected(client: TestClient) -> None:
 
 def test_a_session_signed_with_another_token_is_not_accepted(signed_in: TestClient) -> None:
     client = signed_in
-    other = WebSettings.from_env({"MCC_API_TOKEN": "another-token-0123456789"})
+    other = WebSettings.from_env({"MCC_API_TOKEN": "another-token-0123456789-abcdefghij"})
     client.cookies.set(SESSION_COOKIE, other.signer().dumps({"csrf": "x", "in": True}))
     assert client.get("/", follow_redirects=False).status_code == 303
 

@@ -6,30 +6,48 @@ token (so changing ``MCC_API_TOKEN`` ends every session), HttpOnly, SameSite=Str
 when the server sits behind HTTPS. The cookie carries the session's CSRF token, and every form
 posts it back. The sign-in form is protected the same way by an anonymous session that a
 successful sign-in replaces (with a new CSRF token, so a planted cookie is worth nothing).
+
+Failed authentications (a wrong bearer token, a wrong token typed in the sign-in form) are
+throttled per client address: after ``AUTH_FAILURES`` in a minute the address is answered
+429 with ``Retry-After``, the right token included, until its allowance refills. Under
+``/api/v1`` the token is checked before anything else (``install``), so an unknown path, a
+malformed request or a trailing-slash redirect tells nothing to a client without it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mcclink.config import Secret
+from mcclink.config import ProxyNetwork, Secret, Settings
 from mcclink.errors import ConfigurationError
 from mcclink.monitor import DEFAULT_PENDING_AGE
+from mcclink.web import problems
+from mcclink.web.hosts import LOOPBACK_HOSTS, HostCheck, allowed_hosts
+from mcclink.web.throttle import AddressThrottle, TooManyRequests, client_address
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "mcclink_session"
 CSRF_FIELD = "csrf_token"
-MIN_TOKEN_LENGTH = 16
+MIN_TOKEN_LENGTH = 32
+#: A random token of 32 characters has far more; fewer is a pattern, not a secret.
+MIN_TOKEN_VARIETY = 10
+#: Failed authentications an address may make in a row; one more is allowed every 6 s.
+AUTH_FAILURES = 10
 TOKEN_HINT = (
     "export MCC_API_TOKEN=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')\""
 )
@@ -63,12 +81,17 @@ class CsrfRejected(Exception):
 
 @dataclass(frozen=True)
 class WebSettings:
-    """The web server's own settings: the token, cookie policy and the dashboard's thresholds."""
+    """The web server's own settings: the token, cookie policy, the names it answers for, the
+    proxies it believes and the dashboard's thresholds."""
 
     token: Secret
     secure_cookies: bool = False
     session_max_age: timedelta = timedelta(hours=8)
     pending_age: timedelta = DEFAULT_PENDING_AGE
+    #: ``Host`` names answered; a request naming another is answered 400 (``web.hosts``).
+    hosts: frozenset[str] = LOOPBACK_HOSTS
+    #: Peers whose ``X-Forwarded-For`` names the client (``MCC_TRUSTED_PROXIES``).
+    trusted_proxies: tuple[ProxyNetwork, ...] = ()
 
     @classmethod
     def from_env(
@@ -77,25 +100,29 @@ class WebSettings:
         *,
         secure_cookies: bool = False,
         pending_age: timedelta = DEFAULT_PENDING_AGE,
+        bind_host: str = "127.0.0.1",
+        extra_hosts: Collection[str] = (),
     ) -> WebSettings:
-        """Settings from ``MCC_API_TOKEN``, and the options of ``mcclink web``.
+        """Settings from ``MCC_API_TOKEN``, ``MCC_ALLOWED_HOSTS``, ``MCC_PUBLIC_URL``,
+        ``MCC_TRUSTED_PROXIES`` and the options of ``mcclink web`` (``--host``,
+        ``--allowed-host``, ...).
 
         Raises:
-            ConfigurationError: the token is missing or too short (the message says how to
-                make one).
+            ConfigurationError: the token is missing or does not look random (the message
+                says how to make one), a host name or proxy is malformed, or no host name
+                would be answered.
         """
         raw = environ.get("MCC_API_TOKEN", "").strip()
-        if not raw:
-            raise ConfigurationError(
-                "MCC_API_TOKEN is not set: the web server serves nothing without "
-                f"authentication. Make one and start again: {TOKEN_HINT}"
-            )
-        if len(raw) < MIN_TOKEN_LENGTH:
-            raise ConfigurationError(
-                f"MCC_API_TOKEN is too short ({len(raw)} characters, at least "
-                f"{MIN_TOKEN_LENGTH}): make a longer one: {TOKEN_HINT}"
-            )
-        return cls(token=Secret(raw), secure_cookies=secure_cookies, pending_age=pending_age)
+        problem = token_problem(raw)
+        if problem:
+            raise ConfigurationError(f"{problem}. Make one and start again: {TOKEN_HINT}")
+        return cls(
+            token=Secret(raw),
+            secure_cookies=secure_cookies,
+            pending_age=pending_age,
+            hosts=allowed_hosts(environ, bind_host, extra_hosts),
+            trusted_proxies=Settings.from_env(environ).proxies,
+        )
 
     def token_matches(self, candidate: str) -> bool:
         """True when ``candidate`` is the token (compared in constant time)."""
@@ -139,6 +166,108 @@ class SignedOut:
             return session_id in self._until
 
 
+def token_problem(token: str) -> str | None:
+    """What makes ``token`` unfit to be ``MCC_API_TOKEN`` (never its value), or None."""
+    if not token:
+        return "MCC_API_TOKEN is not set: the web server serves nothing without authentication"
+    if not all("!" <= c <= "~" for c in token):
+        return (
+            "MCC_API_TOKEN must be printable ASCII without spaces: a browser's form and an "
+            "Authorization header do not carry other characters alike"
+        )
+    if len(token) < MIN_TOKEN_LENGTH:
+        return f"MCC_API_TOKEN is too short ({len(token)} characters, at least {MIN_TOKEN_LENGTH})"
+    if len(set(token)) < MIN_TOKEN_VARIETY:
+        return (
+            f"MCC_API_TOKEN does not look random ({len(set(token))} different characters, at "
+            f"least {MIN_TOKEN_VARIETY}): a pattern is guessed long before a random token"
+        )
+    return None
+
+
+def install(app: FastAPI, settings: WebSettings, api_prefix: str) -> None:
+    """Secure ``app`` with ``settings``: the Host check first, then the token under
+    ``api_prefix``, before routing. Call it after every other middleware is added (the
+    last added runs first)."""
+    app.state.web_settings = settings
+    app.state.signed_out = SignedOut()
+    app.state.auth_failures = AddressThrottle(AUTH_FAILURES)
+    app.add_middleware(_ApiGate, prefix=api_prefix)
+    app.add_middleware(HostCheck, hosts=settings.hosts)
+
+
+def unauthorized() -> JSONResponse:
+    """The API's 401: a problem document saying which header to send."""
+    return problems.problem(
+        401,
+        "Authentication required",
+        "send the header Authorization: Bearer <MCC_API_TOKEN>",
+        code="Unauthorized",
+        headers={"WWW-Authenticate": 'Bearer realm="mcclink"'},
+    )
+
+
+class _ApiGate:
+    """ASGI middleware: under the API prefix, the bearer token before anything else."""
+
+    def __init__(self, app: ASGIApp, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == self.prefix or path.startswith(self.prefix + "/")):
+            try:
+                require_api_token(Request(scope))
+            except Unauthorized:
+                await unauthorized()(scope, receive, send)
+                return
+            except TooManyRequests as exc:
+                await _too_many_failures(exc)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _too_many_failures(exc: TooManyRequests) -> JSONResponse:
+    return problems.problem(
+        429,
+        "Too many failed authentications",
+        f"this address sent too many wrong tokens: wait {exc.retry_after} s, then send the "
+        "right one",
+        code="TooManyRequests",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+def authenticate(request: Request, candidate: str) -> bool:
+    """Whether ``candidate`` is the token; a wrong one spends from the client address's
+    allowance of failures (an empty one is no attempt and spends nothing).
+
+    Raises:
+        TooManyRequests: the address failed too often lately; even the right token waits.
+    """
+    if not candidate:
+        return False
+    settings = web_settings(request)
+    failures = request.app.state.auth_failures
+    assert isinstance(failures, AddressThrottle)
+    address = client_address(request, settings.trusted_proxies)
+    failures.check(address)
+    if settings.token_matches(candidate):
+        return True
+    failures.spend(address)
+    try:
+        failures.check(address)
+    except TooManyRequests as exc:  # this failure spent the last of the allowance
+        log.warning(
+            "%d failed authentications from %s: refused for %d s",
+            AUTH_FAILURES,
+            address,
+            exc.retry_after,
+        )
+    return False
+
+
 def web_settings(request: Request) -> WebSettings:
     """The app's WebSettings (set by ``create_app``)."""
     settings = request.app.state.web_settings
@@ -147,13 +276,15 @@ def web_settings(request: Request) -> WebSettings:
 
 
 def require_api_token(request: Request) -> None:
-    """FastAPI dependency of every API route: a valid ``Authorization: Bearer`` header.
+    """A valid ``Authorization: Bearer`` header: checked by ``install``'s gate before routing,
+    and by every API route as its dependency (a route is safe on its own).
 
     Raises:
         Unauthorized: the header is missing, malformed or carries another token.
+        TooManyRequests: the client address sent too many wrong tokens lately.
     """
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not web_settings(request).token_matches(token.strip()):
+    if not authenticate(request, token.strip() if scheme.lower() == "bearer" else ""):
         raise Unauthorized()
 
 

@@ -1,9 +1,11 @@
-"""Per-address rate limiting of the public routes, and who the address is behind a proxy.
+"""Per-address rate limiting, and who the address is behind a proxy.
 
 A token bucket per client address, in memory: ``capacity`` requests at once, refilled at
-``capacity`` per ``period``. A refused request is answered 429 with ``Retry-After``. Behind a
-TLS reverse proxy the address is read from ``X-Forwarded-For``, but only when the request
-comes from one of ``MCC_TRUSTED_PROXIES`` (anyone else could write that header).
+``capacity`` per ``period``. A refused request is answered 429 with ``Retry-After``. The
+public routes spend one for every request; authentication spends one for every failure
+(``mcclink.web.security``). Behind a TLS reverse proxy the address is read from
+``X-Forwarded-For``, but only when the request comes from one of ``MCC_TRUSTED_PROXIES``
+(anyone else could write that header).
 """
 
 from __future__ import annotations
@@ -52,6 +54,17 @@ class AddressThrottle:
         Raises:
             TooManyRequests: the allowance is spent; says when the next one is allowed.
         """
+        self._take(address, 1)
+
+    def check(self, address: str) -> None:
+        """Refuse ``address`` while its allowance is spent, without spending any of it.
+
+        Raises:
+            TooManyRequests: the allowance is spent; says when the next one is allowed.
+        """
+        self._take(address, 0)
+
+    def _take(self, address: str, cost: int) -> None:
         now = self._clock()
         with self._lock:
             tokens, at = self._buckets.pop(address, (float(self.capacity), now))
@@ -61,7 +74,7 @@ class AddressThrottle:
             if tokens < 1:
                 self._buckets[address] = (tokens, now)
                 raise TooManyRequests(math.ceil((1 - tokens) / self._rate))
-            self._buckets[address] = (tokens - 1, now)
+            self._buckets[address] = (tokens - cost, now)
 
 
 def client_address(request: Request, trusted: Sequence[ProxyNetwork]) -> str:
