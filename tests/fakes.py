@@ -186,8 +186,18 @@ class FakeAds(AdsGateway):
         return sorted(self.accounts)
 
     def hierarchy(self, manager: CustomerId) -> list[AccountNode]:
+        """The manager and the accounts it manages (ACTIVE links), as Google lists them."""
         self._request("hierarchy")
-        return [AccountNode(manager, "Manager", 0, True, "BRL", "America/Sao_Paulo")]
+        managed = [
+            self._info(link.client)
+            for (m, _), link in self.links.items()
+            if m == manager and link.status is LinkStatus.APPROVED
+        ]
+        return [
+            AccountNode(manager, "Manager", 0, True, "BRL", "America/Sao_Paulo"),
+            *(AccountNode(i.customer_id, i.name, 1, False, i.currency_code, i.time_zone)
+              for i in managed),
+        ]  # fmt: skip
 
     def describe_account(self, customer: CustomerId) -> AccountInfo:
         request_id = self._request("describe_account")
@@ -198,6 +208,9 @@ class FakeAds(AdsGateway):
                 code="AuthenticationError.CUSTOMER_NOT_FOUND",
                 request_id=request_id,
             )
+        return self._info(customer)
+
+    def _info(self, customer: CustomerId) -> AccountInfo:
         default = AccountInfo(
             customer, f"Account {customer}", "BRL", "America/Sao_Paulo", False, False, "ENABLED"
         )

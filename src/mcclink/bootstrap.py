@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from mcclink.config import GoogleAdsSettings, Settings
+from mcclink.config import GoogleAdsSettings, Settings, check_all
 from mcclink.domain import CustomerId
 from mcclink.ports import AdsGateway, Store
 from mcclink.service import GoogleAdsMCCService
@@ -74,6 +74,15 @@ class Container:
         settings = self.settings.google_ads()
         return settings if self.max_qps is None else replace(settings, max_qps=self.max_qps)
 
+    def require_google_ads(self) -> CustomerId:
+        """The MCC of work that calls Google Ads, checked with the Google Ads settings.
+
+        Raises:
+            ConfigurationError: one error listing every problem of both.
+        """
+        check_all(lambda: self.mcc, lambda: self.google_ads_settings)
+        return self.mcc
+
     @cached_property
     def ads(self) -> GoogleAdsClientService:
         """The Google Ads adapter (validates the Google Ads settings on first use)."""
@@ -85,8 +94,26 @@ class Container:
 
     @cached_property
     def service(self) -> GoogleAdsMCCService:
-        """The service over this container's store and Google Ads adapter."""
-        return GoogleAdsMCCService(self.store, lambda: self.ads, actor=self.actor)
+        """The service over this container's store and Google Ads adapter, as ``actor``.
+
+        Raises:
+            ConfigurationError: ``MCC_IMPORT_ALL_LINKS`` is not a yes/no value.
+        """
+        return self.service_as(self.actor)
+
+    def service_as(self, actor: str) -> GoogleAdsMCCService:
+        """A service over this container's store and Google Ads adapter that records another
+        actor (the web server's, per request: ``web:<address>``, ``api:<address>``).
+
+        Raises:
+            ConfigurationError: ``MCC_IMPORT_ALL_LINKS`` is not a yes/no value.
+        """
+        return GoogleAdsMCCService(
+            self.store,
+            lambda: self.ads,
+            actor=actor,
+            import_all_links=self.settings.import_all_links,
+        )
 
     @cached_property
     def onboarding(self) -> OnboardingService:

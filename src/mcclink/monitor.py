@@ -2,9 +2,14 @@
 
 A cycle reads every client link of the MCC in one SearchStream, walks the store's clients
 of that MCC once (lazily), and writes a client only when Google's view differs from it
-(status change and history entry in one write). It also reconciles drift: links at Google
-for clients the store does not know are imported, and clients whose link vanished at
-Google go back to ``NOT_LINKED``.
+(status change and history entry in one write). It also reconciles drift: clients whose
+link vanished at Google go back to ``NOT_LINKED``, and live links (PENDING, ACTIVE) at
+Google for clients the store does not know are imported, named as Google names the
+account (``customer_client.descriptive_name``, read only when an ACTIVE one is imported;
+Google shows a manager no name for an account it does not yet manage). Links that ended
+(refused, cancelled, inactive) are imported only when asked (``import_all``), and a client
+archived from the store is never imported again: the newest entry of its life in history
+(register, import, account creation or archive) is the archive.
 
 Every cycle ends with one ``MONITOR`` history entry under the MCC itself (customer id =
 MCC): the run's outcome, duration, request id and counts, read back by ``last_run``. It is
@@ -35,9 +40,14 @@ from mcclink.domain import (
 )
 from mcclink.errors import ClientExists, GoogleAdsError, StoreError
 from mcclink.ports import AdsGateway, GoogleLink, Store
+from mcclink.reconcile import LIVE
 
 #: Invitations pending longer than this are flagged (the spec's original system: 24 h).
 DEFAULT_PENDING_AGE = timedelta(hours=24)
+#: The history entries that begin or end a client's life in the store.
+_LIFE = frozenset(
+    {Operation.REGISTER, Operation.IMPORT, Operation.CREATE_ACCOUNT, Operation.ARCHIVE}
+)
 
 
 class Recorder(Protocol):
@@ -103,8 +113,16 @@ def sync(
     mcc: CustomerId,
     *,
     pending_age: timedelta = DEFAULT_PENDING_AGE,
+    import_all: bool = False,
 ) -> SyncReport:
     """Bring the store in line with Google Ads for ``mcc``; never raises for one client.
+
+    Args:
+        recorder: the store, the gateway and the way a link is recorded (the service).
+        mcc: the manager account.
+        pending_age: invitations pending longer than this are reported as stale.
+        import_all: also import unknown clients whose link ended (refused, cancelled,
+            inactive); by default only live links (PENDING, ACTIVE) are imported.
 
     The run is recorded as one ``MONITOR`` entry under the MCC; a failure to write that
     entry is reported in ``errors`` (the cycle's own writes have landed).
@@ -129,16 +147,41 @@ def sync(
         link = at_google.pop(client.customer_id, None)
         current = _reconcile(recorder, client, link, listing.request_id, report)
         report.counts[current.status] += 1
-        if current.status is LinkStatus.PENDING and (current.invited_at or utcnow()) < stale_before:
+        if _stale(current, stale_before):
             report.stale_pending.append(current)
-    for link in at_google.values():
-        _import(recorder, link, listing.request_id, report)
+    unknown = [link for link in at_google.values() if import_all or link.status in LIVE]
+    _import_unknown(recorder, mcc, unknown, listing.request_id, report)
     report.duration_ms = (time.monotonic() - started) * 1000
     try:
         recorder.store.append_history(_run_entry(recorder, report))
     except StoreError as exc:
         report.errors.append(f"the run record of MCC {mcc} was not written: {exc}")
     return report
+
+
+def sync_client(
+    recorder: Recorder, client: Client, *, pending_age: timedelta = DEFAULT_PENDING_AGE
+) -> SyncReport:
+    """A monitor check of one client: its link alone is read, compared and written as
+    ``sync`` does. No ``MONITOR`` entry: that records a cycle over the whole MCC.
+
+    Raises:
+        GoogleAdsError: the link could not be read.
+    """
+    report = SyncReport(mcc=client.mcc_customer_id)
+    started = time.monotonic()
+    link = recorder.ads.get_link(client.mcc_customer_id, client.customer_id)
+    report.links_seen = int(link is not None)
+    current = _reconcile(recorder, client, link, None, report)
+    report.counts[current.status] += 1
+    if _stale(current, utcnow() - pending_age):
+        report.stale_pending.append(current)
+    report.duration_ms = (time.monotonic() - started) * 1000
+    return report
+
+
+def _stale(client: Client, stale_before: datetime) -> bool:
+    return client.status is LinkStatus.PENDING and (client.invited_at or utcnow()) < stale_before
 
 
 def last_run(store: Store, mcc: CustomerId) -> HistoryEntry | None:
@@ -189,15 +232,66 @@ def _newer(link: GoogleLink, client: Client) -> bool:
     return link.manager_link_id > (client.manager_link_id or 0)
 
 
+def _import_unknown(
+    recorder: Recorder,
+    mcc: CustomerId,
+    links: list[GoogleLink],
+    request_id: str | None,
+    report: SyncReport,
+) -> None:
+    """Import the clients of ``links`` the store never knew or did not archive."""
+    links = [link for link in links if not _archived(recorder.store, link, report)]
+    names = _account_names(recorder.ads, mcc, links, report)
+    if names is None:
+        return
+    for link in links:
+        name = names.get(link.client) or f"Imported {link.client}"
+        _import(recorder, link, name, request_id, report)
+
+
+def _archived(store: Store, link: GoogleLink, report: SyncReport) -> bool:
+    """Whether the client of ``link`` was archived (or its history could not be read)."""
+    try:
+        life = (
+            entry.operation
+            for entry in store.client_history(link.manager, link.client)
+            if entry.operation in _LIFE and entry.outcome is Outcome.SUCCESS
+        )
+        return next(life, None) is Operation.ARCHIVE
+    except StoreError as exc:
+        report.errors.append(f"{link.client}: not imported, its history could not be read: {exc}")
+        return True
+
+
+def _account_names(
+    ads: AdsGateway, mcc: CustomerId, links: list[GoogleLink], report: SyncReport
+) -> dict[CustomerId, str] | None:
+    """Google's names of the accounts ``mcc`` manages; None when they could not be read.
+
+    Read only when an ACTIVE link is to be imported: Google names no other account.
+    """
+    if not any(link.status is LinkStatus.APPROVED for link in links):
+        return {}
+    try:
+        nodes = ads.hierarchy(mcc)
+    except GoogleAdsError as exc:
+        report.errors.append(
+            f"{len(links)} client(s) at Google not imported: their names could not be read "
+            f"({exc}); the next cycle tries again"
+        )
+        return None
+    return {node.customer_id: node.name.strip() for node in nodes if node.level == 1}
+
+
 def _import(
-    recorder: Recorder, link: GoogleLink, request_id: str | None, report: SyncReport
+    recorder: Recorder, link: GoogleLink, name: str, request_id: str | None, report: SyncReport
 ) -> None:
     """Register a client the store did not know, in the state Google shows."""
     now = utcnow()
     client = Client(
         customer_id=link.client,
         mcc_customer_id=link.manager,
-        name=f"Imported {link.client}",
+        name=name,
         attributes={"imported_from": "google_ads", "hidden": str(link.hidden).lower()},
         status=link.status,
         manager_link_id=link.manager_link_id,

@@ -14,6 +14,10 @@ from mcclink.domain import Client, LinkStatus, utcnow
 from mcclink.errors import InputError
 from mcclink.ports import GoogleLink
 
+#: The statuses of a link in force at Google, or about to be (an invitation not yet
+#: answered): such a link must be ended before its client leaves the store.
+LIVE = frozenset({LinkStatus.PENDING, LinkStatus.APPROVED})
+
 
 def stored_link(client: Client) -> GoogleLink:
     """The link as last recorded for ``client`` (the service only acts on recorded links)."""

@@ -32,12 +32,13 @@ from mcclink.errors import (
     ClientNotFound,
     GoogleAdsError,
     InputError,
+    InvalidTransition,
     TransientError,
     VersionConflict,
 )
 from mcclink.monitor import DEFAULT_PENDING_AGE, SyncReport, sync
 from mcclink.ports import AdsGateway, GoogleLink, LinkChange, Store
-from mcclink.reconcile import state_from_google, stored_link
+from mcclink.reconcile import LIVE, state_from_google, stored_link
 
 #: How often a write is retried from a fresh read when another writer changed the client.
 CONFLICT_RETRIES = 5
@@ -65,6 +66,7 @@ class GoogleAdsMCCService:
         ads: AdsGateway | Callable[[], AdsGateway],
         *,
         actor: str = "mcclink",
+        import_all_links: bool = False,
     ) -> None:
         """Build the service.
 
@@ -73,10 +75,13 @@ class GoogleAdsMCCService:
             ads: the Google Ads gateway, or a factory called on first use (so work that
                 never reaches Google Ads needs no Google Ads settings).
             actor: who is acting, recorded in every history entry.
+            import_all_links: every monitor cycle also imports unknown clients whose link
+                ended (``MCC_IMPORT_ALL_LINKS``); by default only live links are imported.
         """
         self.store = store
         self._ads = ads
         self.actor = actor
+        self.import_all_links = import_all_links
 
     @cached_property
     def ads(self) -> AdsGateway:
@@ -125,17 +130,51 @@ class GoogleAdsMCCService:
         )
         return self.invite(mcc, created.customer_id) if invite else created
 
-    def archive(self, mcc: CustomerId, customer_id: CustomerId) -> None:
-        """Remove a client from the store; its history stays.
+    def archive(
+        self, mcc: CustomerId, *customer_ids: CustomerId, cancel_link: bool = False
+    ) -> list[Client]:
+        """Remove clients from the store; their history stays, and the monitor never imports
+        them again.
+
+        A client whose link is live (PENDING or APPROVED) is refused, since once archived
+        nothing would follow its link: with ``cancel_link`` its invitation is cancelled, or its
+        link ended, first (as ``cancel`` and ``unlink`` do). Every client is checked before
+        any is archived.
+
+        Returns:
+            The clients as they were archived, in the order given.
 
         Raises:
-            ClientNotFound: not registered.
+            ClientNotFound: one is not registered (nothing archived).
+            InvalidTransition: a link is live and ``cancel_link`` is not set (nothing archived).
+            ConfigurationError: ``cancel_link`` without usable Google Ads settings (nothing
+                archived).
+            GoogleAdsError: cancelling or ending a link failed (recorded; that client and
+                those after it stay).
             StoreError: the store failed.
         """
-        client = self.get(mcc, customer_id)
+        clients = [self.get(mcc, customer_id) for customer_id in customer_ids]
+        live = [client for client in clients if client.status in LIVE]
+        if live and not cancel_link:
+            listed = ", ".join(f"{c.customer_id} is {c.status.value}" for c in live)
+            raise InvalidTransition(
+                f"cannot archive a client whose link is live at Google Ads ({listed}): nothing "
+                "would follow the link once archived; pass --cancel-link (API: "
+                "cancel_link=true) to cancel the invitation or end the link first"
+            )
+        if live:
+            self.require_ads()
+        return [self._archive(client) for client in clients]
+
+    def _archive(self, client: Client) -> Client:
+        """End ``client``'s live link, if any, then remove it from the store."""
+        if client.status in LIVE:
+            end = self.cancel if client.status is LinkStatus.PENDING else self.unlink
+            client = end(client.mcc_customer_id, client.customer_id)
         self.store.delete_client(
             client, self._entry(client, Operation.ARCHIVE, Outcome.SUCCESS, client.status, None)
         )
+        return client
 
     def get(self, mcc: CustomerId, customer_id: CustomerId) -> Client:
         """The registered client.
@@ -304,14 +343,27 @@ class GoogleAdsMCCService:
         )
         return self.store.create_client(client, entry)
 
-    def sync(self, mcc: CustomerId, *, pending_age: timedelta = DEFAULT_PENDING_AGE) -> SyncReport:
+    def sync(
+        self,
+        mcc: CustomerId,
+        *,
+        pending_age: timedelta = DEFAULT_PENDING_AGE,
+        import_all: bool = False,
+    ) -> SyncReport:
         """One monitor cycle for ``mcc`` (see ``mcclink.monitor``).
+
+        Args:
+            mcc: the manager account.
+            pending_age: invitations pending longer than this are reported as stale.
+            import_all: also import unknown clients whose link ended (refused, cancelled,
+                inactive), as the service's ``import_all_links`` always does.
 
         Raises:
             GoogleAdsError: the links could not be read (recorded in history).
             StoreError: the store could not be read.
         """
-        return sync(self, mcc, pending_age=pending_age)
+        every = import_all or self.import_all_links
+        return sync(self, mcc, pending_age=pending_age, import_all=every)
 
     # -- the machinery every action shares -----------------------------------------------
 

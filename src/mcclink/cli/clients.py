@@ -22,6 +22,7 @@ from mcclink.cli._common import (
     print_clients,
     print_json,
     run_bulk,
+    shown,
     state,
     wants_json,
 )
@@ -31,7 +32,9 @@ from mcclink.errors import ClientNotFound, InputError
 from mcclink.serialization import client_to_dict, history_to_dict
 
 app = typer.Typer(
-    help="Register, import, list, show and archive advertisers.", no_args_is_help=True
+    help="Register, import, list, show and archive advertisers.\n\n"
+    "Example: mcclink clients import advertisers.csv --invite",
+    no_args_is_help=True,
 )
 
 Concurrency = Annotated[int, typer.Option(min=1, max=64, help="Invitations sent at once.")]
@@ -56,7 +59,8 @@ def add(
 
     s = state(ctx)
     registration = Registration(CustomerId.parse(customer_id), name, email)
-    client = s.container.service.register(s.container.mcc, registration, invite=invite)
+    mcc = s.container.require_google_ads() if invite else s.container.mcc
+    client = s.container.service.register(mcc, registration, invite=invite)
     if wants_json(ctx, as_json):
         print_json(client_to_dict(client))
     else:
@@ -87,7 +91,9 @@ def import_(
     s = state(ctx)
     if max_qps is not None:
         s.container.max_qps = max_qps
-    mcc, store, service = s.container.mcc, s.container.store, s.container.service
+    # With --invite, every settings problem stops the import before any row is written.
+    mcc = s.container.require_google_ads() if invite else s.container.mcc
+    store, service = s.container.store, s.container.service
     rows, problems = read_csv(file)
     plan = plan_import(rows, {c.customer_id: c for c in store.list_clients(mcc)}, mcc)
     problems = sorted([*problems, *plan.problems], key=lambda p: p.line)
@@ -97,8 +103,6 @@ def import_(
             f"{file}: {len(problems)} bad row(s), nothing imported:\n{listing}\n"
             "fix them, or pass --skip-invalid to import the good rows"
         )
-    if invite:
-        service.require_ads()  # a settings problem stops the import before any row is written
     for registration in plan.new:
         service.register(mcc, registration)
     summary: dict[str, Any] = {
@@ -125,7 +129,7 @@ def import_(
         print_json({**summary, "invitations": bulk_json(result)})
     else:
         for problem in summary["invalid"]:
-            err.print(f"[yellow]skipped[/] {problem}")
+            err.print(f"[yellow]skipped[/] {shown(problem, lines=True)}")
         out.print(
             f"imported {summary['imported']}, already registered "
             f"{summary['skipped_existing']}, invalid {len(problems)}"
@@ -177,7 +181,8 @@ def show(
         return
     out.print(clients_table([client], title=client.name))
     if client.last_error:
-        err.print(f"[red]last error[/]: {client.last_error.code}: {client.last_error.message}")
+        error = client.last_error
+        err.print(f"[red]last error[/]: {shown(error.code)}: {shown(error.message, lines=True)}")
     out.print(history_table(history, title="History (newest first)"))
 
 
@@ -185,12 +190,24 @@ def show(
 def archive(
     ctx: typer.Context,
     customer_ids: Annotated[list[str], typer.Argument(help="Customer ids to archive.")],
+    cancel_link: Annotated[
+        bool,
+        typer.Option(
+            "--cancel-link",
+            help="Cancel a pending invitation, or end an active link, at Google Ads first.",
+        ),
+    ] = False,
 ) -> None:
-    """Remove clients from the store (their history stays); Google Ads is not touched.
+    """Remove clients from the store (their history stays); the monitor never re-imports them.
 
-    Example: mcclink clients archive 111-222-3333
+    A client whose link is PENDING or APPROVED is refused unless --cancel-link is given:
+    archived, nothing would follow its link. Every id is checked before any is archived.
+
+    Example: mcclink clients archive 111-222-3333 --cancel-link
     """
     s = state(ctx)
-    for cid in parse_ids(customer_ids):
-        s.container.service.archive(s.container.mcc, cid)
-        out.print(f"archived {cid}")
+    archived = s.container.service.archive(
+        s.container.mcc, *parse_ids(customer_ids), cancel_link=cancel_link
+    )
+    for client in archived:
+        out.print(f"archived {client.customer_id} ({client.status.value})")

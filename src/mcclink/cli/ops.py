@@ -19,13 +19,16 @@ from mcclink.cli._common import (
     out,
     print_clients,
     print_json,
+    shown,
     state,
     status_text,
     wants_json,
 )
-from mcclink.cli.webhooks import print_delivery
+from mcclink.cli._listing import SECOND
+from mcclink.cli.webhooks import print_delivery, warn_if_plain_http
+from mcclink.config import check_all
 from mcclink.domain import CustomerId, LinkStatus, parse_duration, utcnow
-from mcclink.errors import InputError, MccLinkError
+from mcclink.errors import ClientNotFound, InputError, MccLinkError
 from mcclink.serialization import client_to_dict, history_to_dict, sync_report_to_dict
 
 if TYPE_CHECKING:
@@ -33,8 +36,17 @@ if TYPE_CHECKING:
     from mcclink.monitor import SyncReport
     from mcclink.webhooks import DeliveryReport
 
-accounts = typer.Typer(help="Create Google Ads accounts under the MCC.", no_args_is_help=True)
-tables = typer.Typer(help="Create the store's tables.", no_args_is_help=True)
+accounts = typer.Typer(
+    help="Create Google Ads accounts under the MCC.\n\n"
+    'Example: mcclink accounts create --name "Loja Nova" --currency BRL '
+    "--time-zone America/Sao_Paulo",
+    no_args_is_help=True,
+)
+tables = typer.Typer(
+    help="Create the store's tables.\n\n"
+    "Example: MCC_STORE='dynamodb://?region=sa-east-1' mcclink tables create",
+    no_args_is_help=True,
+)
 
 PendingAge = Annotated[
     str, typer.Option("--pending-age", help="Flag invitations pending longer than this.")
@@ -48,9 +60,20 @@ def monitor(
         str | None, typer.Option("--every", help="Run a cycle every 10m / 1h until stopped.")
     ] = None,
     pending_age: PendingAge = "24h",
+    import_all: Annotated[
+        bool,
+        typer.Option(
+            "--import-all",
+            help="Also import unknown clients whose link ended (refused, cancelled, inactive); "
+            "MCC_IMPORT_ALL_LINKS=1 does it on every cycle.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Read every link of the MCC from Google Ads (one query) and update the store.
+
+    Live links (PENDING, ACTIVE) of clients the store does not know are imported, named as
+    Google names the account; an archived client is never imported again.
 
     With --every it loops until SIGINT or SIGTERM, finishing the current cycle first;
     cycles never overlap. With --json each cycle prints one JSON object (one per line).
@@ -64,10 +87,13 @@ def monitor(
     s = state(ctx)
     interval = parse_duration(every) if every else None
     age = parse_duration(pending_age)
+    # Every settings problem (MCC, Google Ads, webhook) in one error, before any cycle.
+    check_all(s.container.require_google_ads, lambda: s.container.settings.webhook)
     service, mcc, js = s.container.service, s.container.mcc, wants_json(ctx, as_json)
-    webhook = s.container.settings.webhook  # wrong webhook settings stop it before any cycle
+    webhook = s.container.settings.webhook
+    warn_if_plain_http(webhook)
     if interval is None:
-        report = service.sync(mcc, pending_age=age)
+        report = service.sync(mcc, pending_age=age, import_all=import_all)
         _print_report(report, _deliver(s, webhook), js, one_line=False)
         raise typer.Exit(0 if report.ok else 1)
     stop = threading.Event()
@@ -79,10 +105,10 @@ def monitor(
         signal.signal(sig, request_stop)
     while not stop.is_set():
         try:
-            report = service.sync(mcc, pending_age=age)
+            report = service.sync(mcc, pending_age=age, import_all=import_all)
             _print_report(report, _deliver(s, webhook), js, one_line=True)
         except MccLinkError as exc:  # the loop outlives one bad cycle; it is in history
-            err.print(f"[red]cycle failed[/]: {exc}")
+            err.print(f"[red]cycle failed[/]: {shown(exc, lines=True)}")
         stop.wait(interval.total_seconds())
     if not js:
         err.print("monitor stopped")
@@ -106,7 +132,7 @@ def _print_report(
         print_json(sync_report_to_dict(report, webhooks), one_line=one_line)
         return
     counts = ", ".join(f"{s.value} {report.counts[s]}" for s in LinkStatus if report.counts[s])
-    stamp = report.started_at.strftime("%H:%M:%S")
+    stamp = report.started_at.strftime(SECOND)
     out.print(
         f"[bold]{stamp}[/] MCC {report.mcc}: {report.links_seen} link(s) at Google, "
         f"{len(report.changes)} change(s) in {report.duration_ms:.0f} ms — {counts or 'no clients'}"
@@ -117,7 +143,7 @@ def _print_report(
     if report.stale_pending:
         print_clients(report.stale_pending, "Invitations pending too long")
     for error in report.errors:
-        err.print(f"[red]✗[/] {error}")
+        err.print(f"[red]✗[/] {shown(error, lines=True)}")
     if deliveries is not None:
         print_delivery(deliveries)
 
@@ -143,14 +169,14 @@ def stats(ctx: typer.Context, pending_age: PendingAge = "24h", as_json: JsonOpti
     out.print(f"  mean time to acceptance: {'n/a' if mean is None else _human(mean)}")
     out.print(f"  pending: {result.pending} ({len(result.stale_pending)} over {pending_age})")
     for code, n in result.errors_by_code.items():
-        out.print(f"  errors {code}: {n}")
+        out.print(f"  errors {shown(code)}: {n}")
     funnel = result.onboarding
     out.print(
         f"  onboarding: {funnel.links_created} link(s), opened {funnel.opened}, "
         f"signed in {funnel.signed_in}, accepted {funnel.accepted}"
     )
     for alert in result.alerts:
-        err.print(f"[yellow]alert[/]: {alert}")
+        err.print(f"[yellow]alert[/]: {shown(alert, lines=True)}")
 
 
 def history(
@@ -168,7 +194,10 @@ def history(
     s = state(ctx)
     store, mcc = s.container.store, s.container.mcc
     if customer_id:
-        entries = list(store.client_history(mcc, CustomerId.parse(customer_id), limit))
+        cid = CustomerId.parse(customer_id)
+        entries = list(store.client_history(mcc, cid, limit))
+        if not entries and store.get_client(mcc, cid) is None:  # archived clients keep theirs
+            raise ClientNotFound(mcc.digits, cid.digits)
     else:
         start = _when(since) if since else utcnow() - timedelta(days=7)
         end = _when(until) if until else utcnow() + timedelta(seconds=1)
@@ -205,7 +234,7 @@ def tables_create(ctx: typer.Context) -> None:
         created = store.create_tables()
         for name in store.names.all():
             verb = "created" if name in created else "already exists"
-            out.print(f"[green]✓[/] table {name} {verb}; ACTIVE")
+            out.print(f"[green]✓[/] table {shown(name)} {verb}; ACTIVE")
     else:
         store.check()
         out.print("[green]✓[/] SQLite schema is up to date (it is created when the store opens)")
@@ -228,8 +257,9 @@ def accounts_create(
     Example: mcclink accounts create --name "Loja Nova" --currency BRL --time-zone America/Sao_Paulo
     """
     s = state(ctx)
+    mcc = s.container.require_google_ads()
     client = s.container.service.create_account(
-        s.container.mcc, name, currency, time_zone, email=email, tracking_url_template=tracking_url
+        mcc, name, currency, time_zone, email=email, tracking_url_template=tracking_url
     )
     if wants_json(ctx, as_json):
         print_json(client_to_dict(client))

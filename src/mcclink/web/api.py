@@ -33,12 +33,14 @@ from mcclink.serialization import (
 )
 from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.web import api_models as m
-from mcclink.web.deps import container
+from mcclink.web.deps import api_service, container
 from mcclink.web.security import require_api_token, web_settings
 
 router = APIRouter(dependencies=[Depends(require_api_token)])
 
 Box = Annotated[Container, Depends(container)]
+#: The service for this request: history records ``api:<client address>`` as its actor.
+Acting = Annotated[GoogleAdsMCCService, Depends(api_service)]
 _errors = m.problem_responses
 
 
@@ -122,34 +124,46 @@ def get_client(
     responses=_errors(400, 403, 409, 502),
     tags=["clients"],
 )
-def create_client(box: Box, body: m.ClientCreate) -> JSONResponse:
+def create_client(box: Box, service: Acting, body: m.ClientCreate) -> JSONResponse:
     """Register an advertiser (NOT_LINKED) and, unless ``invite`` is false, invite it.
 
     A failed invitation leaves the client registered with ``last_error`` set, as
     ``mcclink clients add`` does: the problem document says why.
     """
     registration = Registration(body.customer_id, body.name, body.email, body.attributes)
-    client = box.service.register(box.mcc, registration, invite=body.invite)
+    client = service.register(box.mcc, registration, invite=body.invite)
     return _json(client_to_dict(client), 201)
 
 
 @router.delete(
     "/clients/{customer_id}",
     status_code=204,
-    responses=_errors(404, 409),
+    responses=_errors(404, 409, 502),
     tags=["clients"],
 )
-def archive_client(box: Box, customer_id: PathId) -> Response:
-    """Remove the client from the store; its history stays (``mcclink clients archive``)."""
-    box.service.archive(box.mcc, customer_id)
+def archive_client(
+    box: Box,
+    service: Acting,
+    customer_id: PathId,
+    cancel_link: Annotated[
+        bool,
+        Query(description="Cancel a pending invitation, or end an active link, first."),
+    ] = False,
+) -> Response:
+    """Remove the client from the store; its history stays (``mcclink clients archive``).
+
+    A client whose link is PENDING or APPROVED is refused (409) unless ``cancel_link`` is
+    true; the monitor never imports an archived client again.
+    """
+    service.archive(box.mcc, customer_id, cancel_link=cancel_link)
     return Response(status_code=204)
 
 
 def _link_action(name: str, action: LinkAction, summary: str) -> None:
     """Register ``POST /clients/{customer_id}/NAME`` running the service's ``action``."""
 
-    def route(box: Box, customer_id: PathId) -> JSONResponse:
-        return _json(client_to_dict(action(box.service, box.mcc, customer_id)))
+    def route(box: Box, service: Acting, customer_id: PathId) -> JSONResponse:
+        return _json(client_to_dict(action(service, box.mcc, customer_id)))
 
     route.__name__ = f"{name}_client"
     route.__doc__ = summary
@@ -178,6 +192,7 @@ _link_action("unlink", GoogleAdsMCCService.unlink, "End an APPROVED link.")
 )
 def import_clients(
     box: Box,
+    service: Acting,
     file: Annotated[UploadFile, File(description="CSV with a customer_id,name[,email] header.")],
     validate_only: Annotated[
         bool, Query(description="Report what would be done, write nothing.")
@@ -203,7 +218,7 @@ def import_clients(
         )
     if not validate_only:
         for registration in plan.new:
-            box.service.register(box.mcc, registration)
+            service.register(box.mcc, registration)
     report = {"imported": len(plan.new), "skipped_existing": len(plan.existing)}
     return _json({"validate_only": validate_only, **report, "invalid": invalid})
 
@@ -219,15 +234,19 @@ def import_clients(
     tags=["onboarding"],
 )
 def create_onboarding_link(
-    box: Box, customer_id: PathId, body: Annotated[m.OnboardingLinkCreate | None, Body()] = None
+    box: Box,
+    service: Acting,
+    customer_id: PathId,
+    body: Annotated[m.OnboardingLinkCreate | None, Body()] = None,
 ) -> JSONResponse:
     """Make a link the advertiser opens to sign in with Google and accept the invitation.
 
     The URL is in this answer only: the store keeps a hash of its secret. Needs
-    ``MCC_PUBLIC_URL`` (a 500 problem says so when it is missing).
+    ``MCC_PUBLIC_URL`` on the server: without it the answer is a 500 problem, and the server
+    log names the setting.
     """
     expires_in = parse_duration((body or m.OnboardingLinkCreate()).expires)
-    link, url = new_onboarding_link(box, customer_id, expires_in, created_by="api")
+    link, url = new_onboarding_link(box, customer_id, expires_in, created_by=service.actor)
     return _json(new_onboarding_link_to_dict(link, url), 201)
 
 
@@ -345,11 +364,12 @@ def get_stats(
 def run_monitor(
     request: Request,
     box: Box,
+    service: Acting,
     pending_age_hours: PendingAgeHours = None,
 ) -> JSONResponse:
     """Run one monitor cycle now and answer its report (``mcclink monitor --once --json``)."""
     age = _pending_age(request, pending_age_hours)
-    return _json(sync_report_to_dict(box.service.sync(box.mcc, pending_age=age)))
+    return _json(sync_report_to_dict(service.sync(box.mcc, pending_age=age)))
 
 
 @router.get(
@@ -371,9 +391,11 @@ def last_monitor_run(box: Box) -> JSONResponse:
     responses=_errors(400, 403, 409, 502),
     tags=["clients"],
 )
-def create_account(box: Box, body: Annotated[m.AccountCreate, Body()]) -> JSONResponse:
+def create_account(
+    box: Box, service: Acting, body: Annotated[m.AccountCreate, Body()]
+) -> JSONResponse:
     """Create a Google Ads account under the MCC and register it, linked at once."""
-    client = box.service.create_account(
+    client = service.create_account(
         box.mcc,
         body.name,
         body.currency_code,

@@ -25,10 +25,13 @@ from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcno
 from mcclink.errors import GoogleAdsError, InputError, MccLinkError
 from mcclink.importer import ImportPlan, RowProblem, parse_csv, plan_import
 from mcclink.onboard_links import mcc_onboarding_link, new_onboarding_link
+from mcclink.service import GoogleAdsMCCService
 from mcclink.web import deps, problems
 from mcclink.web.security import (
     Session,
+    authenticate,
     new_session,
+    read_session,
     require_csrf,
     require_session,
     set_session_cookie,
@@ -64,8 +67,9 @@ def login_url(next_path: str) -> str:
 
 
 def error_page(request: Request, exc: MccLinkError, status_code: int) -> HTMLResponse:
-    """An mcclink error as a page, with the CLI's message."""
-    return render(request, "error.html", status_code, message=str(exc), status=status_code)
+    """An mcclink error as a page, with the CLI's message (none of the server's local details)."""
+    message = problems.public_detail(exc)
+    return render(request, "error.html", status_code, message=message, status=status_code)
 
 
 def _safe_next(raw: str | None) -> str:
@@ -74,17 +78,26 @@ def _safe_next(raw: str | None) -> str:
 
 
 def _login_page(request: Request, next_path: str, *, failed: bool) -> HTMLResponse:
-    session = new_session(signed_in=False)
+    # The browser's session is kept (another tab's form still works): a new anonymous one
+    # only when it has none.
+    session = read_session(request)
+    fresh = session is None
+    if session is None:
+        session = new_session(signed_in=False)
     response = render(
         request, "login.html", 401 if failed else 200, session, next=next_path, failed=failed
     )
-    set_session_cookie(response, request, session)
+    if fresh:
+        set_session_cookie(response, request, session)
     return response
 
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:
-    """The sign-in form."""
+    """The sign-in form; signed in already, straight on to ``next``."""
+    session = read_session(request)
+    if session is not None and session.signed_in:
+        return RedirectResponse(_safe_next(next), status_code=303)
     return _login_page(request, _safe_next(next), failed=False)
 
 
@@ -94,8 +107,9 @@ def login(
     token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    """Sign in with MCC_API_TOKEN: a new, signed-in session (and a new CSRF token)."""
-    if not web_settings(request).token_matches(token.strip()):
+    """Sign in with MCC_API_TOKEN: a new, signed-in session (and a new CSRF token); a wrong
+    token counts against the address (``security.authenticate``)."""
+    if not authenticate(request, token.strip()):
         return _login_page(request, _safe_next(next), failed=True)
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, request, new_session(signed_in=True))
@@ -125,6 +139,8 @@ async def _signed_in_post(request: Request) -> Session:
 SignedIn = Annotated[Session, Depends(require_session)]
 Posted = Annotated[Session, Depends(_signed_in_post)]
 Built = Annotated[Container, Depends(deps.container)]
+#: The service for this request: history records ``web:<client address>`` as its actor.
+Acting = Annotated[GoogleAdsMCCService, Depends(deps.web_service)]
 
 
 # -- dashboard and monitor ------------------------------------------------------------------
@@ -159,11 +175,11 @@ def dashboard(request: Request, session: SignedIn, built: Built) -> Response:
 
 
 @router.post("/monitor")
-def run_monitor(request: Request, session: Posted, built: Built) -> Response:
+def run_monitor(request: Request, session: Posted, built: Built, service: Acting) -> Response:
     """Run one monitor cycle for the MCC now and show its summary."""
     mcc = built.mcc
     try:
-        report = monitor.sync(built.service, mcc, pending_age=web_settings(request).pending_age)
+        report = service.sync(mcc, pending_age=web_settings(request).pending_age)
     except GoogleAdsError as exc:
         failed = monitor.last_run(built.store, mcc)
         status = problems.status_for(exc)
@@ -227,6 +243,7 @@ def create_onboarding_link(
     customer_id: str,
     session: Posted,
     built: Built,
+    service: Acting,
     request: Request,
     expires: Annotated[str, Form()] = "14d",
 ) -> Response:
@@ -234,9 +251,9 @@ def create_onboarding_link(
     response = RedirectResponse(f"/clients/{quote(customer_id, safe='')}", status_code=303)
     try:
         cid = CustomerId.parse(customer_id)
-        link, url = new_onboarding_link(built, cid, parse_duration(expires), "web")
+        link, url = new_onboarding_link(built, cid, parse_duration(expires), service.actor)
     except MccLinkError as exc:
-        set_flash(response, request, Flash("error", str(exc)))
+        set_flash(response, request, Flash("error", problems.public_detail(exc)))
         return response
     note = f"Onboarding link {link.id} made; it works until {link.expires_at:%Y-%m-%d %H:%M} UTC."
     set_flash(response, request, Flash("ok", note, copy=url))
@@ -262,6 +279,7 @@ def client_action(
     action: Action,
     session: Posted,
     built: Built,
+    service: Acting,
     request: Request,
     back: Annotated[str, Form()] = "/clients",
 ) -> Response:
@@ -269,9 +287,9 @@ def client_action(
     response = RedirectResponse(_safe_next(back), status_code=303)
     try:
         cid = CustomerId.parse(customer_id)
-        done = _ACTIONS[action](built, cid)
+        done = _ACTIONS[action](service, built.mcc, cid)
     except MccLinkError as exc:
-        set_flash(response, request, Flash("error", str(exc)))
+        set_flash(response, request, Flash("error", problems.public_detail(exc)))
         return response
     verb = {Action.INVITE: "Invited", Action.CANCEL: "Cancelled the invitation of"}.get(
         action, "Ended the link of"
@@ -281,10 +299,10 @@ def client_action(
     return response
 
 
-_ACTIONS: dict[Action, Callable[[Container, CustomerId], Client]] = {
-    Action.INVITE: lambda built, cid: built.service.invite(built.mcc, cid),
-    Action.CANCEL: lambda built, cid: built.service.cancel(built.mcc, cid),
-    Action.UNLINK: lambda built, cid: built.service.unlink(built.mcc, cid),
+_ACTIONS: dict[Action, Callable[[GoogleAdsMCCService, CustomerId, CustomerId], Client]] = {
+    Action.INVITE: GoogleAdsMCCService.invite,
+    Action.CANCEL: GoogleAdsMCCService.cancel,
+    Action.UNLINK: GoogleAdsMCCService.unlink,
 }
 
 
@@ -303,14 +321,6 @@ class ReportRow:
     problem: str | None = None
 
 
-def _bounded(request: Request) -> None:
-    # Checked before the form is parsed (it is, by require_csrf): a too big upload is refused
-    # unread. Browsers always send Content-Length with a form.
-    length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > 4 * MAX_UPLOAD_BYTES:
-        raise InputError(f"the upload is too big: at most {MAX_UPLOAD_BYTES // 1024} KiB of CSV")
-
-
 @router.get("/import")
 def import_form(request: Request, session: SignedIn) -> Response:
     """Upload a CSV of advertisers."""
@@ -318,8 +328,8 @@ def import_form(request: Request, session: SignedIn) -> Response:
 
 
 async def _submitted(request: Request) -> FormData:
-    # Parsed once (require_csrf may have done it already) and after _bounded: routes that
-    # read a form through this, not through Form() parameters, never parse a refused upload.
+    # Parsed once: require_csrf has done it already. The body's size was checked before it
+    # was read (``limits``: these routes take PAGE_UPLOAD_BYTES at most).
     return await request.form()
 
 
@@ -333,7 +343,7 @@ def _field(form: FormData, name: str) -> str:
     return value
 
 
-@router.post("/import", dependencies=[Depends(_bounded)])
+@router.post("/import")
 def import_preview(request: Request, session: Posted, built: Built, form: Submitted) -> Response:
     """The validation report, row by row; nothing is written until it is confirmed."""
     upload = form.get("file")
@@ -349,15 +359,17 @@ def import_preview(request: Request, session: Posted, built: Built, form: Submit
     return _preview(request, session, built, upload.filename, text)
 
 
-@router.post("/import/confirm", dependencies=[Depends(_bounded)])
-def import_confirm(request: Request, session: Posted, built: Built, form: Submitted) -> Response:
+@router.post("/import/confirm")
+def import_confirm(
+    request: Request, session: Posted, built: Built, service: Acting, form: Submitted
+) -> Response:
     """Register the new rows of a previewed CSV (checked again: the store may have changed)."""
     filename, content = _field(form, "filename"), _field(form, "content")
     plan, problems, _ = _plan(built, filename, content)
     if problems and form.get("skip_invalid") != "true":
         return _preview(request, session, built, filename, content)
     for registration in plan.new:
-        built.service.register(built.mcc, registration)
+        service.register(built.mcc, registration)
     note = (
         f"Imported {len(plan.new)} client(s) from {filename}; "
         f"{len(plan.existing)} already registered, {len(problems)} bad row(s) skipped."
