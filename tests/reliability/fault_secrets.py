@@ -38,6 +38,7 @@ import typer.main
 
 from mcclink.cli import app
 from mcclink.emulator.client_files import CREDENTIALS_JSON, GOOGLE_ADS_YAML
+from mcclink.files import make_private_dirs
 from tests.e2e.conftest import MCCLINK, Served, clean_env, serve_emulator
 from tests.fixtures.webhook_receiver import closed_port
 from tests.reliability import secrets_onboarding as onboarding
@@ -51,7 +52,7 @@ WRONG_TOKEN = "rtoken-WRONG-0e9d8c7b"
 WEBHOOK_SECRET = "whsecret-R3-2b9e4f7a1c"
 #: A token in the receiver's URL path: mcclink names a receiver by scheme, host and port only.
 URL_TOKEN = "urltoken-R3-6d1f0a3e"
-API_TOKEN = "apitoken-R3-9c8e7d6f5a4b"
+API_TOKEN = "apitoken-R3-9c8e7d6f5a4b3c2d1e0f9a8b"
 SECRETS = (
     CLIENT_SECRET,
     REFRESH_TOKEN,
@@ -162,6 +163,8 @@ class Run:
             if store == "sqlite"
             else f"dynamodb://?region=us-east-1&prefix={self.tables_prefix}"
         )
+        if store == "sqlite":  # mcclink makes only the default store's directory
+            make_private_dirs(home / "data" / "store")
         (home / "tmp").mkdir(mode=0o700)
         self.env = {
             **clean_env(home),
@@ -431,7 +434,7 @@ def test_sqlite_store_files_are_owner_only_while_open(tmp_path: Path) -> None:
     path = tmp_path / "new" / "dirs" / "mcclink.db"
     previous = os.umask(0o022)
     try:
-        store = SqliteStore(path)
+        store = SqliteStore(path, create_directory=True)
         store.create_client(Client(customer_id=CustomerId(A), mcc_customer_id=CustomerId(MCC),
                                    name="Padaria Sol"))  # fmt: skip
         files = [path, path.with_name("mcclink.db-wal"), path.with_name("mcclink.db-shm")]

@@ -115,3 +115,57 @@ def test_importing_the_store_imports_neither_boto3_nor_google_ads(tmp_path: Path
     ).stdout
 
     assert loaded.strip() == "[]"
+
+
+def test_an_explicit_url_in_a_missing_directory_is_refused_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "typo-dir" / "sub"
+
+    with pytest.raises(ConfigurationError) as caught:
+        open_store(f"sqlite://{missing}/x.db", {"XDG_DATA_HOME": str(tmp_path / "data")})
+
+    message = str(caught.value)
+    assert f"directory {missing} does not exist" in message
+    assert f"mkdir -p {missing}" in message
+    assert not (tmp_path / "typo-dir").exists()
+    assert not (tmp_path / "data").exists()
+
+
+def test_mcc_store_in_a_missing_directory_is_refused_too(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        open_store(None, {"MCC_STORE": f"sqlite://{tmp_path}/nowhere/x.db"})
+
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_store_under_a_file_says_its_directory_is_not_one(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("x")
+
+    with pytest.raises(ConfigurationError, match=r"notes\.txt is not a directory"):
+        open_store(f"sqlite://{tmp_path}/notes.txt/x.db", {})
+
+
+def test_the_default_location_named_explicitly_is_still_created(tmp_path: Path) -> None:
+    environ = {"XDG_DATA_HOME": str(tmp_path / "data")}
+
+    store = open_store(default_store_url(environ), environ)
+
+    assert isinstance(store, SqliteStore)
+    assert stat.S_IMODE(store.path.parent.stat().st_mode) == 0o700
+    store.close()
+
+
+@pytest.mark.parametrize("content", [b"customer_id,name\n1112223333,Sol\n", b"\x00" * 4096])
+def test_a_file_that_is_not_a_database_is_a_configuration_error_and_stays_as_it_was(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "clients.csv"
+    path.write_bytes(content)
+
+    with pytest.raises(ConfigurationError) as caught:
+        open_store(f"sqlite://{path}", {})
+
+    assert f"{path} is not a SQLite database" in str(caught.value)
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clients.csv"]

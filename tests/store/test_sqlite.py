@@ -30,8 +30,8 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def sqlite_store(db_path: Path) -> Iterator[SqliteStore]:
-    """A store on a new database at ``db_path``."""
-    store = SqliteStore(db_path)
+    """A store on a new database at ``db_path`` (its directory made, as the default's is)."""
+    store = SqliteStore(db_path, create_directory=True)
     yield store
     store.close()
 
@@ -158,12 +158,12 @@ def test_opening_an_up_to_date_database_never_waits_for_a_writer(
     assert time.monotonic() - started < 1
 
 
-def test_an_uncreatable_location_raises_store_unavailable(tmp_path: Path) -> None:
+def test_an_uncreatable_default_location_raises_store_unavailable(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
 
     with pytest.raises(StoreUnavailable, match="a-file"):
-        open_store(f"sqlite://{blocker}/mcclink.db", {})
+        open_store(None, {"XDG_DATA_HOME": str(blocker)})
 
 
 def test_check_reports_a_missing_table(sqlite_store: SqliteStore, db_path: Path) -> None:
@@ -175,7 +175,7 @@ def test_check_reports_a_missing_table(sqlite_store: SqliteStore, db_path: Path)
 
 
 def test_listing_is_lazy_page_by_page(db_path: Path) -> None:
-    store = SqliteStore(db_path, page_size=2)
+    store = SqliteStore(db_path, page_size=2, create_directory=True)
     for n in (1, 2, 3):
         store.create_client(a_client(n))
     listing = store.list_clients(MCC)

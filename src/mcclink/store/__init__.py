@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from urllib.parse import quote
 
+from mcclink.extras import require
 from mcclink.ports import Store
 from mcclink.store.urls import (
     ACCEPTED_FORMS,
@@ -32,24 +33,28 @@ def default_store_url(environ: Mapping[str, str] = os.environ) -> str:
 def open_store(url: str | None = None, environ: Mapping[str, str] = os.environ) -> Store:
     """Open the store named by ``url``, else ``MCC_STORE``, else the default SQLite file.
 
-    SQLite creates the file and its schema now; DynamoDB connects on first use.
-    ``environ`` also supplies ``CLIENTS_TABLE`` / ``EXECUTION_HISTORY_TABLE`` and the AWS
-    region when the URL has none.
+    SQLite creates the file and its schema now, and the directory only at the default
+    location; DynamoDB connects on first use. ``environ`` also supplies ``CLIENTS_TABLE`` /
+    ``EXECUTION_HISTORY_TABLE`` and the AWS region when the URL has none.
 
     Raises:
         InvalidStoreUrl: the URL names no backend or has malformed parameters.
-        ConfigurationError: a DynamoDB table name (from the environment) is invalid.
+        ConfigurationError: a DynamoDB table name (from the environment) is invalid; the
+            SQLite file's directory does not exist (outside the default location), or the
+            file is not a SQLite database.
         StoreUnavailable: the SQLite file cannot be created or opened.
     """
     location = parse_store_url(url or default_store_url(environ))
     if isinstance(location, SqliteUrl):
         from mcclink.store.sqlite import SqliteStore
 
-        return SqliteStore(location.path)
+        default = location.path == default_sqlite_path(environ)
+        return SqliteStore(location.path, create_directory=default)
     return _open_dynamodb(location, environ)
 
 
 def _open_dynamodb(location: DynamoDbUrl, environ: Mapping[str, str]) -> Store:
+    require("aws")
     from mcclink.store.dynamodb import DynamoDBStore
     from mcclink.store.tables import TableNames
 

@@ -64,25 +64,33 @@ _REVOKE_LINK = (
 class SqliteStore(Store):
     """``Store`` on one SQLite file (created, with its schema, on open)."""
 
-    def __init__(self, path: Path, *, busy_timeout: float = 5.0, page_size: int = 500) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout: float = 5.0,
+        page_size: int = 500,
+        create_directory: bool = False,
+    ) -> None:
         """Open (or create) the database at ``path``.
 
-        A new directory is made owner-only (0700), a new file 0600.
+        A new file is made 0600. Its directory must exist, unless ``create_directory`` (the
+        default location's), whose missing levels are then made owner-only (0700): a typo
+        in a path named on purpose must not become a new, empty store.
 
         Raises:
-            ConfigurationError: ``path`` is a directory (the store URL names no file).
+            ConfigurationError: ``path`` is a directory (the store URL names no file), its
+                directory does not exist, or the file is not a SQLite database.
             StoreUnavailable: the file cannot be created or opened, or stayed locked.
         """
-        if path.is_dir():
-            raise ConfigurationError(
-                f"the SQLite store {path} is a directory: name a file in it, "
-                f"e.g. sqlite:///{path.as_posix().lstrip('/')}/mcclink.db"
-            )
+        _require_location(path, create_directory)
         self.path = path
         self._busy_timeout = busy_timeout
         self._page_size = page_size
         self._lock = threading.Lock()
         with self._translated():
+            if create_directory:
+                make_private_dirs(path.parent)
             self._conn = _connect(path, busy_timeout)
             try:
                 migrate(self._conn, str(path))
@@ -361,12 +369,34 @@ class SqliteStore(Store):
                     "writer is done"
                 ) from exc
             raise StoreUnavailable(f"SQLite database {self.path} failed: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            if exc.sqlite_errorcode == sqlite3.SQLITE_NOTADB:
+                raise ConfigurationError(
+                    f"{self.path} is not a SQLite database: point --store (or MCC_STORE) at "
+                    "mcclink's database file, or at a new file name to start an empty store"
+                ) from exc
+            raise StoreUnavailable(f"SQLite database {self.path} failed: {exc}") from exc
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"SQLite database {self.path} failed: {exc}") from exc
 
 
+def _require_location(path: Path, create_directory: bool) -> None:
+    """Raise unless ``path`` may be a database file: not a directory, in one that exists."""
+    if path.is_dir():
+        raise ConfigurationError(
+            f"the SQLite store {path} is a directory: name a file in it, "
+            f"e.g. sqlite:///{path.as_posix().lstrip('/')}/mcclink.db"
+        )
+    if not (create_directory or path.parent.is_dir()):
+        state = "is not a directory" if path.parent.exists() else "does not exist"
+        raise ConfigurationError(
+            f"the SQLite store's directory {path.parent} {state}: create it first "
+            f"(mkdir -p {path.parent}) or correct the path in --store (or MCC_STORE); only "
+            "the default store's directory is made for you"
+        )
+
+
 def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    make_private_dirs(path.parent)
     # Create the file ourselves so it is owner-only from its first byte; an existing
     # file keeps the permissions its owner chose. SQLite gives -wal/-shm the same mode.
     os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
