@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mcclink.domain import Client, CustomerId
+from mcclink.domain import Client, CustomerId, check_client_fields
 from mcclink.errors import InputError
 from mcclink.service import Registration
 
@@ -53,7 +53,7 @@ def read_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[RowProb
     """The rows of ``path`` as (line number, {field: value}), and the malformed rows.
 
     Raises:
-        InputError: unreadable file, no header, or a header without customer_id / name.
+        InputError: unreadable file, no header, a header without customer_id / name, or no row.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -66,7 +66,7 @@ def parse_csv(text: str, source: str) -> tuple[list[tuple[int, dict[str, str]]],
     """The rows of CSV ``text`` (an upload, say), named ``source`` in messages; see ``read_csv``.
 
     Raises:
-        InputError: no header, or a header without customer_id / name.
+        InputError: no header, a header without customer_id / name, or no row under it.
     """
     # Universal newlines, as ``read_csv`` reads a file: a lone \r ends a line too.
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -79,17 +79,23 @@ def parse_csv(text: str, source: str) -> tuple[list[tuple[int, dict[str, str]]],
         io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ","
     )
     try:
-        return _rows(reader, source, first)
+        rows, problems = _rows(reader, source, first)
     except csv.Error as exc:  # a field over the csv module's size limit, say
         raise InputError(
             f"{source}: line {reader.line_num}: {exc}; save it as a plain CSV file"
         ) from None
+    if not rows and not problems:  # nothing to do is not what the user asked for
+        raise InputError(
+            f"{source} has a header but no rows, nothing imported: add one line per "
+            "advertiser under it, e.g. '111-222-3333,Padaria Sol'"
+        )
+    return rows, problems
 
 
 def _rows(
     reader: _reader, source: str, first: str
 ) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
-    header = [_canonical(h) for h in next(reader)]
+    header = _header(next(reader), source)
     missing = [f for f in ("customer_id", "name") if f not in header]
     if missing:
         raise InputError(
@@ -108,8 +114,39 @@ def _rows(
                 )
             )
             continue
-        rows.append((reader.line_num, dict(zip(header, (v.strip() for v in values), strict=True))))
+        cells = [(h, v.strip()) for h, v in zip(header, values, strict=True)]
+        unnamed = next((v for h, v in cells if not h and v), "")
+        if unnamed:
+            problems.append(
+                RowProblem(
+                    reader.line_num,
+                    f"value {unnamed[:40]!r} is in a column with no header: "
+                    "give the column a name or empty it",
+                )
+            )
+            continue
+        rows.append((reader.line_num, {h: v for h, v in cells if h}))
     return rows, problems
+
+
+def _header(names: list[str], source: str) -> list[str]:
+    """The canonical field of each column; refused if two columns name the same field.
+
+    Columns without a name (a spreadsheet's trailing separators) are kept as ``""``: a
+    row may leave them empty.
+    """
+    header = [_canonical(name) for name in names]
+    first_column: dict[str, int] = {}
+    for column, field_name in enumerate(header):
+        if field_name and field_name in first_column:
+            earlier, later = first_column[field_name], column
+            raise InputError(
+                f"{source}: columns {earlier + 1} ({names[earlier].strip()[:60]!r}) and "
+                f"{later + 1} ({names[later].strip()[:60]!r}) both name the field "
+                f"{field_name!r}: keep one of them"
+            )
+        first_column.setdefault(field_name, column)
+    return header
 
 
 def plan_import(
@@ -154,9 +191,11 @@ def _registration(row: dict[str, str], mcc: CustomerId) -> Registration:
     if not row["name"]:
         raise InputError(f"{cid} has a blank name")
     email = row.get("email") or None
-    if email is not None and "@" not in email:
-        raise InputError(f"invalid email {email!r} for {cid}")
     extra = {k: v for k, v in row.items() if k not in _ALIASES and v}
+    try:
+        check_client_fields(row["name"], email, extra)
+    except InputError as exc:
+        raise InputError(f"{cid}: {exc}") from None
     return Registration(cid, row["name"], email, extra)
 
 

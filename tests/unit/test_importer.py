@@ -69,3 +69,61 @@ def test_plan_reports_every_bad_row_and_sorts_the_rest() -> None:
     assert [r.customer_id.digits for r in plan.new] == ["1112223333", "3334445555"]
     assert plan.new[1].attributes == {"segment": "varejo"}
     assert [r.customer_id.digits for r in plan.existing] == ["7778889999"]
+
+
+@pytest.mark.parametrize(
+    ("header", "columns"),
+    [
+        ("customer_id,name,googleAdsCustomerId", "columns 1 ('customer_id') and 3 "),
+        ("customer_id,name,nome", "columns 2 ('name') and 3 ('nome')"),
+        ("customer_id,name,email,e-mail", "columns 3 ('email') and 4 ('e-mail')"),
+        ("Customer ID,name,customer_id", "columns 1 ('Customer ID') and 3 ('customer_id')"),
+        ("customer_id,name,Region,region", "columns 3 ('Region') and 4 ('region')"),
+    ],
+)
+def test_a_header_naming_one_field_twice_is_refused_with_both_columns(
+    tmp_path: Path, header: str, columns: str
+) -> None:
+    width = header.count(",") + 1
+    text = f"{header}\n111-222-3333,Padaria{',x' * (width - 2)}\n"
+
+    with pytest.raises(InputError) as caught:
+        read_csv(write(tmp_path, text))
+
+    assert columns in str(caught.value)
+    assert "keep one of them" in str(caught.value)
+
+
+def test_unnamed_columns_may_stay_empty_but_a_value_in_one_is_a_row_problem(
+    tmp_path: Path,
+) -> None:
+    text = "customer_id,name,,\n111-222-3333,Padaria,,\n222-333-4444,Sol,,esquecido\n"
+
+    rows, problems = read_csv(write(tmp_path, text))
+
+    assert rows == [(2, {"customer_id": "111-222-3333", "name": "Padaria"})]
+    assert [str(p) for p in problems] == [
+        "line 3: value 'esquecido' is in a column with no header: give the column a name "
+        "or empty it"
+    ]
+
+
+def test_rows_out_of_the_client_limits_are_problems_of_the_plan() -> None:
+    rows = [
+        (2, {"customer_id": "111-222-3333", "name": "Padaria"}),
+        (3, {"customer_id": "222-333-4444", "name": "Sol", "notes": "x" * 500_000}),
+        (4, {"customer_id": "333-444-5555", "name": "Zé\x00"}),
+        (5, {"customer_id": "444-555-6666", "name": "Lua", "email": "lua@"}),
+    ]
+
+    plan = plan_import(rows, {}, MCC)
+
+    assert [r.customer_id.digits for r in plan.new] == ["1112223333"]
+    assert [(p.line, str(p).split(": ", 2)[1]) for p in plan.problems] == [
+        (3, "222-333-4444"),
+        (4, "333-444-5555"),
+        (5, "444-555-6666"),
+    ]
+    assert "the attribute 'notes' has 500,000 characters" in str(plan.problems[0])
+    assert "U+0000" in str(plan.problems[1])
+    assert "invalid e-mail 'lua@'" in str(plan.problems[2])
