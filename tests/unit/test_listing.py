@@ -22,8 +22,8 @@ def client(i: int, name: str = "", **changes: object) -> Client:
 
 def console(*, terminal: bool) -> Console:
     if terminal:
-        return Console(file=io.StringIO(), force_terminal=True, color_system="standard", width=100)
-    return Console(file=io.StringIO(), force_terminal=False, color_system=None, width=100)
+        return Console(file=io.StringIO(), force_terminal=True, color_system="standard", width=120)
+    return Console(file=io.StringIO(), force_terminal=False, color_system=None, width=120)
 
 
 def test_every_column_lines_up_under_its_header() -> None:
@@ -56,7 +56,7 @@ def test_control_characters_in_names_never_reach_the_terminal() -> None:
 
     assert "\x1b[2J" not in text
     assert "\x07" not in text
-    assert "Evil[2JName Ltda" in text
+    assert "Evil\\x1b[2J\\x07Name\\tLtda" in text
 
 
 def test_statuses_are_coloured_only_on_a_terminal() -> None:

@@ -16,14 +16,23 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from mcclink import errors
 from mcclink.bootstrap import Container
-from mcclink.cli._listing import PLAIN_ROWS, STATUS_STYLE, plain_clients
+from mcclink.cli._listing import (
+    MINUTE,
+    PLAIN_ROWS,
+    SECOND,
+    STATUS_STYLE,
+    json_safe,
+    plain_clients,
+    printable,
+)
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
 from mcclink.errors import InputError, MccLinkError
 from mcclink.serialization import client_to_dict
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    from mcclink.cli._tables import FittedTable
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -81,13 +90,20 @@ def parse_ids(raw: Iterable[str]) -> list[CustomerId]:
 def print_json(data: Any, *, one_line: bool = False) -> None:
     """JSON on stdout, UTF-8 kept readable; ``one_line`` for JSON Lines streams."""
     indent = None if one_line else 2
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent, default=str) + "\n")
+    encoded = json.dumps(data, ensure_ascii=False, indent=indent, default=str)
+    sys.stdout.write(json_safe(encoded) + "\n")
     sys.stdout.flush()
 
 
 def status_text(status: LinkStatus) -> str:
     """A status coloured for the terminal."""
     return f"[{STATUS_STYLE[status]}]{status.value}[/]"
+
+
+def shown(value: object, *, lines: bool = False) -> str:
+    """A value from data (a name, an e-mail, Google's message) for a Rich markup string:
+    its brackets are not markup and its control characters are visible escapes."""
+    return escape(printable(str(value), lines=lines))
 
 
 def print_clients(
@@ -102,51 +118,64 @@ def print_clients(
     console.file.flush()
 
 
-def clients_table(clients: Iterable[Client], title: str | None = None) -> Table:
-    """A Rich table of clients."""
-    from rich import box
-    from rich.table import Table
+def clients_table(clients: Iterable[Client], title: str | None = None) -> FittedTable:
+    """A table of clients (``title`` is plain text); the date column goes first when narrow."""
+    from mcclink.cli._tables import Column, FittedTable
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    table.add_column("Customer ID", no_wrap=True)
-    table.add_column("Name", ratio=1)
-    for column in ("Status", "Changed (UTC)"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("Last error", max_width=26, overflow="fold")
-    for c in clients:
-        changed = c.status_changed_at.strftime("%m-%d %H:%M") if c.status_changed_at else ""
-        table.add_row(
+    columns = (
+        Column("Customer ID"),
+        Column("Name", wrap=True, min_width=8),
+        Column("Status"),
+        Column("Changed (UTC)", drop=1),
+        Column("Last error"),
+    )
+    rows = [
+        (
             c.customer_id.dashed,
-            escape(c.name),
+            shown(c.name),
             status_text(c.status),
-            changed,
-            f"[red]{escape(c.last_error.code.rsplit('.', 1)[-1])}[/]" if c.last_error else "",
+            c.status_changed_at.strftime(MINUTE) if c.status_changed_at else "",
+            f"[red]{shown(_short(c.last_error.code))}[/]" if c.last_error else "",
         )
-    return table
+        for c in clients
+    ]
+    return FittedTable(columns, rows, title)
 
 
-def history_table(entries: Iterable[HistoryEntry], title: str | None = None) -> Table:
-    """A Rich table of history entries."""
-    from rich import box
-    from rich.table import Table
+def history_table(entries: Iterable[HistoryEntry], title: str | None = None) -> FittedTable:
+    """A table of history entries (``title`` is plain text); when narrow the customer id
+    goes first, then the outcome (a failure still shows its code, in red), then the statuses."""
+    from mcclink.cli._tables import Column, FittedTable
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for column in ("When (UTC)", "Customer ID", "Operation", "Before → after", "Outcome"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("Error", overflow="fold")
+    columns = (
+        Column("When (UTC)", wrap=True),
+        Column("Customer ID", drop=1),
+        Column("Operation"),
+        Column("Before → after", wrap=True, drop=3),
+        Column("Outcome", drop=2),
+        Column("Error"),
+    )
+    rows = []
     for e in entries:
         before = e.status_before.value if e.status_before else "·"
         after = e.status_after.value if e.status_after else "·"
         style = {"SUCCESS": "green", "FAILED": "red", "NOOP": "dim"}[e.outcome.value]
-        table.add_row(
-            e.timestamp.strftime("%m-%d %H:%M:%S"),
-            e.customer_id.dashed,
-            e.operation.value,
-            f"{before} → {after}",
-            f"[{style}]{e.outcome.value}[/]",
-            escape((e.error_code or "").rsplit(".", 1)[-1]),
+        rows.append(
+            (
+                e.timestamp.strftime(SECOND),
+                e.customer_id.dashed,
+                e.operation.value,
+                f"{before} → {after}",
+                f"[{style}]{e.outcome.value}[/]",
+                f"[red]{shown(_short(e.error_code))}[/]" if e.error_code else "",
+            )
         )
-    return table
+    return FittedTable(columns, rows, title)
+
+
+def _short(code: str) -> str:
+    """Google's error code without its family: ``TOO_MANY_MANAGERS``."""
+    return code.rsplit(".", 1)[-1]
 
 
 @dataclass
@@ -215,7 +244,7 @@ def print_bulk(result: BulkResult, console: Console | None = None) -> None:
         print_clients(sorted(result.done.values(), key=lambda c: c.customer_id), None, console)
     for cid, exc in result.failed.items():
         message = str(exc) if cid.dashed in str(exc) else f"{cid}: {exc}"
-        (console or err).print("[red]✗[/]", escape(message))
+        (console or err).print("[red]✗[/]", shown(message, lines=True))
     (console or out).print(
         f"{len(result.done)} done, {len(result.failed)} failed, {result.retries} retried call(s)"
     )
@@ -226,6 +255,45 @@ def bulk_exit(result: BulkResult) -> None:
     if result.failed:
         codes = {exc.exit_code for exc in result.failed.values()}
         raise typer.Exit(2 if codes == {2} else 1)
+
+
+def print_error(exc: MccLinkError, *, as_json: bool) -> None:
+    """An error on stderr for a person and, with ``--json``, on stdout as
+    ``{"error": {"code", "message", "fix"}}`` for a program."""
+    # Not wrapped: messages carry commands and paths that must stay copyable.
+    err.print("[red]error:[/]", shown(exc, lines=True), soft_wrap=True)
+    if as_json:
+        print_json(error_json(_code(exc), str(exc), _next_step(exc)))
+
+
+def error_json(code: str, message: str, fix: str) -> dict[str, Any]:
+    """The documented JSON shape of a failed command."""
+    return {"error": {"code": code, "message": message, "fix": fix}}
+
+
+#: What to do next, by kind of error (most specific first); the message names the value.
+_NEXT_STEPS: tuple[tuple[type[MccLinkError], str], ...] = (
+    (errors.ClientNotFound, "register the client with `mcclink clients add`, or check --mcc"),
+    (errors.ClientExists, "see the client with `mcclink clients show`"),
+    (errors.OnboardingLinkNotFound, "`mcclink onboard list` shows the links and their ids"),
+    (errors.InvalidTransition, "see the client's status with `mcclink clients show`"),
+    (errors.TableMissing, "create the tables with `mcclink tables create`"),
+    (
+        errors.AuthenticationFailed,
+        "fix the Google Ads credentials named, then run `mcclink doctor`",
+    ),
+    (errors.ConfigurationError, "fix each setting listed, then run `mcclink doctor`"),
+    (errors.InputError, "correct the value named and run the command again"),
+    (errors.VersionConflict, "run the command again: it reads the client afresh"),
+    (errors.TransientError, "run the command again later: it resumes where it stopped"),
+    (errors.StoreUnavailable, "run the command again when the store is reachable"),
+    (errors.GoogleAdsError, "see Google's code; the failure is in `mcclink history CUSTOMER_ID`"),
+    (errors.StoreError, "run the command again; `mcclink doctor` checks the store"),
+)
+
+
+def _next_step(exc: MccLinkError) -> str:
+    return next((fix for cls, fix in _NEXT_STEPS if isinstance(exc, cls)), "run `mcclink doctor`")
 
 
 def _code(exc: MccLinkError) -> str:

@@ -34,35 +34,56 @@ STATUS_STYLE = {
     LinkStatus.CANCELLED: "magenta",
     LinkStatus.UNLINKED: "blue",
 }
+#: How listings show a moment (UTC): always with the year.
+MINUTE = "%Y-%m-%d %H:%M"
+SECOND = "%Y-%m-%d %H:%M:%S"
 _STATUS_WIDTH = max(len(status.value) for status in LinkStatus)
+_DATE_SAMPLE = "2026-01-31 23:59"
+#: The narrowest a name column gets in plain listings before the date column is left out.
+_NAME_MIN = 16
 _HEADERS = ("Customer ID", "Name", "Status", "Changed (UTC)", "Last error")
-# Names come from users and CSV files: no control character reaches the terminal.
-_CONTROL = {code: None for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]} | {
-    ord(c): " " for c in "\t\n\r"
+# Names, e-mails and messages come from users, CSV files and Google: a control character
+# (C0, DEL, C1: ESC starts a terminal command) is shown as a visible escape, never sent raw.
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]} | {
+    ord("\t"): "\\t",
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
 }
+_CONTROL_KEEPING_LINES = {**_CONTROL, ord("\n"): "\n"}
+# ``json`` escapes C0 controls only: C1 ones (U+009B is a terminal's CSI) get ``\u`` escapes.
+_C1_IN_JSON = {code: f"\\u{code:04x}" for code in range(0x80, 0xA0)}
 
 
 def plain_clients(clients: Sequence[Client], console: Console, title: str | None = None) -> str:
     """``clients`` as aligned plain-text columns (the Rich table's), colours if ``console``
-    shows them."""
-    names = [_clean(c.name) for c in clients]
-    name_width = min(NAME_WIDTH, max((cell_len(n) for n in names), default=0))
-    name_width = max(name_width, len(_HEADERS[1]))
+    shows them; on a narrow console names are cut first, then the date column is left out."""
+    names = [printable(c.name) for c in clients]
+    codes = [
+        printable(c.last_error.code.rsplit(".", 1)[-1]) if c.last_error else "" for c in clients
+    ]
+    code_width = max(len(_HEADERS[-1]), *(cell_len(code) for code in codes))
+    fixed = 12 + _STATUS_WIDTH + code_width + 2 * 3  # id, status, error and the gaps between
+    with_date = console.width - fixed - len(_DATE_SAMPLE) - 2 >= _NAME_MIN
+    if with_date:
+        fixed += len(_DATE_SAMPLE) + 2
+    longest = max((cell_len(n) for n in names), default=0)
+    name_width = max(len(_HEADERS[1]), min(NAME_WIDTH, longest, console.width - fixed))
     statuses = _status_cells(console)
-    lines = [title] if title else []
-    widths = (12, name_width, _STATUS_WIDTH, 13)
-    lines.append(_row(_HEADERS, widths))
-    lines.append("─" * (sum(widths) + 2 * len(widths) + len(_HEADERS[-1])))
-    for client, name in zip(clients, names, strict=True):
+    headers = _HEADERS if with_date else _HEADERS[:3] + _HEADERS[4:]
+    widths = (12, name_width, _STATUS_WIDTH, *((len(_DATE_SAMPLE),) if with_date else ()))
+    lines = [printable(title)] if title else []
+    lines.append(_row(headers, widths))
+    lines.append("─" * (sum(widths) + 2 * len(widths) + code_width))
+    for client, name, code in zip(clients, names, codes, strict=True):
         changed = client.status_changed_at
-        error = client.last_error
-        cells = (
-            client.customer_id.dashed,
-            _fit(name, name_width),
-            statuses[client.status],
-            changed.strftime("%m-%d %H:%M") if changed else "",
-            _clean(error.code.rsplit(".", 1)[-1]) if error else "",
-        )
+        cells = [client.customer_id.dashed, _fit(name, name_width), statuses[client.status]]
+        if with_date:
+            cells.append(
+                changed.strftime(MINUTE).ljust(len(_DATE_SAMPLE))
+                if changed
+                else " " * len(_DATE_SAMPLE)
+            )
+        cells.append(code)
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines) + "\n"
 
@@ -73,7 +94,7 @@ def print_json_array(items: Iterable[Mapping[str, Any]]) -> None:
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one, not one per item
     separator = "[\n"
     for item in items:
-        write(separator + encode(item))
+        write(separator + json_safe(encode(item)))
         separator = ",\n"
     write("[]\n" if separator == "[\n" else "\n]\n")
     sys.stdout.flush()
@@ -97,8 +118,17 @@ def _status_cells(console: Console) -> dict[LinkStatus, str]:
     return cells
 
 
-def _clean(text: str) -> str:
-    return text if text.isprintable() else text.translate(_CONTROL)
+def printable(text: str, *, lines: bool = False) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``, ``\\t``), so
+    nothing in it can command the terminal; ``lines`` keeps its line breaks."""
+    if text.isprintable():
+        return text
+    return text.translate(_CONTROL_KEEPING_LINES if lines else _CONTROL)
+
+
+def json_safe(encoded: str) -> str:
+    """JSON text with no raw C1 control character (each is a ``\\u`` escape: still JSON)."""
+    return encoded if encoded.isascii() else encoded.translate(_C1_IN_JSON)
 
 
 def _fit(text: str, width: int) -> str:

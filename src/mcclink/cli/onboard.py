@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcclink.cli._common import JsonOption, err, out, print_json, state, wants_json
+from mcclink.cli._listing import MINUTE
 from mcclink.domain import CustomerId, parse_duration, utcnow
 from mcclink.errors import InputError
 from mcclink.onboard_links import mcc_onboarding_link, new_onboarding_link
@@ -20,11 +21,11 @@ from mcclink.onboarding import DEFAULT_EXPIRY, MAX_EXPIRY, OnboardingLink, Onboa
 from mcclink.serialization import new_onboarding_link_to_dict, onboarding_link_view
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    from mcclink.cli._tables import FittedTable
 
 app = typer.Typer(
     help="Onboarding links: the advertiser signs in with Google and accepts the MCC's "
-    "invitation on the spot.",
+    "invitation on the spot.\n\nExample: mcclink onboard link 111-222-3333 --expires 7d",
     no_args_is_help=True,
 )
 
@@ -133,28 +134,32 @@ def revoke(
     )
 
 
-def links_table(links: Iterable[OnboardingLink], now: datetime, title: str) -> Table:
-    """A Rich table of onboarding links: id, account, state at ``now``, expiry, funnel."""
-    from rich import box
-    from rich.table import Table
+def links_table(links: Iterable[OnboardingLink], now: datetime, title: str) -> FittedTable:
+    """A table of onboarding links: id, account, state at ``now``, expiry, funnel."""
+    from mcclink.cli._tables import Column, FittedTable
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for column in ("ID", "Account", "State", "Expires"):
-        table.add_column(column, no_wrap=True)
-    for column in ("Opened", "Signed in", "Accepted"):
-        table.add_column(column, justify="right", min_width=len(column.split()[0]))
+    columns = (
+        Column("ID"),
+        Column("Account"),
+        Column("State"),
+        Column("Expires", wrap=True),
+        *(Column(name, wrap=True, justify="right") for name in ("Opened", "Signed in", "Accepted")),
+    )
+    rows = []
     for made in links:
         current = made.state(now)
-        table.add_row(
-            made.id,
-            _account(made),
-            f"[{_STATE_STYLE[current]}]{current.value}[/]",
-            f"{made.expires_at:%m-%d %H:%M}",
-            str(made.opened),
-            str(made.signed_in),
-            str(made.accepted),
+        rows.append(
+            (
+                made.id,
+                _account(made),
+                f"[{_STATE_STYLE[current]}]{current.value}[/]",
+                f"{made.expires_at:{MINUTE}}",
+                str(made.opened),
+                str(made.signed_in),
+                str(made.accepted),
+            )
         )
-    return table
+    return FittedTable(columns, rows, title)
 
 
 def _account(made: OnboardingLink) -> str:
