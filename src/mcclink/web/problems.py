@@ -2,11 +2,14 @@
 
 An mcclink error keeps its message (the same words the CLI prints) and gets the HTTP status
 that matches its exit code's meaning: bad input 4xx with nothing written, a failure at Google
-Ads or in the store 5xx.
+Ads or in the store 5xx. A failure of the server's own store or settings is the exception:
+its message names local details (a file path, a table, an endpoint), so a remote caller gets
+what failed and what to do (``public_detail``) and the server log gets the message.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +17,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from mcclink import errors
+
+log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -50,6 +55,39 @@ def status_for(exc: errors.MccLinkError) -> int:
     return next((status for cls, status in _STATUS if isinstance(exc, cls)), 500)
 
 
+#: What a remote caller is told of a 5xx failure of the server's own store or settings, most
+#: specific first; the message itself goes to the server log.
+_LOCAL_FAILURES: tuple[tuple[type[errors.MccLinkError], str], ...] = (
+    (
+        errors.TableMissing,
+        "the server's store is not set up (a table is missing): its operator should run "
+        "`mcclink tables create`",
+    ),
+    (
+        errors.ConfigurationError,
+        "the server's settings are missing or wrong: its operator should run `mcclink doctor`",
+    ),
+    (
+        errors.StoreUnavailable,
+        "the server's store is unavailable (locked, throttled or unreachable): try again shortly",
+    ),
+    (errors.StoreError, "the server's store failed the operation: try again shortly"),
+)
+
+
+def public_detail(exc: errors.MccLinkError) -> str:
+    """What a caller of the server may read of ``exc``: its message, unless it is a 5xx failure
+    of the server's store or settings; that one is logged and told as what failed and what to
+    do, without the local details (a file path, a table, an endpoint) its message names.
+    """
+    if status_for(exc) >= 500:
+        for cls, detail in _LOCAL_FAILURES:
+            if isinstance(exc, cls):
+                log.error("%s: %s", type(exc).__name__, exc)
+                return f"{detail}; the server log has the details"
+    return str(exc)
+
+
 def problem(
     status: int,
     title: str,
@@ -72,7 +110,7 @@ def from_error(exc: errors.MccLinkError) -> JSONResponse:
     """The problem document of an mcclink error: its class as ``code``, its message."""
     doc = type(exc).__doc__ or type(exc).__name__
     title = doc.splitlines()[0].rstrip(".").replace("``", "")
-    return problem(status_for(exc), title, str(exc), code=type(exc).__name__)
+    return problem(status_for(exc), title, public_detail(exc), code=type(exc).__name__)
 
 
 #: The fix for the validation failures whose own message does not say it.
