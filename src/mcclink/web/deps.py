@@ -1,10 +1,15 @@
-"""What routes get from the app: the container (store, service, MCC) built at start-up."""
+"""What routes get from the app: the container (store, service, MCC) built at start-up, and
+a service per request that records who acted."""
 
 from __future__ import annotations
+
+import ipaddress
+from typing import Literal
 
 from fastapi import Request
 
 from mcclink.bootstrap import Container
+from mcclink.service import GoogleAdsMCCService
 
 
 def container(request: Request) -> Container:
@@ -12,3 +17,27 @@ def container(request: Request) -> Container:
     built = request.app.state.container
     assert isinstance(built, Container)
     return built
+
+
+def request_actor(request: Request, channel: Literal["web", "api"]) -> str:
+    """Who acts in ``request``, as history records it: ``<channel>:<client address>``.
+
+    The API token and the pages' sign-in name no person, so the channel and the address are
+    all there is to tell requests apart; ``channel`` alone when the address is not an IP
+    address. Behind a proxy on the same host, the address is the one it forwards.
+    """
+    host = request.client.host if request.client else ""
+    try:
+        return f"{channel}:{ipaddress.ip_address(host)}"
+    except ValueError:
+        return channel
+
+
+def api_service(request: Request) -> GoogleAdsMCCService:
+    """The service for a REST API request, acting as ``api:<client address>``."""
+    return container(request).service_as(request_actor(request, "api"))
+
+
+def web_service(request: Request) -> GoogleAdsMCCService:
+    """The service for a page's request, acting as ``web:<client address>``."""
+    return container(request).service_as(request_actor(request, "web"))
