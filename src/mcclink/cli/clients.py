@@ -143,15 +143,26 @@ def import_(
 def list_(
     ctx: typer.Context,
     status: Annotated[str | None, typer.Option(help="Only clients in this status.")] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            help="Only clients whose name holds this (case and accents aside: acai finds "
+            "Açaí) or whose customer id holds these digits.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List the MCC's clients, optionally of one status.
+    """List the MCC's clients, optionally of one status or matching a search.
 
-    Example: mcclink clients list --status PENDING
+    Example: mcclink clients list --status PENDING --search padaria
     """
+    from mcclink.search import matches
+
     s = state(ctx)
     wanted = LinkStatus.parse(status) if status else None
-    clients = s.container.store.list_clients(s.container.mcc, wanted)
+    listed = s.container.store.list_clients(s.container.mcc, wanted)
+    clients = (c for c in listed if matches(c, search)) if search else listed
     if wants_json(ctx, as_json):
         print_json_array(client_to_dict(c) for c in clients)
     else:

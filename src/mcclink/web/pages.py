@@ -8,7 +8,6 @@ those round trips into in-place swaps and asks before a link is cancelled or end
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,7 +18,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from mcclink import monitor, stats, webhooks
+from mcclink import monitor, search, stats, webhooks
 from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcnow
 from mcclink.errors import GoogleAdsError, InputError, MccLinkError
@@ -197,7 +196,7 @@ def clients(
 ) -> Response:
     """The clients table, filtered by status and by a search on name or customer id."""
     wanted = LinkStatus.parse(status) if status else None
-    matches = [c for c in built.store.list_clients(built.mcc, wanted) if _matches(c, q)]
+    matches = [c for c in built.store.list_clients(built.mcc, wanted) if search.matches(c, q)]
     return render(
         request,
         "clients.html",
@@ -209,14 +208,6 @@ def clients(
         statuses=list(LinkStatus),
         back=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
     )
-
-
-def _matches(client: Client, query: str) -> bool:
-    text = query.strip().casefold()
-    if not text:
-        return True
-    digits = re.sub(r"[\s-]", "", text)
-    return text in client.name.casefold() or bool(digits and digits in client.customer_id.digits)
 
 
 @router.get("/clients/{customer_id}")
