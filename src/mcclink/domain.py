@@ -262,6 +262,17 @@ def check_client_fields(name: str, email: str | None, attributes: Mapping[str, s
         )
 
 
+def storable_name(name: str | None, fallback: str) -> str:
+    """``name`` stripped if a client may be stored under it, else ``fallback``: for names
+    that come from Google (an account's descriptive name), not from the user."""
+    name = (name or "").strip()
+    try:
+        check_client_fields(name, None, {})
+    except InputError:
+        return fallback
+    return name or fallback
+
+
 def _check_text(what: str, value: object, limit: int) -> None:
     if not isinstance(value, str):
         raise InputError(f"{what} must be text, not {type(value).__name__}")

@@ -36,10 +36,10 @@ from mcclink.domain import (
     LinkStatus,
     Operation,
     Outcome,
-    check_client_fields,
+    storable_name,
     utcnow,
 )
-from mcclink.errors import ClientExists, GoogleAdsError, InputError, StoreError
+from mcclink.errors import ClientExists, GoogleAdsError, StoreError
 from mcclink.ports import AdsGateway, GoogleLink, Store
 from mcclink.reconcile import LIVE
 
@@ -246,18 +246,8 @@ def _import_unknown(
     if names is None:
         return
     for link in links:
-        _import(recorder, link, _storable_name(names.get(link.client), link), request_id, report)
-
-
-def _storable_name(google_name: str | None, link: GoogleLink) -> str:
-    """Google's name of the account, unless mcclink could not store it (blank, too long,
-    control characters): then one of its own, so the link is imported all the same."""
-    name = (google_name or "").strip()
-    try:
-        check_client_fields(name, None, {})
-    except InputError:
-        name = ""
-    return name or f"Imported {link.client}"
+        name = storable_name(names.get(link.client), f"Imported {link.client}")
+        _import(recorder, link, name, request_id, report)
 
 
 def _archived(store: Store, link: GoogleLink, report: SyncReport) -> bool:

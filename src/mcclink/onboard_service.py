@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from mcclink.domain import Client, CustomerId, LinkStatus, Operation, utcnow
+from mcclink.domain import Client, CustomerId, LinkStatus, Operation, storable_name, utcnow
 from mcclink.errors import (
     ClientExists,
     GoogleAdsError,
@@ -261,7 +261,7 @@ class OnboardingService:
             return stored
         registration = Registration(
             info.customer_id,
-            info.name.strip() or str(info.customer_id),
+            storable_name(info.name, str(info.customer_id)),
             attempt.email,
             {"currency_code": info.currency_code, "time_zone": info.time_zone},
         )

@@ -14,6 +14,7 @@ from mcclink.domain import (
     Client,
     CustomerId,
     check_client_fields,
+    storable_name,
 )
 from mcclink.errors import InputError
 
@@ -96,3 +97,19 @@ def test_the_api_models_take_their_limits_from_the_domain() -> None:
         assert schema["email"]["anyOf"][0]["maxLength"] == MAX_EMAIL
     attributes = ClientCreate.model_json_schema()["properties"]["attributes"]
     assert attributes["maxProperties"] == MAX_ATTRIBUTES
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("  Padaria Sol ", "Padaria Sol"),
+        ("Padaria\x00Sol", "fallback"),
+        ("N" * 256, "fallback"),
+        ("   ", "fallback"),
+        (None, "fallback"),
+    ],
+)
+def test_a_name_from_google_is_kept_only_if_a_client_may_be_stored_under_it(
+    name: str | None, expected: str
+) -> None:
+    assert storable_name(name, "fallback") == expected
