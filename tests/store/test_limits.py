@@ -56,19 +56,17 @@ def test_a_client_at_the_limits_is_stored_and_reads_back_equal(store: Store) -> 
 
 # Real DynamoDB refuses an empty attribute name at any depth ("Empty attribute name"), so
 # only SQLite can hold one from before the limits; the rest can be on either store.
-LEGACY = {
-    "name": "Padaria\x00Sol\n",
-    "attributes": {"notes\t": "x" * 5000, **{f"k{n}": "v" for n in range(60)}},
-}
+LEGACY_NAME = "Padaria\x00Sol\n"
+LEGACY_ATTRIBUTES = {"notes\t": "x" * 5000, **{f"k{n}": "v" for n in range(60)}}
 
 
 def test_clients_stored_before_the_limits_still_list_read_and_update(
     backend: Backend,
 ) -> None:
-    attributes = dict(LEGACY["attributes"])
+    attributes = dict(LEGACY_ATTRIBUTES)
     if backend.name == "sqlite":
         attributes[""] = "an unnamed column's value"
-    legacy = replace(a_client(1, **{**LEGACY, "attributes": attributes}), version=1)
+    legacy = a_client(1, name=LEGACY_NAME, attributes=attributes, version=1)
     backend.load([legacy, replace(a_client(2), version=1)])
     store = backend.store
 
