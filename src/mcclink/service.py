@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from mcclink import new_account
 from mcclink.domain import (
     Client,
     CustomerId,
@@ -294,38 +295,46 @@ class GoogleAdsMCCService:
     ) -> Client:
         """Create a new Google Ads account under ``mcc`` and register it, linked at once.
 
+        The name, currency (ISO 4217) and time zone (IANA) are checked before Google is
+        called. A refusal from Google is recorded as a FAILED ``CREATE_ACCOUNT`` entry under
+        the MCC itself (there is no account yet), so ``history`` and ``stats`` show it.
+
         Raises:
-            InputError: a blank name, a malformed currency code, or a name, e-mail or time
-                zone outside ``domain.check_client_fields``'s limits (Google not called).
-            GoogleAdsError: Google refused or failed (nothing registered).
+            InputError: a blank name, an unknown currency code or time zone, or a name or
+                e-mail outside ``domain.check_client_fields``'s limits (nothing sent, nothing
+                written).
+            GoogleAdsError: Google refused or failed (recorded; nothing registered).
             StoreError: the store failed after the account was created; ``mcclink
                 monitor`` imports it on its next cycle.
         """
         if not name.strip():
             raise InputError("the new account needs a non-blank --name")
-        if not (len(currency_code) == 3 and currency_code.isalpha()):
-            raise InputError(
-                f"invalid currency code {currency_code!r}: expected ISO 4217, e.g. BRL or USD"
-            )
-        attributes = {"currency_code": currency_code.upper(), "time_zone": time_zone}
-        check_client_fields(name.strip(), email or None, attributes)
+        name = name.strip()
+        currency = new_account.currency_code(currency_code)
+        zone = new_account.time_zone(time_zone)
+        check_client_fields(name, email or None, {"currency_code": currency, "time_zone": zone})
         started = time.monotonic()
-        account = self.ads.create_client_account(
-            mcc,
-            name.strip(),
-            currency_code.upper(),
-            time_zone,
-            tracking_url_template=tracking_url_template,
-            email=email,
-        )
+        try:
+            account = self.ads.create_client_account(
+                mcc,
+                name,
+                currency,
+                zone,
+                tracking_url_template=tracking_url_template,
+                email=email,
+            )
+        except GoogleAdsError as exc:
+            details = {"name": name, "currency_code": currency, "time_zone": zone}
+            self.store.append_history(self._account_refused(mcc, exc, started, details))
+            raise
         link = self.ads.get_link(mcc, account.customer_id)
         now = utcnow()
         client = Client(
             customer_id=account.customer_id,
             mcc_customer_id=mcc,
-            name=name.strip(),
+            name=name,
             email=email,
-            attributes=attributes,
+            attributes={"currency_code": currency, "time_zone": zone},
             status=link.status if link else LinkStatus.APPROVED,
             manager_link_id=link.manager_link_id if link else None,
             link_resource_name=link.resource_name if link else None,
@@ -467,6 +476,23 @@ class GoogleAdsMCCService:
             return after, entry
 
         self._commit(client, decide)
+
+    def _account_refused(
+        self, mcc: CustomerId, exc: GoogleAdsError, started: float, details: Mapping[str, str]
+    ) -> HistoryEntry:
+        """The FAILED ``CREATE_ACCOUNT`` entry of a refused account, under the MCC itself."""
+        return HistoryEntry(
+            customer_id=mcc,
+            mcc_customer_id=mcc,
+            operation=Operation.CREATE_ACCOUNT,
+            outcome=Outcome.FAILED,
+            error_code=exc.code or type(exc).__name__,
+            error_message=exc.message,
+            request_id=exc.request_id,
+            actor=self.actor,
+            duration_ms=(time.monotonic() - started) * 1000,
+            details=details,
+        )
 
     def _noop(self, client: Client, operation: Operation, note: str) -> None:
         self.store.append_history(

@@ -6,7 +6,7 @@ import signal
 import threading
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -228,16 +228,19 @@ def tables_create(ctx: typer.Context) -> None:
     Example: MCC_STORE='dynamodb://?region=sa-east-1' mcclink tables create
     """
     store = state(ctx).container.store
-    from mcclink.store.dynamodb import DynamoDBStore
+    from mcclink.store.sqlite import SqliteStore
 
-    if isinstance(store, DynamoDBStore):
-        created = store.create_tables()
-        for name in store.names.all():
-            verb = "created" if name in created else "already exists"
-            out.print(f"[green]✓[/] table {shown(name)} {verb}; ACTIVE")
-    else:
+    if isinstance(store, SqliteStore):  # not a DynamoDB import: that needs the aws extra
         store.check()
         out.print("[green]✓[/] SQLite schema is up to date (it is created when the store opens)")
+        return
+    from mcclink.store.dynamodb import DynamoDBStore
+
+    dynamodb = cast(DynamoDBStore, store)
+    created = dynamodb.create_tables()
+    for name in dynamodb.names.all():
+        verb = "created" if name in created else "already exists"
+        out.print(f"[green]✓[/] table {shown(name)} {verb}; ACTIVE")
 
 
 @accounts.command("create")
@@ -253,6 +256,9 @@ def accounts_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a new Google Ads account under the MCC and register it (linked at once).
+
+    A currency that is not ISO 4217 or a time zone that is not IANA is refused (exit 2)
+    before Google is called; Google's own refusal is recorded in history (exit 1).
 
     Example: mcclink accounts create --name "Loja Nova" --currency BRL --time-zone America/Sao_Paulo
     """
