@@ -14,6 +14,13 @@ stays in ``delivery_problems``). A pass stops at the first attempt that gets no 
 Delivery is at least once: a crash after the POST and before its ``WEBHOOK`` entry is
 written, or two passes running at once (the monitor and the web server), deliver a change
 again with the same ``X-Mcclink-Delivery`` id; receivers dedupe on it.
+
+Each attempt is signed when it is sent: ``X-Mcclink-Signature: t=<unix seconds>,v1=<hex>``,
+the HMAC-SHA256 under ``MCC_WEBHOOK_SECRET`` of ``<t>.<delivery id>.<raw body>``. A receiver
+checks it with ``verify`` (standard library only, so it can be copied as it is into a
+receiver without mcclink: docs/webhooks.md shows this very source), which refuses a
+signature more than 5 minutes from its clock: a captured delivery cannot be replayed
+later, nor under another delivery id.
 """
 
 from __future__ import annotations
@@ -21,8 +28,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -32,6 +39,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mcclink import __version__
+from mcclink.config import WEBHOOK_URL_VAR, is_loopback
 from mcclink.config import WebhookSettings as WebhookSettings  # re-exported: the plan's home
 from mcclink.domain import Client, CustomerId, HistoryEntry, Operation, Outcome, utcnow
 from mcclink.outbox import outgoing
@@ -48,14 +56,64 @@ MAX_RETRY = timedelta(hours=1)
 MAX_ATTEMPTS = 10
 
 
-def sign(secret: bytes, body: bytes) -> str:
-    """The ``X-Mcclink-Signature`` value: ``sha256=<hex HMAC-SHA256 of body under secret>``."""
-    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+def sign(secret: str, delivery_id: str, body: bytes) -> str:
+    """The ``X-Mcclink-Signature`` value of a delivery sent now: ``t=<unix seconds>,v1=<hex>``."""
+    sent = str(int(time.time()))
+    return f"t={sent},v1={signature_mac(secret, sent, delivery_id, body)}"
 
 
-def verify(secret: bytes, body: bytes, header: str) -> bool:
-    """Whether ``header`` is the signature of the raw ``body`` (compared in constant time)."""
-    return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode())
+def signature_mac(secret: str, timestamp: str, delivery_id: str, body: bytes) -> str:
+    """The hex HMAC-SHA256, keyed with the shared secret, of ``<t>.<delivery id>.<body>``."""
+    signed = f"{timestamp}.{delivery_id}.".encode() + body
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def verify(
+    secret: str,
+    body: bytes,
+    delivery_id: str,
+    signature: str,
+    *,
+    tolerance_s: float = 300,
+    now: float | None = None,
+) -> bool:
+    """Whether a webhook delivery comes from mcclink, unchanged and recently.
+
+    Args:
+        secret: ``MCC_WEBHOOK_SECRET``, the secret shared with mcclink.
+        body: the request body exactly as received, before any JSON parsing.
+        delivery_id: the ``X-Mcclink-Delivery`` header.
+        signature: the ``X-Mcclink-Signature`` header (``t=<unix seconds>,v1=<hex>``).
+        tolerance_s: how far from ``now`` the signature's time may be (5 minutes).
+        now: the receiver's clock, in Unix seconds (default: ``time.time()``).
+
+    Returns:
+        True only when the HMAC matches (compared in constant time) and the signature's
+        time is within ``tolerance_s`` of ``now``. Answer anything else with 401.
+    """
+    fields: dict[str, str] = {}
+    for part in signature.split(","):
+        name, _, value = part.strip().partition("=")
+        fields[name] = value
+    sent, mac = fields.get("t", ""), fields.get("v1", "")
+    if not re.fullmatch(r"[0-9]{1,12}", sent):
+        return False
+    if abs((time.time() if now is None else now) - int(sent)) > tolerance_s:
+        return False
+    expected = signature_mac(secret, sent, delivery_id, body)
+    return hmac.compare_digest(expected.encode(), mac.encode())
+
+
+def plain_http_warning(settings: WebhookSettings) -> str | None:
+    """The warning for a receiver reached over plain HTTP beyond this machine, or None."""
+    parts = urlsplit(settings.url)
+    if parts.scheme != "http" or is_loopback(parts.hostname):
+        return None
+    return (
+        f"{WEBHOOK_URL_VAR} sends deliveries to {settings.target} over plain http://: "
+        "anyone on the way can read the clients' names and e-mails in them and capture "
+        "deliveries; use an https:// URL"
+    )
 
 
 def backoff(failures: int) -> timedelta:
@@ -315,7 +373,7 @@ def _headers(settings: WebhookSettings, delivery_id: str, body: bytes) -> dict[s
         "User-Agent": f"mcclink/{__version__}",
         DELIVERY_HEADER: delivery_id,
         EVENT_HEADER: EVENT,
-        SIGNATURE_HEADER: sign(settings.secret.reveal().encode(), body),
+        SIGNATURE_HEADER: sign(settings.secret.reveal(), delivery_id, body),
     }
 
 
@@ -369,19 +427,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def _opener(url: str) -> urllib.request.OpenerDirector:
     handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
-    if _loopback(urlsplit(url).hostname or ""):
+    if is_loopback(urlsplit(url).hostname):
         # A proxy from the environment cannot reach this machine's loopback.
         handlers.append(urllib.request.ProxyHandler({}))
     return urllib.request.build_opener(*handlers)
-
-
-def _loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _optional_int(text: str | None) -> int | None:

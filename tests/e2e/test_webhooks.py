@@ -1,7 +1,9 @@
 """Webhooks over real HTTP: a receiver on 127.0.0.1 in a thread, real stores, the real CLI.
 
 In-process passes move their clock (``now``) past the backoff instead of waiting; the CLI
-runs ``mcclink monitor`` and ``mcclink webhooks`` against ``mcclink emulator serve``.
+runs ``mcclink monitor`` and ``mcclink webhooks`` against ``mcclink emulator serve``. The
+receiver holds the shared secret: it verifies every request with ``mcclink.webhooks.verify``
+and answers 401 to one that does not verify, so every delivery counted here verified.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from mcclink.ports import Store
 from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.store import open_store
 from mcclink.store.dynamodb import DynamoDBStore
-from mcclink.webhooks import DeliveryReport, deliver_pending, verify
+from mcclink.webhooks import DeliveryReport, deliver_pending
 from tests.e2e.conftest import Cli
 from tests.fakes import FakeAds
 from tests.fixtures.webhook_receiver import Receiver, closed_port
@@ -31,6 +33,13 @@ SECRET = "e2e-webhook-secret-0123456789abcdef"
 MCC = CustomerId.parse("123-456-7890")
 SOL, LUA = CustomerId.parse("111-222-3333"), CustomerId.parse("444-555-6666")
 PADARIA = "1112223333"
+
+
+@pytest.fixture
+def receiver(receiver: Receiver) -> Receiver:
+    """The receiver, checking signatures with the shared secret."""
+    receiver.secret = SECRET
+    return receiver
 
 
 @pytest.fixture
@@ -75,8 +84,9 @@ def test_the_signature_verifies_with_the_shared_secret_over_the_raw_body(
 
     assert report.delivered == 3
     for request in receiver.received:
-        assert verify(SECRET.encode(), request.body, request.headers["X-Mcclink-Signature"])
-        assert not verify(b"another secret", request.body, request.headers["X-Mcclink-Signature"])
+        assert request.answered == 200
+        assert request.verified_with(SECRET)
+        assert not request.verified_with("another secret-0123456789")
         assert request.headers["X-Mcclink-Event"] == "client.status_changed"
         assert request.headers["Content-Type"].startswith("application/json")
         assert request.json["delivery_id"] == request.delivery_id == request.json["entry"]["id"]
@@ -217,7 +227,7 @@ def test_monitor_delivers_the_approvals_it_records(
     assert cycle["changes"][0]["status_after"] == "APPROVED"
     assert (cycle["webhooks"]["delivered"], cycle["webhooks"]["failed"]) == (3, 0)
     approval = receiver.received[-1]
-    assert verify(SECRET.encode(), approval.body, approval.headers["X-Mcclink-Signature"])
+    assert approval.verified_with(SECRET)
     assert approval.json["entry"]["operation"] == "SYNC"
     assert approval.json["entry"]["status_after"] == "APPROVED"
     assert approval.json["client"]["status"] == "APPROVED"
@@ -257,3 +267,49 @@ def test_webhook_commands_need_a_receiver_and_a_secret(sqlite_cli: Cli, home: Pa
     assert "MCC_WEBHOOK_URL" in sqlite_cli("webhooks", "deliver", check=2).stderr
     no_secret = Cli(home, {**sqlite_cli.env, "MCC_WEBHOOK_URL": "https://crm.example.com/h"})
     assert "secrets.token_hex(32)" in no_secret("monitor", "--once", check=2).stderr
+
+
+def test_a_receiver_with_another_secret_refuses_every_delivery(
+    store: Store, receiver: Receiver
+) -> None:
+    three_changes(store)
+    receiver.secret = "not-the-shared-secret-0123456789"
+
+    [report] = passes(store, receiver.url, 0)
+
+    assert (report.delivered, report.failed) == (0, 3)
+    assert {a.http_status for a in report.attempts} == {401}
+
+
+def test_a_captured_delivery_replayed_under_a_new_id_or_later_does_not_verify(
+    store: Store, receiver: Receiver
+) -> None:
+    GoogleAdsMCCService(store, FakeAds()).register(MCC, Registration(LUA, "Lua"))
+    passes(store, receiver.url, 0)
+    [captured] = receiver.received
+    signature = captured.headers["X-Mcclink-Signature"]
+    sent = int(signature.split(",")[0].removeprefix("t="))
+
+    assert webhooks.verify(SECRET, captured.body, captured.delivery_id, signature)
+    assert not webhooks.verify(SECRET, captured.body, "another-delivery-id", signature)
+    late = sent + 301
+    assert not webhooks.verify(SECRET, captured.body, captured.delivery_id, signature, now=late)
+
+
+def test_a_plain_http_receiver_beyond_loopback_is_warned_about(sqlite_cli: Cli, home: Path) -> None:
+    hooked = Cli(
+        home,
+        {
+            **sqlite_cli.env,
+            "MCC_WEBHOOK_URL": f"http://192.0.2.1:{closed_port()}/hooks",
+            "MCC_WEBHOOK_SECRET": SECRET,
+        },
+    )
+
+    warned = hooked("webhooks", "deliver", check=0).stderr
+
+    assert "MCC_WEBHOOK_URL sends deliveries to http://192.0.2.1" in warned
+    assert "use an https:// URL" in warned
+    assert "/hooks" not in warned
+    local = webhook_cli(sqlite_cli, home, f"http://127.0.0.1:{closed_port()}/hooks")
+    assert "plain http://" not in local("webhooks", "deliver", check=0).stderr

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import json
+import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,6 +31,7 @@ from mcclink.ports import AccountInfo, Store
 from mcclink.serialization import client_to_dict, history_to_dict
 from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.stats import compute
+from mcclink.web.background import WebhookWorker
 from mcclink.webhooks import (
     DeliveryReport,
     backoff,
@@ -35,6 +39,7 @@ from mcclink.webhooks import (
     delivery_problems,
     payload,
     sign,
+    signature_mac,
     verify,
 )
 from tests.fakes import FakeAds
@@ -46,20 +51,115 @@ SETTINGS = WebhookSettings("https://crm.example.com/hooks/mcclink?token=t0k3n", 
 # -- signing, payload, schedule --------------------------------------------------------------
 
 
-def test_the_signature_is_hmac_sha256_of_the_raw_body() -> None:
-    # RFC 4231, test case 2.
-    expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-    assert sign(b"Jefe", b"what do ya want for nothing?") == f"sha256={expected}"
+def test_the_signature_is_hmac_sha256_of_the_time_the_delivery_id_and_the_raw_body() -> None:
+    message = b"1800000000.d1.what do ya want for nothing?"
+    expected = hmac.new(b"Jefe", message, hashlib.sha256).hexdigest()
+    assert signature_mac("Jefe", "1800000000", "d1", b"what do ya want for nothing?") == expected
 
 
-def test_verify_accepts_only_the_signature_of_that_body_under_that_secret() -> None:
-    body = b'{"event":"client.status_changed"}'
-    header = sign(b"secret", body)
-    assert verify(b"secret", body, header)
-    assert not verify(b"secret", body + b" ", header)
-    assert not verify(b"other", body, header)
-    assert not verify(b"secret", body, header.removeprefix("sha256="))
-    assert not verify(b"secret", body, "")
+def test_sign_stamps_the_current_time() -> None:
+    before = int(time.time())
+    header = sign(SECRET, "d1", b"{}")
+    sent, mac = header.removeprefix("t=").split(",v1=")
+
+    assert before <= int(sent) <= time.time()
+    assert mac == signature_mac(SECRET, sent, "d1", b"{}")
+
+
+BODY = b'{"event":"client.status_changed"}'
+NOW = 1_800_000_000
+FULLWIDTH = "".join(chr(0xFF10 + int(d)) for d in "18") + "00000000"  # not ASCII digits
+
+
+@pytest.mark.parametrize(
+    ("secret", "body", "delivery_id", "now"),
+    [
+        ("another-secret-0123456789", BODY, "d1", NOW),
+        (SECRET, BODY + b" ", "d1", NOW),
+        (SECRET, BODY, "d2", NOW),  # replayed under a new delivery id
+        (SECRET, BODY, "d1", NOW + 301),  # replayed after the tolerance
+        (SECRET, BODY, "d1", NOW - 301),  # from the future
+    ],
+    ids=["secret", "body", "delivery-id", "too-old", "too-new"],
+)
+def test_verify_refuses_anything_but_that_delivery_signed_recently(
+    secret: str, body: bytes, delivery_id: str, now: int
+) -> None:
+    header = f"t={NOW},v1={signature_mac(SECRET, str(NOW), 'd1', BODY)}"
+
+    assert verify(SECRET, BODY, "d1", header, now=NOW + 300)
+    assert not verify(secret, body, delivery_id, header, now=now)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        "sha256=" + "0" * 64,
+        f"v1={signature_mac(SECRET, str(NOW), 'd1', BODY)}",  # no time
+        f"t=,v1={signature_mac(SECRET, '', 'd1', BODY)}",
+        f"t={'9' * 5000},v1=00",  # too long to be a time (int() would refuse it anyway)
+        f"t={FULLWIDTH},v1={signature_mac(SECRET, FULLWIDTH, 'd1', BODY)}",
+        f"t={NOW}",
+    ],
+)
+def test_verify_refuses_a_malformed_signature_header(header: str) -> None:
+    assert not verify(SECRET, BODY, "d1", header, now=NOW)
+
+
+def test_the_tolerance_can_be_widened() -> None:
+    header = f"t={NOW},v1={signature_mac(SECRET, str(NOW), 'd1', BODY)}"
+
+    assert verify(SECRET, BODY, "d1", header, now=NOW + 3600, tolerance_s=3600)
+
+
+def test_the_documented_verify_is_this_very_function() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    snippet = docs.split("```python\n", 1)[1].split("```", 1)[0]
+
+    assert inspect.getsource(webhooks.signature_mac) in snippet
+    assert inspect.getsource(webhooks.verify) in snippet
+    namespace: dict[str, object] = {}
+    exec(snippet, namespace)  # the receiver's copy runs on the standard library alone
+    copied = namespace["verify"]
+    assert callable(copied)
+    header = sign(SECRET, "d1", BODY)
+    assert copied(SECRET, BODY, "d1", header)
+    assert not copied(SECRET, BODY, "d2", header)
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("http://crm.example.com/hooks/mcclink?token=t0k3n", True),
+        ("HTTP://10.0.0.5:8080/h", True),
+        ("https://crm.example.com/hooks", False),
+        ("http://127.0.0.1:9000/h", False),
+        ("http://localhost/h", False),
+        ("http://[::1]:9000/h", False),
+    ],
+)
+def test_a_plain_http_receiver_beyond_loopback_is_warned_about(url: str, warned: bool) -> None:
+    warning = webhooks.plain_http_warning(WebhookSettings(url, Secret(SECRET)))
+
+    assert (warning is not None) == warned
+    if warning:
+        assert "https://" in warning
+        assert "t0k3n" not in warning
+        assert "/hooks" not in warning
+
+
+def test_the_web_servers_worker_logs_a_plain_http_receiver(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = WebhookSettings("http://192.0.2.1/hooks", Secret(SECRET))
+    worker = WebhookWorker(store, settings, MCC)
+
+    with caplog.at_level(logging.WARNING, logger="mcclink.web.background"):
+        worker.start()
+        worker.stop()
+
+    assert any("over plain http://" in r.getMessage() for r in caplog.records)
 
 
 def test_backoff_doubles_from_thirty_seconds_and_stops_at_an_hour() -> None:
@@ -209,7 +309,7 @@ def test_each_status_change_is_delivered_once_oldest_first_signed_and_named(
     assert (first.delivered, first.failed, second.delivered, len(second.attempts)) == (4, 0, 0, 0)
     for headers, body in receiver.received:
         assert headers["X-Mcclink-Event"] == "client.status_changed"
-        assert verify(SECRET.encode(), body, headers["X-Mcclink-Signature"])
+        assert verify(SECRET, body, headers["X-Mcclink-Delivery"], headers["X-Mcclink-Signature"])
         assert json.loads(body)["delivery_id"] == headers["X-Mcclink-Delivery"]
 
 
@@ -385,10 +485,12 @@ def test_the_mcc_filter_delivers_only_that_mccs_changes(
     assert json.loads(receiver.received[0][1])["entry"]["mcc_customer_id"] == other.digits
 
 
-def test_signing_uses_the_secret_bytes_as_given() -> None:
+def test_signing_uses_the_secret_as_given() -> None:
     body = b"{}"
-    expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    assert webhooks._headers(SETTINGS, "d1", body)["X-Mcclink-Signature"] == f"sha256={expected}"
+    header = webhooks._headers(SETTINGS, "d1", body)["X-Mcclink-Signature"]
+    sent = header.removeprefix("t=").split(",")[0]
+    expected = hmac.new(SECRET.encode(), f"{sent}.d1.".encode() + body, hashlib.sha256)
+    assert header == f"t={sent},v1={expected.hexdigest()}"
 
 
 def test_an_acceptance_through_onboarding_is_delivered_by_mcclink_webhooks_deliver(

@@ -27,7 +27,6 @@ from mcclink.emulator import Emulator, fetch_state
 from mcclink.service import Registration
 from mcclink.web.app import create_app
 from mcclink.web.security import WebSettings
-from mcclink.webhooks import verify
 from tests.e2e.conftest import MCCLINK, clean_env
 from tests.fixtures.browser import LAPTOP, PHONE, Visit, needs_chromium, screenshot_path
 from tests.fixtures.emulator import AdsClientFactory, customer_client_links
@@ -116,7 +115,7 @@ def test_an_advertiser_onboards_through_a_link_the_staff_made(
 
     # No one ran anything else: the web server's worker delivered after the advertiser's POST.
     approved = _wait_for_delivery(receiver, lambda e: e["status_after"] == "APPROVED")
-    assert verify(WEBHOOK_SECRET.encode(), approved.body, approved.headers["X-Mcclink-Signature"])
+    assert approved.verified_with(WEBHOOK_SECRET)
     assert approved.json["event"] == "client.status_changed"
     assert approved.json["entry"]["operation"] == "RESPOND"
     assert approved.json["entry"]["actor"] == f"advertiser:{ANA}"

@@ -13,7 +13,6 @@ from mcclink.domain import CustomerId, Operation, Outcome
 from mcclink.web.app import create_app
 from mcclink.web.background import WebhookWorker
 from mcclink.web.security import WebSettings
-from mcclink.webhooks import verify
 from tests.fixtures.webhook_receiver import Receiver, closed_port
 from tests.web.conftest import TOKEN
 
@@ -52,7 +51,7 @@ def test_changes_made_through_the_api_reach_the_receiver_signed(
     operations = sorted(r.json["entry"]["operation"] for r in receiver.received)
     assert operations == ["INVITE", "REGISTER"]
     for request in receiver.received:
-        assert verify(SECRET.encode(), request.body, request.headers["X-Mcclink-Signature"])
+        assert request.verified_with(SECRET)
         assert request.json["client"]["customer_id"] == PADARIA.digits
 
 

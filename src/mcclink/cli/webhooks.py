@@ -9,20 +9,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
-from mcclink.cli._common import JsonOption, err, out, print_json, state, wants_json
+from mcclink.cli._common import JsonOption, err, out, print_json, shown, state, wants_json
+from mcclink.cli._listing import SECOND
 from mcclink.config import WEBHOOK_SECRET_VAR, WEBHOOK_URL_VAR, WebhookSettings
 from mcclink.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from mcclink.bootstrap import Container
+    from mcclink.cli._tables import FittedTable
     from mcclink.webhooks import DeliveryProblem, DeliveryReport
 
 app = typer.Typer(
-    help=f"Webhooks on status change: POSTed, signed, to {WEBHOOK_URL_VAR}.",
+    help=f"Webhooks on status change: POSTed, signed, to {WEBHOOK_URL_VAR}.\n\n"
+    "Example: mcclink webhooks status",
     no_args_is_help=True,
 )
 
@@ -66,7 +66,7 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 def require_webhook(container: Container) -> WebhookSettings:
-    """The configured receiver.
+    """The configured receiver (with a warning when it is plain http:// beyond loopback).
 
     Raises:
         ConfigurationError: ``MCC_WEBHOOK_URL`` is not set, or the webhook settings are wrong.
@@ -77,7 +77,17 @@ def require_webhook(container: Container) -> WebhookSettings:
             f"webhooks are not configured: set {WEBHOOK_URL_VAR} to the receiver's URL and "
             f"{WEBHOOK_SECRET_VAR} to the secret shared with it"
         )
+    warn_if_plain_http(webhook)
     return webhook
+
+
+def warn_if_plain_http(webhook: WebhookSettings | None) -> None:
+    """Warn on stderr when deliveries would cross the network unencrypted."""
+    from mcclink.webhooks import plain_http_warning
+
+    warning = None if webhook is None else plain_http_warning(webhook)
+    if warning:
+        err.print(f"[yellow]warning:[/] {shown(warning)}")
 
 
 def print_delivery(report: DeliveryReport) -> None:
@@ -90,34 +100,35 @@ def print_delivery(report: DeliveryReport) -> None:
         if not attempt.delivered:
             err.print(
                 f"  [red]✗[/] {attempt.change.customer_id} (attempt {attempt.attempt}): "
-                f"{escape(attempt.error or '')}"
+                f"{shown(attempt.error or '', lines=True)}"
             )
     if report.stopped is not None:
         err.print(f"  pass stopped; {report.deferred} due change(s) wait for the next pass")
 
 
-def _problems_table(problems: list[DeliveryProblem]) -> Table:
-    from rich import box
-    from rich.table import Table
+def _problems_table(problems: list[DeliveryProblem]) -> FittedTable:
+    from mcclink.cli._tables import Column, FittedTable
 
-    table = Table(
-        title=f"Failed webhook deliveries ({len(problems)})",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
+    columns = (
+        Column("Changed (UTC)", wrap=True, drop=2),
+        Column("Customer ID"),
+        Column("Change", wrap=True),
+        Column("Attempts", drop=1),
+        Column("Next (UTC)", wrap=True),
+        Column("Last error", wrap=True, min_width=24),
     )
-    for column in ("Changed (UTC)", "Customer ID", "Change", "Attempts", "Next (UTC)"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("Last error", overflow="fold")
+    rows = []
     for p in problems:
         before, after = p.change.status_before, p.change.status_after
         next_at = p.next_attempt_at
-        table.add_row(
-            p.change.timestamp.strftime("%m-%d %H:%M:%S"),
-            p.change.customer_id.dashed,
-            f"{before.value if before else '·'} → {after.value if after else '·'}",
-            str(p.attempts),
-            "[red]given up[/]" if next_at is None else next_at.strftime("%m-%d %H:%M:%S"),
-            escape(p.last_error or ""),
+        rows.append(
+            (
+                p.change.timestamp.strftime(SECOND),
+                p.change.customer_id.dashed,
+                f"{before.value if before else '·'} → {after.value if after else '·'}",
+                str(p.attempts),
+                "[red]given up[/]" if next_at is None else next_at.strftime(SECOND),
+                shown(p.last_error or "", lines=True),
+            )
         )
-    return table
+    return FittedTable(columns, rows, f"Failed webhook deliveries ({len(problems)})")

@@ -11,7 +11,7 @@ from mcclink.config import WebhookSettings
 from mcclink.domain import CustomerId
 from mcclink.errors import MccLinkError
 from mcclink.ports import Store
-from mcclink.webhooks import DeliveryReport, deliver_pending
+from mcclink.webhooks import DeliveryReport, deliver_pending, plain_http_warning
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,10 @@ class WebhookWorker:
         self.passes = 0
 
     def start(self) -> None:
-        """Start the thread (a first pass runs at once)."""
+        """Start the thread (a first pass runs at once); log a receiver on plain HTTP."""
+        warning = plain_http_warning(self._settings)
+        if warning:
+            log.warning(warning)
         self._wake.set()
         self._thread.start()
 
