@@ -1,9 +1,10 @@
 """Fill a directory with the monitor function's code: mcclink and what it needs at run time.
 
 Steps: build mcclink's wheel; install it with its dependencies as Linux x86_64 wheels for
-CPython 3.11 (whatever machine builds); leave out what the Lambda runtime already provides
-(boto3, botocore, s3transfer) and the Google Ads API versions mcclink does not speak (each is
-~43 MB); compile the bytecode once (cold starts then skip compiling ~1,000 modules); check
+CPython 3.11 (whatever machine builds), without extras: the function runs the library alone
+plus the ``aws`` extra's boto3, which every Lambda Python runtime provides (no CLI, web server
+or emulator dependencies); leave out the Google Ads API versions mcclink does not speak (each
+is ~43 MB); compile the bytecode once (cold starts then skip compiling ~1,000 modules); check
 that the Google Ads services mcclink uses still load and that the result is under Lambda's
 250 MB unzipped limit.
 
@@ -25,8 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: Lambda's limit for a function's unzipped code (zip package, layers included).
 LIMIT_BYTES = 250 * 1024 * 1024
-#: Installed in every Lambda Python runtime; the function uses the runtime's copy.
-PROVIDED_BY_RUNTIME = ("boto3", "botocore", "s3transfer")
 #: google-ads ships its own examples as a top-level package, and scripts.
 NOT_NEEDED = ("examples", "bin")
 WHEEL_PLATFORM = ["--platform", "manylinux2014_x86_64", "--implementation", "cp"]
@@ -61,9 +60,9 @@ def pip(*args: str) -> None:
 
 
 def prune(target: Path) -> None:
-    names = [*PROVIDED_BY_RUNTIME, *NOT_NEEDED]
-    for path in [target / n for n in names] + [p for n in names for p in target.glob(f"{n}-*")]:
-        shutil.rmtree(path, ignore_errors=True)
+    for name in NOT_NEEDED:
+        for path in [target / name, *target.glob(f"{name}-*")]:
+            shutil.rmtree(path, ignore_errors=True)
     spoken = api_version()
     for version in (target / "google" / "ads" / "googleads").glob("v[0-9]*"):
         if version.name != spoken:

@@ -12,7 +12,8 @@ into one of these. The service, the CLI and the monitor only ever see this tree:
     │   ├── InvalidTransition         the link is not in a state that allows the action
     │   └── OnboardingLinkInvalid     an onboarding link that is unknown, expired or revoked
     ├── ConfigurationError            settings missing or wrong; lists each problem (exit 2)
-    │   └── TableMissing              a DynamoDB table does not exist
+    │   ├── TableMissing              a DynamoDB table does not exist
+    │   └── MissingExtra              an optional part is not installed (also an ImportError)
     ├── StoreError                    the store failed the operation            (exit 1)
     │   ├── ClientExists              (exit 2: the input names a registered client)
     │   ├── ClientNotFound            (exit 2: the input names an unknown client)
@@ -81,6 +82,10 @@ class ConfigurationError(MccLinkError):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"configuration problem(s):\n{lines}")
+
+
+class MissingExtra(ConfigurationError, ImportError):
+    """A part of mcclink whose extra is not installed; the message names ``pip install``'s fix."""
 
 
 class TableMissing(ConfigurationError):

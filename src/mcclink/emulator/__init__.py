@@ -32,10 +32,14 @@ Usage::
 Application code never imports this package; the CLI's ``mcclink emulator`` commands do.
 """
 
-from mcclink.emulator.oauth import CLIENT_ID, CLIENT_SECRET, DEVELOPER_TOKEN, REFRESH_TOKEN
-from mcclink.emulator.remote import fetch_state, respond
-from mcclink.emulator.scenario import Knobs, Scenario
-from mcclink.emulator.server import Emulator, serve, start
+from mcclink.extras import require
+
+require("emulator")  # before the modules that need it: a missing extra is one clear error
+
+from mcclink.emulator.oauth import CLIENT_ID, CLIENT_SECRET, DEVELOPER_TOKEN, REFRESH_TOKEN  # noqa: E402
+from mcclink.emulator.remote import fetch_state, respond  # noqa: E402
+from mcclink.emulator.scenario import Knobs, Scenario  # noqa: E402
+from mcclink.emulator.server import Emulator, serve, start  # noqa: E402
 
 __all__ = [
     "CLIENT_ID",

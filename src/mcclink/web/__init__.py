@@ -4,3 +4,7 @@
 use it (bearer token, session cookie, CSRF), ``api`` the ``/api/v1`` routes, ``pages`` the
 server-rendered pages, ``problems`` the JSON problem documents.
 """
+
+from mcclink.extras import require
+
+require("web")
