@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from typing import Annotated
 
 import typer
 
-from mcclink.cli._common import err, state
+from mcclink.cli._common import err, shown, state
+from mcclink.config import is_loopback
 from mcclink.domain import parse_duration
 from mcclink.errors import ConfigurationError
 
@@ -18,7 +18,9 @@ def web(
     host: Annotated[
         str, typer.Option(help="Address to listen on; loopback only unless you say otherwise.")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8080,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to listen on (0: a free one, printed).")
+    ] = 8080,
     secure_cookies: Annotated[
         bool,
         typer.Option(
@@ -29,10 +31,21 @@ def web(
     pending_age: Annotated[
         str, typer.Option("--pending-age", help="Flag invitations pending longer than this.")
     ] = "24h",
+    allowed_hosts: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            metavar="HOST",
+            help="A host name clients reach the server by (repeat for more; added to "
+            "MCC_ALLOWED_HOSTS). The address listened on and MCC_PUBLIC_URL's host are "
+            "always allowed; a request naming another host is answered 400.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web dashboard and the REST API (/api/v1) until ^C.
 
-    Needs MCC_API_TOKEN: API clients send it as a bearer token, browsers sign in with it.
+    Needs MCC_API_TOKEN (32+ random characters): API clients send it as a bearer token,
+    browsers sign in with it.
 
     Example: MCC_API_TOKEN=... mcclink web --port 8080
     """
@@ -43,41 +56,46 @@ def web(
 
     container = state(ctx).container
     settings = WebSettings.from_env(
-        container.environ, secure_cookies=secure_cookies, pending_age=parse_duration(pending_age)
+        container.environ,
+        secure_cookies=secure_cookies,
+        pending_age=parse_duration(pending_age),
+        bind_host=host,
+        extra_hosts=allowed_hosts or (),
     )
     container.mcc  # noqa: B018 - fail now, not on the first request, when no MCC is set
     container.store.check()
-    if not _is_loopback(host) and not secure_cookies:
+    if not is_loopback(host) and not secure_cookies:
         err.print(
-            f"[yellow]warning:[/] serving on {host} over plain HTTP: anyone on the network "
+            f"[yellow]warning:[/] serving on {shown(host)} over plain HTTP: anyone on the network "
             "can read the token as it is sent. Put a TLS proxy in front and use --secure-cookies."
         )
     app = create_app(container, settings)  # wrong webhook settings stop it here
-    _check_free(host, port)
-    err.print(f"mcclink web: http://{host}:{port}/ (sign in with MCC_API_TOKEN; ^C stops)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    listening = _bind(host, port)
+    address = f"[{host}]" if ":" in host else host
+    bound = listening.getsockname()[1]  # the port the system chose for --port 0
+    err.print(
+        f"mcclink web: http://{shown(address)}:{bound}/ (sign in with MCC_API_TOKEN; ^C stops)"
+    )
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listening])
 
 
-def _check_free(host: str, port: int) -> None:
-    """Refuse a port that is taken, before uvicorn would (with exit code 3 and no fix).
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so a taken port is refused with a fix (uvicorn would
+    exit 3 without one) and the real port of ``--port 0`` is known before serving.
 
     Raises:
         ConfigurationError: the address cannot be bound.
     """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family)
     try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        with socket.socket(family) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((host, port))
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+        listening.listen()  # from here a client that connects waits for uvicorn, not refused
     except OSError as exc:
+        listening.close()
         raise ConfigurationError(
             f"cannot listen on {host}:{port} ({exc.strerror}): pick another with --port, "
             "or stop what is using it"
         ) from None
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
+    return listening
