@@ -17,10 +17,10 @@ from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
 from fastapi import Path as FastApiPath
 from fastapi.responses import JSONResponse, Response
 
-from mcclink import monitor, stats
+from mcclink import monitor, search, stats
 from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcnow
-from mcclink.errors import InputError
+from mcclink.errors import GoogleAdsError, InputError
 from mcclink.importer import parse_csv, plan_import
 from mcclink.onboard_links import mcc_onboarding_link, new_onboarding_link
 from mcclink.serialization import (
@@ -34,6 +34,7 @@ from mcclink.serialization import (
 from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.web import api_models as m
 from mcclink.web.deps import api_service, container
+from mcclink.web.problems import after_write
 from mcclink.web.security import require_api_token, web_settings
 
 router = APIRouter(dependencies=[Depends(require_api_token)])
@@ -89,7 +90,7 @@ def list_clients(
 ) -> JSONResponse:
     """List the MCC's clients by customer id, a page at a time (``mcclink clients list``)."""
     clients = box.store.list_clients(box.mcc, status)
-    wanted = _after(_matching(clients, q), cursor)
+    wanted = _after((c for c in clients if search.matches(c, q)), cursor)
     page = list(islice(wanted, limit + 1))
     more = len(page) > limit
     return _json(
@@ -124,15 +125,40 @@ def get_client(
     responses=_errors(400, 403, 409, 502),
     tags=["clients"],
 )
-def create_client(box: Box, service: Acting, body: m.ClientCreate) -> JSONResponse:
+def create_client(request: Request, box: Box, service: Acting, body: m.ClientCreate) -> Response:
     """Register an advertiser (NOT_LINKED) and, unless ``invite`` is false, invite it.
 
-    A failed invitation leaves the client registered with ``last_error`` set, as
-    ``mcclink clients add`` does: the problem document says why.
+    Google checks the invitation first (``validate_only``): when it would refuse it, the
+    answer is that refusal (403, 409, 422 or 502) and nothing is written. When the
+    invitation still fails once the client is registered (Google became unavailable, or
+    changed its mind in between), the client stays registered with ``last_error`` set, as
+    ``mcclink clients add`` leaves it, and the answer is a 502 (503: unavailable) problem
+    saying so: send the invitation again with ``POST /clients/{customer_id}/invite``.
     """
     registration = Registration(body.customer_id, body.name, body.email, body.attributes)
-    client = service.register(box.mcc, registration, invite=body.invite)
+    if body.invite:
+        _check_invitation(service, box.mcc, body.customer_id)
+    try:
+        client = service.register(box.mcc, registration, invite=body.invite)
+    except GoogleAdsError as exc:
+        retry = request.url_for("invite_client", customer_id=body.customer_id.digits).path
+        detail = f"client {body.customer_id} is registered, but its invitation failed: {exc}"
+        return after_write(exc, f"{detail}; send it again with POST {retry}")
     return _json(client_to_dict(client), 201)
+
+
+def _check_invitation(service: GoogleAdsMCCService, mcc: CustomerId, customer: CustomerId) -> None:
+    """Ask Google whether ``mcc`` may invite ``customer``; nothing is sent or written.
+
+    Raises:
+        GoogleAdsError: Google would refuse the invitation, or could not be asked.
+        ConfigurationError: no usable Google Ads settings.
+    """
+    try:
+        service.ads.send_invitation(mcc, customer, validate_only=True)
+    except GoogleAdsError as exc:
+        exc.about(str(customer))
+        raise
 
 
 @router.delete(
@@ -407,19 +433,6 @@ def create_account(
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def _matching(clients: Iterable[Client], q: str | None) -> Iterator[Client]:
-    """Clients whose name contains ``q`` (any case) or whose id contains its digits."""
-    text = (q or "").strip().casefold()
-    digits = text.replace("-", "")
-    for client in clients:
-        if (
-            not text
-            or text in client.name.casefold()
-            or (digits.isdigit() and digits in client.customer_id.digits)
-        ):
-            yield client
 
 
 def _after(clients: Iterable[Client], cursor: str | None) -> Iterator[Client]:

@@ -299,7 +299,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "Google Ads does not let the MCC act on the account.",
         404: "The client (or onboarding link) is not registered under the MCC.",
         409: "The client exists already, or its link is not in a status allowing this.",
-        422: "Bad input (each bad field is named); nothing was written.",
+        422: "Bad input (each bad field is named); nothing was written, but for a link action "
+        "Google Ads refused: the refusal is recorded in the client's last_error and history.",
         500: "An unexpected failure, or the server's settings are wrong (see its log).",
         502: "Google Ads refused or failed the call.",
         503: "The store or Google Ads is unavailable; try again later.",

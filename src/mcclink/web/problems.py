@@ -108,9 +108,20 @@ def problem(
 
 def from_error(exc: errors.MccLinkError) -> JSONResponse:
     """The problem document of an mcclink error: its class as ``code``, its message."""
+    return problem(status_for(exc), _title(exc), public_detail(exc), code=type(exc).__name__)
+
+
+def after_write(exc: errors.GoogleAdsError, detail: str) -> JSONResponse:
+    """A Google Ads failure that came after the request wrote something (``detail`` says
+    what): never a 4xx, which says nothing was written. A refusal is answered 502, an
+    unavailable Google 503."""
+    status = status_for(exc)
+    return problem(max(status, 502), _title(exc), detail, code=type(exc).__name__)
+
+
+def _title(exc: errors.MccLinkError) -> str:
     doc = type(exc).__doc__ or type(exc).__name__
-    title = doc.splitlines()[0].rstrip(".").replace("``", "")
-    return problem(status_for(exc), title, public_detail(exc), code=type(exc).__name__)
+    return doc.splitlines()[0].rstrip(".").replace("``", "")
 
 
 #: The fix for the validation failures whose own message does not say it.
