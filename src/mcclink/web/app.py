@@ -26,8 +26,10 @@ from fastapi.responses import (
 )
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mcclink import __version__
 from mcclink.bootstrap import Container
@@ -36,12 +38,13 @@ from mcclink.web import api, onboard, pages, problems
 from mcclink.web.background import WebhookWorker
 from mcclink.web.security import (
     CsrfRejected,
-    SignedOut,
     SignInRequired,
     Unauthorized,
     WebSettings,
     content_security_policy,
+    install,
     require_api_token,
+    unauthorized,
 )
 from mcclink.web.throttle import TooManyRequests
 
@@ -77,7 +80,7 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
         if worker is not None:
             worker.stop()
 
-    app = FastAPI(
+    app = _SecuredApp(
         lifespan=lifespan,
         title="mcclink",
         version=__version__,
@@ -87,15 +90,12 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
-    app.state.web_settings = settings
     app.state.webhooks = worker
-    app.state.signed_out = SignedOut()
     app.state.onboarding = onboard.OnboardingPages(container.settings.onboarding)
     app.include_router(api.router, prefix=API_PREFIX)
     app.include_router(pages.router)
     app.include_router(onboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
     if worker is not None:
         app.add_middleware(BaseHTTPMiddleware, dispatch=_kick_after_posts(worker))
     _install_error_handlers(app)
@@ -105,14 +105,38 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
         require_api_token(request)
         return JSONResponse(app.openapi())
 
+    install(app, settings, API_PREFIX)  # last: the Host check and the token run first
     return app
 
 
-async def _security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
-    response = await call_next(request)
-    for name, value in _SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+class _SecuredApp(FastAPI):
+    """FastAPI whose every answer carries the security headers, a 500 included.
+
+    The headers wrap the whole middleware stack: Starlette answers a 500 from its outermost
+    layer (``ServerErrorMiddleware``), outside every middleware an app can add.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return _SecurityHeaders(super().build_middleware_stack())
+
+
+class _SecurityHeaders:
+    """Adds each security header an answer does not set itself (the advertiser's pages set
+    their own CSP)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                headers = MutableHeaders(scope=message)
+                for name, value in _SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, secured if scope["type"] == "http" else send)
 
 
 def _kick_after_posts(
@@ -128,12 +152,12 @@ def _kick_after_posts(
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    """Under /api/v1 every failure is a problem document, and nothing is said without the
-    token: an unknown path or a malformed request is answered 401 before 404 or 422."""
+    """Under /api/v1 every failure is a problem document. Nothing is said without the token:
+    the gate of ``security.install`` answers 401 before routing, so before 404 or 422."""
 
     @app.exception_handler(Unauthorized)
-    def unauthorized(request: Request, exc: Unauthorized) -> Response:
-        return _unauthorized()
+    def refuse(request: Request, exc: Unauthorized) -> Response:
+        return unauthorized()
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -141,14 +165,14 @@ def _install_error_handlers(app: FastAPI) -> None:
             return onboard.problem_page(request, "csrf", 422)
         if not _is_api(request):
             return await request_validation_exception_handler(request, exc)
-        return _unless_unauthorized(request) or problems.from_validation(exc.errors())
+        return problems.from_validation(exc.errors())
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if not _is_api(request):
             return await http_exception_handler(request, exc)
         allowed = _allowed_methods(request) if exc.status_code == 405 else None
-        return _unless_unauthorized(request) or problems.from_http(exc, request.url.path, allowed)
+        return problems.from_http(exc, request.url.path, allowed)
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> Response:
@@ -197,22 +221,3 @@ def _allowed_methods(request: Request) -> str:
         if isinstance(route, APIRoute) and route.path_regex.fullmatch(relative):
             methods |= route.methods or set()
     return ", ".join(sorted(methods))
-
-
-def _unauthorized() -> Response:
-    return problems.problem(
-        401,
-        "Authentication required",
-        "send the header Authorization: Bearer <MCC_API_TOKEN>",
-        code="Unauthorized",
-        headers={"WWW-Authenticate": 'Bearer realm="mcclink"'},
-    )
-
-
-def _unless_unauthorized(request: Request) -> Response | None:
-    """The 401 answer when the request lacks the token, else None."""
-    try:
-        require_api_token(request)
-    except Unauthorized:
-        return _unauthorized()
-    return None
