@@ -34,8 +34,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mcclink import __version__
 from mcclink.bootstrap import Container
 from mcclink.errors import MccLinkError
-from mcclink.web import api, onboard, pages, problems
+from mcclink.web import api, limits, onboard, pages, problems
 from mcclink.web.background import WebhookWorker
+from mcclink.web.limits import Area, BodyLimits, BodyTooLarge, CloseUnread
 from mcclink.web.security import (
     CsrfRejected,
     SignInRequired,
@@ -98,6 +99,7 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if worker is not None:
         app.add_middleware(BaseHTTPMiddleware, dispatch=_kick_after_posts(worker))
+    app.add_middleware(BodyLimits, area_for=_body_area)
     _install_error_handlers(app)
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
@@ -110,14 +112,15 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
 
 
 class _SecuredApp(FastAPI):
-    """FastAPI whose every answer carries the security headers, a 500 included.
+    """FastAPI whose every answer carries the security headers, a 500 included, and closes
+    the connection when it comes before the request's body was read.
 
-    The headers wrap the whole middleware stack: Starlette answers a 500 from its outermost
-    layer (``ServerErrorMiddleware``), outside every middleware an app can add.
+    Both wrap the whole middleware stack: Starlette answers a 500 from its outermost layer
+    (``ServerErrorMiddleware``), outside every middleware an app can add.
     """
 
     def build_middleware_stack(self) -> ASGIApp:
-        return _SecurityHeaders(super().build_middleware_stack())
+        return _SecurityHeaders(CloseUnread(super().build_middleware_stack()))
 
 
 class _SecurityHeaders:
@@ -197,6 +200,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     def too_many(request: Request, exc: TooManyRequests) -> Response:
         return onboard.too_many_requests(request, exc)
 
+    @app.exception_handler(BodyTooLarge)
+    def too_large(request: Request, exc: BodyTooLarge) -> Response:
+        if _is_api(request):
+            return problems.problem(413, "Request body too large", str(exc), code="BodyTooLarge")
+        if request.url.path.startswith("/onboard/"):  # a hand-made form: a plain page
+            return onboard.problem_page(request, "csrf", 413)
+        return pages.error_page(request, exc, 413)
+
     @app.exception_handler(MccLinkError)
     def mcclink_error(request: Request, exc: MccLinkError) -> Response:
         if _is_api(request):
@@ -207,8 +218,24 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _is_api(request: Request) -> bool:
-    path = request.url.path
+    return _under_api(request.url.path)
+
+
+def _under_api(path: str) -> bool:
     return path == API_PREFIX or path.startswith(f"{API_PREFIX}/")
+
+
+def _body_area(path: str) -> Area:
+    """Which limit and which check of the sender a request body to ``path`` gets."""
+    if path == f"{API_PREFIX}/imports":
+        return limits.API_UPLOAD
+    if _under_api(path):
+        return limits.API_JSON
+    if path in ("/import", "/import/confirm"):
+        return limits.PAGE_UPLOAD
+    if path.startswith("/onboard/"):
+        return limits.PUBLIC_FORM
+    return limits.STAFF_FORM
 
 
 def _allowed_methods(request: Request) -> str:
