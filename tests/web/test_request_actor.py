@@ -105,3 +105,34 @@ def test_an_address_that_is_not_an_ip_records_the_channel_alone(
     with TestClient(app, base_url="http://127.0.0.1", headers=headers) as api:  # "testclient"
         api.post("/api/v1/clients", json={"customer_id": ACAI.dashed, "name": "A", "invite": False})
     assert _actors(container, ACAI) == {Operation.REGISTER: {"api"}}
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "recorded"),
+    [("198.51.100.9", "api:198.51.100.9"), ("<script>", "api")],
+)
+def test_behind_a_trusted_proxy_the_forwarded_address_is_recorded(
+    web_env: dict[str, str], forwarded: str, recorded: str
+) -> None:
+    env = {**web_env, "MCC_TRUSTED_PROXIES": "203.0.113.0/24"}
+    container = Container(environ=env, actor="cli:ana")
+    app = create_app(container, WebSettings.from_env(env))
+    headers = {"Authorization": f"Bearer {TOKEN}", "X-Forwarded-For": forwarded}
+    with TestClient(
+        app, base_url="http://127.0.0.1", headers=headers, client=(API_CALLER, 40000)
+    ) as api:
+        api.post("/api/v1/clients", json={"customer_id": ACAI.dashed, "name": "A", "invite": False})
+    assert _actors(container, ACAI) == {Operation.REGISTER: {recorded}}
+    container.close()
+
+
+def test_an_untrusted_peer_cannot_name_another_address(
+    served_by_ana: tuple[Container, FastAPI],
+) -> None:
+    container, app = served_by_ana
+    headers = {"Authorization": f"Bearer {TOKEN}", "X-Forwarded-For": "198.51.100.9"}
+    with TestClient(
+        app, base_url="http://127.0.0.1", headers=headers, client=(API_CALLER, 40000)
+    ) as api:
+        api.post("/api/v1/clients", json={"customer_id": ACAI.dashed, "name": "A", "invite": False})
+    assert _actors(container, ACAI) == {Operation.REGISTER: {f"api:{API_CALLER}"}}

@@ -10,6 +10,8 @@ from fastapi import Request
 
 from mcclink.bootstrap import Container
 from mcclink.service import GoogleAdsMCCService
+from mcclink.web.security import web_settings
+from mcclink.web.throttle import client_address
 
 
 def container(request: Request) -> Container:
@@ -23,12 +25,13 @@ def request_actor(request: Request, channel: Literal["web", "api"]) -> str:
     """Who acts in ``request``, as history records it: ``<channel>:<client address>``.
 
     The API token and the pages' sign-in name no person, so the channel and the address are
-    all there is to tell requests apart; ``channel`` alone when the address is not an IP
-    address. Behind a proxy on the same host, the address is the one it forwards.
+    all there is to tell requests apart. The address is the one the throttle counts (behind
+    ``MCC_TRUSTED_PROXIES``, the one they forward); ``channel`` alone when it is not an IP
+    address.
     """
-    host = request.client.host if request.client else ""
+    address = client_address(request, web_settings(request).trusted_proxies)
     try:
-        return f"{channel}:{ipaddress.ip_address(host)}"
+        return f"{channel}:{ipaddress.ip_address(address)}"
     except ValueError:
         return channel
 
