@@ -33,7 +33,7 @@ class Extra:
 
 EXTRAS = {
     "cli": Extra("the mcclink command", ("typer", "rich")),
-    "aws": Extra("the DynamoDB store and the AWS Lambda function", ("boto3",)),
+    "aws": Extra("DynamoDB (the store and the AWS Lambda function)", ("boto3",)),
     "web": Extra(
         "the web server (dashboard, REST API, onboarding pages)",
         ("fastapi", "uvicorn", "jinja2", "python_multipart", "itsdangerous", "jwt"),
