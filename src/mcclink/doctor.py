@@ -14,6 +14,7 @@ from mcclink.config import (
     ONBOARDING_CLIENT_SECRET_VAR,
     PUBLIC_URL_VAR,
     OnboardingSettings,
+    check_all,
 )
 from mcclink.errors import ConfigurationError, MccLinkError
 
@@ -25,6 +26,13 @@ class Check:
     name: str
     ok: bool
     detail: str
+    #: 0 when it passed, else the exit code of its error (2: settings to fix; 1 when skipped).
+    exit_code: int = 0
+
+
+def exit_code(checks: list[Check]) -> int:
+    """0 when every check passed, 2 when a setting must be fixed, else 1 (as every command)."""
+    return max((c.exit_code for c in checks), default=0)
 
 
 def run_checks(container: Container) -> list[Check]:
@@ -34,18 +42,17 @@ def run_checks(container: Container) -> list[Check]:
     def attempt(name: str, probe: Callable[[], str], needs: tuple[str, ...] = ()) -> None:
         failed = [c.name for c in checks if c.name in needs and not c.ok]
         if failed:
-            checks.append(Check(name, False, f"skipped: {', '.join(failed)} failed first"))
+            checks.append(Check(name, False, f"skipped: {', '.join(failed)} failed first", 1))
             return
         try:
             checks.append(Check(name, True, probe()))
         except MccLinkError as exc:
-            checks.append(Check(name, False, str(exc)))
+            checks.append(Check(name, False, str(exc), exc.exit_code))
 
     def settings() -> str:
-        container.settings.google_ads()
-        return (
-            f"MCC {container.mcc}; Google Ads endpoint {container.settings.google_ads().endpoint}"
-        )
+        # Every settings problem in one message: the MCC, Google Ads and the webhook.
+        check_all(container.require_google_ads, lambda: container.settings.webhook)
+        return f"MCC {container.mcc}; Google Ads endpoint {container.google_ads_settings.endpoint}"
 
     def google_ads() -> str:
         ids = container.ads.list_accessible_customers()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from mcclink.bootstrap import Container
+from mcclink.config import check_all
 from mcclink.domain import CustomerId
 from mcclink.errors import OnboardingLinkNotFound
 from mcclink.onboarding import OnboardingLink, link_url, new_link
@@ -22,7 +23,7 @@ def new_onboarding_link(
         built: the container (settings, MCC, store).
         customer_id: the registered client the link is for; None for the general page.
         expires_in: how long the link works.
-        created_by: who makes it (``cli:<user>``, ``web``, ``api``).
+        created_by: who makes it (``cli:<user>``, ``web:<address>``, ``api:<address>``).
 
     Raises:
         ConfigurationError: ``MCC_PUBLIC_URL`` is unset or wrong.
@@ -30,6 +31,7 @@ def new_onboarding_link(
         InputError: ``expires_in`` is out of range, or ``customer_id`` is the MCC.
         StoreError: the store failed.
     """
+    check_all(lambda: built.settings.public_url, lambda: built.mcc)
     public_url = built.settings.public_url
     if customer_id is not None:
         built.service.get(built.mcc, customer_id)

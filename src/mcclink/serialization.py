@@ -26,6 +26,7 @@ from mcclink.onboarding import OnboardingLink
 
 if TYPE_CHECKING:
     from mcclink.monitor import SyncReport
+    from mcclink.ports import GoogleLink
 
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _E = TypeVar("_E", Operation, Outcome, LinkStatus)
@@ -157,6 +158,19 @@ def history_from_dict(data: Mapping[str, Any]) -> HistoryEntry:
         duration_ms=None if duration is None else float(duration),
         details=dict(data.get("details") or {}),
     )
+
+
+def link_to_dict(link: GoogleLink) -> dict[str, Any]:
+    """A link as Google Ads has it, as a JSON-ready dict (``links list --json``)."""
+    return {
+        "manager_customer_id": link.manager.digits,
+        "customer_id": link.client.digits,
+        "manager_link_id": link.manager_link_id,
+        "status": link.status.value,
+        "google_status": link.status.google_name,
+        "hidden": link.hidden,
+        "resource_name": link.resource_name,
+    }
 
 
 def onboarding_link_to_dict(link: OnboardingLink) -> dict[str, Any]:

@@ -172,7 +172,7 @@ def test_doctor_is_green_on_the_emulator_and_red_without_credentials(cli: Cli, h
     green = cli.json("doctor")
     assert all(check["ok"] for check in green)
     broken = Cli(home, {k: v for k, v in cli.env.items() if k != "GOOGLE_ADS_REFRESH_TOKEN"})
-    red = broken("doctor", check=1)
+    red = broken("doctor", check=2)
     assert "GOOGLE_ADS_REFRESH_TOKEN" in red.stdout
     assert cli.env["GOOGLE_ADS_CLIENT_SECRET"] not in red.stdout + red.stderr
 

@@ -118,8 +118,8 @@ def test_doctor_checks_the_onboarding_settings_and_the_provider(
     none = Cli(home, {k: v for k, v in env.items() if not k.startswith("MCC_ONBOARDING_")})
     none.env.pop("MCC_PUBLIC_URL")
 
-    red_issuer = unreachable("doctor", check=1).stdout
-    red_half = half("doctor", check=1).stdout
+    red_issuer = unreachable("doctor", check=2).stdout
+    red_half = half("doctor", check=2).stdout
     optional = {check["check"]: check for check in none.json("doctor")}
 
     assert green["onboarding"]["ok"]

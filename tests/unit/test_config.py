@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from mcclink.bootstrap import Container
 from mcclink.config import (
     DEFAULT_ENDPOINT,
     DEFAULT_TOKEN_URI,
     GoogleAdsSettings,
     Secret,
     Settings,
+    check_all,
 )
 from mcclink.domain import CustomerId
 from mcclink.errors import ConfigurationError
@@ -105,8 +108,8 @@ def test_malformed_mcc_is_reported_by_require_mcc_with_the_value(tmp_path: Path)
 
 
 def test_every_problem_is_collected_in_one_error(tmp_path: Path) -> None:
-    settings = Settings.from_env(
-        env(
+    container = Container(
+        environ=env(
             tmp_path,
             MCC_CUSTOMER_ID="not-an-id",
             GOOGLE_ADS_LOGIN_CUSTOMER_ID="123",
@@ -115,7 +118,9 @@ def test_every_problem_is_collected_in_one_error(tmp_path: Path) -> None:
         )
     )
 
-    problems = problems_of(settings)
+    with pytest.raises(ConfigurationError) as caught:
+        container.require_google_ads()
+    problems = caught.value.problems
 
     joined = "\n".join(problems)
     for name in (
@@ -129,6 +134,47 @@ def test_every_problem_is_collected_in_one_error(tmp_path: Path) -> None:
     ):
         assert name in joined
     assert len(problems) == 7
+
+
+def test_a_missing_mcc_and_missing_google_settings_are_one_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Container(environ=env(tmp_path)).require_google_ads()
+
+    assert [p.split(" ", 1)[0] for p in caught.value.problems] == [
+        "no",
+        "GOOGLE_ADS_CLIENT_ID",
+        "GOOGLE_ADS_CLIENT_SECRET",
+        "GOOGLE_ADS_REFRESH_TOKEN",
+    ]
+    assert caught.value.problems[0].startswith("no MCC given: pass --mcc")
+
+
+def test_an_explicit_mcc_outweighs_a_malformed_mcc_customer_id_for_google_too(
+    tmp_path: Path,
+) -> None:
+    container = Container(
+        environ=env(tmp_path, **OAUTH, MCC_CUSTOMER_ID="12-34"), mcc=CustomerId("1234567890")
+    )
+
+    assert container.require_google_ads() == CustomerId("1234567890")
+
+
+def test_google_ads_settings_alone_do_not_need_an_mcc(tmp_path: Path) -> None:
+    assert Settings.from_env(env(tmp_path, **OAUTH, MCC_CUSTOMER_ID="12-34")).google_ads()
+
+
+def test_check_all_lists_the_problems_of_every_check_in_order() -> None:
+    def broken(*problems: str) -> Callable[[], object]:
+        def check() -> object:
+            raise ConfigurationError(list(problems))
+
+        return check
+
+    with pytest.raises(ConfigurationError) as caught:
+        check_all(broken("a", "b"), lambda: None, broken("c"))
+
+    assert caught.value.problems == ["a", "b", "c"]
+    check_all(lambda: None)  # no problem, no error
 
 
 def test_missing_oauth_piece_names_the_variable_and_the_fix(tmp_path: Path) -> None:

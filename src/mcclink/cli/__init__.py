@@ -12,25 +12,40 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
+
+# Typer 0.29 bundles its own Click; its exceptions have no public name.
+from typer._click.exceptions import ClickException, UsageError
 
 from mcclink import __version__
 from mcclink.bootstrap import Container
 from mcclink.cli import clients, links, onboard, ops, web, webhooks
-from mcclink.cli._common import JsonOption, State, err, out, print_json, state, wants_json
+from mcclink.cli._common import (
+    JsonOption,
+    State,
+    error_json,
+    out,
+    print_error,
+    print_json,
+    shown,
+    state,
+    wants_json,
+)
 from mcclink.domain import CustomerId
 from mcclink.errors import ConfigurationError, MccLinkError
 
 app = typer.Typer(
     name="mcclink",
     help="Link Google Ads client accounts to your manager account (MCC) and keep every "
-    "link's state true, with a full audit trail.",
+    "link's state true, with a full audit trail.\n\n"
+    'Example: mcclink clients add 111-222-3333 --name "Padaria Sol"',
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
 )
 emulator = typer.Typer(
-    help="The local Google Ads API emulator (a sandbox, not Google).", no_args_is_help=True
+    help="The local Google Ads API emulator (a sandbox, not Google).\n\n"
+    "Example: mcclink emulator respond 111-222-3333 --accept",
+    no_args_is_help=True,
 )
 app.add_typer(clients.app, name="clients")
 app.add_typer(links.app, name="links", no_args_is_help=True)
@@ -68,7 +83,12 @@ def root(
         typer.Option("--mcc", help="Manager account to act for (default: MCC_CUSTOMER_ID)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output everywhere.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Log each Google Ads call and its request id (on stderr)."
+        ),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
     ] = False,
@@ -84,11 +104,13 @@ def root(
 
 @app.command("doctor")
 def doctor(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Check settings, Google Ads access, the MCC, the store and onboarding; 0 if all pass.
+    """Check settings, Google Ads access, the MCC, the store and onboarding.
+
+    Exits 0 if all pass, 2 if a setting must be fixed (every problem listed), else 1.
 
     Example: mcclink doctor
     """
-    from mcclink.doctor import run_checks
+    from mcclink.doctor import exit_code, run_checks
 
     checks = run_checks(state(ctx).container)
     if wants_json(ctx, as_json):
@@ -96,8 +118,8 @@ def doctor(ctx: typer.Context, as_json: JsonOption = False) -> None:
     else:
         for c in checks:
             mark = "[green]✓[/]" if c.ok else "[red]✗[/]"
-            out.print(f"{mark} {c.name}: {c.detail}")
-    raise typer.Exit(0 if all(c.ok for c in checks) else 1)
+            out.print(f"{mark} {shown(c.name)}: {shown(c.detail, lines=True)}")
+    raise typer.Exit(exit_code(checks))
 
 
 @app.command("demo")
@@ -125,7 +147,14 @@ def emulator_serve(
 ) -> None:
     """Serve the emulator; prints the `export` lines a client needs, then serves until ^C.
 
-    Example: mcclink emulator serve > /tmp/emu.env &  then  source <(grep ^export /tmp/emu.env)
+    In bash: start it in the background, wait for the banner's last line (the exports come
+    before it), then load the exports.
+
+    \b
+    Example:
+      mcclink emulator serve > /tmp/emu.env &
+      until grep -q '^# Stop' /tmp/emu.env; do sleep 0.2; done
+      source <(grep ^export /tmp/emu.env)
     """
     from mcclink.emulator import serve
 
@@ -168,10 +197,32 @@ def emulator_respond(
 
 
 def main() -> None:
-    """Entry point: run the app, turning mcclink errors into a message and an exit code."""
+    """Entry point: run the app, turning errors into a message and an exit code.
+
+    With ``--json`` the error is also printed on stdout as JSON, usage errors included (Click
+    would print those itself, so it is told not to).
+    """
+    as_json = _asks_for_json(sys.argv[1:])
     try:
-        app(prog_name="mcclink")
+        code = app(prog_name="mcclink", standalone_mode=not as_json)
     except MccLinkError as exc:
-        # Not wrapped: messages carry commands and paths that must stay copyable.
-        err.print("[red]error:[/]", escape(str(exc)), soft_wrap=True)
+        print_error(exc, as_json=as_json)
         sys.exit(exc.exit_code)
+    except ClickException as exc:  # with --json only: Click prints them otherwise
+        exc.show()
+        fix = (
+            f"see `{exc.ctx.command_path} --help`"
+            if isinstance(exc, UsageError) and exc.ctx
+            else "see `mcclink --help`"
+        )
+        print_json(error_json("UsageError", exc.format_message(), fix))
+        sys.exit(exc.exit_code)
+    except typer.Abort:  # with --json only, as above (end of input at a prompt)
+        print_json(error_json("Aborted", "aborted", "run the command again"))
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _asks_for_json(args: list[str]) -> bool:
+    """``--json`` among the options (before a ``--``), wherever the command takes it."""
+    return "--json" in (args[: args.index("--")] if "--" in args else args)

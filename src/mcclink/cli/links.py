@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,9 +23,16 @@ from mcclink.cli._common import (
 )
 from mcclink.domain import Client, CustomerId
 from mcclink.ports import GoogleLink
+from mcclink.serialization import link_to_dict
 from mcclink.service import GoogleAdsMCCService
 
-app = typer.Typer(help="Invite, cancel, unlink and respond; read links at Google Ads.")
+if TYPE_CHECKING:
+    from mcclink.cli._tables import FittedTable
+
+app = typer.Typer(
+    help="Invite, cancel, unlink and respond; read links at Google Ads.\n\n"
+    "Example: mcclink links invite 111-222-3333 444-555-6666"
+)
 
 Ids = Annotated[list[str], typer.Argument(help="One or more Google Ads customer ids.")]
 Concurrency = Annotated[int, typer.Option(min=1, max=64, help="Calls made at once.")]
@@ -46,8 +53,8 @@ def _bulk(
     if max_qps is not None:
         s.container.max_qps = max_qps
     customer_ids = parse_ids(ids)
-    mcc, service = s.container.mcc, s.container.service
-    service.require_ads()  # a settings problem is said once, not once per customer id
+    # Every settings problem is said once, not once per customer id.
+    mcc, service = s.container.require_google_ads(), s.container.service
     as_json = wants_json(ctx, js)
     result = run_bulk(
         customer_ids,
@@ -142,7 +149,8 @@ def status(
     Example: mcclink links status 111-222-3333
     """
     s = state(ctx)
-    link = s.container.ads.get_link(s.container.mcc, CustomerId.parse(customer_id))
+    mcc = s.container.require_google_ads()
+    link = s.container.ads.get_link(mcc, CustomerId.parse(customer_id))
     _print_links([link] if link else [], wants_json(ctx, as_json))
 
 
@@ -153,38 +161,37 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     Example: mcclink links list --json
     """
     s = state(ctx)
-    listing = s.container.ads.list_links(s.container.mcc)
+    mcc = s.container.require_google_ads()
+    listing = s.container.ads.list_links(mcc)
     _print_links(listing.links, wants_json(ctx, as_json))
 
 
 def _print_links(links: list[GoogleLink], as_json: bool) -> None:
     if as_json:
-        print_json(
-            [
-                {
-                    "manager_customer_id": x.manager.digits,
-                    "customer_id": x.client.digits,
-                    "manager_link_id": x.manager_link_id,
-                    "status": x.status.value,
-                    "google_status": x.status.google_name,
-                    "hidden": x.hidden,
-                    "resource_name": x.resource_name,
-                }
-                for x in links
-            ]
-        )
+        print_json([link_to_dict(x) for x in links])
         return
-    from rich.table import Table
+    out.print(links_table(links))
 
-    table = Table(title=f"Links at Google Ads ({len(links)})")
-    for column in ("Customer ID", "Link ID", "Status", "Google status", "Hidden"):
-        table.add_column(column)
-    for x in links:
-        table.add_row(
+
+def links_table(links: list[GoogleLink]) -> FittedTable:
+    """Google's links as a table; when narrow the Google status, then the link id, go."""
+    from mcclink.cli._tables import Column, FittedTable
+
+    columns = (
+        Column("Customer ID"),
+        Column("Link ID", drop=2),
+        Column("Status"),
+        Column("Google status", drop=1),
+        Column("Hidden"),
+    )
+    rows = [
+        (
             x.client.dashed,
             str(x.manager_link_id),
             status_text(x.status),
             x.status.google_name or "",
             "yes" if x.hidden else "",
         )
-    out.print(table)
+        for x in links
+    ]
+    return FittedTable(columns, rows, f"Links at Google Ads ({len(links)})")
