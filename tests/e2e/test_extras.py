@@ -7,6 +7,7 @@ What each part needs works; a part whose extra is missing exits 2 with one line 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from tests.e2e.conftest import clean_env
 from tests.installs import absent_modules, python_without
 
 MCC = "1234567890"
+TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.yaml"
 RUN_CLI = "from mcclink.__main__ import main\nsys.argv = ['mcclink', *{args!r}]\nmain()\n"
 
 
@@ -31,16 +33,18 @@ def files_under(home: Path) -> list[Path]:
     return sorted(p for p in home.rglob("*") if p.is_file())
 
 
-def test_the_monitor_lambda_imports_nothing_but_the_library_and_boto3() -> None:
-    code = (
-        "import mcclink.aws, mcclink.aws.handler, mcclink.store.dynamodb, mcclink.monitor\n"
-        "import mcclink.ads.client, mcclink.outbox\n"
-        "loaded = {m.split('.')[0] for m, module in sys.modules.items() if module is not None}\n"
-        "loaded = sorted(loaded & set(sys.argv[1:]))\n"
-        "print('LOADED', loaded)\n"
-    )
+def test_the_monitor_lambda_loads_with_the_library_and_boto3_alone() -> None:
+    handler = re.search(r"Handler: ([\w.]+)", TEMPLATE.read_text(encoding="utf-8"))
+    assert handler, "deploy/template.yaml names no Handler"
+    module, _, function = handler.group(1).rpartition(".")
     heavy = ["fastapi", "starlette", "uvicorn", "typer", "rich", "pydantic", "jinja2", "jwt"]
-    done = python_without(absent_modules("aws"), f"sys.argv[1:] = {heavy!r}\n" + code)
+    code = (
+        f"import importlib\nhandler = getattr(importlib.import_module({module!r}), {function!r})\n"
+        "import mcclink.store.dynamodb, mcclink.monitor, mcclink.ads.client, mcclink.outbox\n"
+        "loaded = {m.split('.')[0] for m, module in sys.modules.items() if module is not None}\n"
+        f"print('LOADED', sorted(loaded & set({heavy!r})))\n"
+    )
+    done = python_without(absent_modules("aws"), code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "LOADED []"
 
