@@ -32,6 +32,9 @@ WEBHOOK_URL_VAR = "MCC_WEBHOOK_URL"
 WEBHOOK_SECRET_VAR = "MCC_WEBHOOK_SECRET"
 #: Shorter shared secrets are refused: the HMAC is only as strong as its key.
 MIN_WEBHOOK_SECRET = 16
+#: Different characters a secret needs at least: a random one of 16 has far more; fewer is
+#: a pattern (``aaaa…``, ``abab…``), guessed long before a random secret.
+MIN_SECRET_VARIETY = 10
 _MAKE_SECRET = 'python -c "import secrets; print(secrets.token_hex(32))"'
 PUBLIC_URL_VAR = "MCC_PUBLIC_URL"
 ONBOARDING_CLIENT_ID_VAR = "MCC_ONBOARDING_CLIENT_ID"
@@ -549,12 +552,27 @@ def _webhook_secret_problems(secret: Secret | None) -> list[str]:
             f"{WEBHOOK_SECRET_VAR} is not set: {WEBHOOK_URL_VAR} needs a shared secret to sign "
             f"each delivery; make one with `{_MAKE_SECRET}` and give the receiver the same value"
         ]
-    if len(secret.reveal()) < MIN_WEBHOOK_SECRET:
-        return [
-            f"{WEBHOOK_SECRET_VAR} is shorter than {MIN_WEBHOOK_SECRET} characters: make a "
-            f"strong one with `{_MAKE_SECRET}`"
-        ]
-    return []
+    problem = secret_problem(WEBHOOK_SECRET_VAR, secret.reveal(), MIN_WEBHOOK_SECRET)
+    return [f"{problem}: make a strong one with `{_MAKE_SECRET}`"] if problem else []
+
+
+def secret_problem(var: str, value: str, min_length: int) -> str | None:
+    """What makes ``value`` unfit as the secret of ``var`` (never the value itself), or None.
+
+    A secret must be printable ASCII without spaces (other characters are not typed, sent
+    or encoded alike by every client and receiver), at least ``min_length`` characters, and
+    hold at least ``MIN_SECRET_VARIETY`` different ones.
+    """
+    if not all("!" <= c <= "~" for c in value):
+        return f"{var} must be printable ASCII without spaces (letters, digits, punctuation)"
+    if len(value) < min_length:
+        return f"{var} is too short ({len(value)} characters, at least {min_length})"
+    if len(set(value)) < MIN_SECRET_VARIETY:
+        return (
+            f"{var} does not look random ({len(set(value))} different characters, at least "
+            f"{MIN_SECRET_VARIETY})"
+        )
+    return None
 
 
 def _base_url_problems(var: str, url: str | None, example: str) -> list[str]:

@@ -218,8 +218,28 @@ def test_a_short_secret_is_refused_without_showing_it() -> None:
     env = {"MCC_WEBHOOK_URL": "https://crm.example.com/h", "MCC_WEBHOOK_SECRET": "hunter2"}
     with pytest.raises(ConfigurationError) as caught:
         _ = Settings.from_env(env).webhook
-    assert "MCC_WEBHOOK_SECRET is shorter than 16" in str(caught.value)
+    assert "MCC_WEBHOOK_SECRET is too short (7 characters, at least 16)" in str(caught.value)
     assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [
+        ("aaaaaaaaaaaaaaaa", "does not look random (1 different characters, at least 10)"),
+        ("abcabcabcabcabcabc", "does not look random (3 different"),
+        ("segredo-compartilhado-ção", "must be printable ASCII without spaces"),
+        ("shared secret 0123456789", "must be printable ASCII without spaces"),
+    ],
+)
+def test_a_weak_or_non_ascii_secret_is_refused_without_showing_it(
+    secret: str, problem: str
+) -> None:
+    env = {"MCC_WEBHOOK_URL": "https://crm.example.com/h", "MCC_WEBHOOK_SECRET": secret}
+    with pytest.raises(ConfigurationError) as caught:
+        _ = Settings.from_env(env).webhook
+    assert problem in str(caught.value)
+    assert "secrets.token_hex(32)" in str(caught.value)
+    assert secret not in str(caught.value)
 
 
 @pytest.mark.parametrize(
