@@ -11,6 +11,7 @@ for the ``retry_delay`` Google gave.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -24,6 +25,9 @@ from mcclink.domain import CustomerId
 from mcclink.errors import ConfigurationError, TransientError
 
 T = TypeVar("T")
+
+#: One INFO line per call (``mcclink -v``): what was done and Google's request id.
+_log = logging.getLogger(__name__)
 
 _ADWORDS_SCOPE = "https://www.googleapis.com/auth/adwords"
 #: Google's "slow down" answers: over a per-second rate limit, or out of quota.
@@ -120,7 +124,9 @@ class Connection:
                 self._slow_down_if_throttled(exc)
                 raise
 
-        return call_with_retries(attempt, self._policy, self._stats)
+        result, request_id = call_with_retries(attempt, self._policy, self._stats)
+        _log.info("%s: %s answered (request id %s)", action, service_name, request_id)
+        return result, request_id
 
     def _attempt(
         self, service: Any, invoke: Callable[[Any], T], action: str
