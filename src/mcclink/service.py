@@ -137,10 +137,11 @@ class GoogleAdsMCCService:
         """Remove clients from the store; their history stays, and the monitor never imports
         them again.
 
-        A client whose link is live (PENDING or APPROVED) is refused, since once archived
-        nothing would follow its link: with ``cancel_link`` its invitation is cancelled, or its
-        link ended, first (as ``cancel`` and ``unlink`` do). Every client is checked before
-        any is archived.
+        A client whose link is live (PENDING or APPROVED), or may be (an invitation an earlier
+        run sent without recording Google's answer), is refused, since once archived nothing
+        would follow its link: with ``cancel_link`` Google is asked about an invitation in
+        flight, then the invitation is cancelled, or the link ended, first (as ``cancel`` and
+        ``unlink`` do). Every client is checked before any is archived.
 
         Returns:
             The clients as they were archived, in the order given.
@@ -155,9 +156,9 @@ class GoogleAdsMCCService:
             StoreError: the store failed.
         """
         clients = [self.get(mcc, customer_id) for customer_id in customer_ids]
-        live = [client for client in clients if client.status in LIVE]
+        live = [c for c in clients if c.status in LIVE or c.pending_operation is Operation.INVITE]
         if live and not cancel_link:
-            listed = ", ".join(f"{c.customer_id} is {c.status.value}" for c in live)
+            listed = ", ".join(f"{c.customer_id} {_link_state(c)}" for c in live)
             raise InvalidTransition(
                 f"cannot archive a client whose link is live at Google Ads ({listed}): nothing "
                 "would follow the link once archived; pass --cancel-link (API: "
@@ -169,6 +170,8 @@ class GoogleAdsMCCService:
 
     def _archive(self, client: Client) -> Client:
         """End ``client``'s live link, if any, then remove it from the store."""
+        if client.pending_operation is Operation.INVITE:
+            client = self._recover_invite(client) or client
         if client.status in LIVE:
             end = self.cancel if client.status is LinkStatus.PENDING else self.unlink
             client = end(client.mcc_customer_id, client.customer_id)
@@ -560,3 +563,10 @@ class GoogleAdsMCCService:
             duration_ms=(time.monotonic() - started) * 1000 if started is not None else None,
             details=dict(details or {}),
         )
+
+
+def _link_state(client: Client) -> str:
+    """Where ``client``'s link stands, for a message: ``is PENDING``, ``may be invited``."""
+    if client.pending_operation is Operation.INVITE:
+        return "may be invited (an earlier invitation's answer was not recorded)"
+    return f"is {client.status.value}"

@@ -25,6 +25,22 @@ def approve(service: GoogleAdsMCCService, cid: CustomerId) -> None:
     service.respond(MCC, cid, accept=True)
 
 
+class Crash(BaseException):
+    """Stands for the process dying (not an Exception, so nothing catches it)."""
+
+
+def crash_while_inviting(service: GoogleAdsMCCService, ads: FakeAds, cid: CustomerId) -> None:
+    """Google makes the invitation; the run dies before recording the answer."""
+
+    def die() -> None:
+        raise Crash
+
+    ads.after_change = die
+    with pytest.raises(Crash):
+        service.invite(MCC, cid)
+    ads.after_change = None
+
+
 @pytest.mark.parametrize("approved", [False, True], ids=["PENDING", "APPROVED"])
 def test_a_live_link_is_refused_naming_the_option_and_nothing_changes(
     service: GoogleAdsMCCService, store: Store, ads: FakeAds, approved: bool
@@ -144,3 +160,43 @@ def test_a_client_registered_again_after_archiving_is_followed(
 
     assert [(c.customer_id, c.status_after) for c in report.changes] == [(SOL, LinkStatus.APPROVED)]
     assert service.get(MCC, SOL).name == f"Cliente {SOL}"
+
+
+def test_an_invitation_in_flight_is_refused_too(
+    service: GoogleAdsMCCService, store: Store, ads: FakeAds
+) -> None:
+    register(service, SOL, invite=False)
+    crash_while_inviting(service, ads, SOL)
+
+    with pytest.raises(InvalidTransition, match=f"{SOL} may be invited"):
+        service.archive(MCC, SOL)
+
+    assert service.get(MCC, SOL).pending_operation is Operation.INVITE
+    assert ads.links[(MCC, SOL)].status is LinkStatus.PENDING
+
+
+def test_cancel_link_asks_google_about_an_invitation_in_flight_and_cancels_it(
+    service: GoogleAdsMCCService, store: Store, ads: FakeAds
+) -> None:
+    register(service, SOL, invite=False)
+    crash_while_inviting(service, ads, SOL)
+
+    [archived] = service.archive(MCC, SOL, cancel_link=True)
+
+    assert archived.status is LinkStatus.CANCELLED
+    assert ads.links[(MCC, SOL)].status is LinkStatus.CANCELLED
+    assert ads.invitations[SOL] == 1
+    assert operations(store, SOL)[-3:] == [Operation.INVITE, Operation.CANCEL, Operation.ARCHIVE]
+
+
+def test_cancel_link_archives_an_invitation_in_flight_that_never_reached_google(
+    service: GoogleAdsMCCService, store: Store, ads: FakeAds
+) -> None:
+    register(service, SOL, invite=False)
+    crash_while_inviting(service, ads, SOL)
+    del ads.links[(MCC, SOL)]  # the invitation never landed
+
+    service.archive(MCC, SOL, cancel_link=True)
+
+    assert store.get_client(MCC, SOL) is None
+    assert ads.calls["cancel"] == 0

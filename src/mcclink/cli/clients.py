@@ -211,8 +211,9 @@ def archive(
 ) -> None:
     """Remove clients from the store (their history stays); the monitor never re-imports them.
 
-    A client whose link is PENDING or APPROVED is refused unless --cancel-link is given:
-    archived, nothing would follow its link. Every id is checked before any is archived.
+    A client whose link is PENDING or APPROVED (or an invitation in flight) is refused
+    unless --cancel-link is given: archived, nothing would follow its link. Every id is
+    checked before any is archived.
 
     Example: mcclink clients archive 111-222-3333 --cancel-link
     """
