@@ -57,21 +57,22 @@ class FittedTable:
         return Measurement.get(console, options, self.fitted(console, options.max_width))
 
     def fitted(self, console: Console, width: int) -> Table:
-        """The table with as many columns as fit ``width``, dropping in ``drop`` order; what
-        width is left is shared among the wrapping columns."""
+        """The table with as many columns as fit ``width``, dropping in ``drop`` order."""
         sizes = [self._size(console, i) for i in range(len(self.columns))]
         kept = list(range(len(self.columns)))
         for _, index in sorted((c.drop, i) for i, c in enumerate(self.columns) if c.drop):
             if _total([sizes[i][0] for i in kept]) <= width:
                 break
             kept.remove(index)
+        # What width is left goes to the wrapping columns that need the least more first, so
+        # a date or a status change is whole on one line before a long name takes the rest.
         spare = max(0, width - _total([sizes[i][0] for i in kept]))
-        growth = {i: sizes[i][1] - sizes[i][0] for i in kept if self.columns[i].wrap}
-        wanted = sum(growth.values())
-        widths = {
-            i: sizes[i][0] + (grow if wanted <= spare else grow * spare // wanted)
-            for i, grow in growth.items()
-        }
+        widths = {}
+        for growth, i in sorted(
+            (sizes[i][1] - sizes[i][0], i) for i in kept if self.columns[i].wrap
+        ):
+            widths[i] = sizes[i][0] + min(growth, spare)
+            spare -= min(growth, spare)
         return self._table(kept, widths)
 
     def _size(self, console: Console, index: int) -> tuple[int, int]:

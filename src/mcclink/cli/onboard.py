@@ -142,7 +142,7 @@ def links_table(links: Iterable[OnboardingLink], now: datetime, title: str) -> F
         Column("ID"),
         Column("Account"),
         Column("State"),
-        Column("Expires", wrap=True),
+        Column("Expires"),
         *(Column(name, wrap=True, justify="right") for name in ("Opened", "Signed in", "Accepted")),
     )
     rows = []

@@ -110,11 +110,11 @@ def _problems_table(problems: list[DeliveryProblem]) -> FittedTable:
     from mcclink.cli._tables import Column, FittedTable
 
     columns = (
-        Column("Changed (UTC)", wrap=True, drop=2),
+        Column("Changed (UTC)", drop=2),
         Column("Customer ID"),
         Column("Change", wrap=True),
         Column("Attempts", drop=1),
-        Column("Next (UTC)", wrap=True),
+        Column("Next (UTC)"),
         Column("Last error", wrap=True, min_width=24),
     )
     rows = []
