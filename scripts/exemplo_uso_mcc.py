@@ -3,39 +3,53 @@
 
 By default they run against the local Google Ads emulator and a temporary SQLite store, so
 they need no credentials. With ``--real`` they use your environment instead
-(``MCC_CUSTOMER_ID``, ``GOOGLE_ADS_*``, ``MCC_STORE``): read them before running them so.
+(``MCC_CUSTOMER_ID``, ``GOOGLE_ADS_*``, ``MCC_STORE``) and act only on the two accounts you
+name: ``--real --customer-id 111-222-3333 --customer-id 555-666-7777`` registers both under
+your MCC and invites them. Read the examples before running them so.
+
+Prints one JSON result: ``{"success", "output"}``, the examples' lines.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
+from mcclink import scripting
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId
-from mcclink.errors import GoogleAdsError
+from mcclink.errors import GoogleAdsError, InputError
 from mcclink.service import GoogleAdsMCCService, Registration
 
+#: The emulator's demo accounts: the first accepts invitations, the second already has five
+#: managers, so Google refuses its invitation.
+EMULATOR_IDS = (CustomerId.parse("111-222-3333"), CustomerId.parse("555-666-7777"))
 
-def exemplo_1_cadastrar_e_convidar(service: GoogleAdsMCCService, mcc: CustomerId) -> None:
+
+def exemplo_1_cadastrar_e_convidar(
+    service: GoogleAdsMCCService, mcc: CustomerId, customer_id: CustomerId
+) -> None:
     """Register an advertiser and send the invitation in one step."""
-    client = service.register(
-        mcc, Registration(CustomerId.parse("111-222-3333"), "Padaria São João"), invite=True
-    )
+    client = service.register(mcc, Registration(customer_id, "Padaria São João"), invite=True)
     print(f"1. {client.name}: {client.status} (link {client.manager_link_id})")
 
 
-def exemplo_2_tratar_erros(service: GoogleAdsMCCService, mcc: CustomerId) -> None:
+def exemplo_2_tratar_erros(
+    service: GoogleAdsMCCService, mcc: CustomerId, customer_id: CustomerId
+) -> None:
     """A refused invitation raises, and the client keeps its true status with last_error."""
-    pet_shop = CustomerId.parse("555-666-7777")  # already has 5 managers in the demo scenario
-    service.register(mcc, Registration(pet_shop, "Pet Shop Amigo Fiel"))
+    service.register(mcc, Registration(customer_id, "Pet Shop Amigo Fiel"))
     try:
-        service.invite(mcc, pet_shop)
+        client = service.invite(mcc, customer_id)
+        print(f"2. invited: {client.status}")
     except GoogleAdsError as exc:
         print(f"2. refused: {exc.code} (request {exc.request_id})")
-    print(f"   status kept: {service.get(mcc, pet_shop).status}")
+        print(f"   status kept: {service.get(mcc, customer_id).status}")
 
 
 def exemplo_3_monitorar(service: GoogleAdsMCCService, mcc: CustomerId) -> None:
@@ -44,22 +58,41 @@ def exemplo_3_monitorar(service: GoogleAdsMCCService, mcc: CustomerId) -> None:
     print(f"3. {report.links_seen} link(s) at Google, {len(report.changes)} change(s)")
 
 
-def exemplo_4_historico(service: GoogleAdsMCCService, mcc: CustomerId) -> None:
+def exemplo_4_historico(
+    service: GoogleAdsMCCService, mcc: CustomerId, customer_id: CustomerId
+) -> None:
     """Every operation is in ExecutionHistory, newest first."""
-    for entry in service.store.client_history(mcc, CustomerId.parse("111-222-3333")):
+    for entry in service.store.client_history(mcc, customer_id):
         print(
             f"4. {entry.timestamp:%H:%M:%S} {entry.operation} {entry.outcome}"
             f" {entry.status_before} -> {entry.status_after}"
         )
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_examples(deps: Container, ids: tuple[CustomerId, CustomerId]) -> None:
+    """The four examples, in order, on ``deps``' service and MCC."""
+    mcc = deps.require_google_ads()
+    exemplo_1_cadastrar_e_convidar(deps.service, mcc, ids[0])
+    exemplo_2_tratar_erros(deps.service, mcc, ids[1])
+    exemplo_3_monitorar(deps.service, mcc)
+    exemplo_4_historico(deps.service, mcc, ids[0])
+
+
+def main() -> dict[str, Any]:
+    p = scripting.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--real", action="store_true", help="use your environment, not the emulator")
+    p.add_argument(
+        "--customer-id",
+        action="append",
+        default=[],
+        help="an account the examples register and invite (twice; required with --real)",
+    )
     args = p.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    ids = _customer_ids(args)
+    printed = io.StringIO()
+    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(printed):
         if args.real:
-            deps = Container()
+            deps = Container(actor="script")
         else:
             from mcclink.emulator import Scenario, start
 
@@ -67,17 +100,34 @@ def main() -> None:
             env = emu.env()
             os.environ["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"] = env["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"]
             deps = Container(store_url=f"sqlite:///{tmp}/exemplo.db", environ={**os.environ, **env})
-        for example in (
-            exemplo_1_cadastrar_e_convidar,
-            exemplo_2_tratar_erros,
-            exemplo_3_monitorar,
-            exemplo_4_historico,
-        ):
-            example(deps.service, deps.mcc)
-        deps.close()
-        if not args.real:
-            emu.stop()
+        try:
+            run_examples(deps, ids or EMULATOR_IDS)
+        finally:
+            deps.close()
+            if not args.real:
+                emu.stop()
+    return {"output": printed.getvalue().splitlines()}
+
+
+def _customer_ids(args: argparse.Namespace) -> tuple[CustomerId, CustomerId] | None:
+    """The two ``--customer-id`` accounts, or None on the emulator without them.
+
+    Raises:
+        InputError: not exactly two different ids (none with ``--real``), or a malformed one.
+    """
+    if not args.customer_id and not args.real:
+        return None
+    if len(args.customer_id) != 2:
+        raise InputError(
+            "name exactly the two accounts the examples register and invite: "
+            "--customer-id 111-222-3333 --customer-id 555-666-7777 (with --real nothing "
+            "runs without them: no account is invited on your MCC unless you name it)"
+        )
+    first, second = (CustomerId.parse(raw) for raw in args.customer_id)
+    if first == second:
+        raise InputError(f"--customer-id {first} is given twice: name two different accounts")
+    return first, second
 
 
 if __name__ == "__main__":
-    main()
+    scripting.run(main)

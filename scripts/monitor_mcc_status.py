@@ -3,8 +3,10 @@
 
 Payload (optional): ``{"customerId": "1112223333", "pendingHours": 24}``. Reads all of the
 MCC's links from Google Ads in one query, writes only what changed, flags invitations
-pending longer than ``pendingHours`` and adds the statistics. With ``MCC_WEBHOOK_URL`` set,
-a webhook delivery pass follows (its report under ``webhooks``), as after ``mcclink monitor``.
+pending longer than ``pendingHours`` (a number of hours, above 0 and at most a year) and
+adds the statistics. With ``customerId`` only that client's link is read and compared (the
+client must be registered; ``checked`` is 1). With ``MCC_WEBHOOK_URL`` set, a webhook
+delivery pass follows (its report under ``webhooks``), as after ``mcclink monitor``.
 """
 
 from __future__ import annotations
@@ -13,17 +15,32 @@ from datetime import timedelta
 from typing import Any
 
 from mcclink import scripting
+from mcclink.config import check_all
+from mcclink.monitor import sync_client
 from mcclink.serialization import client_to_dict
 from mcclink.stats import compute
+
+PAYLOAD: scripting.Schema = {
+    "customerId": scripting.customer_id_field,
+    "googleAdsCustomerId": scripting.customer_id_field,
+    "pendingHours": scripting.hours_field,
+}
 
 
 def main() -> dict[str, Any]:
     args = scripting.parser(__doc__.splitlines()[0]).parse_args()
-    data = scripting.payload(args)
+    data = scripting.payload(args, PAYLOAD)
     deps = scripting.container(args, data)
-    age = timedelta(hours=float(data.get("pendingHours", 24)))
-    webhook = deps.settings.webhook  # wrong webhook settings stop the run before the sync
-    report = deps.service.sync(deps.mcc, pending_age=age)
+    age = timedelta(hours=data.get("pendingHours", 24))
+    # Every settings problem (MCC, Google Ads, webhook) in one error, before the sync.
+    check_all(deps.require_google_ads, lambda: deps.settings.webhook)
+    webhook, service, mcc = deps.settings.webhook, deps.service, deps.mcc
+    one = "customerId" in data or "googleAdsCustomerId" in data
+    if one:
+        client = service.get(mcc, scripting.customer_id(data))
+        report = sync_client(service, client, pending_age=age)
+    else:
+        report = service.sync(mcc, pending_age=age)
     result: dict[str, Any] = {
         "success": report.ok,
         "checked": sum(report.counts.values()),
@@ -33,16 +50,16 @@ def main() -> dict[str, Any]:
         ],
         "stalePending": [c.customer_id.digits for c in report.stale_pending],
         "errors": report.errors,
-        "statistics": compute(deps.store, deps.mcc, pending_age=age).to_dict(),
+        "statistics": compute(deps.store, mcc, pending_age=age).to_dict(),
     }
     if webhook is not None:
         from mcclink.webhooks import deliver_pending
 
         result["webhooks"] = deliver_pending(
-            deps.store, webhook, mcc=deps.mcc, actor=deps.actor
+            deps.store, webhook, mcc=mcc, actor=deps.actor
         ).to_dict()
-    if data.get("customerId"):
-        result["client"] = client_to_dict(deps.service.get(deps.mcc, scripting.customer_id(data)))
+    if one:
+        result["client"] = client_to_dict(service.get(mcc, client.customer_id))
     return result
 
 

@@ -74,9 +74,16 @@ EXPECTED = {
 }
 
 
-def run_demo(console: Console, keep: Path | None = None) -> dict[str, LinkStatus]:
+def run_demo(
+    console: Console, keep: Path | None = None, store_url: str | None = None
+) -> dict[str, LinkStatus]:
     """Register, invite, let advertisers answer (one through an onboarding link), cancel one,
     monitor, and show the result; on a terminal, keep the link's pages up until Enter.
+
+    Args:
+        console: where the flow is shown.
+        keep: the SQLite file to keep the store in (default: a temporary one).
+        store_url: run on this store instead (``test_mcc_system.py --e2e --store``).
 
     Returns:
         Each advertiser's final status, by customer id (10 digits).
@@ -91,11 +98,12 @@ def run_demo(console: Console, keep: Path | None = None) -> dict[str, LinkStatus
         # gRPC reads the trusted roots once, at the process's first TLS connection.
         os.environ["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"] = env["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"]
         db = keep or workdir / "mcclink.db"
+        store_url = store_url or f"sqlite:///{db.resolve()}"
         # The demo serves the advertiser's pages itself, on a port of its own.
         port = free_port()
         public_url = f"http://127.0.0.1:{port}"
         container = Container(
-            store_url=f"sqlite:///{db.resolve()}",
+            store_url=store_url,
             environ={**os.environ, **env, "MCC_PUBLIC_URL": public_url},
             actor="demo",
         )
@@ -104,7 +112,7 @@ def run_demo(console: Console, keep: Path | None = None) -> dict[str, LinkStatus
         console.print(
             Panel(
                 f"mcclink demo: a local [bold]Google Ads API emulator[/] (a sandbox, not Google) "
-                f"at {emu.endpoint}, manager account {mcc}, SQLite store {db}",
+                f"at {emu.endpoint}, manager account {mcc}, store {store_url}",
                 title="mcclink",
             )
         )
