@@ -255,7 +255,7 @@ def authenticate(request: Request, candidate: str) -> bool:
 
 
 def web_settings(request: Request) -> WebSettings:
-    """The app's WebSettings (set by ``create_app``)."""
+    """The app's WebSettings (set by ``install``)."""
     settings = request.app.state.web_settings
     assert isinstance(settings, WebSettings)
     return settings
