@@ -92,6 +92,14 @@ def test_history_of_an_unknown_client_is_not_found_but_an_archived_one_keeps_it(
     assert [h["operation"] for h in kept] == ["ARCHIVE", "REGISTER"]
 
 
+def test_onboarding_links_of_an_unknown_client_are_not_found(sqlite_cli: Cli) -> None:
+    unknown = sqlite_cli("onboard", "list", GHOST, "--json", check=2)
+
+    assert json.loads(unknown.stdout)["error"]["code"] == "ClientNotFound"
+    sqlite_cli("clients", "add", PADARIA, "--name", "Padaria", "--no-invite")
+    assert sqlite_cli.json("onboard", "list", PADARIA) == []
+
+
 def test_a_csv_with_a_header_and_no_rows_is_refused(sqlite_cli: Cli, home: Path) -> None:
     csv = home / "vazio.csv"
     csv.write_text("customer_id,name,email\n\n")

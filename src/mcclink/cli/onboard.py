@@ -15,7 +15,7 @@ import typer
 from mcclink.cli._common import JsonOption, err, out, print_json, state, wants_json
 from mcclink.cli._listing import MINUTE
 from mcclink.domain import CustomerId, parse_duration, utcnow
-from mcclink.errors import InputError
+from mcclink.errors import ClientNotFound, InputError
 from mcclink.onboard_links import mcc_onboarding_link, new_onboarding_link
 from mcclink.onboarding import DEFAULT_EXPIRY, MAX_EXPIRY, OnboardingLink, OnboardingState
 from mcclink.serialization import new_onboarding_link_to_dict, onboarding_link_view
@@ -100,6 +100,9 @@ def list_(
     s = state(ctx)
     cid = CustomerId.parse(customer_id) if customer_id else None
     links = list(s.container.store.list_onboarding_links(s.container.mcc, cid))
+    # An unknown client is an error; an archived one still lists the links made for it.
+    if cid and not links and s.container.store.get_client(s.container.mcc, cid) is None:
+        raise ClientNotFound(s.container.mcc.digits, cid.digits)
     now = utcnow()
     if wants_json(ctx, as_json):
         print_json([onboarding_link_view(made, now) for made in links])
