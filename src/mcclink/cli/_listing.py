@@ -5,6 +5,9 @@ Rich lays a table out cell by cell (measure, wrap, pad, crop): about 0.3 ms a ro
 columns in plain aligned text, in one write, statuses still coloured on a terminal. JSON
 listings are streamed: one client per line inside the array, by the C encoder (``indent``
 would switch ``json`` to its pure-Python encoder).
+
+Every listing, plain, Rich or JSON, shows what comes from data without a raw control
+character (``printable``, ``json_safe``): a name cannot command the terminal.
 """
 
 from __future__ import annotations
