@@ -110,3 +110,24 @@ def test_create_client_registers_nothing_when_it_cannot_invite(tmp_path: Path) -
     assert_one_error_lists(result["error"], *MISSING_GOOGLE)
     listed = run(tmp_path, MCCLINK, "clients", "list", "--json", MCC_CUSTOMER_ID="1234567890")
     assert json.loads(listed.stdout) == []
+
+
+def test_web_lists_the_token_the_mcc_the_webhook_and_onboarding_at_once(tmp_path: Path) -> None:
+    done = run(
+        tmp_path,
+        MCCLINK,
+        "web",
+        "--port",
+        "0",
+        MCC_WEBHOOK_URL="ftp://crm",
+        MCC_ONBOARDING_CLIENT_ID="web-client",
+    )
+
+    assert done.returncode == 2
+    assert_one_error_lists(
+        done.stderr,
+        "MCC_API_TOKEN is not set",
+        MISSING_MCC,
+        "MCC_WEBHOOK_URL must be",
+        "MCC_ONBOARDING_CLIENT_SECRET is not set",
+    )

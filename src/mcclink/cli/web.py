@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from mcclink.cli._common import err, shown, state
-from mcclink.config import is_loopback
+from mcclink.config import check_all, is_loopback
 from mcclink.domain import parse_duration
 from mcclink.errors import ConfigurationError
 
@@ -55,21 +55,32 @@ def web(
     from mcclink.web.security import WebSettings
 
     container = state(ctx).container
-    settings = WebSettings.from_env(
-        container.environ,
-        secure_cookies=secure_cookies,
-        pending_age=parse_duration(pending_age),
-        bind_host=host,
-        extra_hosts=allowed_hosts or (),
+    age = parse_duration(pending_age)
+
+    def web_settings() -> WebSettings:
+        return WebSettings.from_env(
+            container.environ,
+            secure_cookies=secure_cookies,
+            pending_age=age,
+            bind_host=host,
+            extra_hosts=allowed_hosts or (),
+        )
+
+    # Every settings problem in one error, now rather than on the first request.
+    check_all(
+        web_settings,
+        lambda: container.mcc,
+        lambda: container.settings.webhook,
+        lambda: container.settings.onboarding,
     )
-    container.mcc  # noqa: B018 - fail now, not on the first request, when no MCC is set
+    settings = web_settings()
     container.store.check()
     if not is_loopback(host) and not secure_cookies:
         err.print(
             f"[yellow]warning:[/] serving on {shown(host)} over plain HTTP: anyone on the network "
             "can read the token as it is sent. Put a TLS proxy in front and use --secure-cookies."
         )
-    app = create_app(container, settings)  # wrong webhook settings stop it here
+    app = create_app(container, settings)
     listening = _bind(host, port)
     address = f"[{host}]" if ":" in host else host
     bound = listening.getsockname()[1]  # the port the system chose for --port 0
