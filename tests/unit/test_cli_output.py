@@ -151,7 +151,7 @@ def test_webhook_failures_take_a_few_lines_each_at_80_columns() -> None:
 
     assert max(len(line.rstrip()) for line in printed.splitlines()) <= 80
     assert len(printed.strip().splitlines()) <= 4 + 2 * 6
-    assert "Unavailable, the receiver" in printed
+    assert "Service Unavailable," in printed
     assert "2026-11-29" in printed
 
 
