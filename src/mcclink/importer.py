@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mcclink.domain import Client, CustomerId, check_client_fields
+from mcclink.domain import Client, CustomerId
 from mcclink.errors import InputError
 from mcclink.service import Registration
 
@@ -193,10 +193,9 @@ def _registration(row: dict[str, str], mcc: CustomerId) -> Registration:
     email = row.get("email") or None
     extra = {k: v for k, v in row.items() if k not in _ALIASES and v}
     try:
-        check_client_fields(row["name"], email, extra)
+        return Registration(cid, row["name"], email, extra)
     except InputError as exc:
         raise InputError(f"{cid}: {exc}") from None
-    return Registration(cid, row["name"], email, extra)
 
 
 def _other_delimiter(first_line: str) -> str:

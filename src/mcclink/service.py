@@ -50,12 +50,21 @@ Decision = Callable[[Client], "tuple[Client, HistoryEntry] | None"]
 
 @dataclass(frozen=True)
 class Registration:
-    """One advertiser to register."""
+    """One advertiser to register, checked when it is made (so before anything is sent or
+    written, wherever it comes from).
+
+    Raises:
+        InputError: a name, e-mail or attributes outside ``domain.check_client_fields``'s
+            limits.
+    """
 
     customer_id: CustomerId
     name: str
     email: str | None = None
     attributes: Mapping[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        check_client_fields(self.name, self.email or None, self.attributes or {})
 
 
 class GoogleAdsMCCService:
@@ -105,8 +114,7 @@ class GoogleAdsMCCService:
         """Register an advertiser as ``NOT_LINKED`` and, with ``invite``, invite it at once.
 
         Raises:
-            InputError: a blank name, the MCC itself as the client, or a name, e-mail or
-                attributes outside ``domain.check_client_fields``'s limits.
+            InputError: a blank name, or the MCC itself as the client.
             ClientExists: already registered under ``mcc``.
             ConfigurationError: ``invite`` without usable Google Ads settings (nothing is
                 written).
@@ -114,9 +122,6 @@ class GoogleAdsMCCService:
                 ``last_error`` set and the failure in history).
             StoreError: the store failed.
         """
-        check_client_fields(
-            registration.name, registration.email or None, registration.attributes or {}
-        )
         if invite:
             self.require_ads()
         client = Client(

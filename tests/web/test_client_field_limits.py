@@ -23,10 +23,14 @@ from tests.web.test_api import PADARIA, _snapshot, _upload
         ({"email": "sol.example.com"}, "invalid e-mail"),
     ],
 )
-def test_a_client_over_the_limits_is_a_422_and_nothing_is_written(
-    api: TestClient, web_container: Container, fields: dict[str, Any], phrase: str
+def test_a_client_over_the_limits_is_a_422_before_google_and_nothing_is_written(
+    api: TestClient,
+    web_container: Container,
+    fresh_emulator: Emulator,
+    fields: dict[str, Any],
+    phrase: str,
 ) -> None:
-    before = _snapshot(web_container)
+    before = (_snapshot(web_container), dict(fresh_emulator.state.calls))
     body = {"customer_id": PADARIA.dashed, "name": "Padaria Sol", "invite": True, **fields}
 
     response = api.post("/api/v1/clients", json=body)
@@ -34,7 +38,7 @@ def test_a_client_over_the_limits_is_a_422_and_nothing_is_written(
     assert response.status_code == 422, response.text
     assert phrase in response.json()["detail"]
     assert "xxxxxxxxxx" not in response.text
-    assert _snapshot(web_container) == before
+    assert (_snapshot(web_container), dict(fresh_emulator.state.calls)) == before
 
 
 def test_fifty_one_attributes_are_refused_by_the_request_model(api: TestClient) -> None:
