@@ -22,7 +22,13 @@ from mcclink.errors import (
 from mcclink.onboarding import OnboardingEvent
 from mcclink.store import open_store
 from mcclink.store.dynamodb import DynamoDBStore
-from mcclink.store.tables import CLIENTS_TABLE, HISTORY_TABLE, TableNames, table_definitions
+from mcclink.store.tables import (
+    CLIENTS_TABLE,
+    HISTORY_TABLE,
+    TableNames,
+    client_item,
+    table_definitions,
+)
 from tests.store.records import MCC, a_client, a_link, an_entry, customer
 
 pytestmark = pytest.mark.dynamodb
@@ -214,3 +220,22 @@ def test_an_mccs_history_over_years_is_one_query(dynamodb_store: DynamoDBStore) 
 
     assert [e.id for e in found] == [entry.id]
     assert queries == ["Query"]
+
+
+def test_an_item_with_an_empty_attribute_name_does_not_break_reads(
+    dynamodb_store: DynamoDBStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    # DynamoDB refuses the empty name; moto stores it and answers it untyped, which botocore
+    # cannot parse: such an item, written before mcclink refused one, failed every listing.
+    broken = a_client(1, attributes={"": "an unnamed column", "segment": "varejo"})
+    dynamodb_store.client.put_item(TableName=dynamodb_store.names.clients, Item=client_item(broken))
+    fine = dynamodb_store.create_client(a_client(2))
+
+    listed = {c.customer_id: c for c in dynamodb_store.list_clients(MCC)}
+    read = dynamodb_store.get_client(MCC, customer(1))
+
+    assert read is not None
+    assert listed[customer(1)].attributes == read.attributes == {"segment": "varejo"}
+    assert listed[customer(2)] == fine
+    assert "map member(s) with no type" in caplog.text
+    assert "an unnamed column" not in caplog.text

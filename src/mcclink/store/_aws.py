@@ -6,6 +6,8 @@ through ``aws_errors`` and comes out as an ``mcclink.errors`` class.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,8 @@ from mcclink.errors import (
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+_log = logging.getLogger(__name__)
 
 #: Standard retry mode: exponential backoff with jitter on throttling and 5xx, bounded.
 RETRY_CONFIG = Config(
@@ -115,6 +119,49 @@ def aws_errors(
         raise StoreUnavailable(f"DynamoDB table(s) {', '.join(tables)} not ready: {exc}") from exc
     except BotoCoreError as exc:
         raise StoreUnavailable(f"DynamoDB could not be reached: {exc}") from exc
+
+
+@contextmanager
+def without_untyped_members(client: DynamoDBClient) -> Iterator[None]:
+    """While inside, answers to ``client`` are read without the map members that are not
+    typed values, which botocore cannot parse.
+
+    DynamoDB refuses an empty attribute name anywhere in an item, but a local emulator
+    (moto) stores one in a map and answers it untyped: without this, one such item fails
+    every read that returns it, every listing included.
+    """
+    event = "before-parse.dynamodb.*"
+    client.meta.events.register(event, _drop_untyped_members)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event, _drop_untyped_members)
+
+
+def _drop_untyped_members(response_dict: dict[str, Any], **_: Any) -> None:
+    try:
+        answer = json.loads(response_dict["body"])
+    except (KeyError, ValueError):
+        return
+    dropped = _drop_untyped(answer)
+    if dropped:
+        _log.warning("DynamoDB answered %d map member(s) with no type; read without them", dropped)
+        response_dict["body"] = json.dumps(answer).encode()
+
+
+def _drop_untyped(node: Any) -> int:
+    """Remove, in place, the members of every ``{"M": {...}}`` that are not typed values."""
+    dropped = 0
+    if isinstance(node, list):
+        return sum(_drop_untyped(item) for item in node)
+    if not isinstance(node, dict):
+        return 0
+    members = node.get("M")
+    if isinstance(members, dict):
+        for key in [k for k, v in members.items() if not isinstance(v, dict)]:
+            del members[key]
+            dropped += 1
+    return dropped + sum(_drop_untyped(value) for value in node.values())
 
 
 def _from_client_error(

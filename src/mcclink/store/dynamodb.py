@@ -31,7 +31,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -49,7 +49,12 @@ from mcclink.errors import (
 from mcclink.onboarding import OnboardingEvent, OnboardingLink
 from mcclink.ports import Store
 from mcclink.serialization import as_utc, client_from_dict, format_timestamp, history_from_dict
-from mcclink.store._aws import OnConditionFailed, aws_errors, dynamodb_client
+from mcclink.store._aws import (
+    OnConditionFailed,
+    aws_errors,
+    dynamodb_client,
+    without_untyped_members,
+)
 from mcclink.store.tables import (
     CLIENTS_BY_STATUS,
     CLIENTS_TABLE,
@@ -155,8 +160,8 @@ class DynamoDBStore(Store):
             StoreUnavailable: DynamoDB throttled, failed or was unreachable.
         """
         key = {"mcc_customer_id": {"S": mcc.digits}, "customer_id": {"S": customer_id.digits}}
-        with aws_errors([self.names.clients]):
-            found = self.client.get_item(TableName=self.names.clients, Key=key, ConsistentRead=True)
+        request = {"TableName": self.names.clients, "Key": key, "ConsistentRead": True}
+        found = self._read(self.names.clients, self.client.get_item, request)
         return None if "Item" not in found else client_from_dict(plain(found["Item"]))
 
     def list_clients(self, mcc: CustomerId, status: LinkStatus | None = None) -> Iterator[Client]:
@@ -500,6 +505,17 @@ class DynamoDBStore(Store):
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
 
+    def _read(self, table: str, call: Callable[..., Any], request: Item) -> Any:
+        """One read request; an answer botocore cannot parse is asked for again and read
+        without its untyped map members (see ``without_untyped_members``): an item stored
+        with an empty attribute name must not make every listing fail."""
+        with aws_errors([table]):
+            try:
+                return call(**request)
+            except AttributeError:  # botocore's parser, on a member that is not a typed value
+                with without_untyped_members(self.client):
+                    return call(**request)
+
     def _query(self, table: str, query: Item, limit: int | None = None) -> Iterator[Item]:
         """Every item of a Query, page after page (``limit`` caps the total)."""
         request, remaining = {"TableName": table, **query}, limit
@@ -507,8 +523,7 @@ class DynamoDBStore(Store):
             caps = [n for n in (remaining, self._page_size) if n is not None]
             if caps:
                 request["Limit"] = min(caps)
-            with aws_errors([table]):
-                page = self.client.query(**request)
+            page = self._read(table, self.client.query, request)
             yield from page["Items"][:remaining]
             remaining = None if remaining is None else remaining - len(page["Items"])
             if "LastEvaluatedKey" not in page:
