@@ -123,3 +123,18 @@ def test_a_form_post_before_signing_in_returns_to_the_dashboard_after_sign_in(
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=%2F"  # not the POST-only path
+
+
+def test_every_web_setting_problem_is_named_in_one_error() -> None:
+    environ = {
+        "MCC_API_TOKEN": "abc",
+        "MCC_ALLOWED_HOSTS": "ads.example.com:443",
+        "MCC_TRUSTED_PROXIES": "not-a-network",
+    }
+    with pytest.raises(ConfigurationError) as refused:
+        WebSettings.from_env(environ)
+
+    message = str(refused.value)
+    assert "MCC_API_TOKEN is too short" in message
+    assert "MCC_ALLOWED_HOSTS: 'ads.example.com:443'" in message
+    assert "MCC_TRUSTED_PROXIES" in message

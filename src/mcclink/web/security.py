@@ -32,7 +32,7 @@ from fastapi.responses import JSONResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mcclink.config import ProxyNetwork, Secret, Settings, secret_problem
+from mcclink.config import ProxyNetwork, Secret, Settings, check_all, secret_problem
 from mcclink.errors import ConfigurationError
 from mcclink.monitor import DEFAULT_PENDING_AGE
 from mcclink.web import problems
@@ -111,15 +111,25 @@ class WebSettings:
                 would be answered.
         """
         raw = environ.get("MCC_API_TOKEN", "").strip()
-        problem = token_problem(raw)
-        if problem:
-            raise ConfigurationError(f"{problem}. Make one and start again: {TOKEN_HINT}")
+        found: dict[str, Any] = {}
+
+        def token() -> None:
+            if problem := token_problem(raw):
+                raise ConfigurationError(f"{problem}. Make one and start again: {TOKEN_HINT}")
+
+        def hosts() -> None:
+            found["hosts"] = allowed_hosts(environ, bind_host, extra_hosts)
+
+        def proxies() -> None:
+            found["proxies"] = Settings.from_env(environ).proxies
+
+        check_all(token, hosts, proxies)  # one error names every problem
         return cls(
             token=Secret(raw),
             secure_cookies=secure_cookies,
             pending_age=pending_age,
-            hosts=allowed_hosts(environ, bind_host, extra_hosts),
-            trusted_proxies=Settings.from_env(environ).proxies,
+            hosts=found["hosts"],
+            trusted_proxies=found["proxies"],
         )
 
     def token_matches(self, candidate: str) -> bool:
