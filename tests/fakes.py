@@ -101,6 +101,8 @@ class FakeAds(AdsGateway):
         current = self.links.get((manager, client))
         if current and current.status in (LinkStatus.PENDING, LinkStatus.APPROVED):
             return LinkChange(current, request_id, already=True)
+        if validate_only:  # as Google: checked, nothing created, no link id
+            return LinkChange(GoogleLink(manager, client, 0, LinkStatus.PENDING, ""), request_id)
         link_id = next(self._ids)
         link = GoogleLink(
             manager,
