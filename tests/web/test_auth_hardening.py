@@ -214,7 +214,8 @@ def test_the_form_s_429_says_when_to_try_again(client: TestClient) -> None:
 
     assert response.status_code == 429
     assert response.headers["retry-after"] == "6"
-    assert "Wait 6 seconds" in response.text
+    assert "Too many failed sign-ins from this address. Wait 6 seconds" in response.text
+    assert "Back to the dashboard" in response.text  # the staff's page, not the advertiser's
 
 
 # -- item 18: a token that looks random, in printable ASCII ----------------------------------

@@ -198,7 +198,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TooManyRequests)
     def too_many(request: Request, exc: TooManyRequests) -> Response:
-        return onboard.too_many_requests(request, exc)
+        if request.url.path.startswith("/onboard/"):  # the advertiser's page, in their language
+            return onboard.too_many_requests(request, exc)
+        return pages.too_many_page(request, exc)
 
     @app.exception_handler(BodyTooLarge)
     def too_large(request: Request, exc: BodyTooLarge) -> Response:

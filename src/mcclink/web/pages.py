@@ -37,6 +37,7 @@ from mcclink.web.security import (
     sign_out,
     web_settings,
 )
+from mcclink.web.throttle import TooManyRequests
 from mcclink.web.views import Flash, render, set_flash
 
 router = APIRouter(include_in_schema=False)
@@ -69,6 +70,16 @@ def error_page(request: Request, exc: MccLinkError, status_code: int) -> HTMLRes
     """An mcclink error as a page, with the CLI's message (none of the server's local details)."""
     message = problems.public_detail(exc)
     return render(request, "error.html", status_code, message=message, status=status_code)
+
+
+def too_many_page(request: Request, exc: TooManyRequests) -> HTMLResponse:
+    """429 for a staff page (the sign-in form): when to try again, with ``Retry-After``."""
+    message = (
+        f"Too many failed sign-ins from this address. Wait {exc.retry_after} seconds and try again."
+    )
+    response = render(request, "error.html", 429, message=message, status=429)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _safe_next(raw: str | None) -> str:
