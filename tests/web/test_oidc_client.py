@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import socket
+import threading
 import urllib.parse
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from mcclink.config import Secret
 from mcclink.emulator import CLIENT_ID, CLIENT_SECRET, Emulator
-from mcclink.web.oidc_client import ADWORDS_SCOPE, FLOW_TTL, Failure, OidcClient, SignInFailed
+from mcclink.web.oidc_client import (
+    ADWORDS_SCOPE,
+    FLOW_TTL,
+    MAX_ANSWER_BYTES,
+    Failure,
+    OidcClient,
+    SignInFailed,
+)
 from tests.emulator.signin_flow import ANA, ANA_EMAIL, http, post_json
 from tests.fixtures.clock import Clock
 from tests.fixtures.signin import consent
@@ -146,6 +158,46 @@ def test_an_unreachable_provider_is_unavailable() -> None:
         oidc.begin("link-7", BROWSER)
 
     assert (failed.value.reason, failed.value.context) == (Failure.UNAVAILABLE, "link-7")
+
+
+class _Endless(BaseHTTPRequestHandler):
+    """A provider whose discovery document is right but four times the cap (padded)."""
+
+    def do_GET(self) -> None:
+        here = f"http://127.0.0.1:{self.server.server_address[1]}"
+        fields = {"issuer": here, "jwks_uri": f"{here}/jwks"}
+        fields |= {"authorization_endpoint": f"{here}/a", "token_endpoint": f"{here}/t"}
+        head = json.dumps(fields)[:-1].encode() + b', "padding": "'
+        size = len(head) + 4 * MAX_ANSWER_BYTES + 2
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        with contextlib.suppress(OSError):  # the client stopped reading: the point
+            self.wfile.write(head + b"x" * 4 * MAX_ANSWER_BYTES + b'"}')
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def endless() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Endless)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_provider_answer_over_the_cap_is_unavailable_not_read_whole(endless: str) -> None:
+    oidc = OidcClient(endless, CLIENT_ID, Secret(CLIENT_SECRET), REDIRECT)
+
+    with pytest.raises(SignInFailed) as failed:
+        oidc.discovery()
+
+    assert failed.value.reason is Failure.UNAVAILABLE
 
 
 def test_a_discovery_document_of_another_issuer_is_not_trusted(provider: Emulator) -> None:

@@ -46,6 +46,8 @@ SCOPES = ("openid", "email", ADWORDS_SCOPE)
 FLOW_TTL = timedelta(minutes=10)
 DISCOVERY_TTL_S = 3600.0
 TIMEOUT_S = 10.0
+#: The most of a provider's answer that is read: its documents are a few KiB.
+MAX_ANSWER_BYTES = 1 << 20
 #: Clock skew allowed between the provider and this server when checking ``exp`` / ``iat``.
 LEEWAY_S = 60
 #: Google's ID tokens may name the issuer without the scheme (its OpenID Connect docs).
@@ -294,7 +296,7 @@ def _fetch_json(
 
     Raises:
         _Refused: a 4xx answer, with its OAuth ``error``.
-        SignInFailed: UNAVAILABLE when unreachable, 5xx, slow or not JSON.
+        SignInFailed: UNAVAILABLE when unreachable, 5xx, slow, too large or not JSON.
     """
     headers = {"Accept": "application/json"}
     if authorization is not None:
@@ -303,7 +305,10 @@ def _fetch_json(
     request = urllib.request.Request(url, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:
-            body = json.loads(answer.read())
+            raw = answer.read(MAX_ANSWER_BYTES + 1)
+        if len(raw) > MAX_ANSWER_BYTES:
+            raise SignInFailed(Failure.UNAVAILABLE)
+        body = json.loads(raw)
     except urllib.error.HTTPError as exc:
         if 400 <= exc.code < 500:
             raise _Refused(_oauth_error(exc)) from None
@@ -317,7 +322,7 @@ def _fetch_json(
 
 def _oauth_error(exc: urllib.error.HTTPError) -> str:
     try:
-        error = json.loads(exc.read()).get("error")
+        error = json.loads(exc.read(MAX_ANSWER_BYTES)).get("error")
     except (OSError, ValueError, AttributeError):
         return "unreadable"
     return error if isinstance(error, str) else "unreadable"
