@@ -164,7 +164,7 @@ class _Endless(BaseHTTPRequestHandler):
     """A provider whose discovery document is right but four times the cap (padded)."""
 
     def do_GET(self) -> None:
-        here = f"http://127.0.0.1:{self.server.server_address[1]}"
+        here = f"http://127.0.0.1:{self.headers['Host'].rsplit(':', 1)[1]}"
         fields = {"issuer": here, "jwks_uri": f"{here}/jwks"}
         fields |= {"authorization_endpoint": f"{here}/a", "token_endpoint": f"{here}/t"}
         head = json.dumps(fields)[:-1].encode() + b', "padding": "'
