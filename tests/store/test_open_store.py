@@ -156,6 +156,18 @@ def test_the_default_location_named_explicitly_is_still_created(tmp_path: Path) 
     store.close()
 
 
+def test_four_slashes_name_the_same_absolute_path_and_the_default_is_still_created(
+    tmp_path: Path,
+) -> None:
+    environ = {"XDG_DATA_HOME": str(tmp_path / "data")}
+
+    store = open_store(f"sqlite:///{tmp_path}/data/mcclink/mcclink.db", environ)
+
+    assert isinstance(store, SqliteStore)
+    assert str(store.path) == f"{tmp_path}/data/mcclink/mcclink.db"  # not //tmp/...
+    store.close()
+
+
 @pytest.mark.parametrize("content", [b"customer_id,name\n1112223333,Sol\n", b"\x00" * 4096])
 def test_a_file_that_is_not_a_database_is_a_configuration_error_and_stays_as_it_was(
     tmp_path: Path, content: bytes

@@ -2,7 +2,8 @@
 
 Accepted forms::
 
-    sqlite:///path/to/file.db                      an absolute path (percent-encoded if need be)
+    sqlite:///path/to/file.db                      an absolute path (percent-encoded if need be);
+                                                   sqlite:////path/to/file.db is the same file
     dynamodb://?region=REGION&prefix=PREFIX        both parameters optional
 
 No URL at all means ``MCC_STORE``, and without that the SQLite file
@@ -76,7 +77,10 @@ def _sqlite(url: str, netloc: str, path: str, query: str) -> SqliteUrl:
         typo = path and not (netloc or query)
         hint = f"; did you mean sqlite:///{path.lstrip('/')}?" if typo else ""
         raise _invalid(url, f"a SQLite URL is sqlite:/// followed by an absolute file path{hint}")
-    return SqliteUrl(Path(unquote(path)))
+    # One leading slash: ``sqlite:////abs/x.db`` (SQLAlchemy's spelling) is ``/abs/x.db``,
+    # not ``//abs/x.db``, which pathlib keeps as written and which is then not the default
+    # store's path (whose directory only is created) and reads oddly in messages.
+    return SqliteUrl(Path("/" + unquote(path).lstrip("/")))
 
 
 def _dynamodb(url: str, location: str, query: str) -> DynamoDbUrl:
