@@ -15,6 +15,11 @@ Decisions the table encodes:
 - Tests run as root, where mode 000 does not stop a read: the unreadable ``google-ads.yaml``
   is a directory, a binary file and invalid YAML instead.
 - A CSV with a UTF-8 BOM is not bad input: ``accepted`` checks that it imports.
+- Nor is a name that looks like Rich markup (``Acme [/] Ltd``): ``accepted`` checks that it
+  is registered and shown as written. A name holding a terminal escape sequence is refused
+  (control characters), and the refusal does not echo it raw.
+- Where ``World`` has every optional part installed, a missing extra is simulated by a
+  stand-in module that fails to import, first on ``PYTHONPATH`` (no bytecode written).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from tests.reliability.runner import Fault, TrialOutcome, TrialSummary, drop_tab
 FULL_TRIALS = 1  # the table is deterministic: one pass per store says all it can
 MCC, SUB_MANAGER, PARENT_MANAGER = "1234567890", "9876543210", "5554443333"
 INVITED, REGISTERED, FRESH = "1112223333", "2223334444", "3334445555"
+MARKUP_CLIENT, MARKUP_NAME = "6667778888", "Acme [/] Ltd"  # registered without an invitation
 SCENARIO = {
     "managers": [
         {"id": MCC, "name": "Agência Demo"},
@@ -103,11 +109,45 @@ def _csv(name: str, content: bytes, *expect: str) -> Case:
 _YAML = "GOOGLE_ADS_CONFIGURATION_FILE_PATH"
 _NO_TOKEN = {"GOOGLE_ADS_REFRESH_TOKEN": None}
 _FIX_YAML = ("fix the file or GOOGLE_ADS_CONFIGURATION_FILE_PATH",)
+#: A token ``mcclink web`` accepts, so that the case's other setting is the one refused.
+_WEB_TOKEN = "bad-input-web-token-0123456789abcdef"
+_WEBHOOK_URL = "https://crm.example.com/h"
+_ESCAPE = "\x1b]8;;http://x\x07"  # a terminal hyperlink: OSC 8, ended by BEL
+_NEW_ACCOUNT = ("accounts", "create", "--name", "Nova")
+#: A valid CSV but for row 3's attribute: 100 KB, over DynamoDB's item limit once stored.
+_BIG_FIELD_CSV = (
+    b"customer_id,name,notes\n3334445555,Oficina,ok\n4445556666,Lua,ok\n"
+    + b"5556667777,Sol,"
+    + b"x" * 100_000
+    + b"\n"
+)
+
+
+def _missing(module: str) -> bytes:
+    """A stand-in ``module`` that fails to import as an absent one does (``World`` has
+    every extra installed; the stand-in goes first on ``PYTHONPATH``)."""
+    return f"raise ModuleNotFoundError(\"No module named '{module}'\", name='{module}')\n".encode()
+
+
+#: The stand-in is put in the working directory; no bytecode is written next to it.
+_STAND_IN = {"PYTHONPATH": "{work}", "PYTHONDONTWRITEBYTECODE": "1"}
 
 CASES: tuple[Case, ...] = (
     *_id_cases(),
     Case("the MCC itself as a client", ("clients", "add", "123-456-7890", "--name", "X"),
          ("123-456-7890 is the MCC itself", "cannot manage itself")),
+    # field limits (the same on both stores, checked before any write)
+    Case("clients add: 300-character name", ("clients", "add", FRESH, "--name", "N" * 300),
+         ("the name has 300 characters: at most 255",)),
+    Case("clients add: line break in the name",
+         ("clients", "add", FRESH, "--name", "Oficina\ndo Zé"),
+         ("the name holds U+000A", "remove it")),
+    Case("clients add: escape sequence in the name",
+         ("clients", "add", FRESH, "--name", f"Oficina{_ESCAPE}"),
+         ("the name holds U+001B", "remove it"), absent=("\x1b", "\x07")),
+    Case("clients add: malformed e-mail",
+         ("clients", "add", FRESH, "--name", "Oficina", "--email", "ze.example.com"),
+         ("invalid e-mail 'ze.example.com'", "ana@example.com")),
     _csv("missing header", b"1112223333,Padaria\n", "lacks customer_id, name",
          "header such as 'customer_id,name,email'"),
     _csv("wrong header", b"id,nome\n1112223333,Padaria\n", "lacks customer_id"),
@@ -123,10 +163,51 @@ CASES: tuple[Case, ...] = (
     _csv("the MCC as a row", b"customer_id,name\n1234567890,Eu\n", "line 2:", "MCC itself"),
     _csv("10,000 rows, one bad", _big_csv(), f"line {BAD_LINE}: invalid Google Ads customer id",
          "1 bad row(s), nothing imported"),
+    _csv("header only", b"customer_id,name\n", "has a header but no rows", "nothing imported",
+         "add one line per advertiser"),
+    # a header naming one field twice (the last column used to win silently)
+    _csv("customer_id twice",
+         b"customer_id,name,googleAdsCustomerId\n3334445555,Oficina,2223334444\n",
+         "columns 1 ('customer_id') and 3 ('googleAdsCustomerId')",
+         "both name the field 'customer_id'", "keep one of them"),
+    _csv("name and nome", b"customer_id,name,nome\n3334445555,Oficina,Outra\n",
+         "columns 2 ('name') and 3 ('nome')", "keep one of them"),
+    _csv("email and e-mail", b"customer_id,name,email,e-mail\n3334445555,Oficina,a@b.com,c@d.com\n",
+         "columns 3 ('email') and 4 ('e-mail')", "keep one of them"),
+    _csv("value in an unnamed column", b"customer_id,name,\n3334445555,Oficina,esquecido\n",
+         "line 2: value 'esquecido' is in a column with no header", "give the column a name"),
+    # field limits in a CSV: the whole file is refused before the first write
+    Case("csv 100 KB attribute at row 3", ("clients", "import", "big.csv", "--invite"),
+         ("line 4: 555-666-7777: the attribute 'notes' has 100,000 characters: at most 2,048",
+          "nothing imported"),
+         files={"big.csv": _BIG_FIELD_CSV}, absent=("x" * 40,)),
+    _csv("NUL in a name", b"customer_id,name\n3334445555,Ofi\x00cina\n",
+         "line 2: 333-444-5555: the name holds U+0000", "remove it"),
+    _csv("malformed e-mail", b"customer_id,name,email\n3334445555,Oficina,oficina.example.com\n",
+         "line 2: 333-444-5555: invalid e-mail 'oficina.example.com'", "ana@example.com"),
     Case("missing CSV", ("clients", "import", "nowhere.csv"),
          ("cannot read nowhere.csv", "No such file")),
     Case("unknown status filter", ("clients", "list", "--status", "ACCEPTED"),
          ("unknown link status 'ACCEPTED'", "NOT_LINKED, PENDING, APPROVED")),
+    Case("history of an unknown client", ("history", FRESH),
+         ("client 3334445555 is not registered under MCC 1234567890", "mcclink clients add")),
+    Case("onboard list of an unknown client", ("onboard", "list", FRESH),
+         ("client 3334445555 is not registered under MCC 1234567890", "mcclink clients add")),
+    Case("--json: unknown client", ("clients", "show", FRESH, "--json"),
+         ('"code": "ClientNotFound"', '"fix": "register the client with `mcclink clients add`')),
+    Case("--json: usage error", ("links", "respond", INVITED, "--json"),
+         ('"code": "UsageError"', '"fix": "see `mcclink links respond --help`"')),
+    Case("archive a PENDING client", ("clients", "archive", INVITED),
+         ("111-222-3333 is PENDING", "pass --cancel-link")),
+    Case("archive two, one PENDING", ("clients", "archive", REGISTERED, INVITED),
+         ("111-222-3333 is PENDING", "--cancel-link",
+          "cancel the invitation or end the link first")),
+    Case("accounts create: currency XYZ",
+         (*_NEW_ACCOUNT, "--currency", "XYZ", "--time-zone", "America/Sao_Paulo"),
+         ("invalid currency code 'XYZ'", "ISO 4217", "e.g. BRL or USD")),
+    Case("accounts create: time zone Brasil/Sao Paulo",
+         (*_NEW_ACCOUNT, "--currency", "BRL", "--time-zone", "Brasil/Sao Paulo"),
+         ("unknown time zone 'Brasil/Sao Paulo'", "IANA name, e.g. America/Sao_Paulo")),
     Case("store URL sqlite:/x.db", ("--store", "sqlite:/x.db", "clients", "list"),
          ("invalid store URL 'sqlite:/x.db'", "did you mean sqlite:///x.db")),
     Case("store URL sqlite:x.db", ("--store", "sqlite:x.db", "clients", "list"),
@@ -135,6 +216,14 @@ CASES: tuple[Case, ...] = (
          "expected sqlite:///path/to/file.db or dynamodb://"), env={"MCC_STORE": "sqlit:///x"}),
     Case("store URL names a directory", ("--store", "sqlite:///{work}", "clients", "list"),
          ("is a directory: name a file in it", "/mcclink.db")),
+    Case("store directory missing",
+         ("--store", "sqlite:///{work}/typo-dir/sub/x.db", "clients", "list"),
+         ("typo-dir/sub does not exist", "mkdir -p",
+          "only the default store's directory is made for you")),
+    Case("store file is not a database",
+         ("--store", "sqlite:///{work}/notes.txt", "clients", "list"),
+         ("notes.txt is not a SQLite database", "a new file name to start an empty store"),
+         files={"notes.txt": b"customer_id,name\n"}),
     Case("store URL dynamodb://?regoin=x", ("--store", "dynamodb://?regoin=x", "clients", "list"),
          ("unknown or repeated parameter(s) ['regoin']", "dynamodb://?region=REGION")),
     Case("MCC_CUSTOMER_ID malformed", ("clients", "list"),
@@ -158,6 +247,67 @@ CASES: tuple[Case, ...] = (
     Case("max qps malformed", ("links", "invite", REGISTERED),
          ("GOOGLE_ADS_MAX_QPS 'fast' must be a positive number",),
          env={"GOOGLE_ADS_MAX_QPS": "fast"}),
+    Case("MCC_IMPORT_ALL_LINKS malformed", ("monitor", "--once"),
+         ("MCC_IMPORT_ALL_LINKS 'often' is not a yes/no value", "set it to 1"),
+         env={"MCC_IMPORT_ALL_LINKS": "often"}),
+    # settings problems all at once: one error names every one
+    Case("MCC and refresh token missing: links invite", ("links", "invite", REGISTERED),
+         ("no MCC given", "GOOGLE_ADS_REFRESH_TOKEN is not set"),
+         env={"MCC_CUSTOMER_ID": None, **_NO_TOKEN}),
+    Case("MCC and refresh token missing: clients add",
+         ("clients", "add", FRESH, "--name", "Oficina"),
+         ("no MCC given", "GOOGLE_ADS_REFRESH_TOKEN is not set"),
+         env={"MCC_CUSTOMER_ID": None, **_NO_TOKEN}),
+    Case("MCC and refresh token missing: doctor", ("doctor",),
+         ("no MCC given", "GOOGLE_ADS_REFRESH_TOKEN is not set"),
+         env={"MCC_CUSTOMER_ID": None, **_NO_TOKEN}),
+    Case("MCC, refresh token and webhook wrong: monitor", ("monitor", "--once"),
+         ("MCC_CUSTOMER_ID: invalid Google Ads customer id '12-34'",
+          "GOOGLE_ADS_REFRESH_TOKEN is not set", "MCC_WEBHOOK_URL must be an http://"),
+         env={"MCC_CUSTOMER_ID": "12-34", "MCC_WEBHOOK_URL": "ftp://crm", **_NO_TOKEN}),
+    Case("public URL and MCC missing: onboard link", ("onboard", "link"),
+         ("MCC_PUBLIC_URL is not set", "no MCC given"),
+         env={"MCC_CUSTOMER_ID": None, "MCC_PUBLIC_URL": None}),
+    Case("API token and MCC missing: web", ("web", "--port", "0"),
+         ("MCC_API_TOKEN is not set", "no MCC given"),
+         env={"MCC_CUSTOMER_ID": None, "MCC_API_TOKEN": None}),
+    # web and webhook settings (MCC_PUBLIC_URL: None where the emulator's
+    # http://127.0.0.1:8080 would name an allowed host)
+    Case("web: MCC_API_TOKEN too short", ("web",),
+         ("MCC_API_TOKEN is too short (16 characters, at least 32)", "secrets.token_urlsafe(32)"),
+         env={"MCC_API_TOKEN": "aaaaaaaaaaaaaaaa"}, absent=("aaaaaaaaaaaaaaaa",)),
+    Case("web: MCC_API_TOKEN one repeated character", ("web",),
+         ("MCC_API_TOKEN does not look random (1 different characters, at least 10)",
+          "secrets.token_urlsafe(32)"), env={"MCC_API_TOKEN": "a" * 40}, absent=("a" * 40,)),
+    Case("web: MCC_API_TOKEN not ASCII", ("web",),
+         ("MCC_API_TOKEN must be printable ASCII without spaces", "secrets.token_urlsafe(32)"),
+         env={"MCC_API_TOKEN": "senha-secreta-ção-0123456789abcdefgh"},
+         absent=("senha-secreta-ção-0123456789abcdefgh",)),
+    Case("web: --host 0.0.0.0 with no host name", ("web", "--host", "0.0.0.0"),
+         ("no host name is allowed", "pass --allowed-host", "MCC_ALLOWED_HOSTS"),
+         env={"MCC_API_TOKEN": _WEB_TOKEN, "MCC_PUBLIC_URL": None}),
+    Case("web: --allowed-host with a scheme", ("web", "--allowed-host", "https://ads.example.com"),
+         ("--allowed-host 'https://ads.example.com' is not a host name or IP address",
+          "without scheme or port"), env={"MCC_API_TOKEN": _WEB_TOKEN}),
+    Case("web: MCC_ALLOWED_HOSTS with a port", ("web",),
+         ("MCC_ALLOWED_HOSTS: 'ads.example.com:443' is not a host name or IP address",),
+         env={"MCC_API_TOKEN": _WEB_TOKEN, "MCC_ALLOWED_HOSTS": "ads.example.com:443"}),
+    Case("webhook secret one repeated character", ("webhooks", "deliver"),
+         ("MCC_WEBHOOK_SECRET does not look random (1 different characters, at least 10)",
+          "secrets.token_hex(32)"),
+         env={"MCC_WEBHOOK_URL": _WEBHOOK_URL, "MCC_WEBHOOK_SECRET": "a" * 16},
+         absent=("a" * 16,)),
+    Case("webhook secret not ASCII", ("monitor", "--once"),
+         ("MCC_WEBHOOK_SECRET must be printable ASCII without spaces", "secrets.token_hex(32)"),
+         env={"MCC_WEBHOOK_URL": _WEBHOOK_URL, "MCC_WEBHOOK_SECRET": "segredo-compartilhado-ção"}),
+    # an optional part not installed
+    Case("web server without the web extra", ("web",),
+         ("optional 'web' dependencies", "pip install 'mcclink[web]'"),
+         env=_STAND_IN, files={"uvicorn.py": _missing("uvicorn")}),
+    Case("DynamoDB store without the aws extra", ("clients", "list"),
+         ("optional 'aws' dependencies", "pip install 'mcclink[aws]'"),
+         env={**_STAND_IN, "MCC_STORE": "dynamodb://?region=sa-east-1"},
+         files={"boto3.py": _missing("boto3")}),
     Case("google-ads.yaml is a directory", ("links", "list"),
          ("(IsADirectoryError: Is a directory)", *_FIX_YAML), env={_YAML: "{work}"}),
     Case("google-ads.yaml is binary", ("links", "list"), ("not UTF-8 text", *_FIX_YAML),
@@ -201,10 +351,22 @@ SQLITE_FAST = _pick(
     "google-ads.yaml is a dir",
     "google-ads.yaml is invalid",
     "scenario not JSON",
+    "clients add: escape",
+    "csv customer_id twice",
+    "history of an unknown",
+    "--json: unknown client",
+    "archive two",
+    "accounts create: currency",
+    "store directory missing",
+    "MCC, refresh token and webhook",
+    "web: MCC_API_TOKEN too short",
+    "webhook secret not ASCII",
+    "web server without",
 )
 DYNAMODB_FAST = _pick(
     "id short: clients add", "csv 10,000", "csv registered", "unknown status",
     "refresh token missing: links invite", "refresh token missing: clients import",
+    "csv 100 KB", "archive two",
 )  # fmt: skip
 
 
@@ -308,8 +470,9 @@ def check_case(w: World, case: Case) -> list[str]:
 
 
 def check_accepted(w: World) -> list[str]:
-    """What is not bad input: a BOM CSV imports, a sub-manager can be invited, a cycle is
-    refused by Google (exit 1, recorded, status unchanged, no invitation sent)."""
+    """What is not bad input: a BOM CSV imports, a sub-manager can be invited, a name that
+    looks like Rich markup is registered and shown as written, a cycle is refused by Google
+    (exit 1, recorded, status unchanged, no invitation sent)."""
     problems = []
     (w.work / "bom.csv").write_bytes(b"\xef\xbb\xbfcustomer_id,name\n333-444-5555,Oficina\n")
     if (done := w.run("clients", "import", "bom.csv")).returncode != 0:
@@ -319,8 +482,21 @@ def check_accepted(w: World) -> list[str]:
     sub = w.run("clients", "add", PARENT_MANAGER, "--name", "Holding")
     if sub.returncode != 0 or "PENDING" not in sub.stdout:
         problems.append(f"sub-manager: exit {sub.returncode}: {sub.stderr[-300:]}")
+    problems += _check_markup_name(w)
     problems += _check_cycle(w)
     return problems
+
+
+def _check_markup_name(w: World) -> list[str]:
+    # Printed as Rich markup, "[/]" closed a tag never opened: a traceback, exit 1.
+    add = w.run("clients", "add", MARKUP_CLIENT, "--name", MARKUP_NAME, "--no-invite")
+    show = w.run("clients", "show", MARKUP_CLIENT)
+    listed = w.run("clients", "list")
+    return [
+        f"markup name: clients {what}: exit {done.returncode}: {done.stderr[-300:]}"
+        for what, done in (("add", add), ("show", show), ("list", listed))
+        if done.returncode != 0 or MARKUP_NAME not in done.stdout or "Traceback" in done.stderr
+    ]
 
 
 def _check_cycle(w: World) -> list[str]:
@@ -368,9 +544,12 @@ def run(trials: int, store: str) -> TrialSummary:
 
 FAULT = Fault(
     name="Bad input",
-    checked=f"{len(CASES)} bad inputs (ids, MCC itself, CSVs incl. 10,000 rows, filters, "
-    "store URLs, env, google-ads.yaml, scenario): exit 2, message names problem and fix, "
-    "store/Google/files unchanged; BOM CSV and sub-manager accepted, cycle refused (exit 1)",
+    checked=f"{len(CASES)} bad inputs (ids, MCC itself, field limits and control characters, "
+    "CSVs incl. 10,000 rows, ambiguous headers and a 100 KB field, filters, unknown clients, "
+    "--json errors, archiving a live link, accounts create, store URLs and files, env, "
+    "settings problems together, web token and hosts, webhook secret, missing extras, "
+    "google-ads.yaml, scenario): exit 2, message names problem and fix, store/Google/files "
+    "unchanged; BOM CSV, sub-manager and a Rich-markup name accepted, cycle refused (exit 1)",
     run=run,
 )
 
