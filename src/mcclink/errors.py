@@ -104,6 +104,14 @@ class StoreError(MccLinkError):
     """The store failed the operation."""
 
 
+class HistoryEntryExists(StoreError):
+    """Another history entry with this id (and time) is already recorded; nothing was written.
+
+    A writer that gives an entry a deterministic id and time uses this as a claim: of several
+    writers of the same claim, one succeeds and every other gets this error.
+    """
+
+
 class ClientExists(StoreError):
     """A client with this MCC and customer id is already registered."""
 

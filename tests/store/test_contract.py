@@ -20,6 +20,7 @@ from mcclink.domain import (
 from mcclink.errors import (
     ClientExists,
     ClientNotFound,
+    HistoryEntryExists,
     OnboardingLinkNotFound,
     StoreError,
     VersionConflict,
@@ -268,12 +269,14 @@ def test_appending_the_same_entry_twice_records_it_once(store: Store) -> None:
     assert list(store.client_history(MCC, customer(1))) == [entry]
 
 
-def test_appending_another_entry_under_a_recorded_id_raises_store_error(store: Store) -> None:
+def test_appending_another_entry_under_a_recorded_id_raises_history_entry_exists(
+    store: Store,
+) -> None:
     entry = an_entry(a_client())
     store.append_history(entry)
     clash = replace(entry, outcome=Outcome.FAILED, error_code="CUSTOMER_NOT_FOUND")
 
-    with pytest.raises(StoreError):
+    with pytest.raises(HistoryEntryExists):
         store.append_history(clash)
 
     assert list(store.client_history(MCC, customer(1))) == [entry]
@@ -342,7 +345,7 @@ def test_interrupted_update_leaves_neither_the_status_change_nor_its_entry(store
     # transaction and must be undone when the entry cannot be written.
     clash = replace(an_entry(stored), id=recorded.id, timestamp=recorded.timestamp)
 
-    with pytest.raises(StoreError):
+    with pytest.raises(HistoryEntryExists):
         store.update_client(stored.evolve(status=LinkStatus.PENDING), clash)
 
     assert store.get_client(MCC, customer(1)) == stored
@@ -353,7 +356,7 @@ def test_interrupted_create_leaves_no_client(store: Store) -> None:
     recorded = an_entry(a_client(), at=NOON)
     store.append_history(recorded)
 
-    with pytest.raises(StoreError):
+    with pytest.raises(HistoryEntryExists):
         store.create_client(a_client(), recorded)
 
     assert store.get_client(MCC, customer(1)) is None

@@ -40,6 +40,7 @@ from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
 from mcclink.errors import (
     ClientExists,
     ClientNotFound,
+    HistoryEntryExists,
     MccLinkError,
     OnboardingLinkNotFound,
     StoreError,
@@ -573,8 +574,8 @@ def _throttled(reasons: list[Item]) -> bool:
     return "ThrottlingError" in codes and codes <= {"ThrottlingError", "None"}
 
 
-def _duplicate(entry: HistoryEntry) -> StoreError:
-    return StoreError(f"history entry {entry.id} is already recorded; nothing was written")
+def _duplicate(entry: HistoryEntry) -> HistoryEntryExists:
+    return HistoryEntryExists(f"history entry {entry.id} is already recorded; nothing was written")
 
 
 def _require_ready(table: TableDescriptionTypeDef, definition: Mapping[str, Any]) -> None:

@@ -30,6 +30,7 @@ from mcclink.errors import (
     ClientExists,
     ClientNotFound,
     ConfigurationError,
+    HistoryEntryExists,
     OnboardingLinkNotFound,
     StoreError,
     StoreUnavailable,
@@ -415,7 +416,7 @@ def _insert_history(conn: sqlite3.Connection, entry: HistoryEntry | None) -> Non
     try:
         conn.execute(_insert("ExecutionHistory", row), row)
     except sqlite3.IntegrityError as exc:
-        raise StoreError(
+        raise HistoryEntryExists(
             f"history entry {entry.id} is already recorded; nothing was written"
         ) from exc
 
