@@ -175,6 +175,14 @@ class Operation(StrEnum):
     #: One status change published as an EventBridge event by the AWS monitor function
     #: (changes no status).
     EVENT = "EVENT"
+    #: One reminder mailed to the advertiser of a pending invitation, at one step of
+    #: ``MCC_REMIND_AT`` (changes no status; see ``mcclink.reminders``).
+    REMIND = "REMIND"
+    #: The advertiser asked for no more reminders (changes no status).
+    UNSUBSCRIBE = "UNSUBSCRIBE"
+    #: One alert (or its "resolved" note) sent to the agency, recorded under the MCC itself
+    #: (changes no status).
+    ALERT = "ALERT"
 
 
 @dataclass(frozen=True)

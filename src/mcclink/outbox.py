@@ -21,7 +21,14 @@ from mcclink.ports import Store
 #: Status changes older than this are not passed on any more.
 WINDOW = timedelta(days=7)
 #: Operations whose entries record something done, never a change of status.
-RECORDS = (Operation.WEBHOOK, Operation.EVENT, Operation.MONITOR)
+RECORDS = (
+    Operation.WEBHOOK,
+    Operation.EVENT,
+    Operation.MONITOR,
+    Operation.REMIND,
+    Operation.UNSUBSCRIBE,
+    Operation.ALERT,
+)
 
 
 @dataclass(frozen=True)
