@@ -7,7 +7,7 @@ the monitor and webhooks, which is what the AWS monitor function runs. Each extr
     cli       the ``mcclink`` command                              typer, rich
     aws       the DynamoDB store, the Lambda handler               boto3 (Lambda's runtime has it)
     web       ``mcclink web``: dashboard, REST API, onboarding     FastAPI, uvicorn, Jinja2, ...
-    emulator  the local Google Ads API emulator                    PyJWT, cryptography
+    emulator  the local Google Ads API emulator, the mail sink     PyJWT, cryptography, aiosmtpd
     all       every part; ``make demo`` and ``make test`` install it
 
 A package that needs an extra calls ``require`` as it is imported, so using a part that is not
@@ -38,7 +38,9 @@ EXTRAS = {
         "the web server (dashboard, REST API, onboarding pages)",
         ("fastapi", "uvicorn", "jinja2", "python_multipart", "itsdangerous", "jwt"),
     ),
-    "emulator": Extra("the Google Ads API emulator", ("cryptography", "jwt")),
+    "emulator": Extra(
+        "the Google Ads API emulator and the local mail sink", ("cryptography", "jwt", "aiosmtpd")
+    ),
 }
 
 
