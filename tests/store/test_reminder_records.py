@@ -1,13 +1,34 @@
-"""Reminders' records in the stores: the new operations round-trip on both stores."""
+"""Reminders in the stores (SQLite and DynamoDB): the new operations round-trip, one claimer
+per step wins, a plan leaves claimed steps out, an unsubscription is recorded once."""
 
 from __future__ import annotations
 
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 
-from mcclink.domain import LinkStatus, Operation
+from mcclink.domain import Client, LinkStatus, Operation
+from mcclink.errors import HistoryEntryExists, OnboardingLinkInvalid
+from mcclink.onboarding import new_link
 from mcclink.outbox import is_status_change
 from mcclink.ports import Store
+from mcclink.reminders import (
+    UNSUBSCRIBED,
+    claim_entry,
+    due_step,
+    is_unsubscribed,
+    parse_steps,
+    plan,
+    unsubscribe,
+)
+from tests.store.conftest import Backend
 from tests.store.records import MCC, NOON, a_client, an_entry, customer
+
+STEPS = parse_steps("1d,3d,7d")
 
 NEW_OPERATIONS = [Operation.REMIND, Operation.UNSUBSCRIBE, Operation.ALERT]
 
@@ -38,3 +59,123 @@ def test_reminder_and_alert_entries_are_never_status_changes(operation: Operatio
     )
 
     assert not is_status_change(entry)
+
+
+# --- the claim: one claimer per (invitation, step) ----------------------------------------
+
+
+def _pending(n: int = 1) -> Client:
+    return a_client(
+        n,
+        email=f"ads{n}@example.com",
+        status=LinkStatus.PENDING,
+        manager_link_id=4000 + n,
+        invited_at=NOON,
+    )
+
+
+def test_of_many_threads_claiming_one_step_exactly_one_wins(backend: Backend) -> None:
+    client = backend.store.create_client(_pending())
+    due = due_step(client, 2, STEPS)
+    stores = [backend.reopen() for _ in range(6)]
+    barrier = threading.Barrier(len(stores))
+
+    def claim(store: Store) -> bool:
+        entry = claim_entry(
+            due, actor="t", message_id=f"<{uuid.uuid4().hex}@test>", onboarding_link_id="L"
+        )
+        barrier.wait(timeout=60)
+        try:
+            store.append_history(entry)
+        except HistoryEntryExists:
+            return False
+        return True
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        won = list(pool.map(claim, stores))
+
+    assert won.count(True) == 1
+    history = list(backend.store.client_history(MCC, customer(1)))
+    assert [(e.operation, e.id, e.timestamp) for e in history] == [
+        (Operation.REMIND, due.claim_id, due.due_at)
+    ]
+
+
+def test_a_plan_leaves_out_claimed_steps_and_keeps_unclaimed_ones(store: Store) -> None:
+    first = store.create_client(_pending(1))
+    store.create_client(_pending(2))
+    store.create_client(replace(_pending(3), status=LinkStatus.APPROVED))
+    now = NOON + timedelta(days=1, hours=1)
+    store.append_history(
+        claim_entry(due_step(first, 1, STEPS), actor="t", message_id="<m>", onboarding_link_id="L")
+    )
+
+    due = plan(store, MCC, STEPS, now)
+
+    assert [(d.client.customer_id, d.step) for d in due] == [(customer(2), 1)]
+
+
+# --- unsubscription ---------------------------------------------------------------------
+
+
+def _link_for(store: Store, n: int = 1) -> str:
+    link, token = new_link(MCC, customer(n), timedelta(days=1), "t", now=NOON)
+    store.create_onboarding_link(link)
+    return token
+
+
+def test_unsubscribing_marks_the_client_once_and_stops_its_reminders(store: Store) -> None:
+    store.create_client(_pending())
+    token = _link_for(store)
+
+    first = unsubscribe(store, token, "web:127.0.0.1", now=NOON + timedelta(hours=1))
+    again = unsubscribe(store, token, "web:127.0.0.1")
+
+    assert first == again == store.get_client(MCC, customer(1))
+    assert first.attributes[UNSUBSCRIBED].startswith("2026-03-14T13:00:00")
+    entries = [e for e in store.client_history(MCC, customer(1))]
+    assert [(e.operation, e.actor) for e in entries] == [(Operation.UNSUBSCRIBE, "web:127.0.0.1")]
+    assert token not in str(entries[0])
+    assert plan(store, MCC, STEPS, NOON + timedelta(days=9)) == []
+
+
+def test_an_expired_link_still_unsubscribes(store: Store) -> None:
+    store.create_client(_pending())
+    token = _link_for(store)
+
+    client = unsubscribe(store, token, "t", now=NOON + timedelta(days=30))
+
+    assert is_unsubscribed(client)
+
+
+def test_concurrent_unsubscriptions_record_one_entry(backend: Backend) -> None:
+    backend.store.create_client(_pending())
+    token = _link_for(backend.store)
+    stores = [backend.reopen() for _ in range(4)]
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        list(pool.map(lambda s: unsubscribe(s, token, "t"), stores))
+
+    entries = list(backend.store.client_history(MCC, customer(1)))
+    assert [e.operation for e in entries] == [Operation.UNSUBSCRIBE]
+
+
+@pytest.mark.parametrize("kind", ["wrong secret", "malformed", "general link", "no client"])
+def test_an_unknown_link_unsubscribes_nobody(store: Store, kind: str) -> None:
+    store.create_client(_pending())
+    token = _link_for(store)
+    if kind == "wrong secret":
+        token = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
+    elif kind == "malformed":
+        token = "not-a-token"
+    elif kind == "general link":
+        link, token = new_link(MCC, None, timedelta(days=1), "t")
+        store.create_onboarding_link(link)
+    else:
+        token = _link_for(store, 2)
+
+    with pytest.raises(OnboardingLinkInvalid):
+        unsubscribe(store, token, "t")
+
+    assert not is_unsubscribed(store.get_client(MCC, customer(1)) or _pending())
+    assert list(store.client_history(MCC, customer(1))) == []
