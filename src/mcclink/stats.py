@@ -25,6 +25,11 @@ ALERT_REFUSAL_RATE = 0.5
 ERROR_WINDOW = timedelta(days=30)
 #: Invitation outcomes are read from the MCC's whole history, from this moment on.
 HISTORY_START = datetime(1970, 1, 1, tzinfo=UTC)
+#: An acceptance this soon after a reminder counts as one the reminder brought.
+REMINDER_EFFECT = timedelta(days=2)
+#: Operations whose failures are not Google Ads errors: a webhook receiver's, and mail's
+#: (reminders and alerts); they are reported where they are made, not in ``errors_by_code``.
+_NOT_GOOGLE = frozenset({Operation.WEBHOOK, Operation.REMIND, Operation.ALERT})
 
 #: How an invitation was answered, by the status its link moved to from PENDING (True:
 #: accepted). Google ends a link (INACTIVE) only after it was accepted, so PENDING ->
@@ -79,6 +84,99 @@ class InvitationOutcomes:
 
 
 @dataclass(frozen=True)
+class ReminderOutcomes:
+    """The reminders mailed to advertisers, and the acceptances that followed them.
+
+    A ``REMIND`` entry is written (the claim) before its message is sent, and a failed send
+    adds a ``REMIND`` ``FAILED`` entry for the same step: sent = claimed - failed (a claim
+    whose process died before sending counts as sent: history cannot tell them apart). An
+    invitation counts as accepted after a reminder when its acceptance was recorded within
+    ``REMINDER_EFFECT`` of its last reminder's due time (the entry's timestamp), and it is
+    credited to that reminder's step.
+    """
+
+    #: Reminders sent, by step (1 = the first age of ``MCC_REMIND_AT``).
+    sent_by_step: Mapping[int, int]
+    failed: int
+    #: Invitations that got at least one reminder.
+    reminded: int
+    #: Invitations accepted within ``REMINDER_EFFECT`` of their last reminder, by its step.
+    accepted_by_step: Mapping[int, int]
+
+    @classmethod
+    def of(cls, history: Iterable[HistoryEntry]) -> ReminderOutcomes:
+        """The reminders recorded in ``history`` (one MCC's, oldest first)."""
+        failed: Counter[int] = Counter()
+        sent: Counter[int] = Counter()
+        accepted: Counter[int] = Counter()
+        # Per client, its current invitation's reminders sent: step -> due time.
+        current: dict[CustomerId, dict[int, datetime]] = {}
+        reminded = 0
+        for entry in history:
+            before, after = entry.status_before, entry.status_after
+            if entry.operation is Operation.REMIND:
+                step = _step(entry)
+                if step is not None and entry.outcome is Outcome.FAILED:
+                    failed[step] += 1
+                    current.get(entry.customer_id, {}).pop(step, None)
+                elif step is not None:
+                    current.setdefault(entry.customer_id, {})[step] = entry.timestamp
+            elif before is LinkStatus.PENDING and after not in (None, LinkStatus.PENDING):
+                # The invitation ended (answered, cancelled, ...): so did its reminders. (Not
+                # at the next invitation's entry: a reminder due soon after an invitation
+                # may be timed before the entry recording Google's answer to it.)
+                steps = current.pop(entry.customer_id, {})
+                reminded += _tally(steps, sent)
+                if after is not None and _ANSWERS.get(after) and steps:
+                    last_step, due = max(steps.items(), key=lambda item: item[1])
+                    if timedelta() <= entry.timestamp - due <= REMINDER_EFFECT:
+                        accepted[last_step] += 1
+        for steps in current.values():
+            reminded += _tally(steps, sent)
+        return cls(
+            MappingProxyType(dict(sorted(sent.items()))),
+            sum(failed.values()),
+            reminded,
+            MappingProxyType(dict(sorted(accepted.items()))),
+        )
+
+    @property
+    def sent(self) -> int:
+        """Reminders sent, all steps."""
+        return sum(self.sent_by_step.values())
+
+    @property
+    def accepted(self) -> int:
+        """Invitations accepted within ``REMINDER_EFFECT`` of a reminder."""
+        return sum(self.accepted_by_step.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``reminders`` key of ``Stats.to_dict`` (JSON keys: steps as strings)."""
+        return {
+            "sent": self.sent,
+            "sent_by_step": {str(step): n for step, n in self.sent_by_step.items()},
+            "failed": self.failed,
+            "reminded_invitations": self.reminded,
+            "accepted_within_2_days": self.accepted,
+            "accepted_within_2_days_by_step": {
+                str(step): n for step, n in self.accepted_by_step.items()
+            },
+        }
+
+
+def _step(entry: HistoryEntry) -> int | None:
+    """The step a ``REMIND`` entry records (None when it records none)."""
+    raw = entry.details.get("step", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _tally(steps: Mapping[int, datetime], sent: Counter[int]) -> int:
+    """Add one invitation's reminders to ``sent``; 1 if it had any, else 0."""
+    sent.update(steps.keys())
+    return 1 if steps else 0
+
+
+@dataclass(frozen=True)
 class OnboardingFunnel:
     """How far advertisers went through the MCC's onboarding links, summed over every link.
 
@@ -120,6 +218,7 @@ class Stats:
     stale_pending: list[str]
     errors_by_code: dict[str, int]
     onboarding: OnboardingFunnel
+    reminders: ReminderOutcomes
     alerts: list[str]
 
     def to_dict(self) -> dict[str, Any]:
@@ -135,6 +234,7 @@ class Stats:
             "stale_pending": self.stale_pending,
             "errors_by_code": self.errors_by_code,
             "onboarding": self.onboarding.to_dict(),
+            "reminders": self.reminders.to_dict(),
             "alerts": self.alerts,
         }
 
@@ -146,13 +246,14 @@ def compute(
     pending_age: timedelta = DEFAULT_PENDING_AGE,
     now: datetime | None = None,
 ) -> Stats:
-    """Count statuses, invitation outcomes, stale invitations, errors and the onboarding
-    funnel; raise the alerts.
+    """Count statuses, invitation outcomes, stale invitations, errors, the onboarding
+    funnel and the reminders; raise the alerts.
 
     Statuses and stale invitations are the clients' current ones; the acceptance rate and
-    the time to acceptance come from the MCC's history (``InvitationOutcomes``), errors
-    from its last ``ERROR_WINDOW``. The funnel sums the counts the MCC's onboarding links
-    keep. One listing each of clients, history and onboarding links.
+    the time to acceptance come from the MCC's history (``InvitationOutcomes``), and so do
+    the reminders (``ReminderOutcomes``), errors from its last ``ERROR_WINDOW``. The funnel
+    sums the counts the MCC's onboarding links keep. One listing each of clients, history
+    and onboarding links.
 
     Raises:
         StoreError: the store could not be read.
@@ -170,6 +271,7 @@ def compute(
         stale_pending=reading.stale,
         errors_by_code=reading.errors_by_code,
         onboarding=OnboardingFunnel.of(store.list_onboarding_links(mcc)),
+        reminders=ReminderOutcomes.of(reading.history),
         alerts=reading.alerts(),
     )
 
@@ -194,6 +296,8 @@ class _Reading:
     overdue: int
     outcomes: InvitationOutcomes
     errors_by_code: dict[str, int]
+    #: The MCC's whole history, oldest first (read once, for every figure).
+    history: list[HistoryEntry]
 
     def alerts(self) -> list[str]:
         found = []
@@ -228,15 +332,18 @@ def _read(store: Store, mcc: CustomerId, pending_age: timedelta, now: datetime) 
     history = list(store.history_between(HISTORY_START, now + timedelta(seconds=1), mcc))
     recent = (entry for entry in history if now - entry.timestamp <= ERROR_WINDOW)
     return _Reading(
-        by_status, stale, overdue, InvitationOutcomes.of(history), _errors_by_code(recent)
+        by_status,
+        stale,
+        overdue,
+        InvitationOutcomes.of(history),
+        _errors_by_code(recent),
+        history,
     )
 
 
 def _errors_by_code(history: Iterable[HistoryEntry]) -> dict[str, int]:
     errors: Counter[str] = Counter()
     for entry in history:
-        # A failed webhook delivery is the receiver's problem, not a Google Ads error: it is
-        # reported by ``webhooks.delivery_problems`` and kept out of the alerts' counts.
-        if entry.outcome is Outcome.FAILED and entry.operation is not Operation.WEBHOOK:
+        if entry.outcome is Outcome.FAILED and entry.operation not in _NOT_GOOGLE:
             errors[entry.error_code or "UNKNOWN"] += 1
     return dict(errors.most_common())

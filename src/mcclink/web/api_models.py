@@ -122,6 +122,23 @@ class OnboardingFunnelOut(_Shape):
     accepted: int = Field(description="Accounts linked (one sign-in may link several).")
 
 
+class RemindersOut(_Shape):
+    """The reminders mailed to advertisers (``mcclink remind``) and what followed them."""
+
+    sent: int
+    sent_by_step: dict[str, int] = Field(
+        description="Reminders sent, by step of MCC_REMIND_AT (1 = its first age)."
+    )
+    failed: int = Field(description="Reminders whose sending failed (never retried).")
+    reminded_invitations: int = Field(description="Invitations reminded at least once.")
+    accepted_within_2_days: int = Field(
+        description="Invitations accepted within 2 days after their last reminder."
+    )
+    accepted_within_2_days_by_step: dict[str, int] = Field(
+        description="The same, by the step of that last reminder."
+    )
+
+
 class StatsOut(_Shape):
     """Link statistics of the MCC: ``mcclink stats --json``."""
 
@@ -134,6 +151,7 @@ class StatsOut(_Shape):
     stale_pending: list[Digits]
     errors_by_code: dict[str, int]
     onboarding: OnboardingFunnelOut
+    reminders: RemindersOut
     alerts: list[str]
 
 
