@@ -9,78 +9,28 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mcclink.domain import CustomerId, HistoryEntry, LinkStatus, Operation, Outcome, utcnow
+from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome, utcnow
 from mcclink.monitor import DEFAULT_PENDING_AGE
 from mcclink.onboarding import OnboardingLink
+from mcclink.outcomes import (
+    ANSWERS,
+    HISTORY_START,
+    InvitationOutcomes,
+    errors_by_code,
+)
 from mcclink.ports import Store
 
-#: Alert thresholds: invitations pending this long, and the share of refusals.
-ALERT_PENDING_AGE = timedelta(hours=48)
-ALERT_REFUSAL_RATE = 0.5
+if TYPE_CHECKING:
+    from mcclink.alerts import Alert, AlertSettings
+
 #: History window read for "errors by code".
 ERROR_WINDOW = timedelta(days=30)
-#: Invitation outcomes are read from the MCC's whole history, from this moment on.
-HISTORY_START = datetime(1970, 1, 1, tzinfo=UTC)
 #: An acceptance this soon after a reminder counts as one the reminder brought.
 REMINDER_EFFECT = timedelta(days=2)
-#: Operations whose failures are not Google Ads errors: a webhook receiver's, and mail's
-#: (reminders and alerts); they are reported where they are made, not in ``errors_by_code``.
-_NOT_GOOGLE = frozenset({Operation.WEBHOOK, Operation.REMIND, Operation.ALERT})
-
-#: How an invitation was answered, by the status its link moved to from PENDING (True:
-#: accepted). Google ends a link (INACTIVE) only after it was accepted, so PENDING ->
-#: UNLINKED, recorded when the acceptance fell between two monitor cycles, is one too.
-_ANSWERS: Mapping[LinkStatus, bool] = MappingProxyType(
-    {LinkStatus.APPROVED: True, LinkStatus.UNLINKED: True, LinkStatus.REJECTED: False}
-)
-
-
-@dataclass(frozen=True)
-class InvitationOutcomes:
-    """How advertisers answered the MCC's invitations, as ExecutionHistory recorded them.
-
-    Each move of a link out of ``PENDING`` to an answer counts once, whatever the client's
-    status is now: an invitation accepted and later unlinked stays accepted, and a client
-    that refused and accepted a later invitation counts one of each. Accounts created
-    under the MCC or imported already linked were never invited and are left out.
-    """
-
-    accepted: int = 0
-    refused: int = 0
-    #: Invitation to acceptance, for each acceptance whose invitation is in history.
-    waits: tuple[timedelta, ...] = ()
-
-    @classmethod
-    def of(cls, history: Iterable[HistoryEntry]) -> InvitationOutcomes:
-        """The outcomes recorded in ``history`` (one MCC's, oldest first)."""
-        invited: dict[CustomerId, datetime] = {}
-        answers: list[bool] = []
-        waits: list[timedelta] = []
-        for entry in history:
-            before, after = entry.status_before, entry.status_after
-            if after is LinkStatus.PENDING and before is not LinkStatus.PENDING:
-                invited[entry.customer_id] = entry.timestamp
-            elif before is LinkStatus.PENDING and after is not None and after in _ANSWERS:
-                answers.append(_ANSWERS[after])
-                sent = invited.pop(entry.customer_id, None)
-                if after is LinkStatus.APPROVED and sent is not None:
-                    waits.append(entry.timestamp - sent)
-        return cls(sum(answers), len(answers) - sum(answers), tuple(waits))
-
-    @property
-    def acceptance_rate(self) -> float | None:
-        """Accepted ÷ answered invitations (None before the first answer)."""
-        answered = self.accepted + self.refused
-        return self.accepted / answered if answered else None
-
-    @property
-    def mean_time_to_acceptance(self) -> timedelta | None:
-        """The mean of ``waits`` (None without one)."""
-        return sum(self.waits, timedelta()) / len(self.waits) if self.waits else None
 
 
 @dataclass(frozen=True)
@@ -127,7 +77,7 @@ class ReminderOutcomes:
                 # may be timed before the entry recording Google's answer to it.)
                 steps = current.pop(entry.customer_id, {})
                 reminded += _tally(steps, sent)
-                if after is not None and _ANSWERS.get(after) and steps:
+                if after is not None and ANSWERS.get(after) and steps:
                     last_step, due = max(steps.items(), key=lambda item: item[1])
                     if timedelta() <= entry.timestamp - due <= REMINDER_EFFECT:
                         accepted[last_step] += 1
@@ -245,6 +195,7 @@ def compute(
     *,
     pending_age: timedelta = DEFAULT_PENDING_AGE,
     now: datetime | None = None,
+    alert_settings: AlertSettings | None = None,
 ) -> Stats:
     """Count statuses, invitation outcomes, stale invitations, errors, the onboarding
     funnel and the reminders; raise the alerts.
@@ -253,7 +204,8 @@ def compute(
     the time to acceptance come from the MCC's history (``InvitationOutcomes``), and so do
     the reminders (``ReminderOutcomes``), errors from its last ``ERROR_WINDOW``. The funnel
     sums the counts the MCC's onboarding links keep. One listing each of clients, history
-    and onboarding links.
+    and onboarding links. The alerts are ``mcclink.alerts.assess``'s summaries (under
+    ``alert_settings``, default: the defaults), from the same reading.
 
     Raises:
         StoreError: the store could not be read.
@@ -272,18 +224,27 @@ def compute(
         errors_by_code=reading.errors_by_code,
         onboarding=OnboardingFunnel.of(store.list_onboarding_links(mcc)),
         reminders=ReminderOutcomes.of(reading.history),
-        alerts=reading.alerts(),
+        alerts=[a.summary for a in reading.alerts(now, alert_settings)],
     )
 
 
-def alerts(store: Store, mcc: CustomerId, *, now: datetime | None = None) -> list[str]:
-    """The alerts of ``compute`` alone, without reading the onboarding links (the Lambda
-    monitor function logs them, and its role may not read that table).
+def alerts(
+    store: Store,
+    mcc: CustomerId,
+    *,
+    now: datetime | None = None,
+    settings: AlertSettings | None = None,
+) -> list[str]:
+    """The alerts' summaries alone (``mcclink.alerts.evaluate``), without reading the
+    onboarding links (the Lambda monitor function logs them, and its role may not read that
+    table).
 
     Raises:
         StoreError: the store could not be read.
     """
-    return _read(store, mcc, DEFAULT_PENDING_AGE, now or utcnow()).alerts()
+    from mcclink.alerts import evaluate
+
+    return [a.summary for a in evaluate(store, mcc, now, settings)]
 
 
 @dataclass(frozen=True)
@@ -292,58 +253,37 @@ class _Reading:
 
     by_status: Counter[str]
     stale: list[str]
-    #: Invitations pending longer than ``ALERT_PENDING_AGE``.
-    overdue: int
     outcomes: InvitationOutcomes
     errors_by_code: dict[str, int]
     #: The MCC's whole history, oldest first (read once, for every figure).
     history: list[HistoryEntry]
 
-    def alerts(self) -> list[str]:
-        found = []
-        if self.overdue:
-            found.append(f"{self.overdue} invitation(s) pending for more than 48 h")
-        rate = self.outcomes.acceptance_rate
-        if rate is not None and 1 - rate > ALERT_REFUSAL_RATE:
-            found.append(f"high refusal rate: {1 - rate:.0%} of answers refused")
-        errors = self.errors_by_code
-        permission = sum(n for code, n in errors.items() if "PERMISSION" in code)
-        if permission:
-            found.append(f"{permission} permission error(s): check the login customer id")
-        if errors:
-            found.append(
-                f"{sum(errors.values())} failed Google Ads operation(s) in the last 30 days"
-            )
-        return found
+    #: The MCC's clients, as listed.
+    clients: list[Client]
+
+    def alerts(self, now: datetime, settings: AlertSettings | None) -> list[Alert]:
+        """The conditions ``mcclink.alerts`` tells the agency of, in this reading."""
+        from mcclink.alerts import AlertSettings, assess  # it builds on this module
+
+        return assess(self.clients, self.history, now, settings or AlertSettings())
 
 
 def _read(store: Store, mcc: CustomerId, pending_age: timedelta, now: datetime) -> _Reading:
     by_status: Counter[str] = Counter()
     stale: list[str] = []
-    overdue = 0
-    for client in store.list_clients(mcc):
+    clients = list(store.list_clients(mcc))
+    for client in clients:
         by_status[client.status.value] += 1
         invited = client.invited_at
-        if client.status is LinkStatus.PENDING and invited is not None:
-            if now - invited > pending_age:
-                stale.append(client.customer_id.digits)
-            if now - invited > ALERT_PENDING_AGE:
-                overdue += 1
+        if client.status is LinkStatus.PENDING and invited and now - invited > pending_age:
+            stale.append(client.customer_id.digits)
     history = list(store.history_between(HISTORY_START, now + timedelta(seconds=1), mcc))
     recent = (entry for entry in history if now - entry.timestamp <= ERROR_WINDOW)
     return _Reading(
         by_status,
         stale,
-        overdue,
         InvitationOutcomes.of(history),
-        _errors_by_code(recent),
+        errors_by_code(recent),
         history,
+        clients,
     )
-
-
-def _errors_by_code(history: Iterable[HistoryEntry]) -> dict[str, int]:
-    errors: Counter[str] = Counter()
-    for entry in history:
-        if entry.outcome is Outcome.FAILED and entry.operation not in _NOT_GOOGLE:
-            errors[entry.error_code or "UNKNOWN"] += 1
-    return dict(errors.most_common())

@@ -33,6 +33,7 @@ import re
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -367,18 +368,31 @@ def _attempt(
     return attempt, answer.http_status is not None
 
 
-def _headers(settings: WebhookSettings, delivery_id: str, body: bytes) -> dict[str, str]:
+def send_event(
+    settings: WebhookSettings, event: str, delivery_id: str, body: Mapping[str, Any]
+) -> Answer:
+    """POST one event other than a status change (an alert), signed as every delivery is.
+
+    Sent once: the caller records a failure; nothing retries it.
+    """
+    data = json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
+    return _post(settings, _headers(settings, delivery_id, data, event), data)
+
+
+def _headers(
+    settings: WebhookSettings, delivery_id: str, body: bytes, event: str = EVENT
+) -> dict[str, str]:
     return {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": f"mcclink/{__version__}",
         DELIVERY_HEADER: delivery_id,
-        EVENT_HEADER: EVENT,
+        EVENT_HEADER: event,
         SIGNATURE_HEADER: sign(settings.secret.reveal(), delivery_id, body),
     }
 
 
 @dataclass(frozen=True)
-class _Answer:
+class Answer:
     """What the receiver did with one POST: an HTTP status, or no answer at all."""
 
     http_status: int | None
@@ -390,17 +404,17 @@ class _Answer:
         return self.http_status is not None and 200 <= self.http_status < 300
 
 
-def _post(settings: WebhookSettings, headers: dict[str, str], body: bytes) -> _Answer:
-    """POST to the receiver; every failure of the transport becomes an ``_Answer`` here."""
+def _post(settings: WebhookSettings, headers: dict[str, str], body: bytes) -> Answer:
+    """POST to the receiver; every failure of the transport becomes an ``Answer`` here."""
     receiver = f"receiver {settings.target}"
     request = urllib.request.Request(settings.url, data=body, headers=headers, method="POST")
     try:
         with _opener(settings.url).open(request, timeout=TIMEOUT_S) as response:
-            return _Answer(response.status)
+            return Answer(response.status)
     except urllib.error.HTTPError as exc:
         exc.close()
         hint = " (redirects are not followed: set MCC_WEBHOOK_URL to the final URL)"
-        return _Answer(
+        return Answer(
             exc.code,
             f"WEBHOOK_HTTP_{exc.code}",
             f"{receiver} answered HTTP {exc.code}{hint if 300 <= exc.code < 400 else ''}",
@@ -411,11 +425,11 @@ def _post(settings: WebhookSettings, headers: dict[str, str], body: bytes) -> _A
         return _no_answer(receiver, exc)
 
 
-def _no_answer(receiver: str, reason: object) -> _Answer:
+def _no_answer(receiver: str, reason: object) -> Answer:
     if isinstance(reason, TimeoutError):
-        return _Answer(None, "WEBHOOK_TIMEOUT", f"{receiver} did not answer in {TIMEOUT_S:g} s")
+        return Answer(None, "WEBHOOK_TIMEOUT", f"{receiver} did not answer in {TIMEOUT_S:g} s")
     why = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
-    return _Answer(None, "WEBHOOK_UNREACHABLE", f"{receiver} could not be reached: {why}")
+    return Answer(None, "WEBHOOK_UNREACHABLE", f"{receiver} could not be reached: {why}")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

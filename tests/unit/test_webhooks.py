@@ -272,13 +272,13 @@ class FakeReceiver:
 
     def post(
         self, settings: WebhookSettings, headers: dict[str, str], body: bytes
-    ) -> webhooks._Answer:
+    ) -> webhooks.Answer:
         self.received.append((dict(headers), body))
         status = self.script.pop(0) if self.script else 200
         if status is None:
-            return webhooks._Answer(None, "WEBHOOK_UNREACHABLE", "receiver could not be reached")
+            return webhooks.Answer(None, "WEBHOOK_UNREACHABLE", "receiver could not be reached")
         error = None if 200 <= status < 300 else f"receiver answered HTTP {status}"
-        return webhooks._Answer(status, None if error is None else f"WEBHOOK_HTTP_{status}", error)
+        return webhooks.Answer(status, None if error is None else f"WEBHOOK_HTTP_{status}", error)
 
     def ids(self) -> list[str]:
         return [headers["X-Mcclink-Delivery"] for headers, _ in self.received]
