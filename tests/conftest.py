@@ -1,7 +1,7 @@
 """Test-session set-up shared by every suite.
 
-Servers the tests need (the moto DynamoDB server, the Google Ads emulator) are started by the
-session fixtures in ``tests/fixtures``; nothing has to be running beforehand.
+Servers the tests need (the moto DynamoDB server, the Google Ads emulator, an SMTP sink) are
+started by the session fixtures in ``tests/fixtures``; nothing has to be running beforehand.
 """
 
 import os
@@ -13,5 +13,6 @@ pytest_plugins = [
     "tests.fixtures.moto_server",
     "tests.fixtures.emulator",
     "tests.fixtures.webhook_receiver",
+    "tests.fixtures.smtp",
     "tests.fixtures.browser",
 ]

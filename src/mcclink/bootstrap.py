@@ -19,6 +19,7 @@ from mcclink.service import GoogleAdsMCCService
 
 if TYPE_CHECKING:
     from mcclink.ads.client import GoogleAdsClientService
+    from mcclink.mail import Mailer
     from mcclink.onboard_service import OnboardingService
 
 
@@ -122,6 +123,19 @@ class Container:
 
         return OnboardingService(self.store, lambda: self.ads)
 
+    @cached_property
+    def mailer(self) -> Mailer | None:
+        """The mailer ``MCC_MAIL_URL`` names (None when unset); connects on first send.
+
+        Raises:
+            ConfigurationError: every problem with the mail settings.
+            MissingExtra: ``ses://`` without the ``aws`` extra.
+        """
+        from mcclink.mail import open_mailer
+
+        settings = self.settings.mail
+        return None if settings is None else open_mailer(settings)
+
     def advertiser_ads(self, access_token: str) -> AdsGateway:
         """A gateway acting as a signed-in advertiser with their OAuth ``access_token``, paced
         with ``ads`` (the same Cloud project's quota).
@@ -138,9 +152,11 @@ class Container:
         return self.ads.stats.retries if "ads" in self.__dict__ else 0
 
     def close(self) -> None:
-        """Release the store and the Google Ads channels, where they were opened."""
+        """Release the store, the Google Ads channels and the mail connection, where opened."""
         if "ads" in self.__dict__:
             self.ads.close()
+        if self.__dict__.get("mailer") is not None:
+            self.__dict__["mailer"].close()
         if "store" in self.__dict__:
             self.store.close()
 

@@ -24,6 +24,8 @@ from mcclink.errors import ConfigurationError, InvalidCustomerId
 if TYPE_CHECKING:
     import yaml
 
+    from mcclink.mail import MailSettings
+
 DEFAULT_ENDPOINT = "googleads.googleapis.com:443"
 DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
 #: Google publishes no per-second figure for every account, so none is assumed by default.
@@ -42,6 +44,13 @@ ONBOARDING_CLIENT_SECRET_VAR = "MCC_ONBOARDING_CLIENT_SECRET"
 OIDC_ISSUER_VAR = "MCC_OIDC_ISSUER"
 TRUSTED_PROXIES_VAR = "MCC_TRUSTED_PROXIES"
 IMPORT_ALL_LINKS_VAR = "MCC_IMPORT_ALL_LINKS"
+MAIL_URL_VAR = "MCC_MAIL_URL"
+MAIL_FROM_VAR = "MCC_MAIL_FROM"
+MAIL_REPLY_TO_VAR = "MCC_MAIL_REPLY_TO"
+AGENCY_NAME_VAR = "MCC_AGENCY_NAME"
+LOCALE_VAR = "MCC_LOCALE"
+#: What ``mcclink.mail.MailSettings.from_env`` reads; ``Settings.mail`` keeps them for it.
+MAIL_VARS = (MAIL_URL_VAR, MAIL_FROM_VAR, MAIL_REPLY_TO_VAR, AGENCY_NAME_VAR, LOCALE_VAR)
 _YES, _NO = frozenset({"1", "true", "yes", "on"}), frozenset({"", "0", "false", "no", "off"})
 DEFAULT_OIDC_ISSUER = "https://accounts.google.com"
 #: Where `mcclink web` serves by default: the MCC_PUBLIC_URL `mcclink emulator serve` exports.
@@ -190,6 +199,8 @@ class Settings:
     trusted_proxies: str | None = None
     #: ``MCC_IMPORT_ALL_LINKS`` as given; checked by ``import_all_links``.
     import_all_links_raw: str | None = None
+    #: The mail variables (``MAIL_VARS``) as given; checked by ``mail``.
+    mail_env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -219,8 +230,9 @@ class Settings:
             public_url_raw=environ.get(PUBLIC_URL_VAR, "").strip() or None,
             onboarding_client_id=environ.get(ONBOARDING_CLIENT_ID_VAR, "").strip() or None,
             onboarding_client_secret=_secret(environ.get(ONBOARDING_CLIENT_SECRET_VAR, "").strip()),
+            mail_env={name: environ[name] for name in MAIL_VARS if name in environ},
             oidc_issuer=environ.get(OIDC_ISSUER_VAR, "").strip() or DEFAULT_OIDC_ISSUER,
-            agency_name=environ.get("MCC_AGENCY_NAME", "").strip() or None,
+            agency_name=environ.get(AGENCY_NAME_VAR, "").strip() or None,
             agency_logo_url=environ.get("MCC_AGENCY_LOGO_URL", "").strip() or None,
             trusted_proxies=environ.get(TRUSTED_PROXIES_VAR, "").strip() or None,
             import_all_links_raw=environ.get(IMPORT_ALL_LINKS_VAR, "").strip() or None,
@@ -289,6 +301,18 @@ class Settings:
         if problems or self.webhook_secret is None:
             raise ConfigurationError(problems)
         return WebhookSettings(self.webhook_url, self.webhook_secret)
+
+    @property
+    def mail(self) -> MailSettings | None:
+        """How mail is sent (``MCC_MAIL_URL`` and the rest), or None when it is not set.
+
+        Raises:
+            ConfigurationError: every mail setting problem, each naming its variable and
+                the fix; never the password.
+        """
+        from mcclink.mail import MailSettings
+
+        return MailSettings.from_env(self.mail_env)
 
     @property
     def proxies(self) -> tuple[ProxyNetwork, ...]:

@@ -235,6 +235,11 @@ MAX_FIELD_BYTES = 64 * 1024
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s.]+")
 
 
+def is_email_address(text: str) -> bool:
+    """Whether ``text`` is one plain address (``ana@example.com``), as a client's e-mail is."""
+    return len(text) <= MAX_EMAIL and _EMAIL.fullmatch(text) is not None
+
+
 def check_client_fields(name: str, email: str | None, attributes: Mapping[str, str]) -> None:
     """Raise unless a client's name, e-mail and attributes are within the limits above.
 

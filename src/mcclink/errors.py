@@ -20,12 +20,17 @@ into one of these. The service, the CLI and the monitor only ever see this tree:
     │   ├── OnboardingLinkNotFound    (exit 2: the input names an unknown link)
     │   ├── VersionConflict           another writer changed the client first
     │   └── StoreUnavailable          locked, throttled, unreachable
-    └── GoogleAdsError                Google Ads refused or failed the call     (exit 1)
-        ├── LinkRefused               a permanent refusal (too many managers, ...)
-        ├── AccountNotFound           the customer id names no account
-        ├── PermissionDenied          the login customer may not act on the account
-        ├── AuthenticationFailed      credentials rejected (also a ConfigurationError)
-        └── TransientError            unavailable / quota; retries were exhausted
+    ├── GoogleAdsError                Google Ads refused or failed the call     (exit 1)
+    │   ├── LinkRefused               a permanent refusal (too many managers, ...)
+    │   ├── AccountNotFound           the customer id names no account
+    │   ├── PermissionDenied          the login customer may not act on the account
+    │   ├── AuthenticationFailed      credentials rejected (also a ConfigurationError)
+    │   └── TransientError            unavailable / quota; retries were exhausted
+    └── MailError                     a message was not sent                    (exit 1)
+        ├── MailRejected              refused for good (a bad address, a 5xx): never retried
+        └── MailUnavailable           the mail service failed; retries were exhausted
+            └── MailSettingsRefused   unreachable, no TLS, wrong password (also a
+                                      ConfigurationError: exit 2, names the setting)
 """
 
 from __future__ import annotations
@@ -203,3 +208,23 @@ class AuthenticationFailed(GoogleAdsError):
 
 class TransientError(GoogleAdsError):
     """Google Ads stayed unavailable or over quota after every allowed retry."""
+
+
+class MailError(MccLinkError):
+    """A message was not sent."""
+
+
+class MailRejected(MailError):
+    """The mail service refused this message for good (a bad address, a 5xx answer to the
+    recipient or the data): record it once and never send it again."""
+
+
+class MailUnavailable(MailError):
+    """The mail service could not take the message, still after retries with backoff."""
+
+
+class MailSettingsRefused(MailUnavailable, ConfigurationError):
+    """The mail server cannot be used as the settings say: unreachable, no TLS, a wrong user
+    name or password, a sender it refuses. The message names the setting to fix."""
+
+    exit_code = 2

@@ -1,0 +1,113 @@
+"""SMTP to real servers on this machine: the session's sink, and strict servers that refuse
+what a real one refuses. Each failure comes out as the error its kind calls for."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from mcclink.emulator.mailbox import Mailbox
+from mcclink.errors import MailSettingsRefused, MailUnavailable
+from mcclink.mail import Mail, MailSettings, open_mailer
+from mcclink.mail.smtp import SmtpMailer
+from tests.fixtures.smtp import body, free_port, outside_address, strict_smtp
+
+PASSWORD = "corr3ct-H0rse"
+
+
+def settings(url: str, **more: str) -> MailSettings:
+    found = MailSettings.from_env(
+        {"MCC_MAIL_URL": url, "MCC_MAIL_FROM": "Agência Sol <ads@example.com>", **more}
+    )
+    assert found is not None
+    return found
+
+
+def mail(to: str = "ana@example.com", **more: str) -> Mail:
+    return Mail(to, "Convite pendente", "Olá, Ana", "<p>Olá, <b>Ana</b></p>", **more)
+
+
+def test_a_message_reaches_the_sink_with_its_headers_and_both_parts(mailbox: Mailbox) -> None:
+    mailer = open_mailer(settings(mailbox.url, MCC_MAIL_REPLY_TO="contato@example.com"))
+    sent = mail(unsubscribe_url="https://agency.example.com/onboard/abc/unsubscribe")
+    try:
+        assert mailer.send(sent) == sent.message_id
+    finally:
+        mailer.close()
+    [got] = mailbox.wait_for(1)
+    assert got["Message-ID"] == sent.message_id
+    assert got["From"] == "Agência Sol <ads@example.com>"
+    assert got["To"] == "ana@example.com"
+    assert got["Reply-To"] == "contato@example.com"
+    assert got["Subject"] == "Convite pendente"
+    assert got["List-Unsubscribe"] == "<https://agency.example.com/onboard/abc/unsubscribe>"
+    assert got["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert body(got, "plain").strip() == "Olá, Ana"
+    assert body(got, "html").strip() == "<p>Olá, <b>Ana</b></p>"
+
+
+def test_one_connection_carries_many_messages(mailbox: Mailbox) -> None:
+    mailer = SmtpMailer(settings(mailbox.url))
+    try:
+        for n in range(3):
+            mailer.send(mail(f"client{n}@example.com"))
+    finally:
+        mailer.close()
+    assert [m["To"] for m in mailbox.wait_for(3)] == [f"client{n}@example.com" for n in range(3)]
+
+
+def test_a_wrong_password_names_the_setting_and_never_the_password() -> None:
+    with strict_smtp(user="ana", password="right-one") as server:
+        mailer = open_mailer(settings(f"smtp://ana:{PASSWORD}@127.0.0.1:{server.port}"))
+        with pytest.raises(MailSettingsRefused) as caught:
+            mailer.send(mail())
+    message = str(caught.value)
+    assert "MCC_MAIL_URL" in message
+    assert "refused the user name and password" in message
+    assert PASSWORD not in message
+    assert caught.value.exit_code == 2
+    assert server.messages == []
+
+
+def test_the_right_password_is_sent_and_the_message_taken() -> None:
+    with strict_smtp(user="ana@example.com", password=PASSWORD) as server:
+        url = f"smtp://ana%40example.com:{PASSWORD}@127.0.0.1:{server.port}"
+        mailer = open_mailer(settings(url))
+        mailer.send(mail())
+        mailer.close()
+    assert [m["To"] for m in server.messages] == ["ana@example.com"]
+
+
+def test_a_server_beyond_loopback_without_starttls_is_refused_before_any_login() -> None:
+    address = outside_address()
+    if address is None:
+        pytest.skip("this machine has no address other than loopback")
+    with strict_smtp(address, user="ana", password=PASSWORD) as server:
+        mailer = open_mailer(settings(f"smtp://ana:{PASSWORD}@{address}:{server.port}"))
+        with pytest.raises(MailSettingsRefused) as caught:
+            mailer.send(mail())
+    assert "does not offer STARTTLS" in str(caught.value)
+    assert "MCC_MAIL_URL" in str(caught.value)
+    assert server.messages == []
+
+
+def test_implicit_tls_to_a_plain_server_is_a_tls_failure_named(mailbox: Mailbox) -> None:
+    mailer = open_mailer(settings(f"smtps://127.0.0.1:{mailbox.port}"))
+    with pytest.raises(MailSettingsRefused) as caught:
+        mailer.send(mail())
+    assert f"MCC_MAIL_URL: TLS with smtps://127.0.0.1:{mailbox.port} failed" in str(caught.value)
+    assert mailbox.messages == []
+
+
+def test_an_unreachable_server_is_retried_with_backoff_then_named() -> None:
+    port = free_port()
+    mailer = SmtpMailer(settings(f"smtp://127.0.0.1:{port}"), attempts=3)
+    started = time.monotonic()
+    with pytest.raises(MailSettingsRefused) as caught:
+        mailer.send(mail())
+    waited = time.monotonic() - started
+    assert f"cannot reach the mail server smtp://127.0.0.1:{port}" in str(caught.value)
+    assert "after 3 attempts" in str(caught.value)
+    assert isinstance(caught.value, MailUnavailable), "a transient kind: callers may try later"
+    assert waited >= 1.4, "backoff 0.5 s then 1 s between the three attempts"
