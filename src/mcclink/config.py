@@ -4,7 +4,8 @@
 validated that only the Google Ads side needs, so store-only commands work without Google
 credentials. ``Settings.google_ads()`` reads the YAML file, merges it under the environment
 and returns a validated ``GoogleAdsSettings`` or raises one ``ConfigurationError`` listing
-every problem with its fix. ``Settings.webhook`` does the same for the webhook receiver.
+every problem with its fix. ``Settings.webhook`` does the same for the webhook receiver,
+``Settings.mail`` for the mail transport (``MailSettings``).
 Secret values are wrapped in ``Secret`` and never shown.
 """
 
@@ -12,19 +13,18 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Literal, cast
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from mcclink.domain import CustomerId
+from mcclink.domain import CustomerId, is_email_address
 from mcclink.errors import ConfigurationError, InvalidCustomerId
 
 if TYPE_CHECKING:
     import yaml
-
-    from mcclink.mail import MailSettings
 
 DEFAULT_ENDPOINT = "googleads.googleapis.com:443"
 DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -37,6 +37,15 @@ MIN_WEBHOOK_SECRET = 16
 #: Different characters a secret needs at least: a random one of 16 has far more; fewer is
 #: a pattern (``aaaa…``, ``abab…``), guessed long before a random secret.
 MIN_SECRET_VARIETY = 10
+#: The languages of mail; a client's ``locale`` attribute or ``MCC_LOCALE`` picks one.
+LOCALES = ("pt-BR", "en")
+DEFAULT_LOCALE = "pt-BR"
+MAIL_PORTS = {"smtp": 587, "smtps": 465}
+MailScheme = Literal["smtp", "smtps", "ses"]
+_AWS_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]")
+_MAIL_URL_EXAMPLES = (
+    "smtp://user:password@smtp.example.com:587, smtps://... or ses://?region=sa-east-1"
+)
 _MAKE_SECRET = 'python -c "import secrets; print(secrets.token_hex(32))"'
 PUBLIC_URL_VAR = "MCC_PUBLIC_URL"
 ONBOARDING_CLIENT_ID_VAR = "MCC_ONBOARDING_CLIENT_ID"
@@ -49,7 +58,7 @@ MAIL_FROM_VAR = "MCC_MAIL_FROM"
 MAIL_REPLY_TO_VAR = "MCC_MAIL_REPLY_TO"
 AGENCY_NAME_VAR = "MCC_AGENCY_NAME"
 LOCALE_VAR = "MCC_LOCALE"
-#: What ``mcclink.mail.MailSettings.from_env`` reads; ``Settings.mail`` keeps them for it.
+#: What ``MailSettings.from_env`` reads; ``Settings.mail`` keeps them for it.
 MAIL_VARS = (MAIL_URL_VAR, MAIL_FROM_VAR, MAIL_REPLY_TO_VAR, AGENCY_NAME_VAR, LOCALE_VAR)
 _YES, _NO = frozenset({"1", "true", "yes", "on"}), frozenset({"", "0", "false", "no", "off"})
 DEFAULT_OIDC_ISSUER = "https://accounts.google.com"
@@ -143,6 +152,101 @@ class WebhookSettings:
 
     def __repr__(self) -> str:
         return f"WebhookSettings(target={self.target!r}, secret={self.secret!r})"
+
+
+@dataclass(frozen=True, repr=False)
+class MailSettings:
+    """Where mail goes and who sends it; ``url`` is ``MCC_MAIL_URL`` as given (checked)."""
+
+    url: str
+    sender: str
+    reply_to: str | None = None
+    #: ``MCC_AGENCY_NAME``: the sender's display name when ``MCC_MAIL_FROM`` has none.
+    agency_name: str | None = None
+    #: ``MCC_LOCALE``: the language of a client without a ``locale`` attribute.
+    locale: str = DEFAULT_LOCALE
+
+    def __post_init__(self) -> None:
+        problems = _mail_url_problems(self.url) + _mail_sender_problems(self.sender, self.reply_to)
+        if self.locale not in LOCALES:
+            problems.append(f"{LOCALE_VAR} {self.locale!r} must be one of {', '.join(LOCALES)}")
+        if problems:
+            raise ConfigurationError(problems)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> MailSettings | None:
+        """The mail settings, or None when ``MCC_MAIL_URL`` is unset.
+
+        Raises:
+            ConfigurationError: every problem at once, each naming its variable and the
+                fix; never the password.
+        """
+        url = environ.get(MAIL_URL_VAR, "").strip()
+        if not url:
+            return None
+        return cls(
+            url,
+            environ.get(MAIL_FROM_VAR, "").strip(),
+            environ.get(MAIL_REPLY_TO_VAR, "").strip() or None,
+            environ.get(AGENCY_NAME_VAR, "").strip() or None,
+            environ.get(LOCALE_VAR, "").strip() or DEFAULT_LOCALE,
+        )
+
+    @property
+    def scheme(self) -> MailScheme:
+        """``smtp``, ``smtps`` or ``ses``."""
+        return cast(MailScheme, urlsplit(self.url).scheme)  # checked when made
+
+    @property
+    def host(self) -> str:
+        """The SMTP server's host (empty for SES)."""
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def port(self) -> int:
+        """The SMTP server's port (587 for smtp://, 465 for smtps:// unless given)."""
+        return urlsplit(self.url).port or MAIL_PORTS.get(self.scheme, 0)
+
+    @property
+    def username(self) -> str | None:
+        """The SMTP user name, percent-decoded (None: no login)."""
+        user = urlsplit(self.url).username
+        return unquote(user) if user else None
+
+    def password(self) -> str:
+        """The SMTP password, percent-decoded: for the one place that sends it."""
+        return unquote(urlsplit(self.url).password or "")
+
+    @property
+    def region(self) -> str | None:
+        """The SES region (None: boto3's default, ``AWS_REGION``)."""
+        return _mail_query(self.url).get("region")
+
+    @property
+    def target(self) -> str:
+        """``smtp://host:port`` or ``ses://region`` for messages: never the user or password."""
+        if self.scheme == "ses":
+            return f"ses://{self.region or '(AWS_REGION)'}"
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
+    def sender_address(self) -> str:
+        """The sender's bare address (the SMTP envelope's and SES's identity)."""
+        from email.utils import parseaddr  # here: every command imports this module
+
+        return parseaddr(self.sender)[1]
+
+    @property
+    def from_header(self) -> str:
+        """The ``From`` header: ``MCC_MAIL_FROM``, named after the agency when it has no name."""
+        from email.headerregistry import Address
+        from email.utils import parseaddr
+
+        name, address = parseaddr(self.sender)
+        return str(Address(name or self.agency_name or "", addr_spec=address))
+
+    def __repr__(self) -> str:
+        return f"MailSettings(target={self.target!r}, sender={self.sender!r})"
 
 
 ProxyNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -310,8 +414,6 @@ class Settings:
             ConfigurationError: every mail setting problem, each naming its variable and
                 the fix; never the password.
         """
-        from mcclink.mail import MailSettings
-
         return MailSettings.from_env(self.mail_env)
 
     @property
@@ -643,3 +745,85 @@ def _proxy_networks(raw: str | None, problems: list[str]) -> tuple[ProxyNetwork,
 
 def _secret(raw: str | None) -> Secret | None:
     return Secret(raw) if raw else None
+
+
+def _mail_url_problems(url: str) -> list[str]:
+    """What is wrong with ``MCC_MAIL_URL`` (never quoting it: it may hold a password)."""
+    wrong = f"{MAIL_URL_VAR} is not a mail URL: expected {_MAIL_URL_EXAMPLES}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:  # a malformed port, IPv6 address or query
+        return [wrong]
+    if any(c.isspace() for c in url) or parts.fragment:
+        return [wrong]
+    if parts.scheme == "ses":
+        return _ses_url_problems(parts.netloc, parts.path, query)
+    if parts.scheme not in MAIL_PORTS:
+        given = parts.scheme and url.startswith(f"{parts.scheme}://")
+        scheme = f"scheme {parts.scheme + '://'!r}" if given else "no scheme"
+        return [f"{MAIL_URL_VAR} has {scheme}: expected {_MAIL_URL_EXAMPLES}"]
+    problems = []
+    if not parts.hostname or parts.path not in ("", "/") or port == 0:
+        problems.append(
+            f"{MAIL_URL_VAR} needs a host and nothing after it, e.g. {_MAIL_URL_EXAMPLES}"
+        )
+    if query:
+        problems.append(f"{MAIL_URL_VAR}: smtp:// and smtps:// take no parameters (after ?)")
+    if (parts.username is None) != (parts.password is None) or parts.username == "":
+        problems.append(
+            f"{MAIL_URL_VAR}: give both a user name and a password (smtp://user:password@host) "
+            "or neither"
+        )
+    return problems
+
+
+def _ses_url_problems(netloc: str, path: str, query: dict[str, list[str]]) -> list[str]:
+    problems = []
+    if netloc or path:
+        problems.append(
+            f"{MAIL_URL_VAR}: ses:// takes no host or credentials (boto3 finds them): "
+            "write ses://?region=sa-east-1"
+        )
+    unknown = sorted(set(query) - {"region"})
+    if unknown:
+        problems.append(f"{MAIL_URL_VAR}: ses:// takes only region=, not {', '.join(unknown)}")
+    regions = query.get("region", [])
+    if regions and (len(regions) > 1 or not _AWS_REGION.fullmatch(regions[0])):
+        problems.append(f"{MAIL_URL_VAR}: region must be one AWS region, e.g. sa-east-1")
+    return problems
+
+
+def _mail_query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def _mail_sender_problems(sender: str, reply_to: str | None) -> list[str]:
+    problems = []
+    if not sender:
+        problems.append(
+            f"{MAIL_FROM_VAR} is not set: {MAIL_URL_VAR} needs a sender, e.g. "
+            f'{MAIL_FROM_VAR}="Agência Demo <ads@example.com>"'
+        )
+    elif not _one_address(sender):
+        problems.append(
+            f"{MAIL_FROM_VAR} {sender!r} is not one e-mail address: set it to "
+            '"Agency Name <ads@example.com>" or ads@example.com'
+        )
+    if reply_to is not None and not _one_address(reply_to):
+        problems.append(
+            f"{MAIL_REPLY_TO_VAR} {reply_to!r} is not one e-mail address: set it to "
+            "the address answers go to, e.g. contato@example.com, or unset it"
+        )
+    return problems
+
+
+def _one_address(value: str) -> bool:
+    """Whether ``value`` is one address, bare or with a display name, on one line."""
+    from email.utils import getaddresses
+
+    if "\r" in value or "\n" in value:
+        return False
+    found = getaddresses([value])
+    return len(found) == 1 and is_email_address(found[0][1])

@@ -7,16 +7,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
-from mcclink.config import MAIL_FROM_VAR, MAIL_URL_VAR
+from mcclink.config import MAIL_FROM_VAR, MAIL_URL_VAR, MailSettings
 from mcclink.errors import MailRejected, MailSettingsRefused
-from mcclink.mail import (
-    ATTEMPTS,
-    Mail,
-    MailSettings,
-    TransientFailure,
-    build_message,
-    with_retries,
-)
+from mcclink.mail.message import Mail, build_message
+from mcclink.mail.retry import ATTEMPTS, TransientFailure, with_retries
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client

@@ -9,19 +9,15 @@ import ssl
 import threading
 from email.message import EmailMessage
 
-from mcclink.config import MAIL_FROM_VAR, MAIL_URL_VAR, is_loopback
+from mcclink.config import MAIL_FROM_VAR, MAIL_URL_VAR, MailSettings, is_loopback
 from mcclink.errors import MailRejected, MailSettingsRefused
-from mcclink.mail import (
-    ATTEMPTS,
-    TIMEOUT_S,
-    Mail,
-    MailSettings,
-    TransientFailure,
-    build_message,
-    with_retries,
-)
+from mcclink.mail.message import Mail, build_message
+from mcclink.mail.retry import ATTEMPTS, TransientFailure, with_retries
 
 log = logging.getLogger(__name__)
+
+#: Seconds one SMTP connection or command may take.
+TIMEOUT_S = 15.0
 
 
 class SmtpMailer:
