@@ -51,6 +51,7 @@ def web(
     """
     import uvicorn
 
+    from mcclink.alerts import AlertSettings
     from mcclink.web.app import create_app
     from mcclink.web.security import WebSettings
 
@@ -72,6 +73,7 @@ def web(
         lambda: container.mcc,
         lambda: container.settings.webhook,
         lambda: container.settings.onboarding,
+        lambda: AlertSettings.from_env(container.environ),
     )
     settings = web_settings()
     container.store.check()

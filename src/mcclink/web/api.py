@@ -17,7 +17,7 @@ from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
 from fastapi import Path as FastApiPath
 from fastapi.responses import JSONResponse, Response
 
-from mcclink import monitor, search, stats
+from mcclink import alerts, monitor, search, stats
 from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcnow
 from mcclink.errors import GoogleAdsError, InputError
@@ -379,6 +379,18 @@ def get_stats(
     """Acceptance rate, mean time to acceptance, stale invitations, errors, alerts."""
     age = _pending_age(request, pending_age_hours)
     return _json(stats.compute(box.store, box.mcc, pending_age=age).to_dict())
+
+
+@router.get("/alerts", response_model=m.AlertsOut, responses=_errors(), tags=["monitor"])
+def get_alerts(box: Box) -> JSONResponse:
+    """The MCC's current alerts (``MCC_ALERT_*`` thresholds) and when each was last notified.
+
+    The monitor tells the agency of them, at most once per condition and day.
+    """
+    current = alerts.read_state(
+        box.store, box.mcc, settings=alerts.AlertSettings.from_env(box.environ)
+    )
+    return _json(current.to_dict())
 
 
 @router.post(

@@ -155,6 +155,40 @@ class StatsOut(_Shape):
     alerts: list[str]
 
 
+class AlertSettingsOut(_Shape):
+    """The thresholds alerts use and who is told (``MCC_ALERT_*``)."""
+
+    emails: list[str]
+    pending_age_s: float
+    refusal_rate: float
+    refusal_window: int
+
+
+class AlertOut(_Shape):
+    """One condition that holds now, and when the agency was last told of it."""
+
+    kind: str = Field(
+        description="pending_overdue, refusal_rate, permission_errors, api_failures, "
+        "monitor_stale or webhook_failing"
+    )
+    event: str = Field(description="The webhook event of this alert: alert.<kind>.")
+    title: str
+    summary: str
+    lines: list[str] = Field(description="Details: the clients or the error codes (at most 21).")
+    last_notified_at: datetime | None = Field(
+        description="When this condition was last mailed / posted (null: never)."
+    )
+
+
+class AlertsOut(_Shape):
+    """The MCC's current alerts: ``mcclink alerts --json``."""
+
+    mcc_customer_id: Digits
+    checked_at: datetime
+    settings: AlertSettingsOut
+    alerts: list[AlertOut]
+
+
 class StatusChangeOut(_Shape):
     """One client whose status a monitor cycle changed (or imported)."""
 

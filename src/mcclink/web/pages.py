@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from mcclink import monitor, search, stats, webhooks
+from mcclink import alerts, monitor, search, stats, webhooks
 from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcnow
 from mcclink.errors import GoogleAdsError, InputError, MccLinkError
@@ -158,7 +158,8 @@ Acting = Annotated[GoogleAdsMCCService, Depends(deps.web_service)]
 
 @router.get("/")
 def dashboard(request: Request, session: SignedIn, built: Built) -> Response:
-    """Counts, acceptance, stale invitations, the last monitor run and webhook failures."""
+    """Counts, acceptance, stale invitations, alerts (with their settings), the last monitor
+    run and webhook failures."""
     mcc, store = built.mcc, built.store
     pending_age = web_settings(request).pending_age
     now = utcnow()
@@ -174,6 +175,9 @@ def dashboard(request: Request, session: SignedIn, built: Built) -> Response:
         session=session,
         mcc=mcc,
         stats=stats.compute(store, mcc, pending_age=pending_age, now=now),
+        alerts=alerts.read_state(
+            store, mcc, settings=alerts.AlertSettings.from_env(built.environ), now=now
+        ),
         stale=stale[:STALE_LIMIT],
         stale_total=len(stale),
         pending_age=pending_age,
