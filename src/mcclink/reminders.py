@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+from mcclink.config import check_all
 from mcclink.domain import (
     Client,
     CustomerId,
@@ -43,25 +44,39 @@ from mcclink.domain import (
     utcnow,
 )
 from mcclink.errors import (
+    ClientNotFound,
     ConfigurationError,
     HistoryEntryExists,
     InputError,
     OnboardingLinkInvalid,
     VersionConflict,
 )
-from mcclink.onboarding import DEFAULT_EXPIRY, link_url, new_link, parse_token, secret_matches
+from mcclink.mail import (
+    Mail,
+    Mailer,
+    MailRejected,
+    MailSettingsRefused,
+    MailUnavailable,
+    locale_for,
+)
+from mcclink.onboarding import (
+    DEFAULT_EXPIRY,
+    OnboardingLink,
+    link_url,
+    new_link,
+    parse_token,
+    secret_matches,
+)
 from mcclink.ports import Store
 from mcclink.reminder_mail import render
 from mcclink.serialization import format_timestamp
 
 if TYPE_CHECKING:
     from mcclink.bootstrap import Container
-    from mcclink.mail import Mail, Mailer
 
 REMIND_AT_VAR = "MCC_REMIND_AT"
 DEFAULT_STEPS = "1d,3d,7d"
-#: The client attribute an unsubscription sets (its time, ISO 8601); removing it (``mcclink
-#: clients edit``) lets reminders resume.
+#: The client attribute an unsubscription sets (its time, ISO 8601).
 UNSUBSCRIBED = "unsubscribed_at"
 #: How long a reminder's onboarding link works.
 LINK_EXPIRY = DEFAULT_EXPIRY
@@ -271,33 +286,50 @@ class RemindReport:
         }
 
 
-def remind(container: Container, *, dry_run: bool, now: datetime | None = None) -> RemindReport:
-    """One reminder pass over the container's MCC: plan, then (unless ``dry_run``) claim,
-    send and record each due reminder.
+def remind(
+    container: Container,
+    *,
+    dry_run: bool,
+    now: datetime | None = None,
+    mcc: CustomerId | None = None,
+) -> RemindReport:
+    """One reminder pass over ``mcc`` (default: the container's MCC): plan, then (unless
+    ``dry_run``) claim, send and record each due reminder.
 
     Raises:
-        ConfigurationError: ``MCC_REMIND_AT`` is malformed, or (to send) the mail settings
-            or ``MCC_PUBLIC_URL`` are missing or wrong; every problem in one error.
+        ConfigurationError: ``MCC_REMIND_AT`` is malformed, or (to send) the mail settings,
+            ``MCC_PUBLIC_URL`` or ``MCC_LOCALE`` are missing or wrong; every problem in one
+            error. ``MailSettingsRefused`` (one) when the mail server refuses the settings.
         StoreError: the store failed.
     """
-    from mcclink.config import check_all
-
     at = now or utcnow()
     if dry_run:
+        owner = mcc or container.mcc
         steps = steps_from_env(container.environ)
-        return RemindReport(
-            container.mcc, True, tuple(plan(container.store, container.mcc, steps, at))
-        )
+        return RemindReport(owner, True, tuple(plan(container.store, owner, steps, at)))
+    mailer = remind_settings(container, mcc)
+    owner = mcc or container.mcc
+    due = plan(container.store, owner, steps_from_env(container.environ), at)
+    results = tuple(_send(container, mailer, d) for d in due)
+    return RemindReport(owner, False, tuple(due), results)
+
+
+def remind_settings(container: Container, mcc: CustomerId | None = None) -> Mailer:
+    """The mailer, once every setting sending reminders needs is checked (the MCC too,
+    unless ``mcc`` is given).
+
+    Raises:
+        ConfigurationError: every problem of ``MCC_REMIND_AT``, the MCC, ``MCC_PUBLIC_URL``,
+            ``MCC_LOCALE`` and the mail settings, in one error.
+    """
     check_all(
         lambda: steps_from_env(container.environ),
-        lambda: container.mcc,
+        lambda: mcc or container.mcc,
         lambda: container.settings.public_url,
+        lambda: locale_for(None, container.environ),
         lambda: require_mailer(container),
     )
-    mailer = require_mailer(container)
-    due = plan(container.store, container.mcc, steps_from_env(container.environ), at)
-    results = tuple(_send(container, mailer, d) for d in due)
-    return RemindReport(container.mcc, False, tuple(due), results)
+    return require_mailer(container)
 
 
 def require_mailer(container: Container) -> Mailer:
@@ -317,7 +349,6 @@ def require_mailer(container: Container) -> Mailer:
 
 def message(container: Container, client: Client, token: str, expires_at: datetime) -> Mail:
     """The reminder to ``client`` carrying the onboarding link of URL token ``token``."""
-    from mcclink.mail import Mail, locale_for
 
     url = link_url(container.settings.public_url, token)
     unsubscribe_url = f"{url}/unsubscribe"
@@ -339,9 +370,29 @@ def message(container: Container, client: Client, token: str, expires_at: dateti
     )
 
 
+def preview(container: Container, customer_id: CustomerId, now: datetime | None = None) -> Mail:
+    """The reminder ``customer_id`` would get, with a placeholder link: nothing is stored.
+
+    Raises:
+        ClientNotFound: the client is not registered under the MCC.
+        InputError: the client has no e-mail address.
+        ConfigurationError: ``MCC_PUBLIC_URL`` or ``MCC_LOCALE`` is missing or wrong.
+    """
+    check_all(lambda: container.mcc, lambda: container.settings.public_url)
+    client = container.store.get_client(container.mcc, customer_id)
+    if client is None:
+        raise ClientNotFound(container.mcc.digits, customer_id.digits)
+    if not client.email:
+        raise InputError(
+            f"client {customer_id} has no e-mail address: reminders go only to clients "
+            "registered with one (--email of mcclink clients add, the email column of "
+            "mcclink clients import)"
+        )
+    return message(container, client, "LINK-ID.SECRET", (now or utcnow()) + LINK_EXPIRY)
+
+
 def _send(container: Container, mailer: Mailer, due: Due) -> Result:
     """Claim ``due`` (re-read first: the client may have moved on), then send and record."""
-    from mcclink.mail import MailRejected, MailUnavailable
 
     store, actor = container.store, container.actor
     client = store.get_client(due.client.mcc_customer_id, due.client.customer_id)
@@ -379,6 +430,8 @@ def _send(container: Container, mailer: Mailer, due: Due) -> Result:
                 details={k: v for k, v in claim.details.items() if k != "claim"},
             )
         )
+        if isinstance(exc, MailSettingsRefused):
+            raise  # a setting to fix: every other message would fail alike
         return Result(due, "failed", mail.message_id, str(exc))
     return Result(due, "sent", message_id)
 
@@ -394,6 +447,25 @@ def _still_due(client: Client | None, due: Due) -> bool:
     )
 
 
+def unsubscribe_link(store: Store, token: str) -> OnboardingLink:
+    """The onboarding link of a client that the URL token ``token`` names (its expiry and
+    revocation do not matter here); nothing is written.
+
+    Raises:
+        OnboardingLinkInvalid: "unknown": malformed, no such link, wrong secret, or a general
+            (client-less) link.
+        StoreError: the store failed.
+    """
+    try:
+        link_id, secret = parse_token(token)
+    except InputError:
+        raise OnboardingLinkInvalid("unknown") from None
+    link = store.get_onboarding_link(link_id)
+    if link is None or link.customer_id is None or not secret_matches(link, secret):
+        raise OnboardingLinkInvalid("unknown")
+    return link
+
+
 def unsubscribe(store: Store, token: str, actor: str, now: datetime | None = None) -> Client:
     """Record that the advertiser of the onboarding link ``token`` wants no more reminders:
     the client attribute ``unsubscribed_at`` and an ``UNSUBSCRIBE`` entry, once (asking
@@ -405,13 +477,9 @@ def unsubscribe(store: Store, token: str, actor: str, now: datetime | None = Non
             (client-less) link, or a client no longer registered.
         StoreError: the store failed.
     """
-    try:
-        link_id, secret = parse_token(token)
-    except InputError:
-        raise OnboardingLinkInvalid("unknown") from None
-    link = store.get_onboarding_link(link_id)
-    if link is None or link.customer_id is None or not secret_matches(link, secret):
-        raise OnboardingLinkInvalid("unknown")
+    link = unsubscribe_link(store, token)
+    assert link.customer_id is not None
+    conflict: VersionConflict | None = None
     for _ in range(_UNSUBSCRIBE_TRIES):
         client = store.get_client(link.mcc_customer_id, link.customer_id)
         if client is None:
@@ -433,6 +501,7 @@ def unsubscribe(store: Store, token: str, actor: str, now: datetime | None = Non
         )
         try:
             return store.update_client(client.evolve(attributes=attributes), entry)
-        except VersionConflict:
-            continue
-    raise VersionConflict(link.mcc_customer_id.digits, link.customer_id.digits, client.version)
+        except VersionConflict as exc:
+            conflict = exc
+    assert conflict is not None
+    raise conflict

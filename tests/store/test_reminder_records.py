@@ -11,18 +11,23 @@ from datetime import timedelta
 
 import pytest
 
-from mcclink.domain import Client, LinkStatus, Operation
-from mcclink.errors import HistoryEntryExists, OnboardingLinkInvalid
+from mcclink.bootstrap import Container
+from mcclink.domain import Client, LinkStatus, Operation, Outcome
+from mcclink.emulator.mailbox import Mailbox
+from mcclink.errors import HistoryEntryExists, MailRejected, OnboardingLinkInvalid
+from mcclink.mail import Mail, Mailer
 from mcclink.onboarding import new_link
 from mcclink.outbox import is_status_change
 from mcclink.ports import Store
 from mcclink.reminders import (
     UNSUBSCRIBED,
+    RemindReport,
     claim_entry,
     due_step,
     is_unsubscribed,
     parse_steps,
     plan,
+    remind,
     unsubscribe,
 )
 from tests.store.conftest import Backend
@@ -179,3 +184,105 @@ def test_an_unknown_link_unsubscribes_nobody(store: Store, kind: str) -> None:
 
     assert not is_unsubscribed(store.get_client(MCC, customer(1)) or _pending())
     assert list(store.client_history(MCC, customer(1))) == []
+
+
+# --- a whole pass: claim, send, record ------------------------------------------------------
+
+
+class _Refusing:
+    """A mailer whose server refuses every message for good."""
+
+    def __init__(self) -> None:
+        self.tried: list[Mail] = []
+
+    def send(self, mail: Mail) -> str:
+        self.tried.append(mail)
+        raise MailRejected("550 5.1.1 mailbox unavailable")
+
+    def close(self) -> None:
+        pass
+
+
+def _mailing(store: Store, mailbox: Mailbox, mailer: Mailer | None = None) -> Container:
+    environ = {
+        "MCC_CUSTOMER_ID": MCC.digits,
+        "MCC_PUBLIC_URL": "https://ads.example.com",
+        "MCC_MAIL_URL": mailbox.url,
+        "MCC_MAIL_FROM": "ads@agencia.example.com",
+        "MCC_REMIND_AT": "1d,3d,7d",
+    }
+    container = Container(environ=environ, actor="test")
+    container.__dict__["store"] = store  # the backend's store (cached_property)
+    if mailer is not None:
+        container.__dict__["mailer"] = mailer
+    return container
+
+
+def test_monitors_racing_on_one_store_send_one_message_per_step(
+    backend: Backend, mailbox: Mailbox
+) -> None:
+    backend.store.create_client(_pending(1))
+    backend.store.create_client(_pending(2))
+    containers = [_mailing(backend.reopen(), mailbox) for _ in range(4)]
+    barrier = threading.Barrier(len(containers))
+    now = NOON + timedelta(days=3, hours=1)
+
+    def run(container: Container) -> RemindReport:
+        barrier.wait(timeout=60)
+        return remind(container, dry_run=False, now=now)
+
+    with ThreadPoolExecutor(len(containers)) as pool:
+        reports = list(pool.map(run, containers))
+    for container in containers:
+        container.close()
+
+    assert sum(r.count("sent") for r in reports) == 2
+    assert sorted(m["To"] for m in mailbox.messages) == ["ads1@example.com", "ads2@example.com"]
+    for n in (1, 2):
+        claims = [
+            e
+            for e in backend.store.client_history(MCC, customer(n))
+            if e.operation is Operation.REMIND
+        ]
+        assert [(c.details["step"], c.outcome) for c in claims] == [("2", Outcome.SUCCESS)]
+    again = _mailing(backend.store, mailbox)
+    assert remind(again, dry_run=False, now=now + timedelta(hours=1)).due == ()
+    assert len(mailbox.messages) == 2
+
+
+def test_a_refused_message_is_recorded_once_and_not_sent_again(
+    store: Store, mailbox: Mailbox
+) -> None:
+    store.create_client(_pending())
+    refusing = _Refusing()
+    container = _mailing(store, mailbox, refusing)
+    now = NOON + timedelta(days=1, hours=1)
+
+    first = remind(container, dry_run=False, now=now)
+    second = remind(container, dry_run=False, now=now + timedelta(hours=1))
+
+    assert (first.count("failed"), second.due) == (1, ())
+    assert len(refusing.tried) == 1
+    failed, claim = list(store.client_history(MCC, customer(1)))
+    assert (failed.operation, failed.outcome, failed.error_code) == (
+        Operation.REMIND,
+        Outcome.FAILED,
+        "MAIL_REJECTED",
+    )
+    assert failed.details["step"] == claim.details["step"] == "1"
+    assert (
+        failed.details["message_id"] == claim.details["message_id"] == refusing.tried[0].message_id
+    )
+    assert mailbox.messages == []
+
+
+def test_a_dry_run_sends_nothing_and_writes_nothing(store: Store, mailbox: Mailbox) -> None:
+    store.create_client(_pending())
+    container = _mailing(store, mailbox)
+
+    report = remind(container, dry_run=True, now=NOON + timedelta(days=8))
+
+    assert [(d.client.customer_id, d.step) for d in report.due] == [(customer(1), 3)]
+    assert report.results == ()
+    assert list(store.client_history(MCC, customer(1))) == []
+    assert mailbox.messages == []

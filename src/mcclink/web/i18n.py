@@ -157,6 +157,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Este servidor não está configurado para o login de anunciantes. Avise a {agency}.",
     ),
     "your_agency": ("your agency", "sua agência"),
+    "unsubscribe_title": ("Stop the reminders", "Parar os lembretes"),
+    "unsubscribe_text": (
+        "{agency} will send no more reminder e-mails about this invitation. The invitation "
+        "itself stays open: you can still accept it with the link you were sent.",
+        "{agency} não enviará mais e-mails de lembrete sobre este convite. O convite continua "
+        "aberto: você ainda pode aceitá-lo pelo link que recebeu.",
+    ),
+    "unsubscribe_button": ("Stop the reminders", "Parar os lembretes"),
+    "unsubscribed_title": ("No more reminders", "Sem mais lembretes"),
+    "unsubscribed_text": (
+        "Done: {agency} will send you no more reminders about this invitation.",
+        "Pronto: {agency} não enviará mais lembretes sobre este convite.",
+    ),
 }
 
 Translate = Callable[..., str]

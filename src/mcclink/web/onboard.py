@@ -13,7 +13,10 @@ Portuguese by ``Accept-Language``, plain HTML that works without JavaScript:
   access token in memory for the account choice only (10 minutes, single use);
 - ``POST /onboard/choose``: the choice, with its CSRF token and the browser cookie; accepts
   through ``OnboardingService`` and redirects to ``GET /onboard/done/{key}``, the result per
-  account (readable again in this browser for 10 minutes).
+  account (readable again in this browser for 10 minutes);
+- ``GET /onboard/{token}/unsubscribe``: asks before stopping the reminders (a button), and
+  ``POST`` to it stops them: the button, or a mail client's one-click unsubscribe (RFC 8058),
+  without a CSRF token (the link's secret is the proof; see ``mcclink.reminders``).
 
 A link that is malformed, unknown or has a wrong secret gets the same "unknown" page: the
 pages never tell whether a customer id is registered. No page shows a token, a code or a
@@ -41,6 +44,8 @@ from mcclink.errors import GoogleAdsError, OnboardingLinkInvalid, PermissionDeni
 from mcclink.onboard_service import AccountChoice, AccountOutcome
 from mcclink.onboarding import OnboardingLink
 from mcclink.ports import AdsGateway
+from mcclink.reminders import unsubscribe as stop_reminders
+from mcclink.reminders import unsubscribe_link
 from mcclink.web import deps
 from mcclink.web.ephemeral import OneTimeStore
 from mcclink.web.i18n import Locale, negotiate, translator
@@ -173,6 +178,28 @@ def start(request: Request, token: str, built: Built) -> Response:
         mcc=link.mcc_customer_id,
         signin_href=f"/onboard/{token}/signin",
     )
+
+
+@router.get("/onboard/{token}/unsubscribe")
+def unsubscribe_page(request: Request, token: str, built: Built) -> Response:
+    """Ask before stopping the reminders: a link opened (or prefetched) changes nothing."""
+    try:
+        unsubscribe_link(built.store, token)
+    except OnboardingLinkInvalid as exc:
+        return _invalid_page(request, exc)
+    return _page(request, "onboard_unsubscribe.html", done=False, action=request.url.path)
+
+
+@router.post("/onboard/{token}/unsubscribe")
+def unsubscribe(request: Request, token: str, built: Built) -> Response:
+    """Stop the reminders: the confirm button, or a mail client's one-click POST (RFC 8058:
+    ``List-Unsubscribe=One-Click``, no session, so no CSRF token; the link's secret is the
+    proof). Asking again answers the same."""
+    try:
+        stop_reminders(built.store, token, "advertiser:unsubscribe")
+    except OnboardingLinkInvalid as exc:
+        return _invalid_page(request, exc)
+    return _page(request, "onboard_unsubscribe.html", done=True)
 
 
 @router.get("/onboard/{token}/signin")
