@@ -11,11 +11,8 @@ from datetime import datetime
 from html import escape
 from string import Template
 
+from mcclink.config import DEFAULT_LOCALE
 from mcclink.domain import Client
-
-#: The locales a reminder is written in; anything else falls back to the default.
-LOCALES = ("pt-BR", "en")
-DEFAULT_LOCALE = "pt-BR"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from mcclink.config import LOCALES
 from mcclink.domain import Client, CustomerId, LinkStatus
 from mcclink.errors import ConfigurationError
 from mcclink.reminder_mail import render
@@ -173,3 +174,19 @@ def test_the_message_has_both_parts_the_link_and_what_accepting_means(
     assert "Padaria <b>São João</b> & Filhos" in mail.text
     assert "Padaria &lt;b&gt;São João&lt;/b&gt; &amp; Filhos" in mail.html
     assert "<b>São" not in mail.html
+
+
+def test_every_locale_mail_knows_has_its_own_reminder() -> None:
+    subjects = {
+        render(
+            pending(),
+            agency="A",
+            url="https://x/onboard/a.b",
+            unsubscribe_url="https://x/onboard/a.b/unsubscribe",
+            expires_at=SENT,
+            locale=locale,
+        ).subject
+        for locale in LOCALES
+    }
+
+    assert len(subjects) == len(LOCALES)
