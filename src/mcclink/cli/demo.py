@@ -14,6 +14,7 @@ from rich.panel import Panel
 
 from mcclink.bootstrap import Container
 from mcclink.cli._common import clients_table, history_table, print_bulk, run_bulk
+from mcclink.cli.demo_mail import mail_environment, remind_and_alert
 from mcclink.cli.demo_onboarding import Browser, serving_pages
 from mcclink.cli.onboard import links_table
 from mcclink.domain import CustomerId, LinkStatus, utcnow
@@ -40,6 +41,9 @@ ACCEPTS = ["111-222-3333", "222-333-4444"]
 REFUSES = "333-444-5555"
 ACCEPTS_THROUGH_API = "444-555-6666"
 CANCELLED = "777-888-9999"
+#: Never answers: reminded by e-mail, and the agency alerted about it.
+SILENT = "666-777-8888"
+EMAILS = {SILENT: "contato@livrariasaber.example"}
 #: Not registered beforehand: its owner opens the agency's general access link, signs in with
 #: Google and gives access; the account is registered with Google's name for it.
 ONBOARDS = "888-999-0000"
@@ -89,6 +93,7 @@ def run_demo(
         Each advertiser's final status, by customer id (10 digits).
     """
     from mcclink.emulator import Scenario, start
+    from mcclink.emulator.mailbox import Mailbox
 
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mcclink-demo-")))
@@ -99,12 +104,19 @@ def run_demo(
         os.environ["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"] = env["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"]
         db = keep or workdir / "mcclink.db"
         store_url = store_url or f"sqlite:///{db.resolve()}"
-        # The demo serves the advertiser's pages itself, on a port of its own.
+        # The demo serves the advertiser's pages itself, on a port of its own, and receives
+        # its mail in a local SMTP sink.
         port = free_port()
         public_url = f"http://127.0.0.1:{port}"
+        mailbox = stack.enter_context(Mailbox())
         container = Container(
             store_url=store_url,
-            environ={**os.environ, **env, "MCC_PUBLIC_URL": public_url},
+            environ={
+                **os.environ,
+                **env,
+                **mail_environment(mailbox),
+                "MCC_PUBLIC_URL": public_url,
+            },
             actor="demo",
         )
         stack.callback(container.close)
@@ -112,13 +124,14 @@ def run_demo(
         console.print(
             Panel(
                 f"mcclink demo: a local [bold]Google Ads API emulator[/] (a sandbox, not Google) "
-                f"at {emu.endpoint}, manager account {mcc}, store {store_url}",
+                f"at {emu.endpoint}, manager account {mcc}, store {store_url}, mail to a "
+                f"local SMTP sink at {mailbox.url}",
                 title="mcclink",
             )
         )
         console.rule("1. Register advertisers (status NOT_LINKED)")
         for cid, name in ADVERTISERS:
-            service.register(mcc, Registration(CustomerId.parse(cid), name))
+            service.register(mcc, Registration(CustomerId.parse(cid), name, EMAILS.get(cid)))
         console.print(clients_table(container.store.list_clients(mcc)))
 
         console.rule("2. Send the MCC's invitations (CustomerClientLinkService)")
@@ -143,7 +156,7 @@ def run_demo(
         console.print(f"  {ACCEPTS_THROUGH_API} accepted through the API, logged in as the client")
         service.cancel(mcc, CustomerId.parse(CANCELLED))
         console.print(f"  {CANCELLED}: the MCC withdrew its invitation")
-        console.print("  666-777-8888 has not answered yet")
+        console.print(f"  {SILENT} has not answered yet")
 
         console.rule("4. An advertiser gives access through an onboarding link")
         stack.enter_context(serving_pages(container, port))
@@ -154,7 +167,10 @@ def run_demo(
         for change in report.changes:
             console.print(f"  {change.customer_id}: {change.status_before} → {change.status_after}")
 
-        console.rule("6. Where every client stands")
+        console.rule("6. Reminder and alert by e-mail (to the local SMTP sink)")
+        remind_and_alert(console, container, mailbox, CustomerId.parse(SILENT))
+
+        console.rule("7. Where every client stands")
         console.print(clients_table(container.store.list_clients(mcc)))
         pending = sum(1 for _ in container.store.list_clients(mcc, LinkStatus.PENDING))
         console.print(f"{pending} invitation(s) still pending; failures kept their last status")
