@@ -47,7 +47,7 @@ def test_messages_are_kept_in_order_until_cleared() -> None:
         assert box.messages == []
 
 
-def test_a_slow_mailbox_accepts_each_message_only_after_its_delay() -> None:
+def test_a_slow_mailbox_accepts_each_recipient_only_after_its_delay() -> None:
     with Mailbox(delay_s=0.2) as box:
         started = time.monotonic()
         _send(box, _message("a@example.com"))

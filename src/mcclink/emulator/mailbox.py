@@ -26,8 +26,8 @@ class Mailbox:
     ``messages``, ``stop()``.
 
     Args:
-        delay_s: how long the server takes over each message before accepting it (a slow
-            relay: a sender killed meanwhile may or may not have delivered it).
+        delay_s: how long the server takes to accept each recipient (a slow relay: a sender
+            killed meanwhile has not delivered the message).
     """
 
     def __init__(self, delay_s: float = 0.0) -> None:
@@ -94,10 +94,17 @@ class Mailbox:
             lambda: SMTP(self, hostname="mcclink-mailbox"), "127.0.0.1", 0
         )
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        """aiosmtpd's hook: keep the message, parsed; answer 250."""
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        """aiosmtpd's hook: accept any recipient, after ``delay_s``."""
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        """aiosmtpd's hook: keep the message, parsed; answer 250."""
         content = envelope.content if isinstance(envelope.content, bytes) else b""
         parsed = email.message_from_bytes(content, policy=email.policy.default)
         with self._lock:
