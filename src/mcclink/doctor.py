@@ -1,5 +1,5 @@
-"""``mcclink doctor``: check settings, Google Ads, the store and the advertiser's sign-in,
-each with its fix."""
+"""``mcclink doctor``: check settings, Google Ads, the store, the advertiser's sign-in and
+mail, each with its fix."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from mcclink.bootstrap import Container
 from mcclink.config import (
     DEFAULT_OIDC_ISSUER,
+    MAIL_FROM_VAR,
+    MAIL_URL_VAR,
     OIDC_ISSUER_VAR,
     ONBOARDING_CLIENT_ID_VAR,
     ONBOARDING_CLIENT_SECRET_VAR,
@@ -77,7 +79,27 @@ def run_checks(container: Container) -> list[Check]:
     attempt("mcc", mcc_is_manager, needs=("settings", "google ads"))
     attempt("store", store)
     attempt("onboarding", lambda: _onboarding(container))
+    attempt("mail", lambda: _mail(container))
     return checks
+
+
+def _mail(container: Container) -> str:
+    """The mail settings, and the transport reached as sending would (optional as a whole).
+
+    Raises:
+        ConfigurationError: a setting to fix (named): malformed, or the server unreachable,
+            without TLS, refusing the login or the sender; SES without a verified sender.
+        MailUnavailable: the service did not answer after retries.
+    """
+    settings = container.settings.mail
+    if settings is None:
+        return (
+            f"not configured (optional): set {MAIL_URL_VAR} and {MAIL_FROM_VAR} to e-mail "
+            "reminders to advertisers and alerts to the agency"
+        )
+    from mcclink.mail import check_mail
+
+    return f"{check_mail(settings)}; sender {settings.from_header}"
 
 
 def _onboarding(container: Container) -> str:

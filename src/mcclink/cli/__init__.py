@@ -18,7 +18,7 @@ from typer._click.exceptions import ClickException, UsageError
 
 from mcclink import __version__
 from mcclink.bootstrap import Container
-from mcclink.cli import clients, links, onboard, ops, remind, web, webhooks
+from mcclink.cli import clients, links, mail, onboard, ops, remind, web, webhooks
 from mcclink.cli._common import (
     JsonOption,
     State,
@@ -54,6 +54,7 @@ app.add_typer(ops.tables, name="tables")
 app.add_typer(emulator, name="emulator")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(onboard.app, name="onboard")
+app.add_typer(mail.app, name="mail")
 app.add_typer(remind.app, name="remind")
 app.command("monitor")(ops.monitor)
 app.command("stats")(ops.stats)
@@ -105,7 +106,7 @@ def root(
 
 @app.command("doctor")
 def doctor(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Check settings, Google Ads access, the MCC, the store and onboarding.
+    """Check settings, Google Ads access, the MCC, the store, onboarding and mail.
 
     Exits 0 if all pass, 2 if a setting must be fixed (every problem listed), else 1.
 

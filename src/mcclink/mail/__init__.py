@@ -30,7 +30,7 @@ from typing import Protocol
 from mcclink.config import DEFAULT_LOCALE, LOCALE_VAR, LOCALES, MailSettings
 from mcclink.domain import Client
 from mcclink.errors import ConfigurationError, MailRejected, MailSettingsRefused, MailUnavailable
-from mcclink.mail.message import Mail, build_message, new_message_id
+from mcclink.mail.message import Mail, build_message, new_message_id, trial_mail
 
 __all__ = [
     "Mail",
@@ -40,9 +40,11 @@ __all__ = [
     "MailUnavailable",
     "Mailer",
     "build_message",
+    "check_mail",
     "locale_for",
     "new_message_id",
     "open_mailer",
+    "trial_mail",
 ]
 
 
@@ -80,6 +82,27 @@ def open_mailer(settings: MailSettings) -> Mailer:
     from mcclink.mail.smtp import SmtpMailer
 
     return SmtpMailer(settings)
+
+
+def check_mail(settings: MailSettings) -> str:
+    """Reach the transport as sending would, without sending: SMTP connects, secures and
+    logs in; SES is asked whether the sender is a verified identity (``mcclink doctor``).
+
+    Returns:
+        What was found, for the user.
+
+    Raises:
+        MailSettingsRefused: a setting to fix, named.
+        MailUnavailable: the service did not answer after retries.
+        MissingExtra: ``ses://`` without boto3.
+    """
+    if settings.scheme == "ses":
+        from mcclink.mail.ses import SesMailer
+
+        return SesMailer(settings).check()
+    from mcclink.mail.smtp import SmtpMailer
+
+    return SmtpMailer(settings).check()
 
 
 def locale_for(client: Client | None, environ: Mapping[str, str]) -> str:

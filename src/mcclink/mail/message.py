@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate
+from html import escape
 
 from mcclink.config import MailSettings
 from mcclink.domain import is_email_address
@@ -62,3 +63,29 @@ def build_message(mail: Mail, settings: MailSettings) -> EmailMessage:
     message.set_content(mail.text, cte="quoted-printable")
     message.add_alternative(mail.html, subtype="html", cte="quoted-printable")
     return message
+
+
+_TEST_TEXT = {
+    "pt-BR": (
+        "Mensagem de teste do mcclink",
+        "Esta é uma mensagem de teste do mcclink, enviada por {target}.",
+        "Se ela chegou, os lembretes e alertas por e-mail também chegarão. Nada precisa ser feito.",
+    ),
+    "en": (
+        "mcclink test message",
+        "This is a test message from mcclink, sent through {target}.",
+        "If it arrived, reminders and alerts by e-mail will arrive too. Nothing needs to be done.",
+    ),
+}
+
+
+def trial_mail(to: str, settings: MailSettings) -> Mail:
+    """The message ``mcclink mail test`` sends, in ``MCC_LOCALE``'s language.
+
+    Raises:
+        InputError: ``to`` is not one e-mail address.
+    """
+    subject, sent, nothing = _TEST_TEXT[settings.locale]
+    lines = [sent.format(target=settings.target), nothing]
+    html = "".join(f"<p>{escape(line)}</p>\n" for line in lines)
+    return Mail(to, subject, "\n\n".join(lines) + "\n", f"<!DOCTYPE html>\n{html}")
