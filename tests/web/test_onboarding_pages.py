@@ -352,6 +352,8 @@ def test_every_route_but_the_sign_in_and_the_advertisers_needs_staff_credentials
         ("GET", "/onboard/callback"),
         ("POST", "/onboard/choose"),
         ("GET", "/onboard/done/{key}"),
+        ("GET", "/onboard/{token}/unsubscribe"),  # a reminder's List-Unsubscribe (RFC 8058)
+        ("POST", "/onboard/{token}/unsubscribe"),
     }
     mounted = [(API_PREFIX, api.router), ("", staff_pages.router), ("", onboard.router)]
     routes = {
