@@ -40,4 +40,6 @@ def test_an_acceptance_later_unlinked_still_counts_and_more_refusals_raise_the_a
     agency.service.invite(mcc, REFUSES)
     agency.close()
     fresh_emulator.state.respond(REFUSES.dashed, mcc.dashed, "refuse")
-    assert _alerts(runtime, capsys) == ["high refusal rate: 67% of answers refused"]
+    assert _alerts(runtime, capsys) == [
+        "high refusal rate: 2 of the last 3 answer(s) refused (67%; the threshold is 50%)"
+    ]

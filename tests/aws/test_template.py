@@ -6,12 +6,25 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cfnlint.decode import decode_str  # type: ignore[import-untyped]
 
+from mcclink.alerts.conditions import EMAIL_VAR as ALERT_EMAIL_VAR
+from mcclink.aws.handler import PROBLEM_COUNTS, RUN_MESSAGE
+from mcclink.config import (
+    AGENCY_NAME_VAR,
+    LOCALE_VAR,
+    MAIL_FROM_VAR,
+    MAIL_REPLY_TO_VAR,
+    MAIL_URL_VAR,
+    PUBLIC_URL_VAR,
+)
+from mcclink.mail import MailSettings
+from mcclink.reminders import REMIND_AT_VAR, steps_from_env
 from mcclink.store.tables import TableNames, table_definitions
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.yaml"
@@ -72,21 +85,110 @@ def test_a_run_ends_before_the_next_can_start_and_is_never_retried(
     assert template["Parameters"]["ScheduleMinutes"]["Default"] == 15
 
 
-def test_the_function_may_touch_only_its_tables_secret_and_bus(template: dict[str, Any]) -> None:
+def _statements(template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The function's policy statements: (always, by Sid), (only with mail, by Sid)."""
     [policy] = template["Resources"]["MonitorFunction"]["Properties"]["Policies"]
-    statements = {s["Sid"]: s for s in policy["Statement"]}
+    always, with_mail = {}, {}
+    for statement in policy["Statement"]:
+        if "Fn::If" in statement:
+            condition, when_true, when_false = statement["Fn::If"]
+            assert condition == "Mail"
+            assert when_false == {"Ref": "AWS::NoValue"}
+            with_mail[when_true["Sid"]] = when_true
+        else:
+            always[statement["Sid"]] = statement
+    return always, with_mail
+
+
+def test_the_function_may_touch_only_its_tables_secret_and_bus(template: dict[str, Any]) -> None:
+    statements, with_mail = _statements(template)
 
     assert set(statements) == {"Tables", "Secret", "Events"}
-    assert all(s["Effect"] == "Allow" for s in statements.values())
-    assert "*" not in json.dumps([s["Action"] for s in statements.values()])
+    assert all(s["Effect"] == "Allow" for s in [*statements.values(), *with_mail.values()])
+    assert "*" not in json.dumps([s["Action"] for s in [*statements.values(), *with_mail.values()]])
     tables = json.dumps(statements["Tables"]["Resource"])
     assert tables.count("ClientsTable") == tables.count("HistoryTable") == 2
-    # The monitor never reads or writes onboarding links (they hold the advertisers' way in).
-    assert "OnboardingLinksTable" not in json.dumps(policy)
+    # Without mail the monitor never touches onboarding links (the advertisers' way in).
+    assert "OnboardingLinksTable" not in json.dumps(statements)
     assert "/index/*" in tables
     assert statements["Events"]["Action"] == "events:PutEvents"
     assert statements["Events"]["Resource"] == {"Fn::GetAtt": ["EventBus", "Arn"]}
     assert statements["Secret"]["Action"] == "secretsmanager:GetSecretValue"
+
+
+def test_with_mail_the_function_may_send_as_its_one_identity_and_only_add_onboarding_links(
+    template: dict[str, Any],
+) -> None:
+    _, with_mail = _statements(template)
+
+    assert set(with_mail) == {"SendMail", "OnboardingLinks"}
+    assert with_mail["SendMail"]["Action"] == "ses:SendEmail"
+    assert with_mail["SendMail"]["Resource"] == {"Ref": "SesIdentityArn"}
+    # Each reminder stores its new onboarding link: a write, never a read or a listing.
+    assert with_mail["OnboardingLinks"]["Action"] == "dynamodb:PutItem"
+    assert with_mail["OnboardingLinks"]["Resource"] == {
+        "Fn::GetAtt": ["OnboardingLinksTable", "Arn"]
+    }
+    assert template["Conditions"]["Mail"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "SesIdentityArn"}, ""]}]
+    }
+
+
+def test_the_mail_settings_are_parameters_passed_only_when_mail_is_on(
+    template: dict[str, Any],
+) -> None:
+    variables = template["Resources"]["MonitorFunction"]["Properties"]["Environment"]["Variables"]
+    mail_variables = {
+        MAIL_URL_VAR,
+        MAIL_FROM_VAR,
+        MAIL_REPLY_TO_VAR,
+        AGENCY_NAME_VAR,
+        LOCALE_VAR,
+        PUBLIC_URL_VAR,
+        REMIND_AT_VAR,
+        ALERT_EMAIL_VAR,
+        "ONBOARDING_LINKS_TABLE",
+    }
+
+    assert mail_variables <= set(variables)
+    for name in mail_variables:
+        condition, _, when_false = variables[name]["Fn::If"]
+        assert condition in template["Conditions"], name
+        assert when_false == {"Ref": "AWS::NoValue"}, name
+    rules = json.dumps(template["Rules"]["MailNeedsSenderAndPublicUrl"])
+    assert '"Ref": "MailFrom"' in rules
+    assert '"Ref": "PublicUrl"' in rules
+    assert steps_from_env({REMIND_AT_VAR: template["Parameters"]["RemindAt"]["Default"]})
+
+
+def test_the_mail_url_is_ses_in_the_identitys_region_as_the_mailer_reads_it(
+    template: dict[str, Any],
+) -> None:
+    variables = template["Resources"]["MonitorFunction"]["Properties"]["Environment"]["Variables"]
+    _, sub, _ = variables[MAIL_URL_VAR]["Fn::If"]
+    pattern, values = sub["Fn::Sub"]
+    index, split = values["Region"]["Fn::Select"]
+    separator, reference = split["Fn::Split"]
+    arn = "arn:aws:ses:sa-east-1:123456789012:identity/agencia.example"
+
+    assert re.fullmatch(template["Parameters"]["SesIdentityArn"]["AllowedPattern"], arn)
+    assert reference == {"Ref": "SesIdentityArn"}
+    url = pattern.replace("${Region}", arn.split(separator)[int(index)])
+    settings = MailSettings.from_env(
+        {MAIL_URL_VAR: url, MAIL_FROM_VAR: "Agência <ads@agencia.example>"}
+    )
+
+    assert settings is not None
+    assert settings.region == "sa-east-1"
+
+
+def test_the_problems_alarm_counts_every_problem_the_run_summary_counts(
+    template: dict[str, Any],
+) -> None:
+    pattern = template["Resources"]["RunProblemsFilter"]["Properties"]["FilterPattern"]
+
+    assert f'$.message = "{RUN_MESSAGE}"' in pattern
+    assert set(re.findall(r"\$\.(\w+) > 0", pattern)) == set(PROBLEM_COUNTS)
 
 
 def test_the_credentials_come_only_from_the_secret(template: dict[str, Any]) -> None:

@@ -5,7 +5,10 @@ Each invocation runs one ``monitor.sync`` per MCC of ``MCC_CUSTOMER_IDS`` (else
 to EventBridge (``MCC_EVENT_BUS``; unset: not published) each status change of that MCC in
 history not yet published, its own and those made elsewhere (``events.publish_pending``),
 and writes ONE JSON line with the run's summary to stdout (CloudWatch Logs Insights reads
-its fields), each MCC's ``mcclink stats`` alerts among them.
+its fields), each MCC's ``mcclink stats`` alerts among them. When mail is configured
+(``MCC_MAIL_URL``, in AWS ``ses://?region=...``), each MCC's monitor pass is followed, as in
+``mcclink monitor``, by one reminder pass (``reminders.remind``) and one alert pass
+(``alerts.run``); their settings are checked with the function's before anything runs.
 
 Google Ads credentials come from the Secrets Manager secret ``MCC_SECRET_ARN`` (see
 ``secrets``), fetched on the first invocation and again after ``SECRET_TTL_SECONDS``; the
@@ -15,9 +18,11 @@ execution environment stays warm.
 The invocation fails (so the Lambda ``Errors`` metric and the failure destination see it)
 when the configuration is wrong or an MCC's links or store could not be read; the other
 MCCs are still synced first, and an MCC whose links could not be read still has its
-pending changes published. Per-client write errors and unpublished events do not fail it:
-they are counted in the summary line (``errors``, ``events_failed``), which the template's
-metric filter alarms on.
+pending changes published. Per-client write errors, unpublished events and reminders or
+alerts that could not be sent do not fail it: they are counted in the summary line
+(``errors``, ``events_failed``, ``reminders_failed``, ``alerts_failed``), which the
+template's metric filter alarms on. A reminder or alert pass that cannot run at all (the
+store failed, SES refused the settings) fails it, after every MCC was tried.
 """
 
 from __future__ import annotations
@@ -33,10 +38,11 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from mcclink import stats
+from mcclink import alerts, reminders, stats
 from mcclink.aws.events import PublishResult, publish_pending
 from mcclink.aws.secrets import SECRET_ARN_VAR, fetch_secret, secret_environment
 from mcclink.bootstrap import Container
+from mcclink.config import check_all
 from mcclink.domain import CustomerId
 from mcclink.errors import AuthenticationFailed, ConfigurationError, InvalidCustomerId, MccLinkError
 from mcclink.monitor import SyncReport
@@ -52,6 +58,9 @@ EVENT_BUS_VAR = "MCC_EVENT_BUS"
 SECRET_TTL_SECONDS = 3600.0
 #: Per-client problems quoted in the summary line (all are counted; the history has each).
 MAX_PROBLEMS_LOGGED = 10
+#: The summary's counts of problems that do not fail the invocation (the template's metric
+#: filter alarms on each): client writes, events, reminders and alerts that did not go out.
+PROBLEM_COUNTS = ("errors", "events_failed", "reminders_failed", "alerts_failed")
 RUN_MESSAGE = "mcclink monitor run"
 
 Record = dict[str, Any]
@@ -145,10 +154,16 @@ class MonitorRuntime:
         try:
             settings = FunctionSettings.from_env(self.environ)
             container = self._container(settings.secret_arn)
+            thresholds, mail = _notification_settings(container, settings.mccs)
         except ConfigurationError as exc:
             log({**base, "level": "ERROR", "ok": False, "error": str(exc)})
             raise
-        results = [self._sync(container, mcc, settings.event_bus) for mcc in settings.mccs]
+        results = [
+            _then_mail(
+                self._sync(container, mcc, settings.event_bus, thresholds), container, mcc, mail
+            )
+            for mcc in settings.mccs
+        ]
         failures = [failure for _, failure in results if failure is not None]
         summary = _summary(base, [record for record, _ in results], started, self._clock())
         log(summary)
@@ -159,10 +174,14 @@ class MonitorRuntime:
         return summary
 
     def _sync(
-        self, container: Container, mcc: CustomerId, bus: str | None
+        self,
+        container: Container,
+        mcc: CustomerId,
+        bus: str | None,
+        thresholds: alerts.AlertSettings,
     ) -> tuple[Record, MccLinkError | None]:
         """Sync ``mcc``, then publish its pending changes; (its record, its first failure)."""
-        record, failure = _synced(container, mcc)
+        record, failure = _synced(container, mcc, thresholds)
         if bus is None:
             return record, failure
         try:
@@ -201,16 +220,67 @@ class MonitorRuntime:
         return self._secret[1]
 
 
-def _synced(container: Container, mcc: CustomerId) -> tuple[Record, MccLinkError | None]:
+def _notification_settings(
+    container: Container, mccs: tuple[CustomerId, ...]
+) -> tuple[alerts.AlertSettings, bool]:
+    """The alert settings (the logged alerts use their thresholds too), and whether mail is
+    on (``MCC_MAIL_URL`` set), when it is with the reminder settings checked.
+
+    Raises:
+        ConfigurationError: every problem of the mail, reminder and alert settings at once,
+            each naming its variable.
+    """
+
+    def reminding() -> None:
+        if container.settings.mail is not None:
+            reminders.remind_settings(container, mccs[0])
+
+    check_all(reminding, lambda: alerts.check_settings(container))
+    return alerts.check_settings(container), container.settings.mail is not None
+
+
+def _then_mail(
+    synced: tuple[Record, MccLinkError | None], container: Container, mcc: CustomerId, mail: bool
+) -> tuple[Record, MccLinkError | None]:
+    """After the MCC's monitor pass: its reminder pass, then its alert pass, when ``mail``.
+
+    Each pass runs even when the one before failed; the first failure is kept.
+    """
+    record, failure = synced
+    if not mail:
+        return record, failure
+    try:
+        report = reminders.remind(container, dry_run=False, mcc=mcc)
+        record = {
+            **record,
+            "reminders_sent": report.count("sent"),
+            "reminders_failed": report.count("failed"),
+            "reminders_skipped": report.count("skipped"),
+        }
+    except MccLinkError as exc:
+        record, failure = {**record, "ok": False, "reminders_error": str(exc)}, failure or exc
+    try:
+        told = alerts.run(container, mcc=mcc)
+        fired = [] if told is None else [alert.kind.value for alert in told.fired]
+        errors = 0 if told is None else len(told.errors)
+        record = {**record, "alerts_notified": fired, "alerts_failed": errors}
+    except MccLinkError as exc:
+        record, failure = {**record, "ok": False, "alerts_error": str(exc)}, failure or exc
+    return record, failure
+
+
+def _synced(
+    container: Container, mcc: CustomerId, thresholds: alerts.AlertSettings
+) -> tuple[Record, MccLinkError | None]:
     try:
         report = container.service.sync(mcc)
-        alerts = stats.alerts(container.store, mcc)
+        found = stats.alerts(container.store, mcc, settings=thresholds)
     except MccLinkError as exc:
         return {"mcc": mcc.digits, "ok": False, "error": str(exc)}, exc
-    return _mcc_record(report, alerts), None
+    return _mcc_record(report, found), None
 
 
-def _mcc_record(report: SyncReport, alerts: list[str]) -> Record:
+def _mcc_record(report: SyncReport, found: list[str]) -> Record:
     return {
         "mcc": report.mcc.digits,
         "ok": report.ok,
@@ -223,7 +293,7 @@ def _mcc_record(report: SyncReport, alerts: list[str]) -> Record:
         "stale_pending": len(report.stale_pending),
         "google_request_id": report.request_id,
         "duration_ms": round(report.duration_ms, 1),
-        "alerts": alerts,
+        "alerts": found,
     }
 
 
@@ -241,17 +311,17 @@ def _summary(base: Record, mccs: list[Record], started: float, ended: float) -> 
         for key in (
             "clients",
             "changes",
-            "errors",
             "events_published",
-            "events_failed",
             "events_deferred",
+            "reminders_sent",
+            *PROBLEM_COUNTS,
         )
     }
     failed = sum(not record["ok"] for record in mccs)
     return {
         **base,
         "level": "ERROR" if failed else "INFO",
-        "ok": not failed and not totals["events_failed"],
+        "ok": not failed and not any(totals[key] for key in PROBLEM_COUNTS),
         "mccs_failed": failed,
         **totals,
         "duration_ms": round((ended - started) * 1000, 1),
