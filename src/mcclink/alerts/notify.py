@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcclink.alerts.conditions import EMAIL_VAR, RESOLVED_EVENT, Alert, AlertKind, AlertSettings
 from mcclink.alerts.state import AlertState, Notice, read_state
+from mcclink.config import MAIL_URL_VAR
 from mcclink.domain import CustomerId, HistoryEntry, Operation, Outcome
 from mcclink.errors import ConfigurationError, HistoryEntryExists, MccLinkError
 from mcclink.ports import Store
@@ -208,14 +209,19 @@ def check_settings(container: Container) -> AlertSettings:
     Raises:
         ConfigurationError: every problem, each naming its setting.
     """
-    from mcclink.mail import MailSettings
-
-    settings = AlertSettings.from_env(container.environ)
-    if settings.emails and MailSettings.from_env(container.environ) is None:
-        raise ConfigurationError(
-            f"{EMAIL_VAR} is set but MCC_MAIL_URL is not: set MCC_MAIL_URL (e.g. "
+    environ = container.environ
+    problems = []
+    if environ.get(EMAIL_VAR, "").strip() and not environ.get(MAIL_URL_VAR, "").strip():
+        problems.append(
+            f"{EMAIL_VAR} is set but {MAIL_URL_VAR} is not: set {MAIL_URL_VAR} (e.g. "
             f"smtp://user:pass@smtp.example.com:587) so alerts can be mailed, or unset {EMAIL_VAR}"
         )
+    try:
+        settings = AlertSettings.from_env(environ)
+    except ConfigurationError as exc:
+        problems = [*exc.problems, *problems]
+    if problems:
+        raise ConfigurationError(problems)
     return settings
 
 

@@ -25,6 +25,8 @@ from mcclink.cli._common import (
     wants_json,
 )
 from mcclink.cli._listing import SECOND
+from mcclink.cli.alerts import check_alerts, print_notified, tell_agency
+from mcclink.cli.remind import print_reminders
 from mcclink.cli.webhooks import print_delivery, warn_if_plain_http
 from mcclink.config import check_all
 from mcclink.domain import CustomerId, LinkStatus, parse_duration, utcnow
@@ -32,8 +34,10 @@ from mcclink.errors import ClientNotFound, InputError, MccLinkError
 from mcclink.serialization import client_to_dict, history_to_dict, sync_report_to_dict
 
 if TYPE_CHECKING:
+    from mcclink.alerts import NotifyReport
     from mcclink.config import WebhookSettings
     from mcclink.monitor import SyncReport
+    from mcclink.reminders import RemindReport
     from mcclink.stats import ReminderOutcomes
     from mcclink.webhooks import DeliveryReport
 
@@ -80,6 +84,10 @@ def monitor(
     cycles never overlap. With --json each cycle prints one JSON object (one per line).
     With MCC_WEBHOOK_URL set, each cycle is followed by one webhook delivery pass for the
     MCC (its failures are recorded and retried; they do not change the exit code).
+    With MCC_MAIL_URL set, each cycle is then followed by one reminder pass, as
+    `mcclink remind` (its failures are recorded; they do not change the exit code).
+    Then the agency is told of new and cleared alerts (`mcclink alerts`), at most once per
+    condition and day: mailed to MCC_ALERT_EMAIL, posted to MCC_WEBHOOK_URL as events.
 
     Example: mcclink monitor --every 10m
     """
@@ -88,14 +96,26 @@ def monitor(
     s = state(ctx)
     interval = parse_duration(every) if every else None
     age = parse_duration(pending_age)
-    # Every settings problem (MCC, Google Ads, webhook) in one error, before any cycle.
-    check_all(s.container.require_google_ads, lambda: s.container.settings.webhook)
+    # Every settings problem (MCC, Google Ads, webhook, reminders) in one error, before any cycle.
+    check_all(
+        s.container.require_google_ads,
+        lambda: s.container.settings.webhook,
+        lambda: _check_reminders(s),
+        lambda: check_alerts(s.container),
+    )
     service, mcc, js = s.container.service, s.container.mcc, wants_json(ctx, as_json)
     webhook = s.container.settings.webhook
     warn_if_plain_http(webhook)
     if interval is None:
         report = service.sync(mcc, pending_age=age, import_all=import_all)
-        _print_report(report, _deliver(s, webhook), js, one_line=False)
+        _print_report(
+            report,
+            _deliver(s, webhook),
+            js,
+            one_line=False,
+            reminders=_remind(s),
+            alerts=tell_agency(s.container),
+        )
         raise typer.Exit(0 if report.ok else 1)
     stop = threading.Event()
 
@@ -107,7 +127,10 @@ def monitor(
     while not stop.is_set():
         try:
             report = service.sync(mcc, pending_age=age, import_all=import_all)
-            _print_report(report, _deliver(s, webhook), js, one_line=True)
+            deliveries = _deliver(s, webhook)
+            reminders = _remind(s)
+            told = tell_agency(s.container)
+            _print_report(report, deliveries, js, one_line=True, reminders=reminders, alerts=told)
         except MccLinkError as exc:  # the loop outlives one bad cycle; it is in history
             err.print(f"[red]cycle failed[/]: {shown(exc, lines=True)}")
         stop.wait(interval.total_seconds())
@@ -125,12 +148,42 @@ def _deliver(s: State, webhook: WebhookSettings | None) -> DeliveryReport | None
     return deliver_pending(c.store, webhook, mcc=c.mcc, actor=c.actor)
 
 
+def _check_reminders(s: State) -> None:
+    """With mail configured, the reminder settings (``MCC_REMIND_AT``, ``MCC_PUBLIC_URL``).
+
+    Raises:
+        ConfigurationError: every problem of the mail and reminder settings.
+    """
+    if s.container.settings.mail is not None:
+        from mcclink.reminders import remind_settings
+
+        remind_settings(s.container)
+
+
+def _remind(s: State) -> RemindReport | None:
+    """One reminder pass for the MCC after a cycle, when mail is configured."""
+    if s.container.settings.mail is None:
+        return None
+    from mcclink.reminders import remind
+
+    return remind(s.container, dry_run=False)
+
+
 def _print_report(
-    report: SyncReport, deliveries: DeliveryReport | None, as_json: bool, *, one_line: bool
+    report: SyncReport,
+    deliveries: DeliveryReport | None,
+    as_json: bool,
+    *,
+    one_line: bool,
+    reminders: RemindReport | None = None,
+    alerts: NotifyReport | None = None,
 ) -> None:
     if as_json:
         webhooks = None if deliveries is None else deliveries.to_dict()
-        print_json(sync_report_to_dict(report, webhooks), one_line=one_line)
+        data = sync_report_to_dict(report, webhooks)
+        data["reminders"] = None if reminders is None else reminders.to_dict()
+        data["alerts"] = None if alerts is None else alerts.to_dict()
+        print_json(data, one_line=one_line)
         return
     counts = ", ".join(f"{s.value} {report.counts[s]}" for s in LinkStatus if report.counts[s])
     stamp = report.started_at.strftime(SECOND)
@@ -147,6 +200,10 @@ def _print_report(
         err.print(f"[red]✗[/] {shown(error, lines=True)}")
     if deliveries is not None:
         print_delivery(deliveries)
+    if reminders is not None:
+        print_reminders(reminders)
+    if alerts is not None:
+        print_notified(alerts)
 
 
 def stats(ctx: typer.Context, pending_age: PendingAge = "24h", as_json: JsonOption = False) -> None:
@@ -154,10 +211,17 @@ def stats(ctx: typer.Context, pending_age: PendingAge = "24h", as_json: JsonOpti
 
     Example: mcclink stats --json
     """
+    from mcclink.alerts import AlertSettings
     from mcclink.stats import compute
 
     s = state(ctx)
-    result = compute(s.container.store, s.container.mcc, pending_age=parse_duration(pending_age))
+    c = s.container
+    result = compute(
+        c.store,
+        c.mcc,
+        pending_age=parse_duration(pending_age),
+        alert_settings=AlertSettings.from_env(c.environ),
+    )
     if wants_json(ctx, as_json):
         print_json(result.to_dict())
         return

@@ -378,7 +378,9 @@ def get_stats(
 ) -> JSONResponse:
     """Acceptance rate, mean time to acceptance, stale invitations, errors, alerts."""
     age = _pending_age(request, pending_age_hours)
-    return _json(stats.compute(box.store, box.mcc, pending_age=age).to_dict())
+    settings = alerts.AlertSettings.from_env(box.environ)
+    result = stats.compute(box.store, box.mcc, pending_age=age, alert_settings=settings)
+    return _json(result.to_dict())
 
 
 @router.get("/alerts", response_model=m.AlertsOut, responses=_errors(), tags=["monitor"])

@@ -169,15 +169,14 @@ def dashboard(request: Request, session: SignedIn, built: Built) -> Response:
         if c.invited_at is not None and now - c.invited_at > pending_age
     ]
     stale.sort(key=lambda c: c.invited_at or now)
+    alert_settings = alerts.AlertSettings.from_env(built.environ)
     return render(
         request,
         "dashboard.html",
         session=session,
         mcc=mcc,
         stats=stats.compute(store, mcc, pending_age=pending_age, now=now),
-        alerts=alerts.read_state(
-            store, mcc, settings=alerts.AlertSettings.from_env(built.environ), now=now
-        ),
+        alerts=alerts.read_state(store, mcc, settings=alert_settings, now=now),
         stale=stale[:STALE_LIMIT],
         stale_total=len(stale),
         pending_age=pending_age,
