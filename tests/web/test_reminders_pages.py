@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from mcclink import reminders
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, HistoryEntry, LinkStatus, Operation, Outcome
+from mcclink.emulator.mailbox import Mailbox
 from mcclink.service import Registration
 
 PADARIA = CustomerId.parse("111-222-3333")
@@ -94,3 +97,25 @@ def test_the_dashboard_and_the_api_count_reminders_per_step_and_the_acceptances_
     assert body["reminders"]["accepted_within_2_days"] == 1
     assert "Sent at step 1 1" in page
     assert "Accepted within 2 days 1 of 1 reminded invitation(s)" in page
+
+
+def test_a_reminder_mcclink_remind_sent_shows_in_the_timeline_with_its_message_id(
+    signed_in: TestClient, web_container: Container, web_env: dict[str, str], mailbox: Mailbox
+) -> None:
+    _invited(web_container)
+    time.sleep(1.1)  # past the 1 s step
+    environ = {
+        **web_env,
+        "MCC_MAIL_URL": mailbox.url,
+        "MCC_MAIL_FROM": "Agência Demo <ads@agencia.example>",
+        "MCC_REMIND_AT": "1s",
+    }
+    sender = Container(environ=environ, actor="test")
+    report = reminders.remind(sender, dry_run=False)
+    sender.close()
+
+    assert report.count("sent") == 1
+    [message] = mailbox.wait_for(1)
+    text = _text(signed_in.get(f"/clients/{PADARIA.digits}").text)
+    assert "REMIND SUCCESS reminder 1 e-mailed to the advertiser" in text
+    assert f"message_id: {message['Message-ID']}" in text
