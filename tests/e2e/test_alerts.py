@@ -84,3 +84,23 @@ def test_bad_alert_settings_stop_monitor_before_a_cycle(sqlite_cli: Cli, home: P
     assert "MCC_ALERT_REFUSAL_RATE '2': expected the share of refusals" in done.stderr
     assert "MCC_ALERT_EMAIL is set but MCC_MAIL_URL is not" in done.stderr
     assert "MONITOR" not in cli("history", "--json").stdout
+
+
+def test_alerts_and_stats_refuse_a_bad_threshold_before_opening_the_store(
+    home: Path,
+) -> None:
+    db = home / "never.db"
+    cli = Cli(
+        home,
+        {
+            "MCC_CUSTOMER_ID": "1234567890",
+            "MCC_STORE": f"sqlite:///{db}",
+            "MCC_ALERT_REFUSAL_WINDOW": "0",
+        },
+    )
+
+    for command in ("alerts", "stats"):
+        done = cli(command, check=2)
+        assert "MCC_ALERT_REFUSAL_WINDOW '0': expected how many of the last answers" in done.stderr
+
+    assert not db.exists()

@@ -216,11 +216,9 @@ def stats(ctx: typer.Context, pending_age: PendingAge = "24h", as_json: JsonOpti
 
     s = state(ctx)
     c = s.container
+    thresholds = AlertSettings.from_env(c.environ)  # before the store: nothing opened when bad
     result = compute(
-        c.store,
-        c.mcc,
-        pending_age=parse_duration(pending_age),
-        alert_settings=AlertSettings.from_env(c.environ),
+        c.store, c.mcc, pending_age=parse_duration(pending_age), alert_settings=thresholds
     )
     if wants_json(ctx, as_json):
         print_json(result.to_dict())
