@@ -93,9 +93,10 @@ def test_every_docs_page_is_reachable_from_the_readme() -> None:
 
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> dict[str, set[str]]:
-    """The root and every leaf command of the Typer app -> its option names."""
+    """The root, every leaf command of the Typer app and every group that runs without a
+    subcommand (``mcclink remind``) -> its option names."""
     found = {}
-    if not path or not hasattr(command, "commands"):
+    if not path or not hasattr(command, "commands") or command.invoke_without_command:
         found[" ".join(("mcclink", *path))] = {
             name
             for param in command.params
