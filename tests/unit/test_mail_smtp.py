@@ -4,14 +4,15 @@ what a real one refuses. Each failure comes out as the error its kind calls for.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from mcclink.emulator.mailbox import Mailbox
-from mcclink.errors import MailSettingsRefused, MailUnavailable
+from mcclink.errors import MailRejected, MailSettingsRefused, MailUnavailable
 from mcclink.mail import Mail, MailSettings, open_mailer
 from mcclink.mail.smtp import SmtpMailer
-from tests.fixtures.smtp import body, free_port, outside_address, strict_smtp
+from tests.fixtures.smtp import Answers, body, certificate, free_port, outside_address, strict_smtp
 
 PASSWORD = "corr3ct-H0rse"
 
@@ -111,3 +112,112 @@ def test_an_unreachable_server_is_retried_with_backoff_then_named() -> None:
     assert "after 3 attempts" in str(caught.value)
     assert isinstance(caught.value, MailUnavailable), "a transient kind: callers may try later"
     assert waited >= 1.4, "backoff 0.5 s then 1 s between the three attempts"
+
+
+def test_a_mailbox_that_does_not_exist_is_rejected_once_never_retried() -> None:
+    with strict_smtp(answers=Answers(rcpt="550 5.1.1 <ana@example.com>: no such user")) as server:
+        mailer = SmtpMailer(settings(f"smtp://127.0.0.1:{server.port}"))
+        with pytest.raises(MailRejected) as caught:
+            mailer.send(mail())
+        mailer.close()
+    assert "refused the recipient ana@example.com (550 5.1.1" in str(caught.value)
+    assert not isinstance(caught.value, MailUnavailable)
+    assert server.asked == ["ana@example.com"], "asked once"
+
+
+def test_refused_content_is_rejected_once() -> None:
+    with strict_smtp(answers=Answers(data="554 5.7.1 message refused as spam")) as server:
+        mailer = SmtpMailer(settings(f"smtp://127.0.0.1:{server.port}"))
+        with pytest.raises(MailRejected, match=r"554 5\.7\.1 message refused as spam"):
+            mailer.send(mail())
+        mailer.close()
+    assert server.asked == ["ana@example.com"]
+    assert server.messages == []
+
+
+def test_a_busy_server_is_asked_again_and_takes_the_message() -> None:
+    busy = Answers(rcpt="451 4.7.1 greylisted, try again later", times=1)
+    with strict_smtp(answers=busy) as server:
+        mailer = SmtpMailer(settings(f"smtp://127.0.0.1:{server.port}"))
+        mailer.send(mail())
+        mailer.close()
+    assert server.asked == ["ana@example.com", "ana@example.com"]
+    assert len(server.messages) == 1
+
+
+def test_a_server_that_stays_busy_is_unavailable_after_the_attempts() -> None:
+    with strict_smtp(answers=Answers(rcpt="421 4.3.2 system busy")) as server:
+        mailer = SmtpMailer(settings(f"smtp://127.0.0.1:{server.port}"), attempts=2)
+        with pytest.raises(MailUnavailable) as caught:
+            mailer.send(mail())
+        mailer.close()
+    assert not isinstance(caught.value, MailSettingsRefused), "no setting is wrong"
+    assert "after 2 attempts (421 4.3.2 system busy)" in str(caught.value)
+    assert server.asked == ["ana@example.com"] * 2
+
+
+def test_a_refused_sender_names_mcc_mail_from() -> None:
+    with strict_smtp(answers=Answers(mail="553 5.7.1 sender not allowed")) as server:
+        mailer = SmtpMailer(settings(f"smtp://127.0.0.1:{server.port}"))
+        with pytest.raises(MailSettingsRefused) as caught:
+            mailer.send(mail())
+    assert "MCC_MAIL_FROM: the server" in str(caught.value)
+    assert "refuses the sender ads@example.com (553 5.7.1 sender not allowed)" in str(caught.value)
+    assert server.asked == []
+
+
+def test_a_connection_that_dropped_is_opened_again(mailbox: Mailbox) -> None:
+    mailer = SmtpMailer(settings(mailbox.url))
+    mailer.send(mail("first@example.com"))
+    connection = mailer._connection
+    assert connection is not None
+    connection.close()  # as a server's idle timeout would
+    mailer.send(mail("second@example.com"))
+    mailer.close()
+    assert [m["To"] for m in mailbox.wait_for(2)] == ["first@example.com", "second@example.com"]
+
+
+def test_starttls_with_a_trusted_certificate_encrypts_before_logging_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address = outside_address()
+    if address is None:
+        pytest.skip("this machine has no address other than loopback")
+    context, cert_file = certificate(tmp_path, address)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    with strict_smtp(address, user="ana", password=PASSWORD, starttls=context) as server:
+        found = settings(f"smtp://ana:{PASSWORD}@{address}:{server.port}")
+        mailer = SmtpMailer(found)
+        assert mailer.check() == f"smtp://{address}:{server.port} answers (TLS, logged in as ana)"
+        mailer.send(mail())
+        mailer.close()
+    assert server.encrypted == [True]
+    assert server.logins == ["ana", "ana"]
+
+
+def test_an_untrusted_certificate_is_refused_before_the_password_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address = outside_address()
+    if address is None:
+        pytest.skip("this machine has no address other than loopback")
+    context, _ = certificate(tmp_path, address)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "no-such-bundle.pem"))
+    with strict_smtp(address, user="ana", password=PASSWORD, starttls=context) as server:
+        mailer = SmtpMailer(settings(f"smtp://ana:{PASSWORD}@{address}:{server.port}"))
+        with pytest.raises(MailSettingsRefused) as caught:
+            mailer.send(mail())
+    assert f"MCC_MAIL_URL: TLS with smtp://{address}:{server.port} failed" in str(caught.value)
+    assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
+    assert server.logins == []
+    assert PASSWORD not in str(caught.value)
+
+
+def test_implicit_tls_even_to_loopback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    context, cert_file = certificate(tmp_path, "127.0.0.1")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    with strict_smtp(implicit_tls=context) as server:
+        mailer = SmtpMailer(settings(f"smtps://127.0.0.1:{server.port}"))
+        mailer.send(mail())
+        mailer.close()
+    assert server.encrypted == [True]

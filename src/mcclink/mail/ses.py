@@ -20,15 +20,27 @@ T = TypeVar("T")
 
 
 class SesMailer:
-    """Amazon SES v2 through boto3: the raw MIME message, so every header is ours."""
+    """Amazon SES v2 through boto3: the raw MIME message, so every header is ours.
 
-    def __init__(self, settings: MailSettings, *, attempts: int = ATTEMPTS) -> None:
+    Args:
+        settings: the mail settings (``ses://``).
+        attempts: tries at one message (transient failures only).
+        client: the SES v2 client (default: made on first use, in the URL's region).
+    """
+
+    def __init__(
+        self,
+        settings: MailSettings,
+        *,
+        attempts: int = ATTEMPTS,
+        client: SESV2Client | None = None,
+    ) -> None:
         from mcclink.extras import require
 
         require("aws")
         self._settings = settings
         self._attempts = attempts
-        self._client: SESV2Client | None = None
+        self._client = client
 
     def send(self, mail: Mail) -> str:
         """Send ``mail`` (see ``Mailer.send``)."""
@@ -92,8 +104,11 @@ class SesMailer:
 
         if self._client is None:
             import boto3
+            from botocore.config import Config
 
-            self._client = boto3.client("sesv2", region_name=self._settings.region)
+            # One try per call: with_retries retries, and botocore's own would multiply it.
+            once = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=15)
+            self._client = boto3.client("sesv2", region_name=self._settings.region, config=once)
         try:
             return request(self._client)
         except ClientError as exc:
