@@ -41,6 +41,7 @@ def test_the_monitor_lambda_loads_with_the_library_and_boto3_alone() -> None:
     code = (
         f"import importlib\nhandler = getattr(importlib.import_module({module!r}), {function!r})\n"
         "import mcclink.store.dynamodb, mcclink.monitor, mcclink.ads.client, mcclink.outbox\n"
+        "import mcclink.mail.ses, mcclink.reminders, mcclink.alerts\n"
         "loaded = {m.split('.')[0] for m, module in sys.modules.items() if module is not None}\n"
         f"print('LOADED', sorted(loaded & set({heavy!r})))\n"
     )
