@@ -24,7 +24,8 @@ from mcclink.errors import LinkRefused
 from mcclink.onboarding import DEFAULT_EXPIRY, OnboardingEvent, new_link
 from mcclink.ports import Store
 from mcclink.service import GoogleAdsMCCService, Registration
-from mcclink.stats import InvitationOutcomes, OnboardingFunnel, compute
+from mcclink.outcomes import InvitationOutcomes
+from mcclink.stats import OnboardingFunnel, compute
 from mcclink.store import open_store
 from tests.fakes import FakeAds
 from tests.unit.conftest import LUA, MCC, SOL
