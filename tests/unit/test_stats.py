@@ -22,9 +22,9 @@ from mcclink.domain import (
 )
 from mcclink.errors import LinkRefused
 from mcclink.onboarding import DEFAULT_EXPIRY, OnboardingEvent, new_link
+from mcclink.outcomes import InvitationOutcomes
 from mcclink.ports import Store
 from mcclink.service import GoogleAdsMCCService, Registration
-from mcclink.outcomes import InvitationOutcomes
 from mcclink.stats import OnboardingFunnel, compute
 from mcclink.store import open_store
 from tests.fakes import FakeAds
