@@ -107,4 +107,5 @@ def test_an_unreachable_endpoint_is_tried_three_times_then_named(
     assert isinstance(caught.value, MailUnavailable)
     assert "cannot reach the mail server ses://sa-east-1" in str(caught.value)
     assert "after 3 attempts" in str(caught.value)
+    assert "check this machine's access to SES in that region" in str(caught.value)
     assert time.monotonic() - started < 10, "botocore does not retry on top of ours"

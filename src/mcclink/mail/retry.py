@@ -45,10 +45,14 @@ def with_retries(attempt: Callable[[], T], settings: MailSettings, attempts: int
     except TransientFailure as exc:
         tries = f"{attempts} attempt{'s' if attempts > 1 else ''}"
         if exc.connecting:
+            check = (
+                "this machine's access to SES in that region (and AWS_ENDPOINT_URL_SESV2 if set)"
+                if settings.scheme == "ses"
+                else f"the host and port in {MAIL_URL_VAR} and that the server is up"
+            )
             raise MailSettingsRefused(
                 f"{MAIL_URL_VAR}: cannot reach the mail server {settings.target} ({exc}) "
-                f"after {tries}: check the host and port in {MAIL_URL_VAR} and that the "
-                "server is up"
+                f"after {tries}: check {check}"
             ) from None
         raise MailUnavailable(
             f"the mail service {settings.target} did not take the message after {tries} "
