@@ -271,7 +271,9 @@ def _webhook(history: Sequence[HistoryEntry], now: datetime) -> Alert | None:
 
 
 def span(delta: timedelta) -> str:
-    """``48 h``, ``90 min``, ``30 s``: a duration in its largest whole unit."""
+    """A duration for people: whole days from 3 days up (``7 d``), else whole hours
+    (``48 h``) or minutes (``90 min``); otherwise hours to one decimal past an hour
+    (``1.5 h``), minutes past 10 minutes, seconds below."""
     seconds = int(delta.total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size and seconds % size == 0 and not (unit == "d" and seconds < 3 * size):
