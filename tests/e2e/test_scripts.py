@@ -110,12 +110,12 @@ def test_system_test_script_runs_doctor_and_the_whole_flow(sqlite_cli: Cli) -> N
     code, doctor = script(sqlite_cli, "test_mcc_system.py")
     assert code == 0
     checks = {c["check"] for c in doctor["checks"]}
-    assert checks == {"settings", "google ads", "mcc", "store", "onboarding"}
+    assert checks == {"settings", "google ads", "mcc", "store", "onboarding", "mail"}
     code, e2e = script(sqlite_cli, "test_mcc_system.py", "--e2e")
     assert code == 0
     assert e2e["success"] is True
-    assert [c["check"] for c in e2e["checks"][:5]] == [c["check"] for c in doctor["checks"]]
-    assert len(e2e["checks"]) == 5 + 9
+    assert [c["check"] for c in e2e["checks"][:6]] == [c["check"] for c in doctor["checks"]]
+    assert len(e2e["checks"]) == 6 + 9
     assert {"check": "8889990000 ends APPROVED", "ok": True, "detail": "APPROVED"} in e2e["checks"]
 
 
