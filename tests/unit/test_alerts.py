@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from mcclink import alerts, stats
 from mcclink.alerts import AlertKind, AlertSettings
+from mcclink.bootstrap import Container
 from mcclink.config import Secret, WebhookSettings
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome
 from mcclink.errors import ConfigurationError, MailRejected
@@ -341,3 +343,16 @@ def test_each_alert_and_resolution_is_a_signed_webhook_event(store: Store) -> No
         "kind": "pending_overdue",
         "title": "Invitations pending too long",
     }
+
+
+def test_run_tells_nobody_and_writes_nothing_without_an_address_or_a_receiver(
+    tmp_path: Path,
+) -> None:
+    store_url = f"sqlite:///{tmp_path / 'm.db'}"
+    container = Container(store_url=store_url, environ={"MCC_CUSTOMER_ID": MCC.digits})
+    pending(container.store, SOL, 49)
+    try:
+        assert alerts.run(container, now=NOW) is None
+        assert list(container.store.client_history(MCC, MCC)) == []
+    finally:
+        container.close()
