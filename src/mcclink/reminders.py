@@ -48,6 +48,7 @@ from mcclink.errors import (
     ConfigurationError,
     HistoryEntryExists,
     InputError,
+    MailError,
     OnboardingLinkInvalid,
     VersionConflict,
 )
@@ -58,6 +59,7 @@ from mcclink.mail import (
     MailSettingsRefused,
     MailUnavailable,
     locale_for,
+    new_message_id,
 )
 from mcclink.onboarding import (
     DEFAULT_EXPIRY,
@@ -347,8 +349,18 @@ def require_mailer(container: Container) -> Mailer:
     return mailer
 
 
-def message(container: Container, client: Client, token: str, expires_at: datetime) -> Mail:
-    """The reminder to ``client`` carrying the onboarding link of URL token ``token``."""
+def message(
+    container: Container,
+    client: Client,
+    token: str,
+    expires_at: datetime,
+    message_id: str | None = None,
+) -> Mail:
+    """The reminder to ``client`` carrying the onboarding link of URL token ``token``.
+
+    Raises:
+        InputError: the client's address is not one e-mail address.
+    """
 
     url = link_url(container.settings.public_url, token)
     unsubscribe_url = f"{url}/unsubscribe"
@@ -367,6 +379,7 @@ def message(container: Container, client: Client, token: str, expires_at: dateti
         text=rendered.text,
         html=rendered.html,
         unsubscribe_url=unsubscribe_url,
+        message_id=message_id or new_message_id(),
     )
 
 
@@ -392,48 +405,55 @@ def preview(container: Container, customer_id: CustomerId, now: datetime | None 
 
 
 def _send(container: Container, mailer: Mailer, due: Due) -> Result:
-    """Claim ``due`` (re-read first: the client may have moved on), then send and record."""
+    """Claim ``due`` (re-read first: the client may have moved on), then send and record.
 
+    A client address the mail cannot go to (stored before addresses were checked) is
+    recorded like a refused message: once, and that step is done.
+    """
     store, actor = container.store, container.actor
     client = store.get_client(due.client.mcc_customer_id, due.client.customer_id)
     if not _still_due(client, due):
         return Result(due, "skipped")
     assert client is not None
     link, token = new_link(client.mcc_customer_id, client.customer_id, LINK_EXPIRY, actor)
-    mail = message(container, client, token, link.expires_at)
+    message_id = new_message_id()
     claim = claim_entry(
-        replace(due, client=client),
-        actor=actor,
-        message_id=mail.message_id,
-        onboarding_link_id=link.id,
+        replace(due, client=client), actor=actor, message_id=message_id, onboarding_link_id=link.id
     )
     try:
         store.append_history(claim)
     except HistoryEntryExists:
         return Result(due, "skipped")
-    store.create_onboarding_link(link)
     try:
-        message_id = mailer.send(mail)
+        mail = message(container, client, token, link.expires_at, message_id)
+        store.create_onboarding_link(link)
+        mailer.send(mail)
+    except InputError as exc:  # the address
+        return _failed(store, claim, due, MailRejected(str(exc)))
     except (MailRejected, MailUnavailable) as exc:
-        code = "MAIL_REJECTED" if isinstance(exc, MailRejected) else "MAIL_UNAVAILABLE"
-        store.append_history(
-            HistoryEntry(
-                client.customer_id,
-                client.mcc_customer_id,
-                Operation.REMIND,
-                Outcome.FAILED,
-                status_before=client.status,
-                status_after=client.status,
-                error_code=code,
-                error_message=str(exc),
-                actor=actor,
-                details={k: v for k, v in claim.details.items() if k != "claim"},
-            )
-        )
+        result = _failed(store, claim, due, exc)
         if isinstance(exc, MailSettingsRefused):
             raise  # a setting to fix: every other message would fail alike
-        return Result(due, "failed", mail.message_id, str(exc))
+        return result
     return Result(due, "sent", message_id)
+
+
+def _failed(store: Store, claim: HistoryEntry, due: Due, exc: MailError) -> Result:
+    """Record that the claimed reminder was not sent (``REMIND`` FAILED, the claim's details
+    but its ``claim``, and the error)."""
+    code = "MAIL_REJECTED" if isinstance(exc, MailRejected) else "MAIL_UNAVAILABLE"
+    store.append_history(
+        replace(
+            claim,
+            outcome=Outcome.FAILED,
+            error_code=code,
+            error_message=str(exc),
+            details={k: v for k, v in claim.details.items() if k != "claim"},
+            timestamp=utcnow(),
+            id=uuid.uuid4().hex,
+        )
+    )
+    return Result(due, "failed", claim.details["message_id"], str(exc))
 
 
 def _still_due(client: Client | None, due: Due) -> bool:

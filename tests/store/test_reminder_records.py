@@ -286,3 +286,26 @@ def test_a_dry_run_sends_nothing_and_writes_nothing(store: Store, mailbox: Mailb
     assert report.results == ()
     assert list(store.client_history(MCC, customer(1))) == []
     assert mailbox.messages == []
+
+
+def test_an_address_mail_cannot_take_is_recorded_once_and_the_pass_goes_on(
+    backend: Backend, mailbox: Mailbox
+) -> None:
+    # Stored before addresses were checked: loaded past the store's checks.
+    backend.load([replace(_pending(1), email="ana at padaria", version=1), _pending(2)])
+    container = _mailing(backend.store, mailbox)
+    now = NOON + timedelta(days=1, hours=1)
+
+    first = remind(container, dry_run=False, now=now)
+    second = remind(container, dry_run=False, now=now + timedelta(hours=1))
+
+    assert sorted((r.due.client.customer_id, r.outcome) for r in first.results) == [
+        (customer(1), "failed"),
+        (customer(2), "sent"),
+    ]
+    assert second.due == ()
+    assert [m["To"] for m in mailbox.messages] == ["ads2@example.com"]
+    failed, claim = list(backend.store.client_history(MCC, customer(1)))
+    assert (failed.outcome, failed.error_code) == (Outcome.FAILED, "MAIL_REJECTED")
+    assert "not an e-mail address" in (failed.error_message or "")
+    assert claim.outcome is Outcome.SUCCESS
