@@ -13,7 +13,7 @@ from mcclink.alerts import AlertKind, AlertSettings
 from mcclink.bootstrap import Container
 from mcclink.config import Secret, WebhookSettings
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome
-from mcclink.errors import ConfigurationError, MailRejected
+from mcclink.errors import ConfigurationError, MailRejected, StoreUnavailable
 from mcclink.mail import Mail
 from mcclink.ports import Store
 from tests.fixtures.webhook_receiver import Receiver
@@ -356,3 +356,29 @@ def test_run_tells_nobody_and_writes_nothing_without_an_address_or_a_receiver(
         assert list(container.store.client_history(MCC, MCC)) == []
     finally:
         container.close()
+
+
+def test_a_claim_the_store_fails_to_write_is_skipped_and_the_others_still_go_out(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pending(store, SOL, 49)
+    store.append_history(
+        entry(Operation.SYNC, Outcome.FAILED, NOW - timedelta(hours=1), error_code="TRANSIENT")
+    )
+    write = store.append_history
+
+    def flaky(written: HistoryEntry) -> None:
+        if written.details.get("kind") == "pending_overdue":
+            raise StoreUnavailable("database is locked")
+        write(written)
+
+    monkeypatch.setattr(store, "append_history", flaky)
+    mailer = Outbox()
+    report = tell(store, mailer)
+    monkeypatch.setattr(store, "append_history", write)
+    retried = tell(store, mailer, NOW + timedelta(minutes=10))
+
+    assert [a.kind for a in report.fired] == [AlertKind.API_FAILURES]
+    assert report.errors == ["store: pending_overdue not claimed: database is locked"]
+    assert mailer.sent[0].subject == "[mcclink] MCC 123-456-7890: Google Ads API failures"
+    assert [a.kind for a in retried.fired] == [AlertKind.PENDING_OVERDUE]

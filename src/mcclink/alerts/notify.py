@@ -3,6 +3,7 @@ event per condition (see ``mcclink.alerts``)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from mcclink.alerts.conditions import EMAIL_VAR, RESOLVED_EVENT, Alert, AlertKin
 from mcclink.alerts.state import AlertState, Notice, read_state
 from mcclink.config import MAIL_URL_VAR
 from mcclink.domain import CustomerId, HistoryEntry, Operation, Outcome
-from mcclink.errors import ConfigurationError, HistoryEntryExists, MccLinkError
+from mcclink.errors import ConfigurationError, HistoryEntryExists, MccLinkError, StoreError
 from mcclink.ports import Store
 from mcclink.serialization import format_timestamp
 
@@ -64,19 +65,18 @@ def notify(
         actor: who tells, recorded in each entry.
 
     Returns:
-        What was claimed and sent; a failed send is recorded (``ALERT`` FAILED), not raised.
-
-    Raises:
-        StoreError: a claim could not be written (nothing more is sent in this pass).
+        What was claimed and sent. A failed send is recorded (``ALERT`` FAILED) and a claim
+        the store failed to write is skipped (the next pass tries it again); both are in
+        ``errors``, never raised, so the conditions already claimed still go out.
     """
     report = NotifyReport()
     active = {a.kind for a in state.alerts}
     for alert in state.alerts:
-        if _claim(store, state, alert.kind, None, actor):
+        if _claim(store, state, alert.kind, None, actor, report):
             report.fired.append(alert)
     for kind, notice in state.notices.items():
         unresolved = kind not in active and notice.resolved is None
-        if unresolved and _claim(store, state, kind, notice, actor):
+        if unresolved and _claim(store, state, kind, notice, actor, report):
             report.resolved.append(kind)
     if not (report.fired or report.resolved):
         return report
@@ -93,8 +93,10 @@ def _claim(
     kind: AlertKind,
     resolves: Notice | None,
     actor: str,
+    report: NotifyReport,
 ) -> bool:
-    """Write the claim to tell ``kind`` today (or its resolution); False when taken."""
+    """Write the claim to tell ``kind`` today (or its resolution); False when taken, or
+    when the store failed (noted in ``report``)."""
     day = datetime.combine(state.now.astimezone(UTC).date(), time(), UTC)
     if resolves is None:
         notice = state.notices.get(kind)
@@ -126,6 +128,9 @@ def _claim(
         store.append_history(entry)
     except HistoryEntryExists:
         return False  # another process claimed it: it tells
+    except StoreError as exc:
+        report.errors.append(f"store: {kind.value} not claimed: {exc}")
+        return False
     return True
 
 
@@ -188,19 +193,20 @@ def _failed(
 ) -> None:
     report.errors.append(f"{channel}: {error}")
     kinds = [a.kind.value for a in report.fired] + [k.value for k in report.resolved]
-    store.append_history(
-        HistoryEntry(
-            customer_id=state.mcc,
-            mcc_customer_id=state.mcc,
-            operation=Operation.ALERT,
-            outcome=Outcome.FAILED,
-            error_code=code,
-            error_message=error,
-            actor=actor,
-            details={"channel": channel, "kinds": ",".join(kinds)},
-            timestamp=state.now,
+    with contextlib.suppress(StoreError):  # the failure is in the report either way
+        store.append_history(
+            HistoryEntry(
+                customer_id=state.mcc,
+                mcc_customer_id=state.mcc,
+                operation=Operation.ALERT,
+                outcome=Outcome.FAILED,
+                error_code=code,
+                error_message=error,
+                actor=actor,
+                details={"channel": channel, "kinds": ",".join(kinds)},
+                timestamp=state.now,
+            )
         )
-    )
 
 
 def check_settings(container: Container) -> AlertSettings:
