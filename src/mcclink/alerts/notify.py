@@ -239,7 +239,7 @@ def run(
 
     Raises:
         ConfigurationError: the alert, mail or webhook settings are malformed.
-        StoreError: the store could not be read or a claim not written.
+        StoreError: the store could not be read.
     """
     settings = check_settings(container)
     webhook = container.settings.webhook
