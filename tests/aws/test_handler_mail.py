@@ -14,7 +14,7 @@ from mcclink.aws.handler import MonitorRuntime
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, Operation
 from mcclink.emulator import Emulator
-from mcclink.errors import ConfigurationError
+from mcclink.errors import ConfigurationError, GoogleAdsError
 from mcclink.service import Registration
 from tests.aws.conftest import AwsWorld
 from tests.aws.test_handler import ACCEPTS, SCHEDULED, Context
@@ -122,3 +122,26 @@ def test_bad_mail_settings_fail_the_run_before_any_sync_naming_each_setting(
     [line] = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
     assert (line["level"], line["ok"]) == ("ERROR", False)
     assert list(mail_world.store.client_history(mcc, mcc)) == []  # no monitor pass ran
+
+
+def test_when_google_ads_cannot_be_read_no_reminder_goes_out_but_the_agency_is_alerted(
+    mail_world: AwsWorld,
+    ses_mail: SesMail,
+    fresh_emulator: Emulator,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _invited(mail_world, fresh_emulator)
+    time.sleep(1.2)
+    fresh_emulator.state.tokens.refresh_token = "rotated"  # the run's sync is refused
+    capsys.readouterr()
+
+    with pytest.raises(GoogleAdsError):
+        MonitorRuntime(mail_world.environ).run(SCHEDULED, Context())
+
+    # The advertiser may have accepted since the last sync: not reminded on stale statuses.
+    assert [str(m["To"]) for m in ses_mail.messages()] == [AGENCY]
+    [line] = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    [result] = line["mcc_results"]
+    assert result["reminders_error"] == "not run: the MCC's sync failed"
+    assert "api_failures" in result["alerts_notified"]
+    assert line["reminders_sent"] == 0

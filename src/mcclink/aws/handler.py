@@ -61,6 +61,8 @@ MAX_PROBLEMS_LOGGED = 10
 #: The summary's counts of problems that do not fail the invocation (the template's metric
 #: filter alarms on each): client writes, events, reminders and alerts that did not go out.
 PROBLEM_COUNTS = ("errors", "events_failed", "reminders_failed", "alerts_failed")
+#: What became of each due reminder (``reminders.Result.outcome``), counted per MCC.
+REMINDER_OUTCOMES = ("sent", "failed", "skipped")
 RUN_MESSAGE = "mcclink monitor run"
 
 Record = dict[str, Any]
@@ -244,21 +246,17 @@ def _then_mail(
 ) -> tuple[Record, MccLinkError | None]:
     """After the MCC's monitor pass: its reminder pass, then its alert pass, when ``mail``.
 
-    Each pass runs even when the one before failed; the first failure is kept.
+    No reminder goes out when the sync itself failed (the statuses may be stale: an
+    advertiser who just accepted would be reminded); the alert pass runs whatever failed
+    before it (Google Ads failures are among its conditions). The first failure is kept.
     """
     record, failure = synced
     if not mail:
         return record, failure
-    try:
-        report = reminders.remind(container, dry_run=False, mcc=mcc)
-        record = {
-            **record,
-            "reminders_sent": report.count("sent"),
-            "reminders_failed": report.count("failed"),
-            "reminders_skipped": report.count("skipped"),
-        }
-    except MccLinkError as exc:
-        record, failure = {**record, "ok": False, "reminders_error": str(exc)}, failure or exc
+    if "error" in record:
+        record = {**record, "reminders_error": "not run: the MCC's sync failed"}
+    else:
+        record, failure = _reminded(record, failure, container, mcc)
     try:
         told = alerts.run(container, mcc=mcc)
         fired = [] if told is None else [alert.kind.value for alert in told.fired]
@@ -267,6 +265,18 @@ def _then_mail(
     except MccLinkError as exc:
         record, failure = {**record, "ok": False, "alerts_error": str(exc)}, failure or exc
     return record, failure
+
+
+def _reminded(
+    record: Record, failure: MccLinkError | None, container: Container, mcc: CustomerId
+) -> tuple[Record, MccLinkError | None]:
+    """The MCC's reminder pass, added to its record; (the record, its first failure)."""
+    try:
+        report = reminders.remind(container, dry_run=False, mcc=mcc)
+    except MccLinkError as exc:
+        return {**record, "ok": False, "reminders_error": str(exc)}, failure or exc
+    counts = {f"reminders_{outcome}": report.count(outcome) for outcome in REMINDER_OUTCOMES}
+    return {**record, **counts}, failure
 
 
 def _synced(
