@@ -58,6 +58,7 @@ from mcclink.mail import (
     MailRejected,
     MailSettingsRefused,
     MailUnavailable,
+    check_mail,
     locale_for,
     new_message_id,
 )
@@ -302,6 +303,7 @@ def remind(
         ConfigurationError: ``MCC_REMIND_AT`` is malformed, or (to send) the mail settings,
             ``MCC_PUBLIC_URL`` or ``MCC_LOCALE`` are missing or wrong; every problem in one
             error. ``MailSettingsRefused`` (one) when the mail server refuses the settings.
+        MailUnavailable: the SMTP server did not answer (checked before anything is claimed).
         StoreError: the store failed.
     """
     at = now or utcnow()
@@ -312,6 +314,11 @@ def remind(
     mailer = remind_settings(container, mcc)
     owner = mcc or container.mcc
     due = plan(container.store, owner, steps_from_env(container.environ), at)
+    settings = container.settings.mail
+    if due and settings is not None and settings.scheme != "ses":
+        # Reach the SMTP server before claiming anything: a refused setting or a server that
+        # is down then costs no step its message (SES is asked nothing but SendEmail).
+        check_mail(settings)
     results = tuple(_send(container, mailer, d) for d in due)
     return RemindReport(owner, False, tuple(due), results)
 

@@ -13,6 +13,7 @@ import pytest
 
 from mcclink.emulator.mailbox import Mailbox
 from tests.e2e.conftest import Cli
+from tests.fixtures.webhook_receiver import closed_port
 
 PADARIA = "1112223333"
 ANA = "ana@padaria.com.br"
@@ -119,6 +120,8 @@ def test_preview_renders_without_storing_or_sending(
         ({"MCC_REMIND_AT": "3d,1d"}, ["MCC_REMIND_AT", "does not increase"]),
         ({"MCC_MAIL_URL": ""}, ["MCC_MAIL_URL", "not configured"]),
         ({"MCC_PUBLIC_URL": ""}, ["MCC_PUBLIC_URL"]),
+        ({"MCC_MAIL_URL": f"smtp://127.0.0.1:{closed_port()}"}, ["MCC_MAIL_URL"]),
+        ({"MCC_MAIL_URL": "smtp://ana:{password}@127.0.0.1:{port}"}, ["MCC_MAIL_URL"]),
     ],
 )
 def test_bad_reminder_settings_exit_2_naming_the_setting(
@@ -127,11 +130,14 @@ def test_bad_reminder_settings_exit_2_naming_the_setting(
     good = mailing(sqlite_cli, home, mailbox)
     invited(good)
     before = good.json("history", PADARIA)
+    password = "s3cret-Pa55word"
+    more = {k: v.format(password=password, port=mailbox.port) for k, v in more.items()}
 
     done = mailing(sqlite_cli, home, mailbox, **more)("remind", check=2)
 
     for phrase in phrases:
         assert phrase in done.stderr
+    assert password not in done.stdout + done.stderr
     assert mailbox.messages == []
     assert good.json("history", PADARIA) == before
 
