@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("monitor", "bulk_invite", "startup", "onboarding")
+BENCHMARKS = ("monitor", "bulk_invite", "startup", "onboarding", "reminders")
 
 
 def main(names: list[str]) -> None:

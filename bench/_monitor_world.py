@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from bench._common import CERT_DIR
 from mcclink.ads.client import GoogleAdsClientService, configure_library_logging
@@ -183,6 +183,17 @@ def _reset(emulator: Emulator, scenario: Scenario, changes: dict[int, str]) -> N
         emulator.state.respond(_client_digits(index), MANAGER.digits, action)
 
 
+class Population(Protocol):
+    """What a backend loads into a fresh store: ``n`` clients (``World``, or another
+    benchmark's own)."""
+
+    n: int
+
+    def clients(self) -> Iterator[Client]:
+        """The clients, each once."""
+        ...
+
+
 class World:
     """N clients linked to ``MANAGER`` in the emulator and in a store, and the 1% changes."""
 
@@ -275,7 +286,7 @@ class Backend(abc.ABC):
     repeats: int
 
     @abc.abstractmethod
-    def fresh_store(self, world: World) -> Store:
+    def fresh_store(self, world: Population) -> Store:
         """A new store holding exactly ``world.clients()`` (bulk-loaded, no history)."""
 
     @abc.abstractmethod
@@ -297,7 +308,7 @@ class SqliteBackend(Backend):
     def __init__(self, directory: Path) -> None:
         self._directory = directory
 
-    def fresh_store(self, world: World) -> Store:
+    def fresh_store(self, world: Population) -> Store:
         """See ``Backend.fresh_store``: one ``executemany`` in one transaction."""
         store = SqliteStore(self._directory / f"{world.n}-{uuid.uuid4().hex[:8]}.db")
         rows = (client_row(client) for client in world.clients())
@@ -346,7 +357,7 @@ class DynamoBackend(Backend):
     _WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
     _WRITES |= {"TransactWriteItems", "BatchWriteItem"}
 
-    def fresh_store(self, world: World) -> Store:
+    def fresh_store(self, world: Population) -> Store:
         """See ``Backend.fresh_store``: ``BatchWriteItem`` of 25 items at a time."""
         store = DynamoDBStore(TableNames.from_env({}, prefix=f"b{uuid.uuid4().hex[:8]}-"))
         store.create_tables()
