@@ -826,4 +826,10 @@ def _one_address(value: str) -> bool:
     if "\r" in value or "\n" in value:
         return False
     found = getaddresses([value])
-    return len(found) == 1 and is_email_address(found[0][1])
+    if len(found) != 1 or not is_email_address(found[0][1]):
+        return False
+    try:
+        found[0][1].rpartition("@")[2].encode("idna")  # as it will travel
+    except UnicodeError:
+        return False
+    return True

@@ -8,7 +8,7 @@ import pytest
 from mcclink.bootstrap import Container
 from mcclink.config import Settings
 from mcclink.domain import Client, CustomerId
-from mcclink.errors import ConfigurationError, InputError
+from mcclink.errors import ConfigurationError, InputError, MailRejected
 from mcclink.mail import Mail, MailSettings, build_message, locale_for, new_message_id
 from tests.fixtures.smtp import body
 
@@ -217,3 +217,18 @@ def test_a_message_is_multipart_with_the_unsubscribe_headers_when_asked() -> Non
     plain = build_message(Mail("ana@example.com", "s", "t", "h"), found)
     assert plain["List-Unsubscribe"] is None
     assert plain["List-Unsubscribe-Post"] is None
+
+
+def test_a_domain_that_cannot_travel_as_idna_is_rejected_before_sending() -> None:
+    found = settings("smtp://127.0.0.1:25")
+    too_long = "ana@" + "ã" * 70 + ".com.br"  # a label over 63 characters
+    with pytest.raises(MailRejected, match="not a valid internationalized domain name"):
+        build_message(Mail(too_long, "s", "t", "h"), found)
+
+
+def test_a_sender_whose_domain_cannot_travel_is_a_settings_problem() -> None:
+    message = problems(
+        {"MCC_MAIL_URL": "smtp://127.0.0.1:25", "MCC_MAIL_FROM": "ads@" + "é" * 70 + ".br"}
+    )
+    assert "MCC_MAIL_FROM" in message
+    assert "is not one e-mail address" in message

@@ -221,3 +221,26 @@ def test_implicit_tls_even_to_loopback(tmp_path: Path, monkeypatch: pytest.Monke
         mailer.send(mail())
         mailer.close()
     assert server.encrypted == [True]
+
+
+def test_an_international_domain_travels_in_idna() -> None:
+    with strict_smtp() as server:
+        mailer = SmtpMailer(settings(f"smtp://127.0.0.1:{server.port}"))
+        mailer.send(mail("ana@padaria-são.com.br"))
+        mailer.close()
+    idna = "ana@xn--padaria-so-n5a.com.br"
+    assert server.asked == [idna]
+    assert [m["To"] for m in server.messages] == [idna]
+
+
+def test_a_non_ascii_mailbox_goes_out_with_smtputf8_where_offered(mailbox: Mailbox) -> None:
+    with strict_smtp() as server:  # aiosmtpd's controller offers SMTPUTF8
+        mailer = SmtpMailer(settings(f"smtp://127.0.0.1:{server.port}"))
+        mailer.send(mail("joão@example.com"))
+        mailer.close()
+    assert [m["To"] for m in server.messages] == ["joão@example.com"]
+    plain = SmtpMailer(settings(mailbox.url))  # the sink does not offer it
+    with pytest.raises(MailRejected, match=r"cannot send to joão@example\.com"):
+        plain.send(mail("joão@example.com"))
+    plain.close()
+    assert mailbox.messages == []

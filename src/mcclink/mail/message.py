@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import formatdate
+from email.policy import SMTP, SMTPUTF8
+from email.utils import formatdate, parseaddr
 from html import escape
 
 from mcclink.config import MailSettings
 from mcclink.domain import is_email_address
-from mcclink.errors import InputError
+from mcclink.errors import InputError, MailRejected
 
 
 def new_message_id() -> str:
@@ -48,12 +49,21 @@ class Mail:
 def build_message(mail: Mail, settings: MailSettings) -> EmailMessage:
     """The MIME message of ``mail``: plain text and HTML alternatives, quoted-printable (7-bit
     clean for any relay), with the sender, reply-to, date, Message-ID and, for advertiser
-    mail, the one-click unsubscribe headers (RFC 8058)."""
-    message = EmailMessage(policy=SMTP)
-    message["From"] = settings.from_header
-    message["To"] = mail.to
-    if settings.reply_to:
-        message["Reply-To"] = settings.reply_to
+    mail, the one-click unsubscribe headers (RFC 8058). Addresses are written as they travel
+    (``wire_address``); one with a non-ASCII local part makes an SMTPUTF8 message.
+
+    Raises:
+        MailRejected: the recipient's domain is not a valid internationalized domain name.
+    """
+    to = wire_address(mail.to)
+    sender = _header_address(settings.from_header)
+    reply_to = _header_address(settings.reply_to) if settings.reply_to else None
+    ascii_only = all(str(a).isascii() for a in (to, sender, reply_to))
+    message = EmailMessage(policy=SMTP if ascii_only else SMTPUTF8)
+    message["From"] = sender
+    message["To"] = to
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
     message["Subject"] = mail.subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = mail.message_id
@@ -63,6 +73,30 @@ def build_message(mail: Mail, settings: MailSettings) -> EmailMessage:
     message.set_content(mail.text, cte="quoted-printable")
     message.add_alternative(mail.html, subtype="html", cte="quoted-printable")
     return message
+
+
+def wire_address(address: str) -> str:
+    """``address`` as it travels: its domain in IDNA A-labels (``joao@xn--padaria-so-...``),
+    its local part as written (a non-ASCII one needs a server that offers SMTPUTF8).
+
+    Raises:
+        MailRejected: the domain is not a valid internationalized domain name.
+    """
+    local, _, domain = address.rpartition("@")
+    if domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        raise MailRejected(
+            f"cannot send to {address}: its domain is not a valid internationalized domain name"
+        ) from None
+
+
+def _header_address(value: str) -> Address:
+    """A ``Name <address>`` setting (checked when read) as a header address, on the wire."""
+    name, address = parseaddr(value)
+    return Address(name, addr_spec=wire_address(address))
 
 
 _TEST_TEXT = {

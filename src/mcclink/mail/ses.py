@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from mcclink.config import MAIL_FROM_VAR, MAIL_URL_VAR, MailSettings
 from mcclink.errors import MailRejected, MailSettingsRefused
-from mcclink.mail.message import Mail, build_message
+from mcclink.mail.message import Mail, build_message, wire_address
 from mcclink.mail.retry import ATTEMPTS, TransientFailure, with_retries
 
 if TYPE_CHECKING:
@@ -92,8 +92,8 @@ class SesMailer:
     def _send_raw(self, raw: bytes, to: str) -> str:
         answer = self._call(
             lambda client: client.send_email(
-                FromEmailAddress=self._settings.sender_address,
-                Destination={"ToAddresses": [to]},
+                FromEmailAddress=wire_address(self._settings.sender_address),
+                Destination={"ToAddresses": [wire_address(to)]},
                 Content={"Raw": {"Data": raw}},
             )
         )

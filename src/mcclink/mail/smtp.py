@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 from mcclink.config import MAIL_FROM_VAR, MAIL_URL_VAR, MailSettings, is_loopback
 from mcclink.errors import MailRejected, MailSettingsRefused
-from mcclink.mail.message import Mail, build_message
+from mcclink.mail.message import Mail, build_message, wire_address
 from mcclink.mail.retry import ATTEMPTS, TransientFailure, with_retries
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,8 @@ class SmtpMailer:
     def _deliver(self, message: EmailMessage, to: str) -> None:
         connection = self._session()
         try:
-            connection.send_message(message, self._settings.sender_address, [to])
+            sender = wire_address(self._settings.sender_address)
+            connection.send_message(message, sender, [wire_address(to)])
         except smtplib.SMTPRecipientsRefused as exc:
             self._drop()
             code, reply = next(iter(exc.recipients.values()))
