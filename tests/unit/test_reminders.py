@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ SENT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 STEPS = parse_steps("1d,3d,7d")
 
 
-def pending(n: int = 1, **changes: object) -> Client:
+def pending(n: int = 1, **changes: Any) -> Client:
     client = Client(
         CustomerId(f"{2_000_000_000 + n:010d}"),
         MCC,
@@ -104,7 +105,7 @@ def test_only_the_latest_step_that_is_due_is_planned(after: timedelta, step: int
     ],
 )
 def test_no_reminder_without_address_pending_invitation_or_consent(
-    changes: dict[str, object],
+    changes: dict[str, Any],
 ) -> None:
     assert due_reminders([pending(**changes)], STEPS, SENT + timedelta(days=5)) == []
 
