@@ -227,7 +227,8 @@ class MailSettings:
         """``smtp://host:port`` or ``ses://region`` for messages: never the user or password."""
         if self.scheme == "ses":
             return f"ses://{self.region or '(AWS_REGION)'}"
-        return f"{self.scheme}://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6
+        return f"{self.scheme}://{host}:{self.port}"
 
     @property
     def sender_address(self) -> str:

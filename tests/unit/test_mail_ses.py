@@ -59,9 +59,10 @@ def test_a_message_goes_out_whole_through_ses(ses_mail: SesMail) -> None:
     assert body(got, "html").strip() == "<p>Olá, <b>Ana</b></p>"
 
 
-def test_throttling_is_retried(stubbed: tuple[SesMailer, Stubber]) -> None:
+def test_throttling_and_internal_failures_are_retried(stubbed: tuple[SesMailer, Stubber]) -> None:
     mailer, stubber = stubbed
     stubber.add_client_error("send_email", "TooManyRequestsException", "slow down")
+    stubber.add_client_error("send_email", "InternalFailure", "try again", http_status_code=500)
     stubber.add_response("send_email", {"MessageId": "0100-abc"})
     assert mailer.send(mail()) == "0100-abc"
 

@@ -39,6 +39,7 @@ def test_an_smtp_url_gives_host_port_and_the_percent_decoded_login() -> None:
     assert (found.scheme, found.host, found.port) == ("smtp", "smtp.example.com", 2525)
     assert (found.username, found.password()) == ("ana@example.com", PASSWORD)
     assert found.target == "smtp://smtp.example.com:2525"
+    assert settings("smtp://[::1]:25").target == "smtp://[::1]:25"
 
 
 @pytest.mark.parametrize(

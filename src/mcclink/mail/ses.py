@@ -142,6 +142,13 @@ class SesMailer:
 
 
 _SES_TRANSIENT = frozenset(
-    {"TooManyRequestsException", "LimitExceededException", "Throttling", "ServiceUnavailable"}
+    {
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "Throttling",
+        "ThrottlingException",
+        "ServiceUnavailable",
+        "InternalFailure",
+    }
 )
 _SES_REJECTED = frozenset({"MessageRejected", "BadRequestException", "InvalidParameterValue"})
