@@ -4,6 +4,7 @@ after the invitation, with no clock tricks."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from email.message import EmailMessage
@@ -151,3 +152,22 @@ def test_preview_of_a_client_without_an_address_exits_2(
     done = mail("remind", "preview", PADARIA, check=2)
 
     assert "has no e-mail address" in done.stderr
+
+
+def test_four_remind_processes_at_once_send_one_message(
+    cli: Cli, home: Path, mailbox: Mailbox
+) -> None:
+    mail = mailing(cli, home, mailbox)
+    invited(mail)
+
+    runs = [mail.popen("remind", "--json") for _ in range(4)]
+    reports = []
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+        reports.append(json.loads(out))
+
+    assert sum(r["sent"] for r in reports) == 1
+    assert len(mailbox.messages) == 1
+    reminds = [e for e in mail.json("history", PADARIA) if e["operation"] == "REMIND"]
+    assert len(reminds) == 1
