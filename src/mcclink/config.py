@@ -524,7 +524,7 @@ def check_all(*checks: Callable[[], object]) -> None:
         try:
             check()
         except ConfigurationError as exc:
-            problems += exc.problems
+            problems += [p for p in exc.problems if p not in problems]  # two checks, one setting
     if problems:
         raise ConfigurationError(problems)
 

@@ -177,6 +177,21 @@ def test_check_all_lists_the_problems_of_every_check_in_order() -> None:
     check_all(lambda: None)  # no problem, no error
 
 
+def test_check_all_names_a_problem_two_checks_share_once() -> None:
+    # mcclink web: MCC_TRUSTED_PROXIES is read by both the web settings and the onboarding
+    # settings; a malformed value was listed twice in the one error.
+    def broken(*problems: str) -> Callable[[], object]:
+        def check() -> object:
+            raise ConfigurationError(list(problems))
+
+        return check
+
+    with pytest.raises(ConfigurationError) as caught:
+        check_all(broken("a", "proxy"), broken("proxy", "b"))
+
+    assert caught.value.problems == ["a", "proxy", "b"]
+
+
 def test_missing_oauth_piece_names_the_variable_and_the_fix(tmp_path: Path) -> None:
     partial = {k: v for k, v in OAUTH.items() if k != "GOOGLE_ADS_REFRESH_TOKEN"}
 
