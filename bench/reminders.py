@@ -317,6 +317,7 @@ def _report(cases: list[Case], loads: dict[str, float], argv: list[str]) -> None
             "pending",
             "due found",
             "wall s",
+            "CPU s",
             "target",
             "clients read",
             "max reads/client",
@@ -351,6 +352,7 @@ def _row(case: Case, cases: list[Case]) -> list[object]:
         case.pending,
         f"{case.due_found:,} of {case.due_expected:,}",
         round(case.wall_s, 3),
+        round(case.cpu_s, 3),
         ("met" if within else "missed") if case.approach == MCCLINK else "-",
         case.clients_read,
         case.most_reads_per_client,
@@ -368,7 +370,8 @@ def _notes(cases: list[Case], loads: dict[str, float]) -> list[str]:
         "clients read / history reads / entries read: counted at the store's methods "
         "(list_clients, get_client, client_history, history_between). backend reads: SQL "
         "SELECTs (SQLite) or Query/GetItem/Scan/BatchGetItem requests (DynamoDB). writes: "
-        "store writes during the pass (a dry run makes none).",
+        "store writes during the pass (a dry run makes none). CPU s: this process's CPU time "
+        "(unlike wall time, it does not depend on what else the machine runs).",
         "mcclink lists the MCC's PENDING clients once, then reads the history of each client "
         "whose latest step has passed (to leave out steps already claimed); per-client lists "
         "every client and reads every pending client's history.",
