@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,14 +50,33 @@ class ImportPlan:
     problems: list[RowProblem] = field(default_factory=list)
 
 
+#: The largest CSV file ``read_csv`` reads: over 200,000 rows of a typical export, and a
+#: bounded amount of memory whatever the path names.
+MAX_CSV_BYTES = 16 * 1024 * 1024
+
+
 def read_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
     """The rows of ``path`` as (line number, {field: value}), and the malformed rows.
 
     Raises:
-        InputError: unreadable file, no header, a header without customer_id / name, or no row.
+        InputError: not a regular file, over ``MAX_CSV_BYTES``, unreadable, no header, a
+            header without customer_id / name, or no row.
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise InputError(
+                f"{path} is not a regular file (a directory, device or pipe): "
+                "give the path of a CSV file"
+            )
+        with path.open("rb") as file:
+            data = file.read(MAX_CSV_BYTES + 1)
+        if len(data) > MAX_CSV_BYTES:
+            raise InputError(
+                f"{path} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MiB, nothing imported: "
+                "split it into smaller CSV files, each with the header line, and import them "
+                "one by one"
+            )
+        text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path}: {exc}; give a readable UTF-8 CSV file") from None
     return parse_csv(text, str(path))

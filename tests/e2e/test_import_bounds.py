@@ -1,0 +1,43 @@
+"""#14 review follow-up: ``clients import`` reads a bounded amount of any path it is given.
+
+A 100 MB file took 625 MB and /dev/zero was read until the kernel killed the process; now
+at most ``MAX_CSV_BYTES`` + 1 bytes are read, and only from a regular file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from mcclink.importer import MAX_CSV_BYTES
+from tests.e2e.conftest import Cli
+
+
+def test_a_csv_over_the_limit_is_refused_naming_the_limit_and_the_fix(
+    sqlite_cli: Cli, home: Path
+) -> None:
+    big = home / "big.csv"
+    with big.open("w", encoding="utf-8") as file:
+        file.write("customer_id,name\n111-222-3333,Padaria\n")
+    os.truncate(big, MAX_CSV_BYTES + 1)  # sparse: the test writes nothing big
+
+    refused = sqlite_cli("clients", "import", str(big), check=2)
+
+    assert f"{big} is larger than 16 MiB, nothing imported" in refused.stderr
+    assert "split it into smaller CSV files" in refused.stderr
+    assert sqlite_cli.json("clients", "list") == []
+
+
+def test_a_pipe_or_a_directory_is_refused_without_reading_it(sqlite_cli: Cli, home: Path) -> None:
+    fifo = home / "clients.csv"
+    os.mkfifo(fifo)  # no writer: opening it would block for ever
+    started = time.monotonic()
+
+    for path in (fifo, home):
+        refused = sqlite_cli("clients", "import", str(path), check=2)
+        assert f"{path} is not a regular file" in refused.stderr
+        assert "give the path of a CSV file" in refused.stderr
+
+    assert time.monotonic() - started < 60
+    assert sqlite_cli.json("clients", "list") == []
