@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -191,9 +191,7 @@ def plan_import(
         stored = lookup.get(cid)
         if stored is None:
             plan.new.append(registration)
-        elif stored.name == registration.name and stored.email == registration.email:
-            plan.existing.append(registration)
-        else:
+        elif stored.name != registration.name or stored.email != registration.email:
             plan.problems.append(
                 RowProblem(
                     line,
@@ -201,7 +199,34 @@ def plan_import(
                     "fix the row or the stored client",
                 )
             )
+        elif changed := _changed_attributes(stored.attributes, registration.attributes or {}):
+            plan.problems.append(
+                RowProblem(
+                    line,
+                    f"{cid} is already registered with different attributes: "
+                    f"{'; '.join(changed)}; fix the row or the stored client (an import "
+                    "does not change a registered client)",
+                )
+            )
+        else:
+            plan.existing.append(registration)
     return plan
+
+
+def _changed_attributes(stored: Mapping[str, str], row: Mapping[str, str]) -> list[str]:
+    """Each attribute the row gives with a value other than the stored one, described.
+
+    An attribute the row leaves out (no column, or an empty cell) is not a change.
+    """
+    return [
+        f"{name[:40]!r} stored {_shown(stored.get(name))}, row {_shown(value)}"
+        for name, value in sorted(row.items())
+        if stored.get(name) != value
+    ]
+
+
+def _shown(value: str | None) -> str:
+    return "none" if value is None else repr(value if len(value) <= 40 else value[:40] + "...")
 
 
 def _registration(row: dict[str, str], mcc: CustomerId) -> Registration:
