@@ -232,12 +232,40 @@ MAX_ATTRIBUTE_NAME = 64
 MAX_ATTRIBUTE_VALUE = 2048
 MAX_FIELD_BYTES = 64 * 1024
 
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s.]+")
+#: RFC 5322's atext: what a dot-atom local part holds besides non-ASCII text (RFC 6531).
+_ATEXT = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~"
+)
 
 
 def is_email_address(text: str) -> bool:
-    """Whether ``text`` is one plain address (``ana@example.com``), as a client's e-mail is."""
-    return len(text) <= MAX_EMAIL and _EMAIL.fullmatch(text) is not None
+    """Whether ``text`` is one plain address (``ana@example.com``), as a client's e-mail is:
+    a dot-atom local part of at most 64 characters (RFC 5322, no quoted strings; non-ASCII
+    letters allowed as RFC 6531 does) and a domain of two or more labels, each letters,
+    digits and inner hyphens (an internationalized domain's letters included; whether it
+    can be written in IDNA, 63 characters a label, is the mail module's check)."""
+    local, at, domain = text.rpartition("@")
+    return (
+        bool(at)
+        and len(text) <= MAX_EMAIL
+        and len(local) <= 64
+        and all(atom and all(map(_is_atext, atom)) for atom in local.split("."))
+        and domain.count(".") >= 1
+        and all(map(_is_domain_label, domain.split(".")))
+    )
+
+
+def _is_atext(char: str) -> bool:
+    return char in _ATEXT or (not char.isascii() and char.isprintable() and not char.isspace())
+
+
+def _is_domain_label(label: str) -> bool:
+    return (
+        len(label) > 0
+        and not label.startswith("-")
+        and not label.endswith("-")
+        and all(c == "-" or c.isalnum() or unicodedata.category(c)[0] == "M" for c in label)
+    )
 
 
 def check_client_fields(name: str, email: str | None, attributes: Mapping[str, str]) -> None:
@@ -249,7 +277,7 @@ def check_client_fields(name: str, email: str | None, attributes: Mapping[str, s
     _check_text("the name", name, MAX_NAME)
     if email is not None:
         _check_text("the e-mail", email, MAX_EMAIL)
-        if not _EMAIL.fullmatch(email):
+        if not is_email_address(email):
             raise InputError(
                 f"invalid e-mail {email!r}: expected an address such as ana@example.com"
             )
