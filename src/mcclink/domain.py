@@ -311,7 +311,7 @@ def storable_name(name: str | None, fallback: str) -> str:
         check_client_fields(name, None, {})
     except InputError:
         return fallback
-    return name or fallback
+    return fallback if is_blank(name) else name
 
 
 def _check_text(what: str, value: object, limit: int) -> None:
@@ -319,12 +319,45 @@ def _check_text(what: str, value: object, limit: int) -> None:
         raise InputError(f"{what} must be text, not {type(value).__name__}")
     if len(value) > limit:
         raise InputError(f"{what} has {len(value):,} characters: at most {limit:,}")
-    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs")), None)
-    if bad is not None:
+    check_characters(what, value)
+
+
+def check_characters(what: str, value: str) -> None:
+    """Raise unless ``value`` (``what``, in the message) is free of the characters mcclink
+    does not store: controls, lone surrogates and format characters other than joiners.
+
+    Raises:
+        InputError: the first such character, by code point, and what to do.
+    """
+    bad = next((c for c in value if _unstorable(c)), None)
+    if bad is None:
+        return
+    if unicodedata.category(bad) == "Cf":
         raise InputError(
-            f"{what} holds U+{ord(bad):04X}, a control character (NUL, tab, line break...) "
-            "or lone surrogate that mcclink does not store: remove it"
+            f"{what} holds U+{ord(bad):04X}, an invisible format character (text direction "
+            "override, zero-width space, byte order mark...) that mcclink does not store: "
+            "remove it"
         )
+    raise InputError(
+        f"{what} holds U+{ord(bad):04X}, a control character (NUL, tab, line break...) "
+        "or lone surrogate that mcclink does not store: remove it"
+    )
+
+
+#: Format characters that are part of writing, kept: the zero-width non-joiner and joiner
+#: (Persian and Indic spelling, emoji sequences such as a family). Every other format
+#: character can reverse or hide text on a terminal or a page.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _unstorable(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category in ("Cc", "Cs") or (category == "Cf" and char not in _JOINERS)
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: only blanks and invisible format characters."""
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in text)
 
 
 @dataclass(frozen=True)
@@ -352,7 +385,7 @@ class Client:
     version: int = 0
 
     def __post_init__(self) -> None:
-        if not self.name.strip():
+        if is_blank(self.name):
             raise InputError(f"client {self.customer_id} needs a non-blank name")
         if self.customer_id == self.mcc_customer_id:
             raise InputError(

@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import stat
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mcclink.domain import Client, CustomerId
+from mcclink.domain import Client, CustomerId, check_characters, is_blank
 from mcclink.errors import InputError
 from mcclink.service import Registration
 
@@ -155,6 +156,11 @@ def _header(names: list[str], source: str) -> list[str]:
     Columns without a name (a spreadsheet's trailing separators) are kept as ``""``: a
     row may leave them empty.
     """
+    for column, name in enumerate(names, 1):
+        # Format characters (a byte order mark where two files were joined, say) would
+        # make a column no one can see the name of; controls (tabs) are reported below.
+        if any(unicodedata.category(c) == "Cf" for c in name):
+            check_characters(f"{source}: the header of column {column} ({name[:60]!r})", name)
     header = [_canonical(name) for name in names]
     first_column: dict[str, int] = {}
     for column, field_name in enumerate(header):
@@ -233,7 +239,7 @@ def _registration(row: dict[str, str], mcc: CustomerId) -> Registration:
     cid = CustomerId.parse(row["customer_id"])
     if cid == mcc:
         raise InputError(f"{cid} is the MCC itself: a manager cannot manage itself")
-    if not row["name"]:
+    if is_blank(row["name"]):
         raise InputError(f"{cid} has a blank name")
     email = row.get("email") or None
     extra = {k: v for k, v in row.items() if k not in _ALIASES and v}

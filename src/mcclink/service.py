@@ -27,6 +27,7 @@ from mcclink.domain import (
     Operation,
     Outcome,
     check_client_fields,
+    is_blank,
     utcnow,
 )
 from mcclink.errors import (
@@ -315,7 +316,7 @@ class GoogleAdsMCCService:
             StoreError: the store failed after the account was created; ``mcclink
                 monitor`` imports it on its next cycle.
         """
-        if not name.strip():
+        if is_blank(name):
             raise InputError("the new account needs a non-blank --name")
         name = name.strip()
         currency = new_account.currency_code(currency_code)
