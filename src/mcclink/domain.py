@@ -272,54 +272,63 @@ def check_client_fields(name: str, email: str | None, attributes: Mapping[str, s
     """Raise unless a client's name, e-mail and attributes are within the limits above.
 
     Raises:
-        InputError: the first field out of bounds, named, with the limit it breaks.
+        InputError: every field out of bounds (``client_field_problems``), in one message.
     """
-    _check_text("the name", name, MAX_NAME)
+    problems = client_field_problems(name, email, attributes)
+    if problems:
+        raise InputError("; ".join(problems))
+
+
+def client_field_problems(name: str, email: str | None, attributes: Mapping[str, str]) -> list[str]:
+    """What is wrong with a client's name, e-mail and attributes: each field out of bounds,
+    named, with the limit it breaks (empty when they may be stored)."""
+    problems = [_text_problem("the name", name, MAX_NAME)]
     if email is not None:
-        _check_text("the e-mail", email, MAX_EMAIL)
-        if not is_email_address(email):
-            raise InputError(
-                f"invalid e-mail {email!r}: expected an address such as ana@example.com"
-            )
+        problems.append(_text_problem("the e-mail", email, MAX_EMAIL))
+        if problems[-1] is None and not is_email_address(email):
+            problems[-1] = f"invalid e-mail {email!r}: expected an address such as ana@example.com"
     if len(attributes) > MAX_ATTRIBUTES:
-        raise InputError(
+        problems.append(
             f"{len(attributes)} attributes: at most {MAX_ATTRIBUTES}; keep the ones you need"
         )
     for key, value in attributes.items():
         if not isinstance(key, str) or not key.strip():
-            raise InputError(
+            problems.append(
                 f"an attribute has no name (its value is {str(value)[:40]!r}): name it "
                 "(in a CSV, give its column a header) or leave it out"
             )
-        _check_text(f"the attribute name {key[:40]!r}", key, MAX_ATTRIBUTE_NAME)
-        _check_text(f"the attribute {key!r}", value, MAX_ATTRIBUTE_VALUE)
+            continue
+        problems.append(_text_problem(f"the attribute name {key[:40]!r}", key, MAX_ATTRIBUTE_NAME))
+        problems.append(_text_problem(f"the attribute {key[:40]!r}", value, MAX_ATTRIBUTE_VALUE))
+    found = [problem for problem in problems if problem is not None]
+    if found:  # the size below needs every field to be text
+        return found
     size = sum(
         len(text.encode()) for text in (name, email or "", *attributes, *attributes.values())
     )
     if size > MAX_FIELD_BYTES:
-        raise InputError(
+        return [
             f"the name, e-mail and attributes take {size:,} bytes (UTF-8): at most "
             f"{MAX_FIELD_BYTES:,}; shorten or drop attributes"
-        )
+        ]
+    return []
 
 
 def storable_name(name: str | None, fallback: str) -> str:
     """``name`` stripped if a client may be stored under it, else ``fallback``: for names
     that come from Google (an account's descriptive name), not from the user."""
     name = (name or "").strip()
-    try:
-        check_client_fields(name, None, {})
-    except InputError:
+    if is_blank(name) or _text_problem("the name", name, MAX_NAME):
         return fallback
-    return fallback if is_blank(name) else name
+    return name
 
 
-def _check_text(what: str, value: object, limit: int) -> None:
+def _text_problem(what: str, value: object, limit: int) -> str | None:
     if not isinstance(value, str):
-        raise InputError(f"{what} must be text, not {type(value).__name__}")
+        return f"{what} must be text, not {type(value).__name__}"
     if len(value) > limit:
-        raise InputError(f"{what} has {len(value):,} characters: at most {limit:,}")
-    check_characters(what, value)
+        return f"{what} has {len(value):,} characters: at most {limit:,}"
+    return _character_problem(what, value)
 
 
 def check_characters(what: str, value: str) -> None:
@@ -329,16 +338,22 @@ def check_characters(what: str, value: str) -> None:
     Raises:
         InputError: the first such character, by code point, and what to do.
     """
+    problem = _character_problem(what, value)
+    if problem is not None:
+        raise InputError(problem)
+
+
+def _character_problem(what: str, value: str) -> str | None:
     bad = next((c for c in value if _unstorable(c)), None)
     if bad is None:
-        return
+        return None
     if unicodedata.category(bad) == "Cf":
-        raise InputError(
+        return (
             f"{what} holds U+{ord(bad):04X}, an invisible format character (text direction "
             "override, zero-width space, byte order mark...) that mcclink does not store: "
             "remove it"
         )
-    raise InputError(
+    return (
         f"{what} holds U+{ord(bad):04X}, a control character (NUL, tab, line break...) "
         "or lone surrogate that mcclink does not store: remove it"
     )

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mcclink.domain import Client, CustomerId, check_characters, is_blank
+from mcclink.domain import (
+    Client,
+    CustomerId,
+    check_characters,
+    client_field_problems,
+    is_blank,
+)
 from mcclink.errors import InputError
 from mcclink.service import Registration
 
@@ -236,17 +242,30 @@ def _shown(value: str | None) -> str:
 
 
 def _registration(row: dict[str, str], mcc: CustomerId) -> Registration:
-    cid = CustomerId.parse(row["customer_id"])
-    if cid == mcc:
-        raise InputError(f"{cid} is the MCC itself: a manager cannot manage itself")
+    """The row's registration.
+
+    Raises:
+        InputError: every problem of the row, in one message.
+    """
+    cid: CustomerId | None = None
+    try:
+        cid = CustomerId.parse(row["customer_id"])
+    except InputError as exc:
+        problems = [str(exc)]
+    else:
+        problems = (
+            [f"{cid} is the MCC itself: a manager cannot manage itself"] if cid == mcc else []
+        )
     if is_blank(row["name"]):
-        raise InputError(f"{cid} has a blank name")
+        problems.append(f"{cid or 'the row'} has a blank name")
     email = row.get("email") or None
     extra = {k: v for k, v in row.items() if k not in _ALIASES and v}
-    try:
-        return Registration(cid, row["name"], email, extra)
-    except InputError as exc:
-        raise InputError(f"{cid}: {exc}") from None
+    fields = "; ".join(client_field_problems(row["name"], email, extra))
+    if fields:
+        problems.append(f"{cid}: {fields}" if cid and not problems else fields)
+    if problems or cid is None:
+        raise InputError("; ".join(problems))
+    return Registration(cid, row["name"], email, extra)
 
 
 def _other_delimiter(first_line: str) -> str:

@@ -27,6 +27,7 @@ from mcclink.domain import (
     Operation,
     Outcome,
     check_client_fields,
+    client_field_problems,
     is_blank,
     utcnow,
 )
@@ -310,18 +311,27 @@ class GoogleAdsMCCService:
 
         Raises:
             InputError: a blank name, an unknown currency code or time zone, or a name or
-                e-mail outside ``domain.check_client_fields``'s limits (nothing sent, nothing
-                written).
+                e-mail outside ``domain.check_client_fields``'s limits, every one of them
+                named in one message (nothing sent, nothing written).
             GoogleAdsError: Google refused or failed (recorded; nothing registered).
             StoreError: the store failed after the account was created; ``mcclink
                 monitor`` imports it on its next cycle.
         """
-        if is_blank(name):
-            raise InputError("the new account needs a non-blank --name")
+        problems = ["the new account needs a non-blank --name"] if is_blank(name) else []
         name = name.strip()
-        currency = new_account.currency_code(currency_code)
-        zone = new_account.time_zone(time_zone)
-        check_client_fields(name, email or None, {"currency_code": currency, "time_zone": zone})
+        currency = zone = ""
+        try:
+            currency = new_account.currency_code(currency_code)
+        except InputError as exc:
+            problems.append(str(exc))
+        try:
+            zone = new_account.time_zone(time_zone)
+        except InputError as exc:
+            problems.append(str(exc))
+        attributes = {"currency_code": currency, "time_zone": zone}
+        problems += client_field_problems(name, email or None, attributes)
+        if problems:
+            raise InputError("; ".join(problems))
         started = time.monotonic()
         try:
             account = self.ads.create_client_account(

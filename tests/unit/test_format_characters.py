@@ -65,7 +65,9 @@ def test_an_import_row_with_an_invisible_name_is_a_blank_name(tmp_path: Path) ->
 
     assert [str(p) for p in plan.problems] == [
         "line 2: 111-222-3333 has a blank name",
-        "line 3: 222-333-4444 has a blank name",
+        "line 3: 222-333-4444 has a blank name; the name holds U+200B, an invisible format "
+        "character (text direction override, zero-width space, byte order mark...) that "
+        "mcclink does not store: remove it",
     ]
 
 
