@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcclink.domain import (
+    MAX_ATTRIBUTE_VALUE,
+    MAX_EMAIL,
+    MAX_NAME,
     Client,
     CustomerId,
     check_characters,
@@ -102,14 +105,21 @@ def parse_csv(text: str, source: str) -> tuple[list[tuple[int, dict[str, str]]],
         raise InputError(
             f"{source} is empty: expected a header line such as 'customer_id,name,email'"
         )
-    reader = csv.reader(
-        io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ","
-    )
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         rows, problems = _rows(reader, source, first)
-    except csv.Error as exc:  # a field over the csv module's size limit, say
+    except csv.Error as exc:
+        if "field limit" not in str(exc):
+            raise InputError(
+                f"{source}: line {reader.line_num}: {exc}; save it as a plain CSV file"
+            ) from None
+        line = text.split("\n")[reader.line_num - 1] if reader.line_num else ""
         raise InputError(
-            f"{source}: line {reader.line_num}: {exc}; save it as a plain CSV file"
+            f"{source}: line {reader.line_num}: a field{_long_column(first, line, delimiter)} "
+            f"is over {csv.field_size_limit():,} characters (or a quote opened on or before "
+            f"this line is never closed): a name takes at most {MAX_NAME:,} characters, an "
+            f"e-mail {MAX_EMAIL:,}, an attribute value {MAX_ATTRIBUTE_VALUE:,}; shorten it"
         ) from None
     if not rows and not problems:  # nothing to do is not what the user asked for
         raise InputError(
@@ -266,6 +276,17 @@ def _registration(row: dict[str, str], mcc: CustomerId) -> Registration:
     if problems or cid is None:
         raise InputError("; ".join(problems))
     return Registration(cid, row["name"], email, extra)
+
+
+def _long_column(header: str, line: str, delimiter: str) -> str:
+    """`` in column N ('notes')`` for the first over-long field of an unquoted line, or ""."""
+    fields = line.split(delimiter)
+    names = header.split(delimiter)
+    column = next((n for n, f in enumerate(fields) if len(f) > csv.field_size_limit()), None)
+    if column is None:
+        return ""
+    name = f" ({names[column].strip()[:40]!r})" if column < len(names) else ""
+    return f" in column {column + 1}{name}"
 
 
 def _other_delimiter(first_line: str) -> str:

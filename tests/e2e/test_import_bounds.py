@@ -41,3 +41,16 @@ def test_a_pipe_or_a_directory_is_refused_without_reading_it(sqlite_cli: Cli, ho
 
     assert time.monotonic() - started < 60
     assert sqlite_cli.json("clients", "list") == []
+
+
+def test_a_field_over_the_csv_modules_limit_names_line_column_and_limit(
+    sqlite_cli: Cli, home: Path
+) -> None:
+    csv = home / "clients.csv"
+    csv.write_text(f"customer_id,name,notes\n111-222-3333,Padaria,{'x' * 200_000}\n", "utf-8")
+
+    refused = sqlite_cli("clients", "import", str(csv), check=2)
+
+    assert "line 2: a field in column 3 ('notes') is over 131,072 characters" in refused.stderr
+    assert "an attribute value 2,048" in refused.stderr
+    assert sqlite_cli.json("clients", "list") == []
