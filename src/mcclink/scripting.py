@@ -35,6 +35,8 @@ Payload = Mapping[str, Any]
 MAX_PENDING_HOURS = 24 * 365
 #: Exit code of a script stopped by Ctrl-C, as a shell reports it.
 INTERRUPTED = 130
+#: The largest payload read from stdin: a payload is a small JSON object.
+MAX_STDIN_BYTES = 1024 * 1024
 
 
 def customer_id_field(value: object) -> CustomerId:
@@ -134,8 +136,14 @@ def payload(args: argparse.Namespace, schema: Schema) -> dict[str, Any]:
 
 
 def _stdin() -> str:
+    data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+    if len(data) > MAX_STDIN_BYTES:
+        raise InputError(
+            f"the payload on stdin is over {MAX_STDIN_BYTES:,} bytes (1 MiB): "
+            "send one small JSON object"
+        )
     try:
-        return sys.stdin.buffer.read().decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("the payload on stdin is not UTF-8 text: send it as UTF-8 JSON") from None
 
