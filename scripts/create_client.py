@@ -15,9 +15,11 @@ are refused before anything is written: exit 2, each field named.
 
 from __future__ import annotations
 
+from mcclink import scripting  # first: Ctrl-C gets a JSON result from here on
+
+# isort: split
 from typing import Any
 
-from mcclink import scripting
 from mcclink.errors import GoogleAdsError
 from mcclink.serialization import client_to_dict
 from mcclink.service import Registration

@@ -12,6 +12,9 @@ Prints one JSON result: ``{"success", "output"}``, the examples' lines.
 
 from __future__ import annotations
 
+from mcclink import scripting  # first: Ctrl-C gets a JSON result from here on
+
+# isort: split
 import argparse
 import contextlib
 import io
@@ -20,7 +23,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mcclink import scripting
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId
 from mcclink.errors import GoogleAdsError, InputError

@@ -12,10 +12,12 @@ an action must be given: nothing is asked, the error says what to pass (exit 2).
 
 from __future__ import annotations
 
+from mcclink import scripting  # first: Ctrl-C gets a JSON result from here on
+
+# isort: split
 import sys
 from typing import Any
 
-from mcclink import scripting
 from mcclink.errors import InputError
 from mcclink.serialization import client_to_dict, link_to_dict
 

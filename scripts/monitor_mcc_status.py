@@ -11,10 +11,12 @@ delivery pass follows (its report under ``webhooks``), as after ``mcclink monito
 
 from __future__ import annotations
 
+from mcclink import scripting  # first: Ctrl-C gets a JSON result from here on
+
+# isort: split
 from datetime import timedelta
 from typing import Any
 
-from mcclink import scripting
 from mcclink.config import check_all
 from mcclink.monitor import sync_client
 from mcclink.serialization import client_to_dict

@@ -14,6 +14,9 @@ problem), else 1.
 
 from __future__ import annotations
 
+from mcclink import scripting  # first: Ctrl-C gets a JSON result from here on
+
+# isort: split
 import io
 import json
 import subprocess
@@ -22,7 +25,6 @@ from typing import Any
 
 from rich.console import Console
 
-from mcclink import scripting
 from mcclink.errors import MccLinkError
 
 #: ``mcclink doctor`` in a child process: gRPC trusts the first TLS roots a process loads,

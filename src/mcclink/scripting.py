@@ -13,6 +13,9 @@ Each script declares its payload as a ``Schema``: every field's reader, so that 
 
 from __future__ import annotations
 
+from mcclink import interrupt  # before any other import: it answers Ctrl-C during them
+
+# isort: split
 import argparse
 import json
 import sys
@@ -33,8 +36,6 @@ Payload = Mapping[str, Any]
 
 #: ``pendingHours`` above a year is a mistake (a unit mix-up), not a policy.
 MAX_PENDING_HOURS = 24 * 365
-#: Exit code of a script stopped by Ctrl-C, as a shell reports it.
-INTERRUPTED = 130
 #: The largest payload read from stdin: a payload is a small JSON object.
 MAX_STDIN_BYTES = 1024 * 1024
 
@@ -191,16 +192,20 @@ def run(main: Callable[[], dict[str, Any]]) -> NoReturn:
 
     The exit code is 0 on success; a result with ``"success": false`` exits with its
     ``exitCode`` (1 unless it says), an mcclink error with its own code, Ctrl-C with 130
-    and anything unexpected with 1 (its traceback only with ``MCCLINK_DEBUG`` set).
+    and anything unexpected with 1 (its traceback only with ``MCCLINK_DEBUG`` set). Ctrl-C
+    is ignored once ``main`` has ended, so the result is written once.
     """
     try:
-        result = {"success": True, **main()}
+        interrupt.while_running()
+        try:
+            result = {"success": True, **main()}
+        finally:
+            interrupt.ignore()
         code = 0 if result["success"] else int(result.get("exitCode", 1))
     except MccLinkError as exc:
         result, code = _error(exc, str(exc)), exc.exit_code
     except KeyboardInterrupt:
-        result = {"success": False, "error": "interrupted (Ctrl-C)", "errorType": "Interrupted"}
-        code = INTERRUPTED
+        result, code = interrupt.RESULT, interrupt.INTERRUPTED
     except Exception as exc:  # the runner reads JSON, never a traceback
         if Settings.from_env().debug:
             traceback.print_exc()
@@ -209,8 +214,7 @@ def run(main: Callable[[], dict[str, Any]]) -> NoReturn:
             "MCCLINK_DEBUG=1 for its traceback on stderr and report it"
         )
         result, code = _error(exc, message), 1
-    sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
-    sys.stdout.flush()
+    interrupt.write_result(result)
     sys.exit(code)
 
 

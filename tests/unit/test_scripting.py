@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+import signal
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +13,13 @@ import pytest
 from mcclink import scripting
 from mcclink.domain import CustomerId
 from mcclink.errors import ClientNotFound, InputError
+
+
+@pytest.fixture(autouse=True)
+def pytests_own_ctrl_c() -> Iterator[None]:
+    """Importing ``scripting`` and running a script body set SIGINT's handler: reset it."""
+    yield
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.mark.parametrize(
@@ -129,6 +138,19 @@ def test_run_shows_the_traceback_on_stderr_with_mcclink_debug(
 def test_run_answers_ctrl_c_with_json_and_130(capsys: pytest.CaptureFixture[str]) -> None:
     def main() -> dict[str, Any]:
         raise KeyboardInterrupt
+
+    code, result, _ = outcome(capsys, main)
+
+    assert (code, result["errorType"]) == (130, "Interrupted")
+
+
+def test_run_answers_repeated_ctrl_c_once(capsys: pytest.CaptureFixture[str]) -> None:
+    def main() -> dict[str, Any]:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        finally:  # the script's cleanup runs undisturbed by a second Ctrl-C
+            os.kill(os.getpid(), signal.SIGINT)
+        return {}
 
     code, result, _ = outcome(capsys, main)
 
