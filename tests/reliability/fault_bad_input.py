@@ -131,6 +131,8 @@ def _missing(module: str) -> bytes:
 
 #: The stand-in is put in the working directory; no bytecode is written next to it.
 _STAND_IN = {"PYTHONPATH": "{work}", "PYTHONDONTWRITEBYTECODE": "1"}
+#: Mail settings that pass validation (port 9: nothing listens; these cases stop before).
+_MAIL_ENV = {"MCC_MAIL_URL": "smtp://127.0.0.1:9", "MCC_MAIL_FROM": "ads@example.com"}
 
 CASES: tuple[Case, ...] = (
     *_id_cases(),
@@ -326,6 +328,65 @@ CASES: tuple[Case, ...] = (
          ("cannot read scenario file",)),
     Case("respond without a choice", ("emulator", "respond", INVITED),
          ("exactly one of --accept, --refuse or --unlink",)),
+    # mail, reminder and alert settings (issue #15); a password in MCC_MAIL_URL is never echoed
+    Case("mail test: MCC_MAIL_URL without a host", ("mail", "test", "--to", "ana@example.com"),
+         ("MCC_MAIL_URL needs a host",),
+         env={"MCC_MAIL_URL": "smtp://ana:Zq8-hunter2@", "MCC_MAIL_FROM": "ads@example.com"},
+         absent=("Zq8-hunter2",)),
+    Case("mail test: MCC_MAIL_URL of another scheme", ("mail", "test", "--to", "ana@example.com"),
+         ("MCC_MAIL_URL has scheme 'imap://'", "smtp://user:password@smtp.example.com:587"),
+         env={"MCC_MAIL_URL": "imap://ana:Zq8-hunter2@mail.example.com",
+              "MCC_MAIL_FROM": "ads@example.com"}, absent=("Zq8-hunter2",)),
+    Case("mail test: MCC_MAIL_URL unset", ("mail", "test", "--to", "ana@example.com"),
+         ("MCC_MAIL_URL is not set", "docs/mail.md"), env={"MCC_MAIL_URL": None}),
+    Case("mail test: MCC_MAIL_FROM unset", ("mail", "test", "--to", "ana@example.com"),
+         ("MCC_MAIL_FROM is not set",),
+         env={"MCC_MAIL_URL": "smtp://127.0.0.1:9", "MCC_MAIL_FROM": None}),
+    Case("mail test: two reply-to addresses and an unknown locale",
+         ("mail", "test", "--to", "ana@example.com"),
+         ("MCC_MAIL_REPLY_TO 'a@example.com, b@example.com' is not one e-mail address",
+          "MCC_LOCALE 'fr' must be one of pt-BR, en"),
+         env={**_MAIL_ENV, "MCC_MAIL_REPLY_TO": "a@example.com, b@example.com",
+              "MCC_LOCALE": "fr"}),
+    Case("mail test: --to not an address", ("mail", "test", "--to", "ana at example"),
+         ("'ana at example' is not an e-mail address", "ana@example.com"),
+         env=_MAIL_ENV),
+    Case("mail test: unreachable mail server", ("mail", "test", "--to", "ana@example.com"),
+         ("MCC_MAIL_URL: cannot reach the mail server smtp://127.0.0.1:9", "after 3 attempts"),
+         env={"MCC_MAIL_URL": "smtp://ana:Zq8-hunter2@127.0.0.1:9",
+              "MCC_MAIL_FROM": "ads@example.com"}, absent=("Zq8-hunter2",)),
+    Case("doctor: malformed MCC_MAIL_URL", ("doctor",), ("MCC_MAIL_URL needs a host",),
+         env={"MCC_MAIL_URL": "smtps://ana:Zq8-hunter2@:465", "MCC_MAIL_FROM": "ads@example.com"},
+         absent=("Zq8-hunter2",)),
+    Case("remind --dry-run: MCC_REMIND_AT decreasing", ("remind", "--dry-run"),
+         ("MCC_REMIND_AT='3d,1d' does not increase", "increasing ages such as 1d,3d,7d"),
+         env={"MCC_REMIND_AT": "3d,1d"}),
+    Case("remind: MCC_REMIND_AT not a duration", ("remind",),
+         ("MCC_REMIND_AT: invalid duration 'soon'", "increasing ages such as 1d,3d,7d"),
+         env={"MCC_REMIND_AT": "1d,soon", **_MAIL_ENV}),
+    Case("remind without MCC_MAIL_URL", ("remind",), ("mail is not configured", "MCC_MAIL_URL"),
+         env={"MCC_MAIL_URL": None}),
+    Case("remind without MCC_PUBLIC_URL", ("remind",), ("MCC_PUBLIC_URL is not set",),
+         env={"MCC_PUBLIC_URL": None, **_MAIL_ENV}),
+    Case("remind preview: client without e-mail", ("remind", "preview", INVITED),
+         ("has no e-mail address",)),
+    Case("remind preview: unregistered client", ("remind", "preview", FRESH),
+         ("is not registered under MCC",)),
+    Case("remind preview: bad id", ("remind", "preview", "12-34"), _BAD_ID),
+    Case("alerts: MCC_ALERT_REFUSAL_RATE above 1", ("alerts",),
+         ("MCC_ALERT_REFUSAL_RATE '2'", "from 0 to 0.99"), env={"MCC_ALERT_REFUSAL_RATE": "2"}),
+    Case("alerts: MCC_ALERT_REFUSAL_WINDOW 0", ("alerts",),
+         ("MCC_ALERT_REFUSAL_WINDOW '0'", "from 1 to 1000"),
+         env={"MCC_ALERT_REFUSAL_WINDOW": "0"}),
+    Case("stats: MCC_ALERT_PENDING_AGE not a duration", ("stats",),
+         ("MCC_ALERT_PENDING_AGE 'two days'", "invalid duration"),
+         env={"MCC_ALERT_PENDING_AGE": "two days"}),
+    Case("monitor: MCC_ALERT_EMAIL not an address", ("monitor", "--once"),
+         ("MCC_ALERT_EMAIL holds 'ops-at-agency'", "separated by commas"),
+         env={"MCC_ALERT_EMAIL": "ops-at-agency", "MCC_MAIL_URL": None}),
+    Case("monitor: MCC_ALERT_EMAIL without MCC_MAIL_URL", ("monitor", "--once"),
+         ("MCC_ALERT_EMAIL is set but MCC_MAIL_URL is not",),
+         env={"MCC_ALERT_EMAIL": "ops@agency.example", "MCC_MAIL_URL": None}),
 )  # fmt: skip
 
 
@@ -362,6 +423,10 @@ SQLITE_FAST = _pick(
     "web: MCC_API_TOKEN too short",
     "webhook secret not ASCII",
     "web server without",
+    "mail test: MCC_MAIL_URL of another",
+    "remind --dry-run: MCC_REMIND_AT",
+    "remind preview: client without",
+    "monitor: MCC_ALERT_EMAIL without",
 )
 DYNAMODB_FAST = _pick(
     "id short: clients add", "csv 10,000", "csv registered", "unknown status",
@@ -548,8 +613,10 @@ FAULT = Fault(
     "CSVs incl. 10,000 rows, ambiguous headers and a 100 KB field, filters, unknown clients, "
     "--json errors, archiving a live link, accounts create, store URLs and files, env, "
     "settings problems together, web token and hosts, webhook secret, missing extras, "
-    "google-ads.yaml, scenario): exit 2, message names problem and fix, store/Google/files "
-    "unchanged; BOM CSV, sub-manager and a Rich-markup name accepted, cycle refused (exit 1)",
+    "google-ads.yaml, scenario, mail settings (never echoing MCC_MAIL_URL's password), "
+    "reminder and alert settings, remind preview): exit 2, message names problem and fix, "
+    "store/Google/files unchanged; BOM CSV, sub-manager and a Rich-markup name accepted, "
+    "cycle refused (exit 1)",
     run=run,
 )
 
