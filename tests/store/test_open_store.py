@@ -142,7 +142,7 @@ def test_mcc_store_in_a_missing_directory_is_refused_too(tmp_path: Path) -> None
 def test_a_store_under_a_file_says_its_directory_is_not_one(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
 
-    with pytest.raises(ConfigurationError, match=r"notes\.txt is not a directory"):
+    with pytest.raises(ConfigurationError, match=r"notes\.txt is a file, not a directory"):
         open_store(f"sqlite://{tmp_path}/notes.txt/x.db", {})
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mcclink.domain import utcnow
-from mcclink.errors import StoreUnavailable
+from mcclink.errors import ConfigurationError, StoreUnavailable
 from mcclink.store import open_store
 from mcclink.store.migrations import MIGRATIONS, migrate
 from mcclink.store.sqlite import SqliteStore
@@ -158,11 +158,11 @@ def test_opening_an_up_to_date_database_never_waits_for_a_writer(
     assert time.monotonic() - started < 1
 
 
-def test_an_uncreatable_default_location_raises_store_unavailable(tmp_path: Path) -> None:
+def test_a_default_location_under_a_file_is_a_configuration_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
 
-    with pytest.raises(StoreUnavailable, match="a-file"):
+    with pytest.raises(ConfigurationError, match="a-file is a file, not a directory"):
         open_store(None, {"XDG_DATA_HOME": str(blocker)})
 
 

@@ -14,6 +14,7 @@ Every ``sqlite3.Error`` (and ``OSError`` creating the file) is translated here, 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -388,19 +389,51 @@ def _require_location(path: Path, create_directory: bool) -> None:
             f"the SQLite store {path} is a directory: name a file in it, "
             f"e.g. sqlite:///{path.as_posix().lstrip('/')}/mcclink.db"
         )
-    if not (create_directory or path.parent.is_dir()):
-        state = "is not a directory" if path.parent.exists() else "does not exist"
+    if path.parent.is_dir():
+        return
+    existing = next(p for p in path.parents if p.exists() or p == p.parent)
+    if existing.exists() and not existing.is_dir():
         raise ConfigurationError(
-            f"the SQLite store's directory {path.parent} {state}: create it first "
+            f"the SQLite store {path} cannot be made: {existing} is a file, not a directory; "
+            "correct the path in --store (or MCC_STORE; XDG_DATA_HOME for the default store)"
+        )
+    if not create_directory:
+        raise ConfigurationError(
+            f"the SQLite store's directory {path.parent} does not exist: create it first "
             f"(mkdir -p {path.parent}) or correct the path in --store (or MCC_STORE); only "
             "the default store's directory is made for you"
         )
 
 
+#: Why a database file cannot be created or opened that only another path mends.
+_PATH_ERRORS = frozenset(
+    {
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOENT,
+        errno.EROFS,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.ENAMETOOLONG,
+        errno.ELOOP,
+        errno.ENXIO,
+    }
+)
+
+
 def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
     # Create the file ourselves so it is owner-only from its first byte; an existing
     # file keeps the permissions its owner chose. SQLite gives -wal/-shm the same mode.
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    except OSError as exc:
+        if exc.errno not in _PATH_ERRORS:
+            raise
+        raise ConfigurationError(
+            f"the SQLite store {path} cannot be created or opened there ({exc.strerror}): "
+            "point --store (or MCC_STORE) at a file in a directory you may write, or give "
+            "the file read and write permission"
+        ) from exc
     conn = sqlite3.connect(
         path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
     )
