@@ -5,7 +5,8 @@ By default they run against the local Google Ads emulator and a temporary SQLite
 they need no credentials. With ``--real`` they use your environment instead
 (``MCC_CUSTOMER_ID``, ``GOOGLE_ADS_*``, ``MCC_STORE``) and act only on the two accounts you
 name: ``--real --customer-id 111-222-3333 --customer-id 555-666-7777`` registers both under
-your MCC and invites them. Read the examples before running them so.
+your MCC and invites them (``--customer-id`` applies only with ``--real``). Read the examples
+before running them so.
 
 Prints one JSON result: ``{"success", "output"}``, the examples' lines.
 """
@@ -87,7 +88,7 @@ def main() -> dict[str, Any]:
         "--customer-id",
         action="append",
         default=[],
-        help="an account the examples register and invite (twice; required with --real)",
+        help="with --real: an account the examples register and invite (give two)",
     )
     args = p.parse_args()
     ids = _customer_ids(args)
@@ -103,7 +104,7 @@ def main() -> dict[str, Any]:
             os.environ["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"] = env["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"]
             deps = Container(store_url=f"sqlite:///{tmp}/exemplo.db", environ={**os.environ, **env})
         try:
-            run_examples(deps, ids or EMULATOR_IDS)
+            run_examples(deps, ids)
         finally:
             deps.close()
             if not args.real:
@@ -111,19 +112,26 @@ def main() -> dict[str, Any]:
     return {"output": printed.getvalue().splitlines()}
 
 
-def _customer_ids(args: argparse.Namespace) -> tuple[CustomerId, CustomerId] | None:
-    """The two ``--customer-id`` accounts, or None on the emulator without them.
+def _customer_ids(args: argparse.Namespace) -> tuple[CustomerId, CustomerId]:
+    """The two ``--customer-id`` accounts with ``--real``, else the emulator's demo accounts.
 
     Raises:
-        InputError: not exactly two different ids (none with ``--real``), or a malformed one.
+        InputError: ``--customer-id`` without ``--real``; with it, not exactly two different
+            ids, or a malformed one.
     """
-    if not args.customer_id and not args.real:
-        return None
+    if not args.real:
+        if args.customer_id:
+            raise InputError(
+                "--customer-id applies only with --real: on the emulator the examples use its "
+                f"demo accounts {EMULATOR_IDS[0]} and {EMULATOR_IDS[1]}; add --real to run them "
+                "on your MCC with the two accounts you name, or drop --customer-id"
+            )
+        return EMULATOR_IDS
     if len(args.customer_id) != 2:
         raise InputError(
-            "name exactly the two accounts the examples register and invite: "
-            "--customer-id 111-222-3333 --customer-id 555-666-7777 (with --real nothing "
-            "runs without them: no account is invited on your MCC unless you name it)"
+            "with --real, name exactly the two accounts the examples register and invite: "
+            "--customer-id 111-222-3333 --customer-id 555-666-7777 (nothing runs without "
+            "them: no account is invited on your MCC unless you name it)"
         )
     first, second = (CustomerId.parse(raw) for raw in args.customer_id)
     if first == second:
