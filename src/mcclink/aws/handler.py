@@ -5,10 +5,11 @@ Each invocation runs one ``monitor.sync`` per MCC of ``MCC_CUSTOMER_IDS`` (else
 to EventBridge (``MCC_EVENT_BUS``; unset: not published) each status change of that MCC in
 history not yet published, its own and those made elsewhere (``events.publish_pending``),
 and writes ONE JSON line with the run's summary to stdout (CloudWatch Logs Insights reads
-its fields), each MCC's ``mcclink stats`` alerts among them. When mail is configured
-(``MCC_MAIL_URL``, in AWS ``ses://?region=...``), each MCC's monitor pass is followed, as in
-``mcclink monitor``, by one reminder pass (``reminders.remind``) and one alert pass
-(``alerts.run``); their settings are checked with the function's before anything runs.
+its fields), each MCC's ``mcclink stats`` alerts among them. Each MCC's monitor pass is
+followed by the same follow-ups as every monitor cycle (``followups.follow_up``): one
+reminder pass when mail is configured (``MCC_MAIL_URL``, in AWS ``ses://?region=...``) and
+one alert pass when someone is to be told; their settings are checked with the function's
+before anything runs.
 
 Google Ads credentials come from the Secrets Manager secret ``MCC_SECRET_ARN`` (see
 ``secrets``), fetched on the first invocation and again after ``SECRET_TTL_SECONDS``; the
@@ -38,11 +39,10 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from mcclink import alerts, reminders, stats
+from mcclink import alerts, followups, stats
 from mcclink.aws.events import PublishResult, publish_pending
 from mcclink.aws.secrets import SECRET_ARN_VAR, fetch_secret, secret_environment
 from mcclink.bootstrap import Container
-from mcclink.config import check_all
 from mcclink.domain import CustomerId
 from mcclink.errors import AuthenticationFailed, ConfigurationError, InvalidCustomerId, MccLinkError
 from mcclink.monitor import SyncReport
@@ -156,14 +156,12 @@ class MonitorRuntime:
         try:
             settings = FunctionSettings.from_env(self.environ)
             container = self._container(settings.secret_arn)
-            thresholds, mail = _notification_settings(container, settings.mccs)
+            thresholds = followups.check_settings(container, settings.mccs[0])
         except ConfigurationError as exc:
             log({**base, "level": "ERROR", "ok": False, "error": str(exc)})
             raise
         results = [
-            _then_mail(
-                self._sync(container, mcc, settings.event_bus, thresholds), container, mcc, mail
-            )
+            _followed_up(self._sync(container, mcc, settings.event_bus, thresholds), container, mcc)
             for mcc in settings.mccs
         ]
         failures = [failure for _, failure in results if failure is not None]
@@ -222,61 +220,32 @@ class MonitorRuntime:
         return self._secret[1]
 
 
-def _notification_settings(
-    container: Container, mccs: tuple[CustomerId, ...]
-) -> tuple[alerts.AlertSettings, bool]:
-    """The alert settings (the logged alerts use their thresholds too), and whether mail is
-    on (``MCC_MAIL_URL`` set), when it is with the reminder settings checked.
-
-    Raises:
-        ConfigurationError: every problem of the mail, reminder and alert settings at once,
-            each naming its variable.
-    """
-
-    def reminding() -> None:
-        if container.settings.mail is not None:
-            reminders.remind_settings(container, mccs[0])
-
-    check_all(reminding, lambda: alerts.check_settings(container))
-    return alerts.check_settings(container), container.settings.mail is not None
-
-
-def _then_mail(
-    synced: tuple[Record, MccLinkError | None], container: Container, mcc: CustomerId, mail: bool
+def _followed_up(
+    synced: tuple[Record, MccLinkError | None], container: Container, mcc: CustomerId
 ) -> tuple[Record, MccLinkError | None]:
-    """After the MCC's monitor pass: its reminder pass, then its alert pass, when ``mail``.
-
-    No reminder goes out when the sync itself failed (the statuses may be stale: an
-    advertiser who just accepted would be reminded); the alert pass runs whatever failed
-    before it (Google Ads failures are among its conditions). The first failure is kept.
-    """
+    """After the MCC's monitor pass, its follow-ups (``followups.follow_up``: reminders when
+    mail is configured, none after a failed sync; then alerts), added to its record;
+    (the record, its first failure)."""
     record, failure = synced
-    if not mail:
-        return record, failure
-    if "error" in record:
-        record = {**record, "reminders_error": "not run: the MCC's sync failed"}
-    else:
-        record, failure = _reminded(record, failure, container, mcc)
-    try:
-        told = alerts.run(container, mcc=mcc)
+    follow = followups.follow_up(container, mcc=mcc, sync_failed="error" in record)
+    if follow.reminders is not None:
+        counts = {f"reminders_{o}": follow.reminders.count(o) for o in REMINDER_OUTCOMES}
+        record = {**record, **counts}
+    if follow.reminders_error is not None:
+        record = {**record, "reminders_error": follow.reminders_error}
+    if follow.alerts_error is not None:
+        record = {**record, "alerts_error": follow.alerts_error}
+    elif container.settings.mail is not None or follow.alerts is not None:
+        told = follow.alerts
         fired = [] if told is None else [alert.kind.value for alert in told.fired]
-        errors = 0 if told is None else len(told.errors)
-        record = {**record, "alerts_notified": fired, "alerts_failed": errors}
-    except MccLinkError as exc:
-        record, failure = {**record, "ok": False, "alerts_error": str(exc)}, failure or exc
+        record = {
+            **record,
+            "alerts_notified": fired,
+            "alerts_failed": len(told.errors) if told else 0,
+        }
+    if follow.failure is not None:
+        record, failure = {**record, "ok": False}, failure or follow.failure
     return record, failure
-
-
-def _reminded(
-    record: Record, failure: MccLinkError | None, container: Container, mcc: CustomerId
-) -> tuple[Record, MccLinkError | None]:
-    """The MCC's reminder pass, added to its record; (the record, its first failure)."""
-    try:
-        report = reminders.remind(container, dry_run=False, mcc=mcc)
-    except MccLinkError as exc:
-        return {**record, "ok": False, "reminders_error": str(exc)}, failure or exc
-    counts = {f"reminders_{outcome}": report.count(outcome) for outcome in REMINDER_OUTCOMES}
-    return {**record, **counts}, failure
 
 
 def _synced(

@@ -14,7 +14,6 @@ from mcclink.cli._common import JsonOption, out, print_json, shown, state, wants
 
 if TYPE_CHECKING:
     from mcclink.alerts import AlertState, NotifyReport
-    from mcclink.bootstrap import Container
 
 
 def alerts(ctx: typer.Context, as_json: JsonOption = False) -> None:
@@ -54,25 +53,6 @@ def _print_state(current: AlertState) -> None:
         )
         for line in alert.lines:
             out.print(f"    {shown(line)}")
-
-
-def check_alerts(container: Container) -> None:
-    """Check the alert settings before a monitor's first cycle.
-
-    Raises:
-        ConfigurationError: an ``MCC_ALERT_*`` setting is malformed, or ``MCC_ALERT_EMAIL``
-            is set without ``MCC_MAIL_URL``.
-    """
-    from mcclink.alerts import check_settings
-
-    check_settings(container)
-
-
-def tell_agency(container: Container) -> NotifyReport | None:
-    """Tell the agency of new and cleared alerts after a cycle (None: nobody to tell)."""
-    from mcclink.alerts import run
-
-    return run(container)
 
 
 def print_notified(report: NotifyReport) -> None:

@@ -25,7 +25,7 @@ from mcclink.cli._common import (
     wants_json,
 )
 from mcclink.cli._listing import SECOND
-from mcclink.cli.alerts import check_alerts, print_notified, tell_agency
+from mcclink.cli.alerts import print_notified
 from mcclink.cli.remind import print_reminders
 from mcclink.cli.webhooks import print_delivery, warn_if_plain_http
 from mcclink.config import check_all
@@ -34,10 +34,9 @@ from mcclink.errors import ClientNotFound, InputError, MccLinkError
 from mcclink.serialization import client_to_dict, history_to_dict, sync_report_to_dict
 
 if TYPE_CHECKING:
-    from mcclink.alerts import NotifyReport
     from mcclink.config import WebhookSettings
+    from mcclink.followups import FollowUps
     from mcclink.monitor import SyncReport
-    from mcclink.reminders import RemindReport
     from mcclink.stats import ReminderOutcomes
     from mcclink.webhooks import DeliveryReport
 
@@ -96,26 +95,23 @@ def monitor(
     s = state(ctx)
     interval = parse_duration(every) if every else None
     age = parse_duration(pending_age)
-    # Every settings problem (MCC, Google Ads, webhook, reminders) in one error, before any cycle.
+    # Every settings problem (MCC, Google Ads, webhook, reminders, alerts) in one error,
+    # before any cycle.
     check_all(
         s.container.require_google_ads,
         lambda: s.container.settings.webhook,
-        lambda: _check_reminders(s),
-        lambda: check_alerts(s.container),
+        lambda: _check_follow_ups(s),
     )
     service, mcc, js = s.container.service, s.container.mcc, wants_json(ctx, as_json)
     webhook = s.container.settings.webhook
     warn_if_plain_http(webhook)
     if interval is None:
         report = service.sync(mcc, pending_age=age, import_all=import_all)
-        _print_report(
-            report,
-            _deliver(s, webhook),
-            js,
-            one_line=False,
-            reminders=_remind(s),
-            alerts=tell_agency(s.container),
-        )
+        deliveries = _deliver(s, webhook)
+        follow = _follow_up(s)
+        _print_report(report, deliveries, js, one_line=False, follow=follow)
+        if follow.failure is not None:
+            raise follow.failure
         raise typer.Exit(0 if report.ok else 1)
     stop = threading.Event()
 
@@ -128,9 +124,10 @@ def monitor(
         try:
             report = service.sync(mcc, pending_age=age, import_all=import_all)
             deliveries = _deliver(s, webhook)
-            reminders = _remind(s)
-            told = tell_agency(s.container)
-            _print_report(report, deliveries, js, one_line=True, reminders=reminders, alerts=told)
+            follow = _follow_up(s)
+            _print_report(report, deliveries, js, one_line=True, follow=follow)
+            if follow.failure is not None:
+                raise follow.failure
         except MccLinkError as exc:  # the loop outlives one bad cycle; it is in history
             err.print(f"[red]cycle failed[/]: {shown(exc, lines=True)}")
         stop.wait(interval.total_seconds())
@@ -148,25 +145,22 @@ def _deliver(s: State, webhook: WebhookSettings | None) -> DeliveryReport | None
     return deliver_pending(c.store, webhook, mcc=c.mcc, actor=c.actor)
 
 
-def _check_reminders(s: State) -> None:
-    """With mail configured, the reminder settings (``MCC_REMIND_AT``, ``MCC_PUBLIC_URL``).
+def _check_follow_ups(s: State) -> None:
+    """The reminder settings (with mail configured) and the alert settings.
 
     Raises:
-        ConfigurationError: every problem of the mail and reminder settings.
+        ConfigurationError: every problem of the mail, reminder and alert settings.
     """
-    if s.container.settings.mail is not None:
-        from mcclink.reminders import remind_settings
+    from mcclink.followups import check_settings
 
-        remind_settings(s.container)
+    check_settings(s.container)
 
 
-def _remind(s: State) -> RemindReport | None:
-    """One reminder pass for the MCC after a cycle, when mail is configured."""
-    if s.container.settings.mail is None:
-        return None
-    from mcclink.reminders import remind
+def _follow_up(s: State) -> FollowUps:
+    """The cycle's reminder pass (when mail is configured) and alert pass."""
+    from mcclink.followups import follow_up
 
-    return remind(s.container, dry_run=False)
+    return follow_up(s.container)
 
 
 def _print_report(
@@ -175,14 +169,11 @@ def _print_report(
     as_json: bool,
     *,
     one_line: bool,
-    reminders: RemindReport | None = None,
-    alerts: NotifyReport | None = None,
+    follow: FollowUps,
 ) -> None:
     if as_json:
         webhooks = None if deliveries is None else deliveries.to_dict()
-        data = sync_report_to_dict(report, webhooks)
-        data["reminders"] = None if reminders is None else reminders.to_dict()
-        data["alerts"] = None if alerts is None else alerts.to_dict()
+        data = sync_report_to_dict(report, webhooks) | follow.to_dict()
         print_json(data, one_line=one_line)
         return
     counts = ", ".join(f"{s.value} {report.counts[s]}" for s in LinkStatus if report.counts[s])
@@ -200,10 +191,10 @@ def _print_report(
         err.print(f"[red]✗[/] {shown(error, lines=True)}")
     if deliveries is not None:
         print_delivery(deliveries)
-    if reminders is not None:
-        print_reminders(reminders)
-    if alerts is not None:
-        print_notified(alerts)
+    if follow.reminders is not None:
+        print_reminders(follow.reminders)
+    if follow.alerts is not None:
+        print_notified(follow.alerts)
 
 
 def stats(ctx: typer.Context, pending_age: PendingAge = "24h", as_json: JsonOption = False) -> None:

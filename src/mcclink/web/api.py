@@ -17,7 +17,7 @@ from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
 from fastapi import Path as FastApiPath
 from fastapi.responses import JSONResponse, Response
 
-from mcclink import alerts, monitor, search, stats
+from mcclink import alerts, followups, monitor, search, stats
 from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcnow
 from mcclink.errors import GoogleAdsError, InputError
@@ -407,9 +407,16 @@ def run_monitor(
     service: Acting,
     pending_age_hours: PendingAgeHours = None,
 ) -> JSONResponse:
-    """Run one monitor cycle now and answer its report (``mcclink monitor --once --json``)."""
+    """Run one monitor cycle now, then its follow-ups (a reminder pass when mail is
+    configured, an alert pass when someone is to be told), and answer its report
+    (``mcclink monitor --once --json``)."""
     age = _pending_age(request, pending_age_hours)
-    return _json(sync_report_to_dict(service.sync(box.mcc, pending_age=age)))
+    try:
+        report = service.sync(box.mcc, pending_age=age)
+    except GoogleAdsError:
+        followups.follow_up(box, sync_failed=True)  # the agency hears of the failure
+        raise
+    return _json(sync_report_to_dict(report) | followups.follow_up(box).to_dict())
 
 
 @router.get(

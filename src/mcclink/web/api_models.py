@@ -213,6 +213,18 @@ class SyncReportOut(_Shape):
     webhooks: dict[str, Any] | None = Field(
         description="The webhook delivery pass after the cycle, when one ran."
     )
+    reminders: dict[str, Any] | None = Field(
+        None,
+        description="The reminder pass after the cycle (``mcclink remind --json``), "
+        "when mail is configured and the pass ran.",
+    )
+    alerts: dict[str, Any] | None = Field(
+        None,
+        description="The alert pass after the cycle: conditions told and resolved, "
+        "when someone is to be told (MCC_ALERT_EMAIL or MCC_WEBHOOK_URL).",
+    )
+    reminders_error: str | None = Field(None, description="Why the reminder pass did not run.")
+    alerts_error: str | None = Field(None, description="Why the alert pass did not run.")
 
 
 class ImportReportOut(_Shape):

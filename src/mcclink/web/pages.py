@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from mcclink import alerts, monitor, search, stats, webhooks
+from mcclink import alerts, followups, monitor, search, stats, webhooks
 from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcnow
 from mcclink.errors import GoogleAdsError, InputError, MccLinkError
@@ -189,16 +189,30 @@ def dashboard(request: Request, session: SignedIn, built: Built) -> Response:
 
 @router.post("/monitor")
 def run_monitor(request: Request, session: Posted, built: Built, service: Acting) -> Response:
-    """Run one monitor cycle for the MCC now and show its summary."""
+    """Run one monitor cycle for the MCC now, then its follow-ups (reminders, alerts) as
+    every monitor cycle does, and show its summary."""
     mcc = built.mcc
     try:
         report = service.sync(mcc, pending_age=web_settings(request).pending_age)
     except GoogleAdsError as exc:
+        follow = followups.follow_up(built, sync_failed=True)
         failed = monitor.last_run(built.store, mcc)
         status = problems.status_for(exc)
-        return render(request, "monitor.html", status, session, report=None, run=failed, error=exc)
+        return render(
+            request,
+            "monitor.html",
+            status,
+            session,
+            report=None,
+            run=failed,
+            error=exc,
+            follow=follow,
+        )
+    follow = followups.follow_up(built)
     run = monitor.last_run(built.store, mcc)
-    return render(request, "monitor.html", session=session, report=report, run=run, error=None)
+    return render(
+        request, "monitor.html", session=session, report=report, run=run, error=None, follow=follow
+    )
 
 
 # -- clients ----------------------------------------------------------------------------------
