@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import threading
 import time
 from email.message import EmailMessage
 
@@ -53,6 +54,20 @@ def test_a_slow_mailbox_accepts_each_recipient_only_after_its_delay() -> None:
         _send(box, _message("a@example.com"))
         assert time.monotonic() - started >= 0.2
         assert len(box.messages) == 1
+
+
+def test_a_recipient_being_accepted_is_counted_until_accepted() -> None:
+    with Mailbox(delay_s=0.3) as box, smtplib.SMTP("127.0.0.1", box.port, timeout=10) as smtp:
+        smtp.ehlo()
+        smtp.mail("ads@agencia.example")
+        sending = threading.Thread(target=smtp.rcpt, args=("a@example.com",))
+        sending.start()
+        deadline = time.monotonic() + 5
+        while not box.accepting and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert box.accepting == 1
+        sending.join()
+        assert box.accepting == 0
 
 
 def test_wait_for_gives_up_after_its_timeout_with_what_arrived() -> None:

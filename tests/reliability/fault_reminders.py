@@ -1,14 +1,15 @@
 """Fault 8: four monitors with reminders on, killed with SIGKILL at random moments.
 
-Each trial registers a dozen advertisers (each with an e-mail), starts four ``mcclink monitor
---every 1s`` processes with mail configured (``MCC_MAIL_URL`` = a local SMTP sink,
-``emulator.mailbox.Mailbox``, which takes a seeded 50-150 ms to accept each recipient) and reminders
-at seconds-long steps (``MCC_REMIND_AT``), then invites every advertiser; nobody answers.
-At seeded moments (every 0.5-2 s, and two more in the two seconds after each step is due,
-while reminders go out) a random monitor is killed with SIGKILL and another started in its
-place (the victim is one that has run a cycle: killing one still starting up tests nothing),
-until the last step is due for every invitation and a moment more. Then the monitors
-are stopped, one ``mcclink remind`` runs (what a later cycle would do), and each (invitation,
+Each trial registers a dozen advertisers (each with an e-mail), starts four ``mcclink
+monitor --every 1s`` processes with mail configured (``MCC_MAIL_URL`` = a local SMTP sink,
+``emulator.mailbox.Mailbox``, which takes a seeded 50-150 ms to accept each recipient) and
+reminders at seconds-long steps (``MCC_REMIND_AT``), then invites every advertiser; nobody
+answers. At seeded moments (every 0.5-2 s, and two more after each step is due, each as
+soon as the sink is accepting a recipient: while a message is on its way) a random monitor
+is killed with SIGKILL and another started in its place (the victim is one that has run a
+cycle, killing one still starting up tests nothing, and only while another one runs too),
+until the last step is due for every invitation and a moment more. Then the monitors are
+stopped, one ``mcclink remind`` runs (what a later cycle would do), and each (invitation,
 step) is counted:
 
 - **never twice**: at most one message in the sink per invitation and step, and at most one
@@ -63,13 +64,15 @@ CLIENTS = 12
 FAST_CLIENTS = 6
 MONITORS = 4
 #: Reminder steps, seconds after the invitation (``MCC_REMIND_AT``).
-STEPS = "4s,8s,12s"
+STEPS = "6s,12s,18s"
 FAST_STEPS = "3s,6s"
-#: Seconds between kills (seeded), more kills in the seconds after each step is due (when
-#: reminders are being sent), and the sink's time to accept each recipient.
+#: Seconds between kills (seeded); more kills after each step is due, each as soon as a
+#: message is on its way (waiting at most MID_SEND_WAIT_S); the sink's time to accept each
+#: recipient (a message on its way, lost if its sender dies meanwhile).
 KILL_EVERY_S = (0.5, 2.0)
 KILLS_PER_STEP = 2
-KILL_AFTER_DUE_S = (0.1, 2.0)
+KILL_AFTER_DUE_S = (0.0, 1.0)
+MID_SEND_WAIT_S = 3.0
 SINK_DELAY_S = (0.05, 0.15)
 #: How long the monitors run on after the last step is due.
 SETTLE_S = 2.0
@@ -125,7 +128,7 @@ def _trial(
             MCC_REMIND_AT=steps,
         )
         cli("clients", "import", str(csv))
-        _monitors_killed_at_random(cli, csv, steps, rng, tally)
+        _monitors_killed_at_random(cli, csv, steps, rng, tally, sink)
         final = cli("remind", check=None)
         if final.returncode != 0:
             tally.failures.append(f"the final remind exited {final.returncode}: {final.stderr}")
@@ -133,23 +136,26 @@ def _trial(
     return TrialOutcome(seed, (*tally.failures, *problems)), tally
 
 
-def _kill_schedule(steps: str, rng: random.Random) -> list[float]:
-    """When to kill, in seconds after the invitations: at seeded intervals until the last
-    step is due and ``SETTLE_S`` more, and ``KILLS_PER_STEP`` more in the seconds after each
-    step is due."""
+def _kill_schedule(steps: str, rng: random.Random) -> list[tuple[float, bool]]:
+    """When to kill, in seconds after the invitations, and whether to wait (up to
+    ``MID_SEND_WAIT_S``) for a message on its way: at seeded intervals until the last step
+    is due and ``SETTLE_S`` more, and ``KILLS_PER_STEP`` more after each step is due, each
+    while a message is being sent."""
     from mcclink.reminders import parse_steps
 
     due = [step.total_seconds() for step in parse_steps(steps)]
-    moments = [d + rng.uniform(*KILL_AFTER_DUE_S) for d in due for _ in range(KILLS_PER_STEP)]
+    moments = [
+        (d + rng.uniform(*KILL_AFTER_DUE_S), True) for d in due for _ in range(KILLS_PER_STEP)
+    ]
     moment = rng.uniform(*KILL_EVERY_S)
     while moment < due[-1] + SETTLE_S:
-        moments.append(moment)
+        moments.append((moment, False))
         moment += rng.uniform(*KILL_EVERY_S)
     return sorted(moments)
 
 
 def _monitors_killed_at_random(
-    cli: Cli, csv: Path, steps: str, rng: random.Random, tally: _Tally
+    cli: Cli, csv: Path, steps: str, rng: random.Random, tally: _Tally, sink: Mailbox
 ) -> None:
     """Four monitors; once they run, every advertiser invited; then one monitor SIGKILLed
     and replaced at each moment of ``_kill_schedule``; then the survivors stopped (SIGTERM:
@@ -157,34 +163,52 @@ def _monitors_killed_at_random(
     logs = csv.parent / "monitors"
     logs.mkdir(exist_ok=True)
     running = [_start_monitor(cli, logs) for _ in range(MONITORS)]
-    _wait_for_cycles(running, logs)
-    cli("clients", "import", str(csv), "--invite")
-    invited = time.monotonic()  # every invitation was sent by now: each step is due by then
-    for moment in _kill_schedule(steps, rng):
-        time.sleep(max(0.0, invited + moment - time.monotonic()))
-        # A monitor still starting up has nothing to lose yet: the victim is one that runs.
-        cycling = [m for m in running if (logs / f"{m.pid}.out").stat().st_size]
-        if not cycling:
-            continue
-        victim = rng.choice(cycling)
-        running.remove(victim)
-        if victim.poll() is None:
-            os.kill(victim.pid, signal.SIGKILL)
-            tally.kills += 1
-        else:
-            tally.failures += _crashed(victim, logs)
-        victim.wait()
-        running.append(_start_monitor(cli, logs))
-    for monitor in running:
-        monitor.send_signal(signal.SIGTERM)
-    for monitor in running:
-        try:
-            monitor.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            monitor.kill()
-            monitor.wait()
-            tally.failures.append(f"monitor {monitor.pid} did not stop on SIGTERM")
-        tally.failures += _crashed(monitor, logs)
+    try:
+        _wait_for_cycles(running, logs)
+        cli("clients", "import", str(csv), "--invite")
+        invited = time.monotonic()  # every invitation was sent by now: each step is due by then
+        for moment, mid_send in _kill_schedule(steps, rng):
+            time.sleep(max(0.0, invited + moment - time.monotonic()))
+            give_up = time.monotonic() + MID_SEND_WAIT_S
+            while mid_send and not sink.accepting and time.monotonic() < give_up:
+                time.sleep(0.005)
+            _kill_one(cli, running, logs, rng, tally)
+        for monitor in running:
+            monitor.send_signal(signal.SIGTERM)
+        for monitor in running:
+            try:
+                monitor.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                tally.failures.append(f"monitor {monitor.pid} did not stop on SIGTERM")
+                continue
+            tally.failures += _crashed(monitor, logs)
+    finally:  # nothing outlives the trial, whatever happened
+        for monitor in running:
+            if monitor.poll() is None:
+                monitor.kill()
+                monitor.wait()
+
+
+def _kill_one(
+    cli: Cli, running: list[subprocess.Popen[bytes]], logs: Path, rng: random.Random, tally: _Tally
+) -> None:
+    """SIGKILL a random running monitor and start another in its place.
+
+    A monitor still starting up has nothing to lose yet: the victim is one that has run a
+    cycle, and only while another one runs too (a start takes seconds on a busy machine).
+    """
+    cycling = [m for m in running if (logs / f"{m.pid}.out").stat().st_size]
+    if len(cycling) < 2:
+        return
+    victim = rng.choice(cycling)
+    running.remove(victim)
+    if victim.poll() is None:
+        os.kill(victim.pid, signal.SIGKILL)
+        tally.kills += 1
+    else:
+        tally.failures += _crashed(victim, logs)
+    victim.wait()
+    running.append(_start_monitor(cli, logs))
 
 
 def _start_monitor(cli: Cli, logs: Path) -> subprocess.Popen[bytes]:
@@ -273,7 +297,7 @@ FAULT = Fault(
     checked=(
         f"{MONITORS} `monitor --every 1s` with reminders on (steps {STEPS}, an SMTP sink), "
         f"one SIGKILLed and replaced every {KILL_EVERY_S[0]:g}-{KILL_EVERY_S[1]:g} s and "
-        f"{KILLS_PER_STEP} times in the {KILL_AFTER_DUE_S[1]:g} s after each step is due, then "
+        f"{KILLS_PER_STEP} times after each step is due while a message is on its way, then "
         f"`remind`: {CLIENTS} invitations, messages per invitation and step <= 1 (duplicates "
         "0), one claim per step, every message claimed, the last step claimed; steps lost to "
         "kills and steps skipped counted; store = Google, history chains"

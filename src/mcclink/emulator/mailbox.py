@@ -34,6 +34,7 @@ class Mailbox:
         self.delay_s = delay_s
         self.port = 0
         self._messages: list[EmailMessage] = []
+        self._accepting = 0
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="mcclink-mailbox")
@@ -49,6 +50,12 @@ class Mailbox:
         """Every message received so far, oldest first (a copy of the list)."""
         with self._lock:
             return list(self._messages)
+
+    @property
+    def accepting(self) -> int:
+        """Recipients being accepted right now (within ``delay_s``): senders mid-message."""
+        with self._lock:
+            return self._accepting
 
     def clear(self) -> None:
         """Forget the messages received so far."""
@@ -98,8 +105,13 @@ class Mailbox:
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         """aiosmtpd's hook: accept any recipient, after ``delay_s``."""
-        if self.delay_s:
+        with self._lock:
+            self._accepting += 1
+        try:
             await asyncio.sleep(self.delay_s)
+        finally:
+            with self._lock:
+                self._accepting -= 1
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
