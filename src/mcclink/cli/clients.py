@@ -70,7 +70,9 @@ def add(
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV with a customer_id,name[,email] header.")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV with a customer_id,name[,email] header, at most 16 MiB.")
+    ],
     invite: Annotated[bool, typer.Option("--invite", help="Invite every imported client.")] = False,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Import the good rows even if some are bad.")
