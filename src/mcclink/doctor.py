@@ -1,11 +1,12 @@
-"""``mcclink doctor``: check settings, Google Ads, the store, the advertiser's sign-in and
-mail, each with its fix."""
+"""``mcclink doctor``: check settings (reminders and alerts too), Google Ads, the store, the
+advertiser's sign-in and mail, each with its fix."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mcclink.alerts import check_settings as check_alert_settings
 from mcclink.bootstrap import Container
 from mcclink.config import (
     DEFAULT_OIDC_ISSUER,
@@ -19,6 +20,7 @@ from mcclink.config import (
     check_all,
 )
 from mcclink.errors import ConfigurationError, MccLinkError
+from mcclink.reminders import steps_from_env
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,14 @@ def run_checks(container: Container) -> list[Check]:
             checks.append(Check(name, False, str(exc), exc.exit_code))
 
     def settings() -> str:
-        # Every settings problem in one message: the MCC, Google Ads and the webhook.
-        check_all(container.require_google_ads, lambda: container.settings.webhook)
+        # Every settings problem in one message: the MCC, Google Ads, the webhook, the
+        # reminder ages and the alert settings (the mail transport has a row of its own).
+        check_all(
+            container.require_google_ads,
+            lambda: container.settings.webhook,
+            lambda: steps_from_env(container.environ),
+            lambda: check_alert_settings(container),
+        )
         return f"MCC {container.mcc}; Google Ads endpoint {container.google_ads_settings.endpoint}"
 
     def google_ads() -> str:
