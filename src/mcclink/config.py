@@ -22,12 +22,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from mcclink.domain import CustomerId, is_email_address
 from mcclink.errors import ConfigurationError, InvalidCustomerId
+from mcclink.files import read_plain_file
 
 if TYPE_CHECKING:
     import yaml
 
 DEFAULT_ENDPOINT = "googleads.googleapis.com:443"
 DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
+#: The largest google-ads.yaml read (one holds a few hundred bytes).
+MAX_YAML_BYTES = 1024 * 1024
 #: Google publishes no per-second figure for every account, so none is assumed by default.
 MAX_QPS_VAR = "GOOGLE_ADS_MAX_QPS"
 WEBHOOK_URL_VAR = "MCC_WEBHOOK_URL"
@@ -489,7 +492,8 @@ class Settings:
         try:
             # BaseLoader keeps every scalar as written: an unquoted customer id such as
             # 0123456701 would otherwise be read as an octal number.
-            document = yaml.load(self.yaml_path.read_text(encoding="utf-8"), yaml.BaseLoader)
+            text = read_plain_file(self.yaml_path, MAX_YAML_BYTES).decode("utf-8")
+            document = yaml.load(text, yaml.BaseLoader)
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(
                 f"cannot read {self.yaml_path} ({type(exc).__name__}: {_os_reason(exc)}): "

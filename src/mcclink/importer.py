@@ -8,8 +8,8 @@ Brazil export with semicolons), UTF-8 with or without a BOM.
 from __future__ import annotations
 
 import csv
+import errno
 import io
-import stat
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from mcclink.domain import (
     is_blank,
 )
 from mcclink.errors import InputError
+from mcclink.files import NotAPlainFile, read_plain_file
 from mcclink.service import Registration
 
 if TYPE_CHECKING:
@@ -73,20 +74,15 @@ def read_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[RowProb
             header without customer_id / name, or no row.
     """
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise InputError(
-                f"{path} is not a regular file (a directory, device or pipe): "
-                "give the path of a CSV file"
-            )
-        with path.open("rb") as file:
-            data = file.read(MAX_CSV_BYTES + 1)
-        if len(data) > MAX_CSV_BYTES:
-            raise InputError(
-                f"{path} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MiB, nothing imported: "
-                "split it into smaller CSV files, each with the header line, and import them "
-                "one by one"
-            )
-        text = data.decode("utf-8-sig")
+        text = read_plain_file(path, MAX_CSV_BYTES).decode("utf-8-sig")
+    except NotAPlainFile as exc:
+        fix = (
+            ", nothing imported: split it into smaller CSV files, each with the header line, "
+            "and import them one by one"
+            if exc.errno == errno.EFBIG
+            else ": give the path of a CSV file"
+        )
+        raise InputError(f"{path} is {exc.strerror}{fix}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path}: {exc}; give a readable UTF-8 CSV file") from None
     return parse_csv(text, str(path))

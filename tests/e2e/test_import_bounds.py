@@ -29,17 +29,21 @@ def test_a_csv_over_the_limit_is_refused_naming_the_limit_and_the_fix(
     assert sqlite_cli.json("clients", "list") == []
 
 
-def test_a_pipe_or_a_directory_is_refused_without_reading_it(sqlite_cli: Cli, home: Path) -> None:
+def test_a_pipe_or_a_device_is_refused_without_opening_it(sqlite_cli: Cli, home: Path) -> None:
     fifo = home / "clients.csv"
     os.mkfifo(fifo)  # no writer: opening it would block for ever
     started = time.monotonic()
 
-    for path in (fifo, home):
+    # /dev/null stands for /dev/zero, which the old code read until it was killed.
+    for path in (fifo, Path("/dev/null")):
         refused = sqlite_cli("clients", "import", str(path), check=2)
-        assert f"{path} is not a regular file" in refused.stderr
+        assert f"{path} is not a regular file (a device or pipe)" in refused.stderr
         assert "give the path of a CSV file" in refused.stderr
 
     assert time.monotonic() - started < 60
+    directory = sqlite_cli("clients", "import", str(home), check=2)
+    assert f"cannot read {home}" in directory.stderr
+    assert "Is a directory" in directory.stderr
     assert sqlite_cli.json("clients", "list") == []
 
 

@@ -101,7 +101,10 @@ from mcclink.emulator.shapes import (
     string_at,
 )
 from mcclink.errors import InputError
+from mcclink.files import read_plain_file
 
+#: The largest scenario file read (far above any test's or benchmark's world).
+MAX_SCENARIO_BYTES = 64 * 1024 * 1024
 #: Google's limits the emulator enforces.
 MAX_MANAGERS_PER_CLIENT = 5
 MAX_PENDING_INVITATIONS_PER_CLIENT = 20
@@ -240,7 +243,7 @@ class Scenario:
             InputError: the file cannot be read, is not JSON or has a wrong shape.
         """
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_plain_file(path, MAX_SCENARIO_BYTES).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read scenario file {str(path)!r}: {exc}") from None
         return cls.from_json(text, source=str(path))
