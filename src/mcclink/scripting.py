@@ -126,8 +126,8 @@ def payload(args: argparse.Namespace, schema: Schema) -> dict[str, Any]:
     if not raw or not raw.strip():
         return {}
     try:
-        data = json.loads(raw)
-    except ValueError as exc:  # a JSONDecodeError, or an integer too long to read
+        data = json.loads(raw, parse_int=_integer)
+    except ValueError as exc:
         raise InputError(
             f"the payload is not valid JSON ({exc}); pass --params '{{...}}'"
         ) from None
@@ -149,6 +149,23 @@ def _stdin() -> str:
         raise InputError("the payload on stdin is not UTF-8 text: send it as UTF-8 JSON") from None
 
 
+class _LongNumber:
+    """A JSON integer too long for Python to read (over ``sys.get_int_max_str_digits()``)."""
+
+    def __init__(self, text: str) -> None:
+        self.digits = len(text.lstrip("-"))
+
+    def __str__(self) -> str:
+        return f"a number of {self.digits:,} digits"
+
+
+def _integer(text: str) -> int | _LongNumber:
+    try:
+        return int(text)
+    except ValueError:  # too many digits: named with its field by ``fields``
+        return _LongNumber(text)
+
+
 def fields(data: Mapping[str, object], schema: Schema) -> dict[str, Any]:
     """``data`` read by ``schema``; ``None`` counts as absent.
 
@@ -160,11 +177,13 @@ def fields(data: Mapping[str, object], schema: Schema) -> dict[str, Any]:
         reader = schema.get(name)
         if reader is None:
             problems.append(f"unknown field {name!r}: expected {', '.join(schema)}")
+        elif isinstance(value, _LongNumber):
+            problems.append(f"{name}: the number is too long ({value}): send a short value")
         elif value is not None:
             try:
                 read[name] = reader(value)
             except ValueError as exc:
-                problems.append(f"{name} {exc}")
+                problems.append(f"{name}: {exc}")
     if problems:
         raise InputError("; ".join(problems))
     return read
@@ -229,4 +248,4 @@ def _error(exc: Exception, message: str) -> dict[str, Any]:
 
 
 def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)[:80]
+    return json.dumps(value, ensure_ascii=False, default=str)[:80]

@@ -23,19 +23,19 @@ def world(cli: Cli) -> tuple[Any, Any, Any]:
     [
         (
             {"name": "Padaria", "googleAdsCustomerId": "1112223333", "sendMccInvitation": "false"},
-            ['sendMccInvitation must be true or false (a JSON boolean), not "false"'],
+            ['sendMccInvitation: must be true or false (a JSON boolean), not "false"'],
         ),
         (
             {"name": "Padaria", "googleAdsCustomerId": "1112223333", "sendMccInvitation": 0},
-            ["sendMccInvitation must be true or false"],
+            ["sendMccInvitation: must be true or false"],
         ),
         (
             {"name": "Padaria", "googleAdsCustomerId": 1112223333},
-            ['googleAdsCustomerId must be a string such as "123-456-7890", not 1112223333'],
+            ['googleAdsCustomerId: must be a string such as "123-456-7890", not 1112223333'],
         ),
         (
             {"name": ["Padaria"], "googleAdsCustomerId": "1112223333", "email": 7},
-            ["name must be a string", "email must be a string, not 7"],
+            ["name: must be a string", "email: must be a string, not 7"],
         ),
         (
             {"name": "Padaria", "googleAdsCustomerId": "1112223333", "sendMccInvitaton": False},
@@ -43,7 +43,7 @@ def world(cli: Cli) -> tuple[Any, Any, Any]:
         ),
         (
             {"name": "Padaria", "googleAdsCustomerId": "1112223333", "mccCustomerId": "12"},
-            ["mccCustomerId invalid Google Ads customer id '12'"],
+            ["mccCustomerId: invalid Google Ads customer id '12'"],
         ),
     ],
 )
@@ -72,11 +72,11 @@ def test_create_client_sends_no_invitation_for_a_json_false(sqlite_cli: Cli) -> 
 @pytest.mark.parametrize(
     ("hours", "phrase"),
     [
-        ("abc", 'pendingHours must be a number of hours such as 24, not "abc"'),
-        ("24", 'pendingHours must be a number of hours such as 24, not "24"'),
-        (True, "pendingHours must be a number of hours such as 24, not true"),
-        (-5, "pendingHours must be above 0 and at most 8760 (a year), not -5"),
-        (0, "pendingHours must be above 0"),
+        ("abc", 'pendingHours: must be a number of hours such as 24, not "abc"'),
+        ("24", 'pendingHours: must be a number of hours such as 24, not "24"'),
+        (True, "pendingHours: must be a number of hours such as 24, not true"),
+        (-5, "pendingHours: must be above 0 and at most 8760 (a year), not -5"),
+        (0, "pendingHours: must be above 0"),
         (1e9, "at most 8760"),
     ],
 )
@@ -105,10 +105,10 @@ def test_monitor_takes_fractional_pending_hours(sqlite_cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("name", "payload", "phrase"),
     [
-        ("manage_mcc_links.py", {"action": "status", "customerId": 1112223333}, "customerId must"),
-        ("manage_mcc_links.py", {"action": "delete", "customerId": "1112223333"}, "action must"),
-        ("monitor_mcc_status.py", {"customerId": "12"}, "customerId invalid"),
-        ("test_mcc_system.py", {"mccCustomerId": True}, "mccCustomerId must be a string"),
+        ("manage_mcc_links.py", {"action": "status", "customerId": 1112223333}, "customerId: must"),
+        ("manage_mcc_links.py", {"action": "delete", "customerId": "1112223333"}, "action: must"),
+        ("monitor_mcc_status.py", {"customerId": "12"}, "customerId: invalid"),
+        ("test_mcc_system.py", {"mccCustomerId": True}, "mccCustomerId: must be a string"),
     ],
 )
 def test_every_script_reads_its_payload_by_its_schema(

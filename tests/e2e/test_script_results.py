@@ -98,4 +98,6 @@ def test_a_payload_with_an_integer_too_long_to_read_is_refused_with_json(tmp_pat
     )
 
     assert (code, result["errorType"]) == (2, "InputError")
-    assert "pass --params" in str(result["error"])
+    assert result["error"] == (
+        "pendingHours: the number is too long (a number of 5,001 digits): send a short value"
+    )

@@ -83,7 +83,7 @@ def test_scripts_refuse_bad_payloads_with_exit_2(sqlite_cli: Cli) -> None:
         sqlite_cli, "create_client.py", "--params", '{"name": "X", "googleAdsCustomerId": "12"}'
     )
     assert code == 2
-    assert result["error"].startswith("googleAdsCustomerId invalid Google Ads customer id '12'")
+    assert result["error"].startswith("googleAdsCustomerId: invalid Google Ads customer id '12'")
 
 
 def test_manage_and_monitor_scripts_follow_a_link(sqlite_cli: Cli) -> None:

@@ -70,13 +70,36 @@ def test_fields_names_every_bad_and_unknown_field_at_once() -> None:
         scripting.fields({"flag": "yes", "id": 5, "flga": True}, schema)
 
     message = str(caught.value)
-    assert 'flag must be true or false (a JSON boolean), not "yes"' in message
-    assert 'id must be a string such as "123-456-7890", not 5' in message
+    assert 'flag: must be true or false (a JSON boolean), not "yes"' in message
+    assert 'id: must be a string such as "123-456-7890", not 5' in message
     assert "unknown field 'flga': expected flag, id" in message
 
 
 def test_null_counts_as_absent() -> None:
     assert scripting.fields({"flag": None}, {"flag": scripting.boolean_field}) == {}
+
+
+def test_a_bad_field_is_named_before_a_colon() -> None:
+    with pytest.raises(InputError) as refused:
+        scripting.fields({"customerId": "12"}, {"customerId": scripting.customer_id_field})
+
+    assert str(refused.value).startswith("customerId: invalid Google Ads customer id '12'")
+
+
+def test_an_integer_too_long_to_read_is_named_with_its_field() -> None:
+    long, negative = "1" + "0" * 5000, "-" + "9" * 5000
+    params = f'{{"pendingHours": {long}, "mccCustomerId": [{negative}]}}'
+    args = scripting.parser("test").parse_args(["--params", params])
+
+    with pytest.raises(InputError) as refused:
+        scripting.payload(args, {"pendingHours": scripting.hours_field})
+
+    message = str(refused.value)
+    assert "pendingHours: the number is too long (a number of 5,001 digits)" in message
+    assert 'mccCustomerId: must be a string such as "123-456-7890", not ["a number of 5,000' in (
+        message
+    )
+    assert "set_int_max_str_digits" not in message
 
 
 def outcome(
