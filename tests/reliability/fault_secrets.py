@@ -6,11 +6,14 @@ secrets (its scenario's ``oauth``, and the onboarding client's in ``oauth_client
 failing paths: a wrong refresh token, an unreachable endpoint, Google refusals, debug mode.
 ``mcclink web`` answers the API, and an advertiser onboards through a link
 (``secrets_onboarding``): the authorization code, the link's secret part and anything shaped
-like an access token or an ID token join the secrets. No secret may appear in stdout,
-stderr, a page, any file written under the run's HOME / XDG / TMPDIR (the SQLite store's raw
-bytes and its -wal included) or, for DynamoDB, any item of its tables (scanned here, in the
-test). The emulator's own client files (``emulator serve`` writes its credentials there on
-purpose, for ``google-ads`` programs) are checked for permissions only.
+like an access token or an ID token join the secrets. Mail goes to a real SMTP server that
+offers AUTH (``strict_smtp``): a reminder and ``mail test`` log in with the password inside
+``MCC_MAIL_URL`` and are delivered; a wrong password and an unreachable server are refused.
+No secret may appear in stdout, stderr, a page, a message sent, any file written under the
+run's HOME / XDG / TMPDIR (the SQLite store's raw bytes and its -wal included) or, for
+DynamoDB, any item of its tables (scanned here, in the test). The emulator's own client
+files (``emulator serve`` writes its credentials there on purpose, for ``google-ads``
+programs) are checked for permissions only.
 
 Permissions: the store's files (db, -wal, -shm) and the emulator's certificate and key are
 0600 in 0700 directories, and so is every other file mcclink leaves under HOME or TMPDIR.
@@ -40,6 +43,7 @@ from mcclink.cli import app
 from mcclink.emulator.client_files import CREDENTIALS_JSON, GOOGLE_ADS_YAML
 from mcclink.files import make_private_dirs
 from tests.e2e.conftest import MCCLINK, Served, clean_env, serve_emulator
+from tests.fixtures.smtp import StrictServer, strict_smtp
 from tests.fixtures.webhook_receiver import closed_port
 from tests.reliability import secrets_onboarding as onboarding
 from tests.reliability.runner import Fault, TrialOutcome, TrialSummary, drop_tables, summarize
@@ -53,6 +57,9 @@ WEBHOOK_SECRET = "whsecret-R3-2b9e4f7a1c"
 #: A token in the receiver's URL path: mcclink names a receiver by scheme, host and port only.
 URL_TOKEN = "urltoken-R3-6d1f0a3e"
 API_TOKEN = "apitoken-R3-9c8e7d6f5a4b3c2d1e0f9a8b"
+#: The mail server's login, in MCC_MAIL_URL (smtp://user:PASSWORD@host:port), and a wrong one.
+MAIL_USER, MAIL_PASSWORD = "ads-sender", "mailpass-R3-8e1d2c3b"
+WRONG_MAIL_PASSWORD = "mailpass-WRONG-4f5a6b7c"
 SECRETS = (
     CLIENT_SECRET,
     REFRESH_TOKEN,
@@ -62,6 +69,8 @@ SECRETS = (
     URL_TOKEN,
     API_TOKEN,
     onboarding.ONBOARDING_SECRET,
+    MAIL_PASSWORD,
+    WRONG_MAIL_PASSWORD,
 )
 MCC, FULL, GHOST = "1234567890", "5556667777", "9990001111"
 A, B, C, D = "1112223333", "2223334444", "3334445555", "4445556666"
@@ -92,6 +101,17 @@ _WEBHOOK = {
     "MCC_WEBHOOK_SECRET": WEBHOOK_SECRET,
 }
 
+#: Mail through the run's SMTP server, which offers AUTH and takes only ``MAIL_PASSWORD``
+#: (``{smtp}``: its host:port); reminders are due 1 s after the invitation.
+_MAIL = {
+    "MCC_MAIL_URL": f"smtp://{MAIL_USER}:{MAIL_PASSWORD}@{{smtp}}",
+    "MCC_MAIL_FROM": "ads@agencia.example",
+    "MCC_REMIND_AT": "1s",
+}
+_WRONG_MAIL = {**_MAIL, "MCC_MAIL_URL": f"smtp://{MAIL_USER}:{WRONG_MAIL_PASSWORD}@{{smtp}}"}
+_NO_MAIL_SERVER = {**_MAIL, "MCC_MAIL_URL": f"smtp://{MAIL_USER}:{MAIL_PASSWORD}@127.0.0.1:1"}
+_TO = ("--to", "ana@example.com")
+
 Plan = dict[tuple[str, ...], list[tuple[tuple[str, ...], dict[str, str]]]]
 
 #: Each command's runs, in order (later ones rely on earlier ones): (arguments, extra env).
@@ -99,7 +119,7 @@ PLAN: Plan = {
     ("doctor",): [((), {}), ((), _WRONG)],
     ("tables", "create"): [((), {})],
     ("clients", "add"): [
-        ((A, "--name", "Padaria Sol"), {}),
+        ((A, "--name", "Padaria Sol", "--email", "padaria@example.com"), {}),
         ((FULL, "--name", "Pet Shop"), {}),  # Google refuses: too many managers
         ((GHOST, "--name", "Fantasma"), {}),  # Google: no such account
         ((B, "--name", "Açaí & Cia"), _WRONG),
@@ -117,6 +137,10 @@ PLAN: Plan = {
     ],
     ("links", "status"): [((A,), {}), ((A,), _WRONG)],
     ("links", "list"): [((), {}), ((), _WRONG)],
+    # A's invitation is pending and its first reminder due: one is mailed (and logged in)
+    ("remind",): [(("--json",), _MAIL)],
+    ("remind", "preview"): [((A,), _MAIL)],
+    ("mail", "test"): [(_TO, _MAIL), (_TO, _WRONG_MAIL), (_TO, _NO_MAIL_SERVER)],
     ("emulator", "respond"): [((A, "--accept"), {})],
     ("monitor",): [(("--once",), _WEBHOOK), (("--once", "--json"), _WRONG)],
     ("links", "unlink"): [((A,), {})],
@@ -127,6 +151,7 @@ PLAN: Plan = {
     ],
     ("clients", "archive"): [((C,), {})],
     ("stats",): [((), {}), (("--json",), {})],
+    ("alerts",): [((), {}), (("--json",), _MAIL)],
     ("history",): [(("--json",), {}), ((A,), {})],
     ("webhooks", "deliver"): [(("--json",), _WEBHOOK)],
     ("webhooks", "status"): [(("--json",), {}), ((), {})],
@@ -153,8 +178,8 @@ def command_paths() -> list[tuple[str, ...]]:
 class Run:
     """A home directory, an emulator that knows ``SECRETS``, and a store; runs ``mcclink``."""
 
-    def __init__(self, store: str, home: Path) -> None:
-        self.home, self.store = home, store
+    def __init__(self, store: str, home: Path, smtp: StrictServer) -> None:
+        self.home, self.store, self.smtp = home, store, smtp
         self.web_port = closed_port()  # free: ``check_web_serve`` serves there
         self.served: Served = serve_emulator(home / "emulator", scenario(self.web_port))
         self.tables_prefix = f"r3s{uuid.uuid4().hex[:8]}-"
@@ -181,11 +206,12 @@ class Run:
 
     def run(self, args: tuple[str, ...], env: dict[str, str]) -> None:
         """Run ``mcclink --verbose ARGS`` and keep what it printed."""
+        at = f"{self.smtp.host}:{self.smtp.port}"
         done = subprocess.run(
             [MCCLINK, "--verbose", *args],
             capture_output=True,
             text=True,
-            env={**self.env, **env},
+            env={**self.env, **{k: v.replace("{smtp}", at) for k, v in env.items()}},
             cwd=self.home,
             timeout=120,
         )
@@ -224,10 +250,13 @@ class Run:
 @contextmanager
 def secret_run(store: str) -> Iterator[Run]:
     """A ``Run`` in a temporary home, stopped afterwards."""
-    with tempfile.TemporaryDirectory(prefix="mcclink-secrets-") as directory:
+    with (
+        tempfile.TemporaryDirectory(prefix="mcclink-secrets-") as directory,
+        strict_smtp(user=MAIL_USER, password=MAIL_PASSWORD) as smtp,
+    ):
         home = Path(directory)
         (home / "emulator").mkdir()
-        made = Run(store, home)
+        made = Run(store, home, smtp)
         try:
             yield made
         finally:
@@ -324,6 +353,9 @@ def leaks(run: Run) -> list[str]:
         data = path.read_bytes()
         if any(s.encode() in data for s in secrets) or shapes.search(data):
             found.append(f"{path.relative_to(run.home)} holds a secret")
+    mailed = "\n".join(m.as_string() for m in run.smtp.messages)
+    if any(s in mailed for s in secrets):
+        found.append("a message sent holds a secret")
     if run.store == "dynamodb":
         items = run.dynamodb_items()
         if any(s in items for s in secrets) or onboarding.TOKEN_SHAPES.search(items):
@@ -346,10 +378,15 @@ def loose_permissions(run: Run) -> list[str]:
 
 #: ``make test``'s share: each command's first run; every `clients add` (refusals, wrong token).
 #: (``check_web_serve`` revokes a real link with ``onboard revoke``: the unknown id can wait.)
-_FAST_RUNS: dict[tuple[str, ...], int] = {("clients", "add"): 4, ("onboard", "revoke"): 0}
+_FAST_RUNS: dict[tuple[str, ...], int] = {
+    ("clients", "add"): 4,
+    ("onboard", "revoke"): 0,
+    ("mail", "test"): 2,  # delivered, then the wrong password
+}
 #: On DynamoDB, only the commands that write the store.
 DYNAMODB_FAST = {("tables", "create"), ("clients", "add"), ("clients", "import"),
-                 ("links", "invite"), ("onboard", "link"), ("monitor",), ("history",)}  # fmt: skip
+                 ("links", "invite"), ("onboard", "link"), ("monitor",), ("history",),
+                 ("remind",)}  # fmt: skip
 
 
 def fast_plan(paths: Iterable[tuple[str, ...]]) -> Plan:
@@ -374,11 +411,27 @@ def run_every_command(run: Run, plan: Plan) -> list[str]:
 
 
 def trial(store: str, plan: Plan = PLAN) -> list[str]:
-    """One pass of ``plan``, then the leak and permission checks."""
+    """One pass of ``plan``, then the leak, permission and mail checks."""
     with secret_run(store) as run:
         problems = run_every_command(run, plan)
         problems += leaks(run)
         problems += loose_permissions(run)
+        problems += mail_went_through(run, plan)
+    return problems
+
+
+def mail_went_through(run: Run, plan: Plan) -> list[str]:
+    """The mail runs really reached the server: the reminder and the test message were
+    delivered after a login (the wrong password was tried too, and delivered nothing)."""
+    expected = sorted(
+        [*(["padaria@example.com"] if ("remind",) in plan else []),
+         *(["ana@example.com"] if ("mail", "test") in plan else [])]
+    )  # fmt: skip
+    delivered = sorted(str(m["To"]) for m in run.smtp.messages)
+    problems = [f"delivered to {delivered}, expected {expected}"] * (delivered != expected)
+    tries = len(expected) + (len(plan.get(("mail", "test"), [])) > 1)
+    if len(run.smtp.logins) < tries or set(run.smtp.logins) - {MAIL_USER}:
+        problems.append(f"logins {run.smtp.logins}: expected {tries} or more as {MAIL_USER}")
     return problems
 
 
@@ -393,9 +446,11 @@ def run(trials: int, store: str) -> TrialSummary:
 FAULT = Fault(
     name="Secrets and permissions",
     checked="every command (Typer tree) with --verbose, wrong token, unreachable endpoint, "
-    "Google refusals; an advertiser onboarding through `mcclink web`: no secret (nor the "
-    "sign-in's code, access or ID token, nor the link's secret) in stdout/stderr/pages/"
-    "files/store; store, cert, key, temp files 0600 in 0700 dirs",
+    "Google refusals; an advertiser onboarding through `mcclink web`; a reminder and a test "
+    "mail delivered with the password in MCC_MAIL_URL, a wrong password, no mail server: no "
+    "secret (nor the sign-in's code, access or ID token, nor the link's secret, nor the mail "
+    "password) in stdout/stderr/pages/mails/files/store; store, cert, key, temp files 0600 "
+    "in 0700 dirs",
     run=run,
 )
 
