@@ -77,7 +77,8 @@ def monitor(
     """Read every link of the MCC from Google Ads (one query) and update the store.
 
     Live links (PENDING, ACTIVE) of clients the store does not know are imported, named as
-    Google names the account; an archived client is never imported again.
+    Google names the account; a PENDING one as "Imported <id>" (Google shows a manager no
+    name before the link is accepted). An archived client is never imported again.
 
     With --every it loops until SIGINT or SIGTERM, finishing the current cycle first;
     cycles never overlap. With --json each cycle prints one JSON object (one per line).
