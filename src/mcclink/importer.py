@@ -23,8 +23,6 @@ from mcclink.domain import (
     Client,
     CustomerId,
     check_characters,
-    client_field_problems,
-    is_blank,
 )
 from mcclink.errors import InputError
 from mcclink.files import NotAPlainFile, read_plain_file
@@ -248,30 +246,9 @@ def _shown(value: str | None) -> str:
 
 
 def _registration(row: dict[str, str], mcc: CustomerId) -> Registration:
-    """The row's registration.
-
-    Raises:
-        InputError: every problem of the row, in one message.
-    """
-    cid: CustomerId | None = None
-    try:
-        cid = CustomerId.parse(row["customer_id"])
-    except InputError as exc:
-        problems = [str(exc)]
-    else:
-        problems = (
-            [f"{cid} is the MCC itself: a manager cannot manage itself"] if cid == mcc else []
-        )
-    if is_blank(row["name"]):
-        problems.append(f"{cid or 'the row'} has a blank name")
     email = row.get("email") or None
     extra = {k: v for k, v in row.items() if k not in _ALIASES and v}
-    fields = "; ".join(client_field_problems(row["name"], email, extra))
-    if fields:
-        problems.append(f"{cid}: {fields}" if cid and not problems else fields)
-    if problems or cid is None:
-        raise InputError("; ".join(problems))
-    return Registration(cid, row["name"], email, extra)
+    return Registration.parse(row["customer_id"], row["name"], email, extra, mcc=mcc)
 
 
 def _long_column(header: str, line: str, delimiter: str) -> str:

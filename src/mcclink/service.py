@@ -68,6 +68,39 @@ class Registration:
     def __post_init__(self) -> None:
         check_client_fields(self.name, self.email or None, self.attributes or {})
 
+    @classmethod
+    def parse(
+        cls,
+        customer_id: object,
+        name: str,
+        email: str | None = None,
+        attributes: Mapping[str, str] | None = None,
+        *,
+        mcc: CustomerId | None = None,
+    ) -> Registration:
+        """A registration from raw input (a command line, a CSV row), every problem named.
+
+        Raises:
+            InputError: a malformed customer id, ``mcc`` itself, a blank name and each field
+                outside ``domain.check_client_fields``'s limits, all in one message.
+        """
+        cid: CustomerId | None = None
+        try:
+            cid = CustomerId.parse(customer_id)
+        except InputError as exc:
+            problems = [str(exc)]
+        else:
+            itself = f"{cid} is the MCC itself: a manager cannot manage itself"
+            problems = [itself] if cid == mcc else []
+        if is_blank(name):
+            problems.append(f"{cid or 'the client'} has a blank name")
+        fields = "; ".join(client_field_problems(name, email or None, attributes or {}))
+        if fields:
+            problems.append(f"{cid}: {fields}" if cid and not problems else fields)
+        if problems or cid is None:
+            raise InputError("; ".join(problems))
+        return cls(cid, name, email, attributes)
+
 
 class GoogleAdsMCCService:
     """Links advertisers to manager accounts and keeps the store true to Google Ads."""

@@ -47,3 +47,19 @@ def test_an_import_row_names_each_of_its_problems(sqlite_cli: Cli, home: Path) -
     assert "222-333-4444: invalid e-mail 'sol@x..co'" in third
     assert "the attribute 'notes' has 3,000 characters: at most 2,048" in third
     assert sqlite_cli.json("clients", "list") == []
+
+
+def test_clients_add_names_the_id_the_name_and_the_e_mail(sqlite_cli: Cli) -> None:
+    refused = sqlite_cli(
+        "clients", "add", "12345", "--name", "\u200b", "--email", "a@b..co", "--no-invite",
+        check=2,
+    )  # fmt: skip
+
+    for phrase in (
+        "invalid Google Ads customer id '12345'",
+        "the client has a blank name",
+        "the name holds U+200B",
+        "invalid e-mail 'a@b..co'",
+    ):
+        assert phrase in refused.stderr
+    assert sqlite_cli.json("clients", "list") == []

@@ -58,7 +58,7 @@ def add(
     from mcclink.service import Registration
 
     s = state(ctx)
-    registration = Registration(CustomerId.parse(customer_id), name, email)
+    registration = Registration.parse(customer_id, name, email)
     mcc = s.container.require_google_ads() if invite else s.container.mcc
     client = s.container.service.register(mcc, registration, invite=invite)
     if wants_json(ctx, as_json):
@@ -196,7 +196,7 @@ def show(
     if client.last_error:
         error = client.last_error
         err.print(f"[red]last error[/]: {shown(error.code)}: {shown(error.message, lines=True)}")
-    out.print(history_table(history, title="History (newest first)"))
+    out.print(history_table(history, title="History (newest first)", one_client=True))
 
 
 @app.command("archive")
