@@ -111,9 +111,8 @@ def monitor(
         deliveries = _deliver(s, webhook)
         follow = _follow_up(s)
         _print_report(report, deliveries, js, one_line=False, follow=follow)
-        if follow.failure is not None:
-            raise follow.failure
-        raise typer.Exit(0 if report.ok else 1)
+        failed = follow.failure
+        raise typer.Exit(failed.exit_code if failed else 0 if report.ok else 1)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -127,8 +126,6 @@ def monitor(
             deliveries = _deliver(s, webhook)
             follow = _follow_up(s)
             _print_report(report, deliveries, js, one_line=True, follow=follow)
-            if follow.failure is not None:
-                raise follow.failure
         except MccLinkError as exc:  # the loop outlives one bad cycle; it is in history
             err.print(f"[red]cycle failed[/]: {shown(exc, lines=True)}")
         stop.wait(interval.total_seconds())
@@ -196,6 +193,9 @@ def _print_report(
         print_reminders(follow.reminders)
     if follow.alerts is not None:
         print_notified(follow.alerts)
+    for what, problem in (("reminders", follow.reminders_error), ("alerts", follow.alerts_error)):
+        if problem is not None:
+            err.print(f"[red]✗[/] {what} not sent: {shown(problem, lines=True)}")
 
 
 def stats(ctx: typer.Context, pending_age: PendingAge = "24h", as_json: JsonOption = False) -> None:
