@@ -119,23 +119,23 @@ def test_a_client_table_shows_every_column_with_the_year_when_wide() -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "width", "all_columns"),
+    ("code", "width", "statuses", "outcome"),
     [
-        (LONG_CODE, 80, False),
-        ("ManagerLinkError.ALREADY_MANAGED_IN_HIERARCHY", 80, True),
-        (LONG_CODE, 140, True),
+        (LONG_CODE, 80, False, False),
+        ("ManagerLinkError.ALREADY_MANAGED_IN_HIERARCHY", 80, True, False),
+        (LONG_CODE, 140, True, True),
     ],
 )
-def test_history_keeps_codes_whole_and_drops_columns_only_when_narrow(
-    code: str, width: int, all_columns: bool
+def test_history_keeps_codes_and_dates_whole_and_drops_columns_only_when_narrow(
+    code: str, width: int, statuses: bool, outcome: bool
 ) -> None:
     printed = render(history_table([entry(code), entry(None)], title="History"), width)
 
     assert code.rsplit(".", 1)[-1] in printed
     assert "CREATE_ACCOUNT" in printed
-    assert "2026-11-29" in printed
-    assert ("NOT_LINKED" in printed) is all_columns
-    assert ("FAILED" in printed) is all_columns
+    assert "2026-11-29 03:04:05" in printed
+    assert ("NOT_LINKED" in printed) is statuses
+    assert ("FAILED" in printed) is outcome
     assert max(len(line.rstrip()) for line in printed.splitlines()) <= width
     assert len(printed.strip().splitlines()) <= 9
 

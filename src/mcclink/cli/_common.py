@@ -142,34 +142,42 @@ def clients_table(clients: Iterable[Client], title: str | None = None) -> Fitted
     return FittedTable(columns, rows, title)
 
 
-def history_table(entries: Iterable[HistoryEntry], title: str | None = None) -> FittedTable:
-    """A table of history entries (``title`` is plain text); when narrow the customer id
-    goes first, then the outcome (a failure still shows its code, in red), then the statuses."""
+def history_table(
+    entries: Iterable[HistoryEntry], title: str | None = None, *, one_client: bool = False
+) -> FittedTable:
+    """A table of history entries (``title`` is plain text); ``one_client``: they are one
+    client's, shown on its page, so without a Customer ID column. When narrow the customer id
+    goes first, then the outcome (a failure still shows its code, in red), then the statuses;
+    a date never wraps, and the status change gets the width left before anything else."""
     from mcclink.cli._tables import Column, FittedTable
 
-    columns = (
-        Column("When (UTC)", wrap=True),
+    columns = [
+        Column("When (UTC)"),
         Column("Customer ID", drop=1),
         Column("Operation"),
         Column("Before → after", wrap=True, drop=3),
         Column("Outcome", drop=2),
         Column("Error"),
-    )
+    ]
     rows = []
     for e in entries:
         before = e.status_before.value if e.status_before else "·"
         after = e.status_after.value if e.status_after else "·"
         style = {"SUCCESS": "green", "FAILED": "red", "NOOP": "dim"}[e.outcome.value]
         rows.append(
-            (
+            [
                 e.timestamp.strftime(SECOND),
                 e.customer_id.dashed,
                 e.operation.value,
                 f"{before} → {after}",
                 f"[{style}]{e.outcome.value}[/]",
                 f"[red]{shown(_short(e.error_code))}[/]" if e.error_code else "",
-            )
+            ]
         )
+    if one_client:
+        del columns[1]
+        for row in rows:
+            del row[1]
     return FittedTable(columns, rows, title)
 
 

@@ -30,7 +30,8 @@ class Column:
     """A column: codes and dates never wrap; ``wrap`` text wraps at spaces only."""
 
     header: str
-    #: 0: always shown; otherwise dropped when narrow, 1 first, then 2, …
+    #: 0: always shown; otherwise dropped when narrow, 1 first, then 2, … A wrapping column
+    #: that is dropped too is kept whole (unwrapped) as long as columns dropped before it fit.
     drop: int = 0
     wrap: bool = False
     #: For wrapping text: the least width it keeps (longer words fold) before other columns
@@ -60,13 +61,17 @@ class FittedTable:
         """The table with as many columns as fit ``width``, dropping in ``drop`` order."""
         sizes = [self._size(console, i) for i in range(len(self.columns))]
         kept = list(range(len(self.columns)))
-        for _, index in sorted((c.drop, i) for i, c in enumerate(self.columns) if c.drop):
-            if _total([sizes[i][0] for i in kept]) <= width:
+        for drop, index in sorted((c.drop, i) for i, c in enumerate(self.columns) if c.drop):
+            without = [i for i in kept if i != index]
+            # Droppable wrapping columns that outrank this one: dropping it may make them whole.
+            whole = {i for i in kept if self.columns[i].wrap and self.columns[i].drop > drop}
+            makes_whole = _width(sizes, without, whole) <= width < _width(sizes, kept, whole)
+            if _width(sizes, kept, set()) <= width and not makes_whole:
                 break
-            kept.remove(index)
+            kept = without
         # What width is left goes to the wrapping columns that need the least more first, so
         # a date or a status change is whole on one line before a long name takes the rest.
-        spare = max(0, width - _total([sizes[i][0] for i in kept]))
+        spare = max(0, width - _width(sizes, kept, set()))
         widths = {}
         for growth, i in sorted(
             (sizes[i][1] - sizes[i][0], i) for i in kept if self.columns[i].wrap
@@ -103,6 +108,11 @@ class FittedTable:
         for row in self.rows:
             table.add_row(*(row[i] for i in kept))
         return table
+
+
+def _width(sizes: list[tuple[int, int]], kept: list[int], whole: set[int]) -> int:
+    """The width of a table of the ``kept`` columns, each at its least width but ``whole``."""
+    return _total([sizes[i][1] if i in whole else sizes[i][0] for i in kept])
 
 
 def _total(widths: list[int]) -> int:

@@ -196,7 +196,7 @@ def show(
     if client.last_error:
         error = client.last_error
         err.print(f"[red]last error[/]: {shown(error.code)}: {shown(error.message, lines=True)}")
-    out.print(history_table(history, title="History (newest first)"))
+    out.print(history_table(history, title="History (newest first)", one_client=True))
 
 
 @app.command("archive")
