@@ -124,6 +124,7 @@ def test_the_documented_models_have_exactly_the_codecs_keys(
     web_container: Container, model: type[BaseModel], sample: str
 ) -> None:
     from mcclink.domain import Client, HistoryEntry, Operation, Outcome
+    from mcclink.followups import FollowUps
 
     mcc = web_container.mcc
     client = Client(customer_id=PADARIA, mcc_customer_id=mcc, name="X")
@@ -133,7 +134,9 @@ def test_the_documented_models_have_exactly_the_codecs_keys(
             HistoryEntry(PADARIA, mcc, Operation.INVITE, Outcome.SUCCESS)
         ),
         "stats": lambda: stats.compute(web_container.store, mcc).to_dict(),
-        "sync": lambda: sync_report_to_dict(SyncReport(mcc=mcc, stale_pending=[client])),
+        "sync": lambda: (
+            sync_report_to_dict(SyncReport(mcc=mcc, stale_pending=[client])) | FollowUps().to_dict()
+        ),  # the cycle's reminder and alert passes
     }
     data = samples[sample]()
     assert set(model.model_fields) == set(data)
