@@ -1,8 +1,8 @@
 """What follows every monitor cycle, wherever the cycle runs (``mcclink monitor``, the
 dashboard's "Run monitor now", ``POST /api/v1/monitor/run``, the Lambda,
-``scripts/monitor_mcc_status.py``): one reminder pass
-when mail is configured (``MCC_MAIL_URL``), then one alert pass when someone is to be told
-(``MCC_ALERT_EMAIL`` or ``MCC_WEBHOOK_URL``). One function, so the paths cannot drift.
+``scripts/monitor_mcc_status.py``): one reminder pass when mail is configured
+(``MCC_MAIL_URL``), then one alert pass when someone is to be told (``MCC_ALERT_EMAIL`` or
+``MCC_WEBHOOK_URL``). One function, so the paths cannot drift.
 """
 
 from __future__ import annotations
