@@ -495,3 +495,18 @@ def test_a_broken_multipart_upload_is_a_400_saying_what_to_send(
     assert response.json()["code"] == "BadRequest"
     assert "field named `file`" in response.json()["detail"]
     assert _snapshot(web_container) == before
+
+
+def test_json_with_a_number_python_cannot_read_is_a_400_about_json_not_csv(
+    api: TestClient, web_container: Container
+) -> None:
+    before = _snapshot(web_container)
+    body = '{"customer_id": "333-444-5555", "name": "X", "attributes": {"a": ' + "9" * 5000 + "}}"
+    response = api.post(
+        "/api/v1/clients", content=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400, response.text
+    assert "at most 4,300 digits" in response.json()["detail"]
+    assert "CSV" not in response.json()["detail"]
+    assert _snapshot(web_container) == before

@@ -179,11 +179,15 @@ def from_http(exc: HTTPException, path: str, allowed: str | None = None) -> JSON
             headers={"Allow": allowed} if allowed else None,
         )
     headers = dict(exc.headers) if exc.headers else None
-    if exc.status_code == 400:  # Starlette could not parse the body (a broken multipart form)
-        detail = (
-            f"{exc.detail} Send multipart/form-data with the CSV in a field named `file`, "
+    if exc.status_code == 400:  # the body could not be parsed: a broken form, or JSON beyond
+        # what Python reads (an integer of over 4,300 digits)
+        fix = (
+            "Send multipart/form-data with the CSV in a field named `file`, "
             "e.g. curl -F file=@clients.csv"
+            if path.endswith("/imports")
+            else "Send one JSON object whose numbers are short (at most 4,300 digits)."
         )
+        detail = f"{str(exc.detail).rstrip('.')}. {fix}"
         return problem(400, "Unreadable request body", detail, code="BadRequest", headers=headers)
     return problem(exc.status_code, str(exc.detail), str(exc.detail), headers=headers)
 
