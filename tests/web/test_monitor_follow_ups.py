@@ -8,11 +8,16 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
+from mcclink import followups
+from mcclink.ads.client import GoogleAdsClientService
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId
+from mcclink.emulator import Emulator
 from mcclink.emulator.mailbox import Mailbox
 from mcclink.service import Registration
+from tests.emulator.signin_flow import post_json
 from tests.web.conftest import csrf_token
+from tests.web.test_onboarding_failures import QUICK
 from tests.web.test_reminders_pages import _text
 
 PADARIA = CustomerId.parse("111-222-3333")
@@ -75,3 +80,44 @@ def test_the_api_monitor_run_answers_the_follow_ups_and_a_second_run_sends_nothi
     again = second.json()
     assert (again["reminders"]["sent"], again["alerts"]["fired"]) == (0, [])
     assert _recipients(mailbox) == [OPS, ADVERTISER]
+
+
+@pytest.fixture
+def listing_fails(web_container: Container, fresh_emulator: Emulator) -> None:
+    """Every attempt of the sync's link listing answers UNAVAILABLE (retries kept short)."""
+    web_container.ads = GoogleAdsClientService(web_container.google_ads_settings, QUICK)
+    plan = {"method": "SearchStream", "count": 100}
+    assert post_json(fresh_emulator, "/_emulator/faults", plan).status == 200
+
+
+def test_run_monitor_now_after_a_failed_sync_sends_the_alert_but_no_reminder(
+    signed_in: TestClient, web_container: Container, mailbox: Mailbox, listing_fails: None
+) -> None:
+    _invited_a_second_ago(web_container)
+    token = csrf_token(signed_in.get("/").text)
+
+    page = signed_in.post("/monitor", data={"csrf_token": token})
+
+    assert page.status_code == 503, page.text
+    text = _text(page.text)
+    assert "The monitor run failed:" in text
+    assert f"Reminders not sent: {followups.SYNC_FAILED}" in text
+    assert "Alerts: 2 told (Invitations pending too long, Google Ads API failures)" in text
+    mailbox.wait_for(1)
+    time.sleep(0.3)  # a reminder would have been sent before the alert
+    assert _recipients(mailbox) == [OPS]
+
+
+def test_the_api_monitor_run_after_a_failed_sync_sends_the_alert_but_no_reminder(
+    api: TestClient, web_container: Container, mailbox: Mailbox, listing_fails: None
+) -> None:
+    _invited_a_second_ago(web_container)
+
+    answer = api.post("/api/v1/monitor/run")
+
+    assert answer.status_code == 503, answer.text
+    assert "listing the links of 123-456-7890" in answer.text
+    assert "UNAVAILABLE" in answer.text
+    mailbox.wait_for(1)
+    time.sleep(0.3)
+    assert _recipients(mailbox) == [OPS]
