@@ -150,6 +150,22 @@ CASES: tuple[Case, ...] = (
     Case("clients add: malformed e-mail",
          ("clients", "add", FRESH, "--name", "Oficina", "--email", "ze.example.com"),
          ("invalid e-mail 'ze.example.com'", "ana@example.com")),
+    Case("clients add: bidi override in the name",
+         ("clients", "add", FRESH, "--name", "Oficina\u202eloS", "--no-invite"),
+         ("the name holds U+202E, an invisible format character", "remove it"),
+         absent=("\u202e",)),
+    Case("clients add: zero-width space as the name",
+         ("clients", "add", FRESH, "--name", "\u200b", "--no-invite"),
+         ("the name holds U+200B, an invisible format character",), absent=("\u200b",)),
+    Case("clients add: a joiner as the name",
+         ("clients", "add", FRESH, "--name", "\u200d", "--no-invite"),
+         ("333-444-5555 has a blank name",)),
+    Case("clients add: e-mail a@b..co",
+         ("clients", "add", FRESH, "--name", "Oficina", "--email", "a@b..co", "--no-invite"),
+         ("invalid e-mail 'a@b..co'", "ana@example.com")),
+    Case("clients add: e-mail <script>@x.co",
+         ("clients", "add", FRESH, "--name", "Oficina", "--email", "<script>@x.co", "--no-invite"),
+         ("invalid e-mail '<script>@x.co'", "ana@example.com")),
     _csv("missing header", b"1112223333,Padaria\n", "lacks customer_id, name",
          "header such as 'customer_id,name,email'"),
     _csv("wrong header", b"id,nome\n1112223333,Padaria\n", "lacks customer_id"),
@@ -178,6 +194,15 @@ CASES: tuple[Case, ...] = (
          "columns 3 ('email') and 4 ('e-mail')", "keep one of them"),
     _csv("value in an unnamed column", b"customer_id,name,\n3334445555,Oficina,esquecido\n",
          "line 2: value 'esquecido' is in a column with no header", "give the column a name"),
+    _csv("BOM mid-header", "name,\ufeffcustomer_id\nOficina,3334445555\n".encode(),
+         "the header of column 2", "U+FEFF, an invisible format character", "remove it"),
+    _csv("registered with another attribute",
+         "customer_id,name,region\n2223334444,Açaí & Cia,SP\n".encode(),
+         "line 2: 222-333-4444 is already registered with different attributes: 'region' "
+         "stored none, row 'SP'", "fix the row or the stored client"),
+    _csv("row with three problems", b"customer_id,name,email\n12345,,ze.example.com\n",
+         "line 2: invalid Google Ads customer id '12345'", "the client has a blank name",
+         "invalid e-mail 'ze.example.com'"),
     # field limits in a CSV: the whole file is refused before the first write
     Case("csv 100 KB attribute at row 3", ("clients", "import", "big.csv", "--invite"),
          ("line 4: 555-666-7777: the attribute 'notes' has 100,000 characters: at most 2,048",
@@ -187,8 +212,18 @@ CASES: tuple[Case, ...] = (
          "line 2: 333-444-5555: the name holds U+0000", "remove it"),
     _csv("malformed e-mail", b"customer_id,name,email\n3334445555,Oficina,oficina.example.com\n",
          "line 2: 333-444-5555: invalid e-mail 'oficina.example.com'", "ana@example.com"),
+    Case("csv over 16 MiB", ("clients", "import", "huge.csv"),
+         ("huge.csv is larger than 16 MiB, nothing imported", "split it into smaller CSV files"),
+         files={"huge.csv": b"customer_id,name\n" + b"3334445555,Oficina\n" * 900_000}),
+    Case("csv 200,000-character field", ("clients", "import", "long.csv", "--invite"),
+         ("line 2: a field in column 3 ('notes') is over 131,072 characters",
+          "an attribute value 2,048"),
+         files={"long.csv": b"customer_id,name,notes\n3334445555,Oficina," + b"x" * 200_000},
+         absent=("x" * 40,)),
     Case("missing CSV", ("clients", "import", "nowhere.csv"),
          ("cannot read nowhere.csv", "No such file")),
+    Case("csv path is a device", ("clients", "import", "/dev/null"),
+         ("/dev/null is not a regular file (a device or pipe)", "give the path of a CSV file")),
     Case("unknown status filter", ("clients", "list", "--status", "ACCEPTED"),
          ("unknown link status 'ACCEPTED'", "NOT_LINKED, PENDING, APPROVED")),
     Case("history of an unknown client", ("history", FRESH),
@@ -210,6 +245,9 @@ CASES: tuple[Case, ...] = (
     Case("accounts create: time zone Brasil/Sao Paulo",
          (*_NEW_ACCOUNT, "--currency", "BRL", "--time-zone", "Brasil/Sao Paulo"),
          ("unknown time zone 'Brasil/Sao Paulo'", "IANA name, e.g. America/Sao_Paulo")),
+    Case("accounts create: currency XYZ and time zone Mars/Base",
+         (*_NEW_ACCOUNT, "--currency", "XYZ", "--time-zone", "Mars/Base"),
+         ("invalid currency code 'XYZ'", "unknown time zone 'Mars/Base'")),
     Case("store URL sqlite:/x.db", ("--store", "sqlite:/x.db", "clients", "list"),
          ("invalid store URL 'sqlite:/x.db'", "did you mean sqlite:///x.db")),
     Case("store URL sqlite:x.db", ("--store", "sqlite:x.db", "clients", "list"),
@@ -228,11 +266,27 @@ CASES: tuple[Case, ...] = (
          files={"notes.txt": b"customer_id,name\n"}),
     Case("store URL dynamodb://?regoin=x", ("--store", "dynamodb://?regoin=x", "clients", "list"),
          ("unknown or repeated parameter(s) ['regoin']", "dynamodb://?region=REGION")),
+    Case("store path through a file",
+         ("--store", "sqlite:///{work}/notes.txt/x.db", "clients", "list"),
+         ("notes.txt is a file, not a directory", "correct the path in --store"),
+         files={"notes.txt": b"notes\n"}),
+    Case("store in /proc", ("--store", "sqlite:////proc/x.db", "clients", "list"),
+         ("the SQLite store /proc/x.db cannot be created or opened there",
+          "a directory you may write")),
     Case("MCC_CUSTOMER_ID malformed", ("clients", "list"),
          ("MCC_CUSTOMER_ID: invalid Google Ads customer id '12-34'",),
          env={"MCC_CUSTOMER_ID": "12-34"}),
     Case("MCC_CUSTOMER_ID missing", ("clients", "list"), ("no MCC given", "MCC_CUSTOMER_ID"),
          env={"MCC_CUSTOMER_ID": None}),
+    Case("MCCLINK_ACTOR with an escape sequence",
+         ("clients", "add", FRESH, "--name", "Oficina", "--no-invite"),
+         ("MCCLINK_ACTOR must be a printable name of at most 64 characters", "it holds U+001B",
+          "set MCCLINK_ACTOR to a short name"),
+         env={"MCCLINK_ACTOR": "ana\x1b[2J"}, absent=("\x1b",)),
+    Case("MCCLINK_ACTOR of 5,000 characters",
+         ("clients", "add", FRESH, "--name", "Oficina", "--no-invite"),
+         ("MCCLINK_ACTOR must be a printable name of at most 64 characters", "(it has 5,000)"),
+         env={"MCCLINK_ACTOR": "a" * 5000}, absent=("a" * 100,)),
     Case("refresh token missing: links list", ("links", "list"),
          ("GOOGLE_ADS_REFRESH_TOKEN is not set",), env=_NO_TOKEN),
     Case("refresh token missing: links invite", ("links", "invite", REGISTERED, INVITED),
@@ -319,6 +373,8 @@ CASES: tuple[Case, ...] = (
          files={"bad.yaml": b"client_id: [a\n  refresh_token: 'in-a-broken-file'\n"}),
     Case("google-ads.yaml missing", ("links", "list"), ("cannot read", "No such file"),
          env={_YAML: "{work}/nowhere.yaml"}),
+    Case("google-ads.yaml is a device", ("links", "list"), ("not a regular file", *_FIX_YAML),
+         env={_YAML: "/dev/null"}),
     Case("scenario not JSON", ("emulator", "serve", "--scenario", "bad.json"),
          ("bad.json: invalid JSON", "expected a JSON object like"),
          files={"bad.json": b'{"managers": ['}),
@@ -430,6 +486,15 @@ SQLITE_FAST = _pick(
     "remind --dry-run: MCC_REMIND_AT",
     "remind preview: client without",
     "monitor: MCC_ALERT_EMAIL without",
+    "csv over 16 MiB",
+    "csv path is a device",
+    "csv 200,000",
+    "csv row with three",
+    "csv registered with another attribute",
+    "clients add: bidi",
+    "clients add: e-mail <script>",
+    "store path through",
+    "MCCLINK_ACTOR with",
 )
 DYNAMODB_FAST = _pick(
     "id short: clients add", "csv 10,000", "csv registered", "unknown status",
@@ -613,10 +678,13 @@ def run(trials: int, store: str) -> TrialSummary:
 FAULT = Fault(
     name="Bad input",
     checked=f"{len(CASES)} bad inputs (ids, MCC itself, field limits and control characters, "
-    "CSVs incl. 10,000 rows, ambiguous headers and a 100 KB field, filters, unknown clients, "
-    "--json errors, archiving a live link, accounts create, store URLs and files, env, "
-    "settings problems together, web token and hosts, webhook secret, missing extras, "
-    "google-ads.yaml, scenario, mail settings (never echoing MCC_MAIL_URL's password), "
+    "invisible format characters, CSVs incl. 10,000 rows, ambiguous headers, a 100 KB field, "
+    "a 200,000-character field, a file over 16 MiB, a device as the path, three problems in a "
+    "row and an attribute differing from the stored client, malformed e-mails, filters, "
+    "unknown clients, --json errors, archiving a live link, accounts create, store URLs and "
+    "files (a file as a directory, /proc), env incl. MCCLINK_ACTOR, settings problems "
+    "together, web token and hosts, webhook secret, missing extras, google-ads.yaml (incl. a "
+    "device), scenario, mail settings (never echoing MCC_MAIL_URL's password), "
     "reminder and alert settings, remind preview): exit 2, message names problem and fix, "
     "store/Google/files unchanged; BOM CSV, sub-manager and a Rich-markup name accepted, "
     "cycle refused (exit 1)",
