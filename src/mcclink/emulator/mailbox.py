@@ -80,8 +80,7 @@ class Mailbox:
     def stop(self) -> None:
         """Stop listening and end the server's thread."""
         if self._server is not None:
-            self._server.close()
-            closed = asyncio.run_coroutine_threadsafe(self._server.wait_closed(), self._loop)
+            closed = asyncio.run_coroutine_threadsafe(_closed(self._server), self._loop)
             closed.result(timeout=_STARTUP_S)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=_STARTUP_S)
@@ -122,3 +121,10 @@ class Mailbox:
         with self._lock:
             self._messages.append(parsed)
         return "250 Message accepted"
+
+
+async def _closed(server: asyncio.Server) -> None:
+    """Close ``server`` from its own loop: ``Server.close`` is not thread-safe (from another
+    thread it can race a connection closing, and asyncio then fails in ``_wakeup``)."""
+    server.close()
+    await server.wait_closed()
