@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from mcclink.domain import CustomerId, LinkStatus, check_client_fields, is_blank, storable_name
+from mcclink.domain import CustomerId, check_client_fields, is_blank, storable_name
 from mcclink.errors import InputError
 from mcclink.importer import plan_import, read_csv
-from mcclink.ports import AccountInfo, Store
+from mcclink.ports import Store
 from mcclink.service import GoogleAdsMCCService, Registration
 from tests.fakes import FakeAds
 from tests.unit.conftest import MCC
@@ -89,22 +89,3 @@ def test_registering_an_invisible_name_writes_nothing(store: Store) -> None:
         service.register(MCC, Registration(ACTIVE, "\u200d"))
 
     assert list(store.list_clients(MCC)) == []
-
-
-@pytest.mark.parametrize("google_name", ["\u202eloS airadaP", "\u200b", "\u200d"])
-def test_the_monitor_imports_a_google_name_with_format_characters_under_its_own(
-    store: Store, google_name: str
-) -> None:
-    ads = FakeAds({ACTIVE.digits})
-    ads.send_invitation(MCC, ACTIVE)
-    ads.advertiser(MCC.digits, ACTIVE.digits, LinkStatus.APPROVED)
-    ads.infos[ACTIVE] = AccountInfo(
-        ACTIVE, google_name, "BRL", "America/Sao_Paulo", False, False, "ENABLED"
-    )
-
-    report = GoogleAdsMCCService(store, ads, actor="test").sync(MCC)
-
-    assert report.errors == []
-    client = store.get_client(MCC, ACTIVE)
-    assert client is not None
-    assert (client.status, client.name) == (LinkStatus.APPROVED, f"Imported {ACTIVE}")

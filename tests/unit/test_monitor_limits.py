@@ -14,7 +14,12 @@ from tests.unit.conftest import MCC
 ACTIVE = CustomerId.parse("100-000-0002")
 
 
-@pytest.mark.parametrize("google_name", ["Padaria\x00Sol", "N" * 300, "   "])
+@pytest.mark.parametrize(
+    "google_name",
+    # a control character, too long, blank, and invisible format characters (a bidi override
+    # that makes a name read backwards, a zero-width space, a lone joiner)
+    ["Padaria\x00Sol", "N" * 300, "   ", "\u202eloS airadaP", "\u200b", "\u200d"],
+)
 def test_a_name_out_of_bounds_is_replaced_and_the_link_imported(
     store: Store, google_name: str
 ) -> None:
