@@ -18,6 +18,9 @@ into one of these. The service, the CLI and the monitor only ever see this tree:
     │   ├── ClientExists              (exit 2: the input names a registered client)
     │   ├── ClientNotFound            (exit 2: the input names an unknown client)
     │   ├── OnboardingLinkNotFound    (exit 2: the input names an unknown link)
+    │   ├── StaffUserExists           (exit 2: the input names a registered user)
+    │   ├── StaffUserNotFound         (exit 2: the input names an unknown user)
+    │   ├── ApiTokenNotFound          (exit 2: the input names an unknown token)
     │   ├── VersionConflict           another writer changed the client first
     │   └── StoreUnavailable          locked, throttled, unreachable
     ├── GoogleAdsError                Google Ads refused or failed the call     (exit 1)
@@ -152,6 +155,40 @@ class OnboardingLinkNotFound(StoreError):
         self.link_id = link_id
         super().__init__(
             f"no onboarding link has id {link_id!r}; `mcclink onboard list` shows the links"
+        )
+
+
+class StaffUserExists(StoreError):
+    """A staff user with this e-mail address is already registered."""
+
+    exit_code = 2
+
+    def __init__(self, email: str) -> None:
+        self.email = email
+        super().__init__(
+            f"{email} is already a user; change their role with `mcclink users set-role`"
+        )
+
+
+class StaffUserNotFound(StoreError):
+    """No staff user has this e-mail address."""
+
+    exit_code = 2
+
+    def __init__(self, email: str) -> None:
+        self.email = email
+        super().__init__(f"{email} is not a user; `mcclink users list` shows the users")
+
+
+class ApiTokenNotFound(StoreError):
+    """No personal API token has this id."""
+
+    exit_code = 2
+
+    def __init__(self, token_id: str) -> None:
+        self.token_id = token_id
+        super().__init__(
+            f"no API token has id {token_id!r}; `mcclink tokens list` shows the tokens"
         )
 
 

@@ -13,6 +13,104 @@ from datetime import datetime
 
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
 from mcclink.onboarding import OnboardingEvent, OnboardingLink
+from mcclink.staff import ApiToken, Role, StaffSession, StaffUser
+
+
+class StaffStore(abc.ABC):
+    """The agency's staff: users, their personal API tokens and their signed-in sessions.
+
+    Every method raises ``StoreUnavailable`` when the store could not be reached or stayed
+    busy. E-mail addresses are given normalized (``staff.normalize_email``).
+    """
+
+    @abc.abstractmethod
+    def add_user(self, user: StaffUser) -> StaffUser:
+        """Register ``user``; adding the very same user again stores it once.
+
+        Raises:
+            StaffUserExists: another user record has this e-mail; nothing written.
+        """
+
+    @abc.abstractmethod
+    def get_user(self, email: str) -> StaffUser | None:
+        """The user with this e-mail, or None."""
+
+    @abc.abstractmethod
+    def list_users(self) -> list[StaffUser]:
+        """Every user, ordered by e-mail."""
+
+    @abc.abstractmethod
+    def set_user_role(self, email: str, role: Role) -> StaffUser:
+        """Give the user ``role``; returns the stored user.
+
+        Raises:
+            StaffUserNotFound: no such user.
+        """
+
+    @abc.abstractmethod
+    def record_sign_in(self, email: str, at: datetime, name: str | None = None) -> None:
+        """Set the user's ``last_sign_in_at`` (and their name, when given).
+
+        Raises:
+            StaffUserNotFound: no such user.
+        """
+
+    @abc.abstractmethod
+    def remove_user(self, email: str, at: datetime) -> None:
+        """Remove the user and revoke every session of theirs at ``at`` (their tokens stop
+        working with them: ``staff.effective_role``).
+
+        Raises:
+            StaffUserNotFound: no such user.
+        """
+
+    @abc.abstractmethod
+    def add_token(self, token: ApiToken) -> ApiToken:
+        """Store a new token record; storing the same record again stores it once.
+
+        Raises:
+            StoreError: another token has this id; nothing written.
+        """
+
+    @abc.abstractmethod
+    def get_token(self, token_id: str) -> ApiToken | None:
+        """The token with this id (revoked and expired ones included), or None."""
+
+    @abc.abstractmethod
+    def list_tokens(self, owner: str | None = None) -> list[ApiToken]:
+        """Every token (of ``owner``, if given), newest first, revoked ones included."""
+
+    @abc.abstractmethod
+    def revoke_token(self, token_id: str, at: datetime) -> ApiToken:
+        """Mark the token revoked at ``at``; a token revoked before keeps its time.
+
+        Raises:
+            ApiTokenNotFound: no token has this id.
+        """
+
+    @abc.abstractmethod
+    def touch_token(self, token_id: str, at: datetime) -> None:
+        """Set the token's ``last_used_at`` to ``at`` (no error when it is gone)."""
+
+    @abc.abstractmethod
+    def add_session(self, session: StaffSession) -> None:
+        """Store a new session (and drop sessions long expired, where that is cheap)."""
+
+    @abc.abstractmethod
+    def get_session(self, id_hash: str) -> StaffSession | None:
+        """The session stored under ``id_hash`` (revoked or expired included), or None."""
+
+    @abc.abstractmethod
+    def touch_session(self, id_hash: str, at: datetime) -> None:
+        """Set the session's ``last_seen_at`` to ``at`` (no error when it is gone)."""
+
+    @abc.abstractmethod
+    def revoke_session(self, id_hash: str, at: datetime) -> None:
+        """Revoke one session (sign out); no error when it is gone or revoked already."""
+
+    @abc.abstractmethod
+    def revoke_sessions(self, email: str, at: datetime) -> int:
+        """Revoke every live session of ``email`` (sign out everywhere); returns how many."""
 
 
 class Store(abc.ABC):
