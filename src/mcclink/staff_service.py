@@ -1,0 +1,336 @@
+"""The staff's use cases over the store: users, their personal API tokens, who may sign in.
+
+The command line (``mcclink users``, ``mcclink tokens``) and the dashboard's admin pages both
+go through ``StaffDirectory``, so the rules live here once:
+
+- the last admin can be neither removed nor demoted (someone must be able to manage users);
+- a token's role never exceeds its owner's, when a user owns it (and ``staff.effective_role``
+  caps it again at every use, should the owner's role be lowered later);
+- a person signs in when their verified e-mail is a user's, or when the ``hd`` claim of a
+  verified Google Workspace account names an allowed domain (never the e-mail's suffix alone:
+  a Gmail address can end in anything a user types).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar, Literal
+
+from mcclink.domain import utcnow
+from mcclink.errors import ApiTokenNotFound, InputError, MccLinkError, StaffUserNotFound
+from mcclink.ports import StaffStore
+from mcclink.staff import (
+    ApiToken,
+    Role,
+    StaffUser,
+    effective_role,
+    mint_token,
+    normalize_email,
+    token_id_of,
+)
+
+#: ``last_used_at`` is written at most this often per token (a busy integration is one
+#: write a minute, not one per request).
+TOUCH_EVERY = timedelta(minutes=1)
+_ADD_USER_HINT = "ask an admin to run `mcclink users add {email} --role viewer`"
+
+
+class SignInRefused(MccLinkError):
+    """A person who signed in at Google but may not enter; the message says why and whom to
+    ask."""
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(
+        self, reason: Literal["unverified", "not_registered", "domain"], message: str
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class TokenRefused(MccLinkError):
+    """A bearer token that may not act; the message names it by its prefix only."""
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        reason: Literal["malformed", "unknown", "revoked", "expired", "owner_gone"],
+        message: str,
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class LastAdmin(InputError):
+    """Removing or demoting the only admin: nobody could manage users afterwards."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a verified ID token says signed in."""
+
+    email: str
+    email_verified: bool
+    #: The Google Workspace domain of the account (the ``hd`` claim), if any.
+    hd: str | None
+    name: str | None
+    subject: str
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Who may enter without being registered: verified accounts of these Workspace domains,
+    as users with ``role`` (``MCC_STAFF_DOMAINS``, ``MCC_STAFF_DOMAIN_ROLE``)."""
+
+    domains: frozenset[str] = frozenset()
+    role: Role = Role.VIEWER
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """A token that may act now, with the role it acts with and its actor in history."""
+
+    token: ApiToken
+    role: Role
+    actor: str
+
+
+class StaffDirectory:
+    """Users and tokens, acting as ``actor`` (recorded as who created a user)."""
+
+    def __init__(
+        self, store: StaffStore, actor: str, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.store, self.actor, self._clock = store, actor, clock
+
+    # -- users -------------------------------------------------------------------------------
+
+    def users(self) -> list[StaffUser]:
+        """Every user, ordered by e-mail."""
+        return self.store.list_users()
+
+    def has_users(self) -> bool:
+        """True once any user is registered."""
+        return bool(self.store.list_users())
+
+    def add_user(self, email: str, role: Role, name: str | None = None) -> StaffUser:
+        """Register a person with ``role``.
+
+        Raises:
+            InputError: the e-mail address is malformed.
+            StaffUserExists: they are a user already.
+        """
+        user = StaffUser(
+            email=normalize_email(email),
+            role=role,
+            name=(name.strip() or None) if name else None,
+            created_at=self._clock(),
+            created_by=self.actor,
+        )
+        return self.store.add_user(user)
+
+    def set_role(self, email: str, role: Role) -> StaffUser:
+        """Give a user another role.
+
+        Raises:
+            InputError: the e-mail address is malformed.
+            StaffUserNotFound: no such user.
+            LastAdmin: they are the only admin and ``role`` is not admin.
+        """
+        user = self._user(email)
+        if user.role is Role.ADMIN and role is not Role.ADMIN:
+            self._keep_an_admin(user, f"make another user admin first, then change {user.email}")
+        return self.store.set_user_role(user.email, role)
+
+    def remove_user(self, email: str) -> None:
+        """Remove a user; their sessions end and their tokens stop working.
+
+        Raises:
+            InputError: the e-mail address is malformed.
+            StaffUserNotFound: no such user.
+            LastAdmin: they are the only admin.
+        """
+        user = self._user(email)
+        if user.role is Role.ADMIN:
+            self._keep_an_admin(user, f"make another user admin first, then remove {user.email}")
+        self.store.remove_user(user.email, self._clock())
+
+    def sign_out_everywhere(self, email: str) -> int:
+        """End every session of a user; returns how many were live.
+
+        Raises:
+            InputError: the e-mail address is malformed.
+        """
+        return self.store.revoke_sessions(normalize_email(email), self._clock())
+
+    def _user(self, email: str) -> StaffUser:
+        address = normalize_email(email)
+        user = self.store.get_user(address)
+        if user is None:
+            raise StaffUserNotFound(address)
+        return user
+
+    def _keep_an_admin(self, user: StaffUser, fix: str) -> None:
+        admins = [u for u in self.store.list_users() if u.role is Role.ADMIN]
+        if [a.email for a in admins] == [user.email]:
+            raise LastAdmin(f"{user.email} is the only admin: {fix}")
+
+    # -- tokens ------------------------------------------------------------------------------
+
+    def tokens(self, owner: str | None = None) -> list[ApiToken]:
+        """Every token (of ``owner``: an e-mail or a ``cli:`` actor), newest first."""
+        return self.store.list_tokens(_owner(owner) if owner else None)
+
+    def create_token(
+        self, name: str, role: Role, owner: str, expires_in: timedelta | None = None
+    ) -> tuple[str, ApiToken]:
+        """A new token for ``owner``; returns its secret (show it once) and its record.
+
+        Args:
+            name: what it is for (``ci``); history shows ``token:<name> (<owner>)``.
+            role: what it may do; at most the owner's role when a user owns it.
+            owner: a user's e-mail, or the actor making it on the command line (``cli:ana``).
+            expires_in: how long it works; None for no end.
+
+        Raises:
+            InputError: a malformed name or e-mail, or ``role`` above the owner's.
+            StaffUserNotFound: ``owner`` names no user.
+        """
+        owner = _owner(owner)
+        if ":" not in owner:
+            user = self._user(owner)
+            if not user.role.allows(role):
+                raise InputError(
+                    f"{user.email} is {user.role.value}: a token of theirs can have at most "
+                    f"that role, not {role.value}; choose --role {user.role.value} or lower"
+                )
+        secret, record = mint_token(name, role, owner, self._clock(), expires_in)
+        return secret, self.store.add_token(record)
+
+    def revoke_token(self, ref: str, *, by: str | None = None) -> ApiToken:
+        """Revoke a token named by its id, its ``mcl_<id>`` prefix or the whole token.
+
+        Args:
+            ref: the token's id, prefix or secret.
+            by: the e-mail of the user asking: unless an admin, they may revoke only their own.
+
+        Raises:
+            ApiTokenNotFound: no such token (or, to a user who is not admin, not theirs).
+        """
+        token_id = _token_ref(ref)
+        token = self.store.get_token(token_id)
+        if token is None or (by is not None and not self._may_manage(by, token)):
+            raise ApiTokenNotFound(token_id)
+        return self.store.revoke_token(token_id, self._clock())
+
+    def _may_manage(self, email: str, token: ApiToken) -> bool:
+        user = self.store.get_user(normalize_email(email))
+        return user is not None and (user.role is Role.ADMIN or token.owner == user.email)
+
+    def resolve_token(self, raw: str) -> TokenUse:
+        """The token ``raw`` if it may act now, with the role it acts with.
+
+        Raises:
+            TokenRefused: malformed, unknown, revoked, expired, or its owner is no longer a
+                user; the message names it by its prefix only.
+        """
+        token_id = token_id_of(raw)
+        if token_id is None:
+            raise TokenRefused(
+                "malformed", "this is not an mcclink API token (they start with mcl_)"
+            )
+        token = self.store.get_token(token_id)
+        if token is None or not token.matches(raw):
+            raise TokenRefused("unknown", f"no API token mcl_{token_id} exists")
+        now = self._clock()
+        if token.revoked_at is not None:
+            raise TokenRefused(
+                "revoked",
+                f"API token {token.prefix} was revoked on {_when(token.revoked_at)}: "
+                "make a new one with `mcclink tokens create`",
+            )
+        if token.expires_at is not None and now >= token.expires_at:
+            raise TokenRefused(
+                "expired",
+                f"API token {token.prefix} expired on {_when(token.expires_at)}: "
+                "make a new one with `mcclink tokens create`",
+            )
+        owner = self.store.get_user(token.owner) if token.owned_by_user else None
+        role = effective_role(token, owner)
+        if role is None:
+            raise TokenRefused(
+                "owner_gone",
+                f"API token {token.prefix} belonged to {token.owner}, who is no longer a user: "
+                "make a new one with `mcclink tokens create`",
+            )
+        if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+            self.store.touch_token(token.id, now)
+        return TokenUse(token, role, token.actor)
+
+    # -- signing in --------------------------------------------------------------------------
+
+    def admit(self, identity: Identity, admission: Admission) -> StaffUser:
+        """The user ``identity`` signs in as: a registered user, or a new one of an allowed
+        domain (added with ``admission.role``).
+
+        Raises:
+            SignInRefused: the e-mail is not verified, or it is no user's and the account is
+                of no allowed domain; the message says why and whom to ask.
+        """
+        email = normalize_email(identity.email)
+        if not identity.email_verified:
+            raise SignInRefused(
+                "unverified",
+                f"Google has not verified the e-mail address {email}: verify it with Google, "
+                "or sign in with another account",
+            )
+        now = self._clock()
+        user = self.store.get_user(email)
+        if user is None:
+            domain = (identity.hd or "").lower()
+            if domain not in admission.domains:
+                raise self._stranger(email, domain, admission)
+            user = self.store.add_user(
+                StaffUser(
+                    email=email,
+                    role=admission.role,
+                    name=identity.name,
+                    created_at=now,
+                    created_by=f"domain:{domain}",
+                )
+            )
+        self.store.record_sign_in(email, now, identity.name)
+        return user
+
+    @staticmethod
+    def _stranger(email: str, domain: str, admission: Admission) -> SignInRefused:
+        hint = _ADD_USER_HINT.format(email=email)
+        if not admission.domains:
+            return SignInRefused("not_registered", f"{email} is not a user of mcclink: {hint}")
+        allowed = ", ".join(sorted(admission.domains))
+        found = f"of the Workspace domain {domain}" if domain else "not a Google Workspace account"
+        return SignInRefused(
+            "domain",
+            f"{email} is not a user, and the account is {found}; accounts of {allowed} may "
+            f"enter: sign in with one, or {hint}",
+        )
+
+
+def _owner(raw: str) -> str:
+    owner = raw.strip()
+    return owner if ":" in owner else normalize_email(owner)
+
+
+def _token_ref(ref: str) -> str:
+    text = ref.strip()
+    whole = token_id_of(text)
+    if whole is not None:
+        return whole
+    return text.removeprefix("mcl_")
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
