@@ -222,6 +222,20 @@ def parse_duration(raw: str) -> timedelta:
     return total
 
 
+def format_span(delta: timedelta | None) -> str:
+    """A duration the way people say it: ``45 s``, ``12 min``, ``3 h 20 min``, ``2 d 4 h``
+    (``—`` for none)."""
+    if delta is None:
+        return "—"
+    seconds = int(delta.total_seconds())
+    days, hours, minutes = seconds // 86400, seconds // 3600 % 24, seconds // 60 % 60
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min" if minutes else f"{seconds} s"
+
+
 #: What a client's free-form fields may hold, the same on every store. A DynamoDB item is
 #: at most 400 KB; MAX_FIELD_BYTES keeps a client far below it, leaving room for its status,
 #: links and last error.

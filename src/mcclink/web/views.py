@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from mcclink.domain import utcnow
+from mcclink.domain import format_span, utcnow
 from mcclink.serialization import as_utc
 from mcclink.web.security import CSRF_FIELD, Session, read_session, web_settings
 
@@ -82,21 +82,10 @@ def _when(moment: datetime | None) -> str:
     return "—" if moment is None else as_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _span(delta: timedelta | None) -> str:
-    """A duration the way people say it: ``45 s``, ``12 min``, ``3 h 20 min``, ``2 d 4 h``."""
-    if delta is None:
-        return "—"
-    seconds = int(delta.total_seconds())
-    days, hours, minutes = seconds // 86400, seconds // 3600 % 24, seconds // 60 % 60
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min" if minutes else f"{seconds} s"
-
-
 def _ago(moment: datetime | None) -> str:
-    return "never" if moment is None else f"{_span(utcnow() - as_utc(moment))} ago"
+    return "never" if moment is None else f"{format_span(utcnow() - as_utc(moment))} ago"
 
 
-templates.env.filters.update(when=_when, span=_span, ago=_ago, iso=lambda m: as_utc(m).isoformat())
+templates.env.filters.update(
+    when=_when, span=format_span, ago=_ago, iso=lambda m: as_utc(m).isoformat()
+)
