@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mcclink.domain import Client, CustomerId
-from mcclink.search import folded, matches
+from mcclink.search import actor_matches, folded, matches
 
 MCC = CustomerId.parse("123-456-7890")
 ACAI = Client(CustomerId.parse("222-333-4444"), MCC, "Açaí & Cia")
@@ -30,3 +30,13 @@ def test_a_blank_search_finds_everyone(query: str | None) -> None:
 
 def test_folding_drops_marks_and_case_only() -> None:
     assert folded("São João Straße") == "sao joao strasse"
+
+
+@pytest.mark.parametrize("query", ["ana@", "USER:ANA", " agencia.com.br ", "user:", None, ""])
+def test_an_actor_is_found_by_any_part_whatever_the_case(query: str | None) -> None:
+    assert actor_matches("user:ana@agencia.com.br", query)
+
+
+@pytest.mark.parametrize("query", ["bia@", "token:", "ana@agencia.com.br.x"])
+def test_another_actor_is_not_found(query: str) -> None:
+    assert not actor_matches("user:ana@agencia.com.br", query)

@@ -63,6 +63,9 @@ LinkAction = Callable[[GoogleAdsMCCService, CustomerId, CustomerId], Client]
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 #: The history window when ``since`` is not given (the CLI's).
 DEFAULT_HISTORY_WINDOW = timedelta(days=7)
+#: The longest ``actor`` filter: an actor is at most ``token:`` + a 32-character name + an
+#: owner's e-mail address (254).
+MAX_ACTOR_QUERY = 300
 #: The moments ``since`` / ``until`` may name.
 _EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
 
@@ -352,13 +355,23 @@ def history(
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="The newest this many.")] = 100,
+    actor: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_ACTOR_QUERY,
+            description="Only entries whose actor holds this text, any case (e.g. "
+            "`ana@agencia.com.br`, `token:ci`, `break-glass`).",
+        ),
+    ] = None,
 ) -> JSONResponse:
-    """The MCC's history in a time range, oldest first (``mcclink history --since``)."""
+    """The MCC's history in a time range, oldest first (``mcclink history --since``),
+    optionally only what one actor did."""
     end = _moment(until, "until") if until else utcnow() + timedelta(seconds=1)
     start = _moment(since, "since") if since else end - DEFAULT_HISTORY_WINDOW
     if start >= end:
         raise InputError(f"since ({start.isoformat()}) must be before until ({end.isoformat()})")
-    entries = list(box.store.history_between(start, end, box.mcc))[-limit:]
+    found = box.store.history_between(start, end, box.mcc)
+    entries = [e for e in found if search.actor_matches(e.actor, actor)][-limit:]
     return _json([history_to_dict(e) for e in entries])
 
 
