@@ -127,6 +127,14 @@ def check_token_name(raw: str) -> str:
     return name
 
 
+class TokenState(StrEnum):
+    """Whether a token can still act, and if not, why."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
 @dataclass(frozen=True)
 class ApiToken:
     """A personal API token as stored: never its secret, only the secret's hash."""
@@ -154,9 +162,17 @@ class ApiToken:
         """True when a staff user owns it (its role is then capped by theirs)."""
         return "@" in self.owner and ":" not in self.owner
 
+    def state(self, now: datetime) -> TokenState:
+        """Revoked (whenever that was), else expired at ``expires_at``, else active."""
+        if self.revoked_at is not None:
+            return TokenState.REVOKED
+        if self.expires_at is not None and now >= self.expires_at:
+            return TokenState.EXPIRED
+        return TokenState.ACTIVE
+
     def usable_at(self, now: datetime) -> bool:
         """Neither revoked nor expired at ``now``."""
-        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+        return self.state(now) is TokenState.ACTIVE
 
     def matches(self, token: str) -> bool:
         """True when ``token`` is this token's secret (compared in constant time)."""
