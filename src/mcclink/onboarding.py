@@ -13,7 +13,8 @@ import hmac
 import math
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -159,3 +160,32 @@ def _public_id() -> str:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class OnboardingFunnel:
+    """How far advertisers went through the MCC's onboarding links, summed over every link.
+
+    Steps are counted, not people: a link opened twice counts two ``opened``, and one
+    sign-in on the general access page that links three accounts counts three ``accepted``.
+    """
+
+    links_created: int = 0
+    opened: int = 0
+    signed_in: int = 0
+    accepted: int = 0
+
+    @classmethod
+    def of(cls, links: Iterable[OnboardingLink]) -> OnboardingFunnel:
+        """The funnel of ``links`` (revoked and expired ones included: they were used)."""
+        created = opened = signed_in = accepted = 0
+        for link in links:
+            created += 1
+            opened += link.opened
+            signed_in += link.signed_in
+            accepted += link.accepted
+        return cls(created, opened, signed_in, accepted)
+
+    def to_dict(self) -> dict[str, int]:
+        """The ``onboarding`` key of ``Stats.to_dict``."""
+        return asdict(self)

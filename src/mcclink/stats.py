@@ -7,19 +7,17 @@ API and the Lambda monitor function all call it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome, utcnow
+from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, utcnow
 from mcclink.monitor import DEFAULT_PENDING_AGE
-from mcclink.onboarding import OnboardingLink
+from mcclink.onboarding import OnboardingFunnel
 from mcclink.outcomes import (
-    ANSWERS,
     HISTORY_START,
     InvitationOutcomes,
+    ReminderOutcomes,
     errors_by_code,
 )
 from mcclink.ports import Store
@@ -29,130 +27,6 @@ if TYPE_CHECKING:
 
 #: History window read for "errors by code".
 ERROR_WINDOW = timedelta(days=30)
-#: An acceptance this soon after a reminder counts as one the reminder brought.
-REMINDER_EFFECT = timedelta(days=2)
-
-
-@dataclass(frozen=True)
-class ReminderOutcomes:
-    """The reminders mailed to advertisers, and the acceptances that followed them.
-
-    A ``REMIND`` entry is written (the claim) before its message is sent, and a failed send
-    adds a ``REMIND`` ``FAILED`` entry for the same step: sent = claimed - failed (a claim
-    whose process died before sending counts as sent: history cannot tell them apart). An
-    invitation counts as accepted after a reminder when its acceptance was recorded within
-    ``REMINDER_EFFECT`` of its last reminder's due time (the entry's timestamp), and it is
-    credited to that reminder's step.
-    """
-
-    #: Reminders sent, by step (1 = the first age of ``MCC_REMIND_AT``).
-    sent_by_step: Mapping[int, int]
-    failed: int
-    #: Invitations that got at least one reminder.
-    reminded: int
-    #: Invitations accepted within ``REMINDER_EFFECT`` of their last reminder, by its step.
-    accepted_by_step: Mapping[int, int]
-
-    @classmethod
-    def of(cls, history: Iterable[HistoryEntry]) -> ReminderOutcomes:
-        """The reminders recorded in ``history`` (one MCC's, oldest first)."""
-        failed: Counter[int] = Counter()
-        sent: Counter[int] = Counter()
-        accepted: Counter[int] = Counter()
-        # Per client, its current invitation's reminders sent: step -> due time.
-        current: dict[CustomerId, dict[int, datetime]] = {}
-        reminded = 0
-        for entry in history:
-            before, after = entry.status_before, entry.status_after
-            if entry.operation is Operation.REMIND:
-                step = _step(entry)
-                if step is not None and entry.outcome is Outcome.FAILED:
-                    failed[step] += 1
-                    current.get(entry.customer_id, {}).pop(step, None)
-                elif step is not None:
-                    current.setdefault(entry.customer_id, {})[step] = entry.timestamp
-            elif before is LinkStatus.PENDING and after not in (None, LinkStatus.PENDING):
-                # The invitation ended (answered, cancelled, ...): so did its reminders. (Not
-                # at the next invitation's entry: a reminder due soon after an invitation
-                # may be timed before the entry recording Google's answer to it.)
-                steps = current.pop(entry.customer_id, {})
-                reminded += _tally(steps, sent)
-                if after is not None and ANSWERS.get(after) and steps:
-                    last_step, due = max(steps.items(), key=lambda item: item[1])
-                    if timedelta() <= entry.timestamp - due <= REMINDER_EFFECT:
-                        accepted[last_step] += 1
-        for steps in current.values():
-            reminded += _tally(steps, sent)
-        return cls(
-            MappingProxyType(dict(sorted(sent.items()))),
-            sum(failed.values()),
-            reminded,
-            MappingProxyType(dict(sorted(accepted.items()))),
-        )
-
-    @property
-    def sent(self) -> int:
-        """Reminders sent, all steps."""
-        return sum(self.sent_by_step.values())
-
-    @property
-    def accepted(self) -> int:
-        """Invitations accepted within ``REMINDER_EFFECT`` of a reminder."""
-        return sum(self.accepted_by_step.values())
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``reminders`` key of ``Stats.to_dict`` (JSON keys: steps as strings)."""
-        return {
-            "sent": self.sent,
-            "sent_by_step": {str(step): n for step, n in self.sent_by_step.items()},
-            "failed": self.failed,
-            "reminded_invitations": self.reminded,
-            "accepted_within_2_days": self.accepted,
-            "accepted_within_2_days_by_step": {
-                str(step): n for step, n in self.accepted_by_step.items()
-            },
-        }
-
-
-def _step(entry: HistoryEntry) -> int | None:
-    """The step a ``REMIND`` entry records (None when it records none)."""
-    raw = entry.details.get("step", "")
-    return int(raw) if raw.isdigit() else None
-
-
-def _tally(steps: Mapping[int, datetime], sent: Counter[int]) -> int:
-    """Add one invitation's reminders to ``sent``; 1 if it had any, else 0."""
-    sent.update(steps.keys())
-    return 1 if steps else 0
-
-
-@dataclass(frozen=True)
-class OnboardingFunnel:
-    """How far advertisers went through the MCC's onboarding links, summed over every link.
-
-    Steps are counted, not people: a link opened twice counts two ``opened``, and one
-    sign-in on the general access page that links three accounts counts three ``accepted``.
-    """
-
-    links_created: int = 0
-    opened: int = 0
-    signed_in: int = 0
-    accepted: int = 0
-
-    @classmethod
-    def of(cls, links: Iterable[OnboardingLink]) -> OnboardingFunnel:
-        """The funnel of ``links`` (revoked and expired ones included: they were used)."""
-        created = opened = signed_in = accepted = 0
-        for link in links:
-            created += 1
-            opened += link.opened
-            signed_in += link.signed_in
-            accepted += link.accepted
-        return cls(created, opened, signed_in, accepted)
-
-    def to_dict(self) -> dict[str, int]:
-        """The ``onboarding`` key of ``Stats.to_dict``."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)

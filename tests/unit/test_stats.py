@@ -21,11 +21,11 @@ from mcclink.domain import (
     utcnow,
 )
 from mcclink.errors import LinkRefused
-from mcclink.onboarding import DEFAULT_EXPIRY, OnboardingEvent, new_link
+from mcclink.onboarding import DEFAULT_EXPIRY, OnboardingEvent, OnboardingFunnel, new_link
 from mcclink.outcomes import InvitationOutcomes
 from mcclink.ports import Store
 from mcclink.service import GoogleAdsMCCService, Registration
-from mcclink.stats import OnboardingFunnel, compute
+from mcclink.stats import compute
 from mcclink.store import open_store
 from tests.fakes import FakeAds
 from tests.unit.conftest import LUA, MCC, SOL

@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from mcclink.cli import app
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome, utcnow
+from mcclink.outcomes import ReminderOutcomes
 from mcclink.ports import Store
-from mcclink.stats import ReminderOutcomes, compute
+from mcclink.stats import compute
 from tests.unit.conftest import LUA, MCC, SOL
 
 T0 = utcnow() - timedelta(days=30)

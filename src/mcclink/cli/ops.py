@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from mcclink.config import WebhookSettings
     from mcclink.followups import FollowUps
     from mcclink.monitor import SyncReport
-    from mcclink.stats import ReminderOutcomes
+    from mcclink.outcomes import ReminderOutcomes
     from mcclink.webhooks import DeliveryReport
 
 accounts = typer.Typer(
