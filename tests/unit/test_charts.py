@@ -167,3 +167,11 @@ def test_a_month_of_long_labels_shows_only_the_labels_that_fit() -> None:
     assert labels[0] == "2026-11-01"
     assert 4 <= len(labels) < 30
     assert len(ET.fromstring(charts.volume_and_rate(days).table).findall("tbody/tr")) == 30
+
+
+def test_a_funnel_step_counted_more_often_than_the_first_stays_inside_the_plot() -> None:
+    chart = charts.funnel([("Links created", 2), ("Opened", 5), ("Signed in", 1)])
+    bars = list(svg_of(chart).iter(f"{SVG}rect"))
+    right_edges = [float(r.get("x", 0)) + float(r.get("width", 0)) for r in bars]
+    assert max(right_edges) <= charts.RIGHT
+    assert "Opened 5 (250%)" in (svg_of(chart).findtext(f"{SVG}desc") or "")

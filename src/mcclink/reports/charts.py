@@ -14,8 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
+from typing import TYPE_CHECKING
 
 from mcclink.domain import format_span
+from mcclink.reports.periods import format_day
+
+if TYPE_CHECKING:
+    from mcclink.reports.metrics import PeriodReport
 
 WIDTH = 640
 #: The plot's edges inside the SVG's box (left and right leave room for the axes' labels).
@@ -66,11 +71,37 @@ class DayPoint:
         return None if answered == 0 else self.accepted / answered
 
 
+def report_charts(report: PeriodReport, locale: str = "en") -> list[Chart]:
+    """The charts of ``report`` in the order the Reports page and the report show them;
+    days are written for ``locale`` (``periods.format_day``)."""
+    steps = report.funnel
+    waited = report.time_to_acceptance
+    days = [
+        DayPoint(format_day(row.day, locale), row.sent, row.accepted, row.refused)
+        for row in report.days
+    ]
+    return [
+        volume_and_rate(days),
+        funnel(
+            [
+                ("Links created", steps.links_created),
+                ("Opened", steps.opened),
+                ("Signed in", steps.signed_in),
+                ("Accepted", steps.accepted),
+            ]
+        ),
+        time_to_acceptance(waited.buckets, waited.median, waited.p90),
+        pending_age(report.pending_age),
+    ]
+
+
 def funnel(steps: Sequence[tuple[str, int]]) -> Chart:
-    """The onboarding funnel: one horizontal bar per step, its share of the first step.
+    """The onboarding funnel: one horizontal bar per step, with its share of the first step.
 
     Args:
-        steps: ``(step, count)`` from the first step on (links created, opened, ...).
+        steps: ``(step, count)`` from the first step on (links created, opened, ...). Steps
+            are counted, not people (a link opened twice is opened twice), so a later step
+            may outgrow the first: the bars are scaled to the largest.
     """
     key, title = "funnel", "Onboarding funnel"
     first = steps[0][1] if steps else 0
@@ -80,11 +111,11 @@ def funnel(steps: Sequence[tuple[str, int]]) -> Chart:
         return Chart(key, title, _empty(key, title, "No onboarding links in this period."), table)
     row, label_width, top = 34, 150, 8
     height = top + row * len(steps) + 8
-    span = RIGHT - 40 - label_width
+    span, largest = RIGHT - 40 - label_width, max(count for _, count in steps)
     body = []
     for index, (name, count, share) in enumerate(shares):
         y = top + index * row
-        width = max(span * count / first, 1 if count else 0)
+        width = max(span * count / largest, 1 if count else 0)
         body += [
             _text(label_width - 8, y + 17, name, anchor="end"),
             _rect(label_width, width, y + 4, row - 10, BAR, f"{name}: {count} ({share})"),
