@@ -94,7 +94,12 @@ class StaffStore(abc.ABC):
 
     @abc.abstractmethod
     def add_session(self, session: StaffSession) -> None:
-        """Store a new session (and drop sessions long expired, where that is cheap)."""
+        """Store a new session (and drop sessions past their absolute end, where that is
+        cheap: SQLite in the same transaction, DynamoDB by the table's TTL).
+
+        Raises:
+            StoreError: another session is stored under this hash; nothing written.
+        """
 
     @abc.abstractmethod
     def get_session(self, id_hash: str) -> StaffSession | None:
@@ -110,11 +115,16 @@ class StaffStore(abc.ABC):
 
     @abc.abstractmethod
     def revoke_sessions(self, email: str, at: datetime) -> int:
-        """Revoke every live session of ``email`` (sign out everywhere); returns how many."""
+        """Revoke every live session of ``email`` (sign out everywhere); returns how many.
+
+        Live here means not revoked and not past its absolute end at ``at``: the store does
+        not know the idle limit, so a session idle too long still counts.
+        """
 
 
-class Store(abc.ABC):
-    """Clients, their ExecutionHistory and onboarding links, for any number of MCCs.
+class Store(StaffStore):
+    """Clients, their ExecutionHistory and onboarding links, for any number of MCCs, and the
+    agency's staff (``StaffStore``).
 
     A client is identified by (MCC customer id, customer id). Every write that changes a
     client carries a version check and, where given, its history entry: both are written

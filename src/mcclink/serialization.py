@@ -1,4 +1,5 @@
-"""Clients, history entries and onboarding links to and from plain dicts, with stable keys.
+"""Clients, history entries, onboarding links and staff records to and from plain dicts, with
+stable keys.
 
 Both store backends and the CLI's ``--json`` output use this one codec, so a record looks
 the same wherever it is read. Customer ids are 10 digits; datetimes are ISO-8601 UTC
@@ -23,6 +24,7 @@ from mcclink.domain import (
 )
 from mcclink.errors import InputError
 from mcclink.onboarding import OnboardingLink
+from mcclink.staff import ApiToken, Role, StaffSession, StaffUser
 
 if TYPE_CHECKING:
     from mcclink.monitor import SyncReport
@@ -226,6 +228,105 @@ def onboarding_link_from_dict(data: Mapping[str, Any]) -> OnboardingLink:
         opened=int(data.get("opened") or 0),
         signed_in=int(data.get("signed_in") or 0),
         accepted=int(data.get("accepted") or 0),
+    )
+
+
+def staff_user_to_dict(user: StaffUser) -> dict[str, Any]:
+    """The staff user as a JSON-ready dict."""
+    return {
+        "email": user.email,
+        "role": user.role.value,
+        "name": user.name,
+        "created_at": _optional_timestamp(user.created_at),
+        "created_by": user.created_by,
+        "last_sign_in_at": _optional_timestamp(user.last_sign_in_at),
+    }
+
+
+def staff_user_from_dict(data: Mapping[str, Any]) -> StaffUser:
+    """The staff user written by ``staff_user_to_dict``.
+
+    Raises:
+        InputError: a required key is missing or a value is malformed (the message says which).
+    """
+    return StaffUser(
+        email=_required(data, "email"),
+        role=Role.parse(_required(data, "role")),
+        name=data.get("name"),
+        created_at=_optional_datetime(data.get("created_at")),
+        created_by=data.get("created_by"),
+        last_sign_in_at=_optional_datetime(data.get("last_sign_in_at")),
+    )
+
+
+def api_token_to_dict(token: ApiToken) -> dict[str, Any]:
+    """The personal API token as stored: its hash included, never its secret."""
+    return {
+        "id": token.id,
+        "name": token.name,
+        "role": token.role.value,
+        "owner": token.owner,
+        "hash": token.hash,
+        "created_at": format_timestamp(token.created_at),
+        "expires_at": _optional_timestamp(token.expires_at),
+        "last_used_at": _optional_timestamp(token.last_used_at),
+        "revoked_at": _optional_timestamp(token.revoked_at),
+    }
+
+
+def api_token_view(token: ApiToken, now: datetime) -> dict[str, Any]:
+    """The token as staff see it (``tokens list --json``): its ``mcl_<id>`` prefix and its
+    state at ``now``, without its hash."""
+    view = {k: v for k, v in api_token_to_dict(token).items() if k != "hash"}
+    return {**view, "prefix": token.prefix, "state": token.state(now).value}
+
+
+def api_token_from_dict(data: Mapping[str, Any]) -> ApiToken:
+    """The personal API token written by ``api_token_to_dict``.
+
+    Raises:
+        InputError: a required key is missing or a value is malformed (the message says which).
+    """
+    return ApiToken(
+        id=_required(data, "id"),
+        name=_required(data, "name"),
+        role=Role.parse(_required(data, "role")),
+        owner=_required(data, "owner"),
+        hash=_required(data, "hash"),
+        created_at=parse_timestamp(_required(data, "created_at")),
+        expires_at=_optional_datetime(data.get("expires_at")),
+        last_used_at=_optional_datetime(data.get("last_used_at")),
+        revoked_at=_optional_datetime(data.get("revoked_at")),
+    )
+
+
+def staff_session_to_dict(session: StaffSession) -> dict[str, Any]:
+    """The staff session as stored: under its cookie's hash, never the cookie's value."""
+    return {
+        "id_hash": session.id_hash,
+        "email": session.email,
+        "csrf": session.csrf,
+        "created_at": format_timestamp(session.created_at),
+        "last_seen_at": format_timestamp(session.last_seen_at),
+        "expires_at": format_timestamp(session.expires_at),
+        "revoked_at": _optional_timestamp(session.revoked_at),
+    }
+
+
+def staff_session_from_dict(data: Mapping[str, Any]) -> StaffSession:
+    """The staff session written by ``staff_session_to_dict``.
+
+    Raises:
+        InputError: a required key is missing or a value is malformed (the message says which).
+    """
+    return StaffSession(
+        id_hash=_required(data, "id_hash"),
+        email=_required(data, "email"),
+        csrf=_required(data, "csrf"),
+        created_at=parse_timestamp(_required(data, "created_at")),
+        last_seen_at=parse_timestamp(_required(data, "last_seen_at")),
+        expires_at=parse_timestamp(_required(data, "expires_at")),
+        revoked_at=_optional_datetime(data.get("revoked_at")),
     )
 
 

@@ -20,6 +20,7 @@ from mcclink.errors import (
     VersionConflict,
 )
 from mcclink.onboarding import OnboardingEvent
+from mcclink.staff import Role, StaffUser
 from mcclink.store import open_store
 from mcclink.store.dynamodb import DynamoDBStore
 from mcclink.store.tables import (
@@ -101,19 +102,22 @@ def test_table_names_come_from_the_environment_then_the_prefix(moto_endpoint: st
         "CLIENTS_TABLE": f"Agency{suffix}",
         "EXECUTION_HISTORY_TABLE": f"Audit{suffix}",
         "ONBOARDING_LINKS_TABLE": f"Links{suffix}",
+        "STAFF_TABLE": f"People{suffix}",
     }
 
     store = open_store("dynamodb://?region=us-east-1&prefix=prod-", environ)
 
     assert isinstance(store, DynamoDBStore)
     assert store.names == TableNames(
-        f"prod-Agency{suffix}", f"prod-Audit{suffix}", f"prod-Links{suffix}"
+        f"prod-Agency{suffix}", f"prod-Audit{suffix}", f"prod-Links{suffix}", f"prod-People{suffix}"
     )
     store.create_tables()
     stored = store.create_client(a_client())
     link = store.create_onboarding_link(a_link())
+    user = store.add_user(StaffUser("ana@agencia.com.br", Role.ADMIN))
     assert store.get_client(MCC, customer(1)) == stored
     assert store.get_onboarding_link(link.id) == link
+    assert store.get_user(user.email) == user
     for table in store.names.all():
         store.client.delete_table(TableName=table)
 

@@ -93,7 +93,7 @@ def test_dynamodb_url_opens_without_contacting_aws() -> None:
 
     assert isinstance(store, DynamoDBStore)
     assert store.names == TableNames(
-        "prod-Clients", "prod-ExecutionHistory", "prod-OnboardingLinks"
+        "prod-Clients", "prod-ExecutionHistory", "prod-OnboardingLinks", "prod-Staff"
     )
 
 

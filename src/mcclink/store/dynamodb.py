@@ -38,18 +38,30 @@ from typing import TYPE_CHECKING, Any, cast
 
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
 from mcclink.errors import (
+    ApiTokenNotFound,
     ClientExists,
     ClientNotFound,
     HistoryEntryExists,
     MccLinkError,
     OnboardingLinkNotFound,
+    StaffUserExists,
+    StaffUserNotFound,
     StoreError,
     StoreUnavailable,
     VersionConflict,
 )
 from mcclink.onboarding import OnboardingEvent, OnboardingLink
 from mcclink.ports import Store
-from mcclink.serialization import as_utc, client_from_dict, format_timestamp, history_from_dict
+from mcclink.serialization import (
+    api_token_from_dict,
+    as_utc,
+    client_from_dict,
+    format_timestamp,
+    history_from_dict,
+    staff_session_from_dict,
+    staff_user_from_dict,
+)
+from mcclink.staff import ApiToken, Role, StaffSession, StaffUser
 from mcclink.store._aws import (
     OnConditionFailed,
     aws_errors,
@@ -64,8 +76,12 @@ from mcclink.store.tables import (
     HISTORY_TABLE,
     LINKS_BY_MCC,
     ONBOARDING_LINKS_TABLE,
+    STAFF_BY_KIND,
+    STAFF_BY_OWNER,
+    STAFF_TABLE,
     Item,
     TableNames,
+    api_token_item,
     client_item,
     create_tables,
     history_item,
@@ -73,6 +89,9 @@ from mcclink.store.tables import (
     onboarding_link_item,
     plain,
     serialize,
+    staff_key,
+    staff_session_item,
+    staff_user_item,
 )
 
 if TYPE_CHECKING:
@@ -375,6 +394,288 @@ class DynamoDBStore(Store):
             )
         return updated["Attributes"]
 
+    def add_user(self, user: StaffUser) -> StaffUser:
+        """See ``StaffStore.add_user``: a PutItem if the e-mail is new.
+
+        Raises:
+            StaffUserExists: another user record has this e-mail; nothing written.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        self._put_new(staff_user_item(user), lambda: StaffUserExists(user.email))
+        return user
+
+    def get_user(self, email: str) -> StaffUser | None:
+        """See ``StaffStore.get_user`` (a strongly consistent read).
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        item = self._get_staff("user", email)
+        return None if item is None else staff_user_from_dict(plain(item))
+
+    def list_users(self) -> list[StaffUser]:
+        """See ``StaffStore.list_users``: one Query on ``staff_by_kind`` (eventually
+        consistent: a user added a moment ago may not be listed yet).
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        items = self._query(self.names.staff, _staff_query(STAFF_BY_KIND, "kind", "user"))
+        return [staff_user_from_dict(plain(item)) for item in items]
+
+    def set_user_role(self, email: str, role: Role) -> StaffUser:
+        """See ``StaffStore.set_user_role``: one UpdateItem.
+
+        Raises:
+            StaffUserNotFound: no such user.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        updated = self._update_staff(
+            staff_key("user", email),
+            "SET #role = :role",
+            {"#role": "role"},
+            _values(role=role.value),
+            missing=lambda: StaffUserNotFound(email),
+        )
+        return staff_user_from_dict(plain(updated))
+
+    def record_sign_in(self, email: str, at: datetime, name: str | None = None) -> None:
+        """See ``StaffStore.record_sign_in``: one UpdateItem.
+
+        Raises:
+            StaffUserNotFound: no such user.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        expression, names = "SET #at = :at", {"#at": "last_sign_in_at"}
+        values = _values(at=format_timestamp(at))
+        if name is not None:
+            expression, names = f"{expression}, #name = :name", {**names, "#name": "name"}
+            values |= _values(name=name)
+        self._update_staff(
+            staff_key("user", email),
+            expression,
+            names,
+            values,
+            missing=lambda: StaffUserNotFound(email),
+        )
+
+    def remove_user(self, email: str, at: datetime) -> None:
+        """See ``StaffStore.remove_user``: a consistent read, the sessions revoked, then the
+        user deleted (a retry after a lost answer finds the user still there or gone for
+        good; a session made meanwhile dies with the user, who is no longer there).
+
+        Raises:
+            StaffUserNotFound: no such user.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        if self._get_staff("user", email) is None:
+            raise StaffUserNotFound(email)
+        self.revoke_sessions(email, at)
+        with aws_errors([self.names.staff]):
+            self.client.delete_item(TableName=self.names.staff, Key=staff_key("user", email))
+
+    def add_token(self, token: ApiToken) -> ApiToken:
+        """See ``StaffStore.add_token``: a PutItem if the id is new.
+
+        Raises:
+            StoreError: another token has this id; nothing written.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        self._put_new(
+            api_token_item(token),
+            lambda: StoreError(
+                f"another API token {token.prefix} is already stored; nothing was written"
+            ),
+        )
+        return token
+
+    def get_token(self, token_id: str) -> ApiToken | None:
+        """See ``StaffStore.get_token`` (a strongly consistent read).
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        item = self._get_staff("token", token_id)
+        return None if item is None else api_token_from_dict(plain(item))
+
+    def list_tokens(self, owner: str | None = None) -> list[ApiToken]:
+        """See ``StaffStore.list_tokens``: one Query, newest first, on ``staff_by_kind`` or
+        on the owner's partition of ``staff_by_owner``.
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        if owner is None:
+            query = _staff_query(STAFF_BY_KIND, "kind", "token")
+        else:
+            query = _staff_query(STAFF_BY_OWNER, "owner_key", f"token#{owner}")
+        items = self._query(self.names.staff, {**query, "ScanIndexForward": False})
+        return [api_token_from_dict(plain(item)) for item in items]
+
+    def revoke_token(self, token_id: str, at: datetime) -> ApiToken:
+        """See ``StaffStore.revoke_token``: one UpdateItem that keeps an earlier time.
+
+        Raises:
+            ApiTokenNotFound: no token has this id.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        updated = self._update_staff(
+            staff_key("token", token_id),
+            "SET #revoked = if_not_exists(#revoked, :at)",
+            {"#revoked": "revoked_at"},
+            _values(at=format_timestamp(at)),
+            missing=lambda: ApiTokenNotFound(token_id),
+        )
+        return api_token_from_dict(plain(updated))
+
+    def touch_token(self, token_id: str, at: datetime) -> None:
+        """See ``StaffStore.touch_token``: an UpdateItem of ``last_used_at`` alone.
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        self._set_time(staff_key("token", token_id), "last_used_at", at)
+
+    def add_session(self, session: StaffSession) -> None:
+        """See ``StaffStore.add_session``: a PutItem if the hash is new (the table's TTL
+        drops sessions that are over).
+
+        Raises:
+            StoreError: another session is stored under this hash; nothing written.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        self._put_new(
+            staff_session_item(session),
+            lambda: StoreError("another session is stored under this id; nothing written"),
+        )
+
+    def get_session(self, id_hash: str) -> StaffSession | None:
+        """See ``StaffStore.get_session`` (a strongly consistent read).
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        item = self._get_staff("session", id_hash)
+        return None if item is None else staff_session_from_dict(plain(item))
+
+    def touch_session(self, id_hash: str, at: datetime) -> None:
+        """See ``StaffStore.touch_session``: an UpdateItem of ``last_seen_at`` alone.
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        self._set_time(staff_key("session", id_hash), "last_seen_at", at)
+
+    def revoke_session(self, id_hash: str, at: datetime) -> None:
+        """See ``StaffStore.revoke_session``: one UpdateItem that keeps an earlier time.
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        self._update_staff(
+            staff_key("session", id_hash),
+            "SET #revoked = if_not_exists(#revoked, :at)",
+            {"#revoked": "revoked_at"},
+            _values(at=format_timestamp(at)),
+            missing=lambda: None,
+        )
+
+    def revoke_sessions(self, email: str, at: datetime) -> int:
+        """See ``StaffStore.revoke_sessions``: one Query of the person's sessions not over at
+        ``at`` (``staff_by_owner``), then one conditional UpdateItem each.
+
+        Live means not revoked and before its absolute end (the idle limit is the web
+        server's). An update whose answer was lost fails its condition when retried, and
+        its item, revoked at this very ``at``, still counts it.
+
+        Raises:
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        stamp = format_timestamp(at)
+        query = _staff_query(STAFF_BY_OWNER, "owner_key", f"session#{email}")
+        # sort_key is "<expires_at>#<hex hash>": "~" sorts after every hex digit, so the
+        # range holds exactly the sessions whose end is later than ``at``.
+        query["KeyConditionExpression"] += " AND #sort > :now"
+        query["ExpressionAttributeNames"]["#sort"] = "sort_key"
+        query["ExpressionAttributeValues"] |= _values(now=f"{stamp}#~")
+        items = list(self._query(self.names.staff, query))
+        return sum(
+            self._revoke_live(item["pk"], stamp) for item in items if "revoked_at" not in item
+        )
+
+    def _revoke_live(self, pk: Item, stamp: str) -> bool:
+        """Revoke one session at ``stamp`` unless it is gone or revoked; True if this did."""
+        landed = True
+
+        def failed(old: Item | None) -> None:
+            nonlocal landed  # a retry of this very update finds its own revocation
+            landed = old is not None and plain(old).get("revoked_at") == stamp
+
+        with aws_errors([self.names.staff], on_condition_failed=failed):
+            self.client.update_item(
+                TableName=self.names.staff,
+                Key={"pk": pk},
+                UpdateExpression="SET #revoked = :at",
+                ConditionExpression="attribute_exists(#pk) AND attribute_not_exists(#revoked)",
+                ExpressionAttributeNames={"#revoked": "revoked_at", "#pk": "pk"},
+                ExpressionAttributeValues=_values(at=stamp),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        return landed
+
+    def _put_new(self, item: Item, taken: Callable[[], MccLinkError]) -> None:
+        """A PutItem of a new Staff item; the very same item already stored is success (a
+        retry whose first answer was lost), another one under its key is ``taken()``."""
+        with aws_errors(
+            [self.names.staff],
+            on_condition_failed=lambda old: None if _same_item(old, item) else taken(),
+        ):
+            self.client.put_item(
+                TableName=self.names.staff,
+                Item=item,
+                ConditionExpression="attribute_not_exists(#pk)",
+                ExpressionAttributeNames={"#pk": "pk"},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+
+    def _get_staff(self, kind: str, key: str) -> Item | None:
+        """One Staff item (a strongly consistent read), or None."""
+        request = {"TableName": self.names.staff, "Key": staff_key(kind, key)}
+        found = self._read(
+            self.names.staff, self.client.get_item, request | {"ConsistentRead": True}
+        )
+        item: Item | None = found.get("Item")
+        return item
+
+    def _update_staff(
+        self,
+        key: Item,
+        expression: str,
+        names: dict[str, str],
+        values: Item,
+        missing: Callable[[], MccLinkError | None],
+    ) -> Item:
+        """One UpdateItem of an existing Staff item; returns the item as it now is (empty
+        when it is gone and ``missing()`` is None)."""
+        with aws_errors([self.names.staff], on_condition_failed=lambda _: missing()):
+            updated = self.client.update_item(
+                TableName=self.names.staff,
+                Key=key,
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(#pk)",
+                ExpressionAttributeNames={**names, "#pk": "pk"},
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+            return updated["Attributes"]
+        return {}
+
+    def _set_time(self, key: Item, attribute: str, at: datetime) -> None:
+        """Set one timestamp of an existing Staff item, and nothing else; no error if gone."""
+        self._update_staff(
+            key, "SET #at = :at", {"#at": attribute}, _values(at=format_timestamp(at)), lambda: None
+        )
+
     def check(self) -> None:
         """Tables ACTIVE with their indexes; a probe item written, read and deleted in each.
 
@@ -397,6 +698,7 @@ class DynamoDBStore(Store):
                 {"client_key": f"probe#{token}", "entry_key": token},
             ),
             self.names.onboarding_links: (ONBOARDING_LINKS_TABLE, {"link_id": f"probe#{token}"}),
+            self.names.staff: (STAFF_TABLE, {"pk": f"probe#{token}"}),
         }
         for table, (definition, key) in probes.items():
             with aws_errors([table]):
@@ -534,6 +836,16 @@ class DynamoDBStore(Store):
 
 def _values(**values: str) -> Item:
     return {f":{name}": {"S": value} for name, value in values.items()}
+
+
+def _staff_query(index: str, attribute: str, value: str) -> Item:
+    """A Query of ``index`` for the items whose ``attribute`` is ``value``."""
+    return {
+        "IndexName": index,
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": attribute},
+        "ExpressionAttributeValues": _values(pk=value),
+    }
 
 
 def _link_key(link_id: str) -> Item:

@@ -97,6 +97,50 @@ MIGRATIONS: tuple[Migration, ...] = (
             " (mcc_customer_id, created_at, id)",
         ),
     ),
+    Migration(
+        3,
+        "StaffUsers, ApiTokens and StaffSessions",
+        (
+            """
+            CREATE TABLE StaffUsers (
+                email           TEXT PRIMARY KEY,
+                role            TEXT NOT NULL,
+                name            TEXT,
+                created_at      TEXT,
+                created_by      TEXT,
+                last_sign_in_at TEXT
+            )
+            """,
+            """
+            CREATE TABLE ApiTokens (
+                id           TEXT PRIMARY KEY,
+                name         TEXT NOT NULL,
+                role         TEXT NOT NULL,
+                owner        TEXT NOT NULL,
+                hash         TEXT NOT NULL,
+                created_at   TEXT NOT NULL,
+                expires_at   TEXT,
+                last_used_at TEXT,
+                revoked_at   TEXT
+            )
+            """,
+            "CREATE INDEX api_tokens_by_owner ON ApiTokens (owner, created_at, id)",
+            "CREATE INDEX api_tokens_by_time ON ApiTokens (created_at, id)",
+            """
+            CREATE TABLE StaffSessions (
+                id_hash      TEXT PRIMARY KEY,
+                email        TEXT NOT NULL,
+                csrf         TEXT NOT NULL,
+                created_at   TEXT NOT NULL,
+                last_seen_at TEXT NOT NULL,
+                expires_at   TEXT NOT NULL,
+                revoked_at   TEXT
+            )
+            """,
+            "CREATE INDEX staff_sessions_by_email ON StaffSessions (email, expires_at)",
+            "CREATE INDEX staff_sessions_by_expiry ON StaffSessions (expires_at)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

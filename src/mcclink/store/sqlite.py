@@ -19,20 +19,31 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome
+from mcclink.domain import (
+    Client,
+    CustomerId,
+    HistoryEntry,
+    LinkStatus,
+    Operation,
+    Outcome,
+    utcnow,
+)
 from mcclink.errors import (
+    ApiTokenNotFound,
     ClientExists,
     ClientNotFound,
     ConfigurationError,
     HistoryEntryExists,
     OnboardingLinkNotFound,
+    StaffUserExists,
+    StaffUserNotFound,
     StoreError,
     StoreUnavailable,
     VersionConflict,
@@ -41,6 +52,8 @@ from mcclink.files import make_private_dirs
 from mcclink.onboarding import DEFAULT_EXPIRY, OnboardingEvent, OnboardingLink, new_link
 from mcclink.ports import Store
 from mcclink.serialization import (
+    api_token_from_dict,
+    api_token_to_dict,
     client_from_dict,
     client_to_dict,
     format_timestamp,
@@ -48,7 +61,12 @@ from mcclink.serialization import (
     history_to_dict,
     onboarding_link_from_dict,
     onboarding_link_to_dict,
+    staff_session_from_dict,
+    staff_session_to_dict,
+    staff_user_from_dict,
+    staff_user_to_dict,
 )
+from mcclink.staff import ApiToken, Role, StaffSession, StaffUser, mint_token, new_session
 from mcclink.store.migrations import migrate
 
 #: Columns holding a JSON document (accents kept as they are: ensure_ascii=False).
@@ -56,11 +74,22 @@ _JSON_COLUMNS = frozenset({"attributes", "last_error", "details"})
 _KEY = "mcc_customer_id = :mcc_customer_id AND customer_id = :customer_id"
 _IF_NEW = " ON CONFLICT (mcc_customer_id, customer_id) DO NOTHING"
 _IF_NEW_LINK = " ON CONFLICT (id) DO NOTHING"
+_IF_NEW_USER = " ON CONFLICT (email) DO NOTHING"
+_IF_NEW_SESSION = " ON CONFLICT (id_hash) DO NOTHING"
 _DELETE_CLIENT = f"DELETE FROM Clients WHERE {_KEY} AND version = :expected_version"
 _LINK = "SELECT * FROM OnboardingLinks WHERE id = ?"
 _REVOKE_LINK = (
     "UPDATE OnboardingLinks SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *"
 )
+_TABLES = frozenset(
+    {"Clients", "ExecutionHistory", "OnboardingLinks", "StaffUsers", "ApiTokens", "StaffSessions"}
+)
+_USER = "SELECT * FROM StaffUsers WHERE email = ?"
+_TOKEN = "SELECT * FROM ApiTokens WHERE id = ?"
+_SESSION = "SELECT * FROM StaffSessions WHERE id_hash = ?"
+#: A record decoded from its row.
+_R = TypeVar("_R")
+_LIVE_SESSIONS = "email = :email AND revoked_at IS NULL AND expires_at > :at"
 
 
 class SqliteStore(Store):
@@ -236,7 +265,7 @@ class SqliteStore(Store):
         row = onboarding_link_to_dict(link)
         with self._transaction() as conn:
             new = conn.execute(_insert("OnboardingLinks", row) + _IF_NEW_LINK, row).rowcount == 1
-            if not (new or _stored_links(conn, link.id) == [link]):
+            if not (new or _stored(conn, _LINK, link.id, _link) == [link]):
                 raise _link_taken(link.id)
         return link
 
@@ -247,7 +276,7 @@ class SqliteStore(Store):
             StoreUnavailable: the database failed.
         """
         with self._locked() as conn:
-            return next(iter(_stored_links(conn, link_id)), None)
+            return next(iter(_stored(conn, _LINK, link_id, _link)), None)
 
     def list_onboarding_links(
         self, mcc: CustomerId, customer_id: CustomerId | None = None
@@ -289,6 +318,189 @@ class SqliteStore(Store):
         with self._transaction() as conn:
             if conn.execute(count, (link_id,)).rowcount == 0:
                 raise OnboardingLinkNotFound(link_id)
+
+    def add_user(self, user: StaffUser) -> StaffUser:
+        """See ``StaffStore.add_user``.
+
+        Raises:
+            StaffUserExists: another user record has this e-mail; nothing written.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        row = staff_user_to_dict(user)
+        with self._transaction() as conn:
+            new = conn.execute(_insert("StaffUsers", row) + _IF_NEW_USER, row).rowcount == 1
+            if not (new or _stored(conn, _USER, user.email, staff_user_from_dict) == [user]):
+                raise StaffUserExists(user.email)
+        return user
+
+    def get_user(self, email: str) -> StaffUser | None:
+        """See ``StaffStore.get_user``.
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        with self._locked() as conn:
+            return next(iter(_stored(conn, _USER, email, staff_user_from_dict)), None)
+
+    def list_users(self) -> list[StaffUser]:
+        """See ``StaffStore.list_users``.
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        rows = self._keyset("StaffUsers", "1 = 1", {}, ("email",))
+        return [staff_user_from_dict(row) for row in rows]
+
+    def set_user_role(self, email: str, role: Role) -> StaffUser:
+        """See ``StaffStore.set_user_role``.
+
+        Raises:
+            StaffUserNotFound: no such user.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        sql = "UPDATE StaffUsers SET role = ? WHERE email = ? RETURNING *"
+        with self._transaction() as conn:
+            rows = _records(conn.execute(sql, (role.value, email)))
+        if not rows:
+            raise StaffUserNotFound(email)
+        return staff_user_from_dict(rows[0])
+
+    def record_sign_in(self, email: str, at: datetime, name: str | None = None) -> None:
+        """See ``StaffStore.record_sign_in``.
+
+        Raises:
+            StaffUserNotFound: no such user.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        sql = "UPDATE StaffUsers SET last_sign_in_at = ?, name = COALESCE(?, name) WHERE email = ?"
+        with self._transaction() as conn:
+            if conn.execute(sql, (format_timestamp(at), name, email)).rowcount == 0:
+                raise StaffUserNotFound(email)
+
+    def remove_user(self, email: str, at: datetime) -> None:
+        """See ``StaffStore.remove_user``: the user and their sessions in one transaction.
+
+        Raises:
+            StaffUserNotFound: no such user.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        with self._transaction() as conn:
+            if conn.execute("DELETE FROM StaffUsers WHERE email = ?", (email,)).rowcount == 0:
+                raise StaffUserNotFound(email)
+            _revoke_sessions(conn, email, at)
+
+    def add_token(self, token: ApiToken) -> ApiToken:
+        """See ``StaffStore.add_token``.
+
+        Raises:
+            StoreError: another token has this id; nothing written.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        row = api_token_to_dict(token)
+        with self._transaction() as conn:
+            new = conn.execute(_insert("ApiTokens", row) + _IF_NEW_LINK, row).rowcount == 1
+            if not (new or _stored(conn, _TOKEN, token.id, api_token_from_dict) == [token]):
+                raise _token_taken(token)
+        return token
+
+    def get_token(self, token_id: str) -> ApiToken | None:
+        """See ``StaffStore.get_token``.
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        with self._locked() as conn:
+            return next(iter(_stored(conn, _TOKEN, token_id, api_token_from_dict)), None)
+
+    def list_tokens(self, owner: str | None = None) -> list[ApiToken]:
+        """See ``StaffStore.list_tokens``.
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        where, params = ("1 = 1", {}) if owner is None else ("owner = :owner", {"owner": owner})
+        rows = self._keyset("ApiTokens", where, params, ("created_at", "id"), descending=True)
+        return [api_token_from_dict(row) for row in rows]
+
+    def revoke_token(self, token_id: str, at: datetime) -> ApiToken:
+        """See ``StaffStore.revoke_token``.
+
+        Raises:
+            ApiTokenNotFound: no token has this id.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        sql = "UPDATE ApiTokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *"
+        with self._transaction() as conn:
+            rows = _records(conn.execute(sql, (format_timestamp(at), token_id)))
+        if not rows:
+            raise ApiTokenNotFound(token_id)
+        return api_token_from_dict(rows[0])
+
+    def touch_token(self, token_id: str, at: datetime) -> None:
+        """See ``StaffStore.touch_token``: one UPDATE of ``last_used_at`` alone.
+
+        Raises:
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        with self._transaction() as conn:
+            sql = "UPDATE ApiTokens SET last_used_at = ? WHERE id = ?"
+            conn.execute(sql, (format_timestamp(at), token_id))
+
+    def add_session(self, session: StaffSession) -> None:
+        """See ``StaffStore.add_session``; sessions past their absolute end go in the same
+        transaction (an index range on ``expires_at``).
+
+        Raises:
+            StoreError: another session is stored under this hash; nothing written.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        row = staff_session_to_dict(session)
+        with self._transaction() as conn:
+            if conn.execute(_insert("StaffSessions", row) + _IF_NEW_SESSION, row).rowcount == 0:
+                stored = _stored(conn, _SESSION, session.id_hash, staff_session_from_dict)
+                if stored != [session]:
+                    raise StoreError("another session is stored under this id; nothing written")
+            expired = "DELETE FROM StaffSessions WHERE expires_at <= ?"
+            conn.execute(expired, (format_timestamp(session.created_at),))
+
+    def get_session(self, id_hash: str) -> StaffSession | None:
+        """See ``StaffStore.get_session``.
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        with self._locked() as conn:
+            return next(iter(_stored(conn, _SESSION, id_hash, staff_session_from_dict)), None)
+
+    def touch_session(self, id_hash: str, at: datetime) -> None:
+        """See ``StaffStore.touch_session``: one UPDATE of ``last_seen_at`` alone.
+
+        Raises:
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        with self._transaction() as conn:
+            sql = "UPDATE StaffSessions SET last_seen_at = ? WHERE id_hash = ?"
+            conn.execute(sql, (format_timestamp(at), id_hash))
+
+    def revoke_session(self, id_hash: str, at: datetime) -> None:
+        """See ``StaffStore.revoke_session``.
+
+        Raises:
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        with self._transaction() as conn:
+            sql = "UPDATE StaffSessions SET revoked_at = COALESCE(revoked_at, ?) WHERE id_hash = ?"
+            conn.execute(sql, (format_timestamp(at), id_hash))
+
+    def revoke_sessions(self, email: str, at: datetime) -> int:
+        """See ``StaffStore.revoke_sessions``: live means not revoked and before its absolute
+        end at ``at`` (the idle limit is the web server's).
+
+        Raises:
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        with self._transaction() as conn:
+            return _revoke_sessions(conn, email, at)
 
     def check(self) -> None:
         """Take the write lock, write and read back a probe row in each table, roll back.
@@ -462,9 +674,21 @@ def _missed(conn: sqlite3.Connection, client: Client) -> StoreError:
     return VersionConflict(mcc, cid, client.version)
 
 
-def _stored_links(conn: sqlite3.Connection, link_id: str) -> list[OnboardingLink]:
-    """The link with this id, as a list of none or one."""
-    return [_link(row) for row in _records(conn.execute(_LINK, (link_id,)))]
+def _stored(
+    conn: sqlite3.Connection, select: str, key: str, decode: Callable[[dict[str, Any]], _R]
+) -> list[_R]:
+    """The record ``select`` finds by its primary key, as a list of none or one."""
+    return [decode(row) for row in _records(conn.execute(select, (key,)))]
+
+
+def _revoke_sessions(conn: sqlite3.Connection, email: str, at: datetime) -> int:
+    """Revoke ``email``'s live sessions at ``at`` (inside the caller's transaction)."""
+    sql = f"UPDATE StaffSessions SET revoked_at = :at WHERE {_LIVE_SESSIONS}"
+    return conn.execute(sql, {"email": email, "at": format_timestamp(at)}).rowcount
+
+
+def _token_taken(token: ApiToken) -> StoreError:
+    return StoreError(f"another API token {token.prefix} is already stored; nothing was written")
 
 
 def _link_taken(link_id: str) -> StoreError:
@@ -472,10 +696,9 @@ def _link_taken(link_id: str) -> StoreError:
 
 
 def _probe(conn: sqlite3.Connection, where: str) -> None:
-    """Write a client, an entry and an onboarding link inside the caller's transaction and
-    read them back."""
+    """Write a row in every table inside the caller's transaction and read each one back."""
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    missing = sorted({"Clients", "ExecutionHistory", "OnboardingLinks"} - tables)
+    missing = sorted(_TABLES - tables)
     if missing:
         raise StoreUnavailable(
             f"SQLite database {where} has no table {missing[0]}: restore a backup"
@@ -483,16 +706,29 @@ def _probe(conn: sqlite3.Connection, where: str) -> None:
     probe = Client(CustomerId("0000000000"), CustomerId("0000000001"), "mcclink store probe")
     entry = HistoryEntry(probe.customer_id, probe.mcc_customer_id, Operation.SYNC, Outcome.NOOP)
     link, _ = new_link(probe.mcc_customer_id, probe.customer_id, DEFAULT_EXPIRY, probe.name)
-    probe_row, entry_row = client_row(probe), _encode(history_to_dict(entry))
-    link_row = onboarding_link_to_dict(link)
-    conn.execute(_insert("Clients", probe_row) + _IF_NEW, probe_row)
-    conn.execute(_insert("ExecutionHistory", entry_row), entry_row)
-    conn.execute(_insert("OnboardingLinks", link_row), link_row)
-    entry_back = conn.execute("SELECT 1 FROM ExecutionHistory WHERE id = ?", (entry.id,))
-    client_back = conn.execute(f"SELECT 1 FROM Clients WHERE {_KEY}", _key(probe))
-    link_back = conn.execute(_LINK, (link.id,))
-    if any(back.fetchone() is None for back in (entry_back, client_back, link_back)):
-        raise StoreUnavailable(f"SQLite database {where} did not return the probe it was given")
+    now = utcnow()
+    _, token = mint_token("probe", Role.VIEWER, "cli:probe", now)
+    _, session = new_session("probe@mcclink.invalid", now, DEFAULT_EXPIRY)
+    user = StaffUser("probe@mcclink.invalid", Role.VIEWER)
+    probes: list[tuple[str, dict[str, Any], str, Any]] = [
+        ("Clients", client_row(probe), f"SELECT 1 FROM Clients WHERE {_KEY}", _key(probe)),
+        (
+            "ExecutionHistory",
+            _encode(history_to_dict(entry)),
+            "SELECT 1 FROM ExecutionHistory WHERE id = ?",
+            (entry.id,),
+        ),
+        ("OnboardingLinks", onboarding_link_to_dict(link), _LINK, (link.id,)),
+        ("StaffUsers", staff_user_to_dict(user), _USER, (user.email,)),
+        ("ApiTokens", api_token_to_dict(token), _TOKEN, (token.id,)),
+        ("StaffSessions", staff_session_to_dict(session), _SESSION, (session.id_hash,)),
+    ]
+    for table, row, select, key in probes:
+        conn.execute(_insert(table, row) + " ON CONFLICT DO NOTHING", row)
+        if conn.execute(select, key).fetchone() is None:
+            raise StoreUnavailable(
+                f"SQLite database {where} did not return the probe it was given in {table}"
+            )
 
 
 def _insert(table: str, row: dict[str, Any]) -> str:

@@ -1,8 +1,9 @@
 """The DynamoDB tables, defined once, and how records become their items.
 
 The store, ``mcclink tables create`` and the deploy template all read
-``table_definitions``; ``client_item`` / ``history_item`` / ``onboarding_link_item`` fill in
-the key and index attributes below, so the key formats live in this one module.
+``table_definitions``; ``client_item`` / ``history_item`` / ``onboarding_link_item`` and the
+staff items fill in the key and index attributes below, so the key formats live in this one
+module.
 
 Design (no use case needs a Scan)::
 
@@ -32,6 +33,20 @@ Design (no use case needs a Scan)::
         -> an MCC's links, newest first: Query, ScanIndexForward=False (one account's:
            the same Query, filtered on customer_id)
 
+    Staff                         on-demand (PAY_PER_REQUEST); one table, three kinds of item
+      pk pk               S       "user#<email>" | "token#<id>" | "session#<sha256 of cookie>"
+        -> one user, token or session: GetItem; role, sign-in, revocation, last use:
+           UpdateItem of those attributes alone (a touch never undoes a revocation)
+      GSI staff_by_kind:  pk kind S ("user" | "token"), sk sort_key S
+        -> every user by e-mail (sort_key = email): Query kind = user
+        -> every token, newest first (sort_key = "<created_at>#<id>"): Query kind = token
+      GSI staff_by_owner: pk owner_key S, sk sort_key S (sparse: users have no owner_key)
+        -> one owner's tokens, newest first: Query owner_key = "token#<owner>"
+        -> one person's live sessions (sort_key = "<expires_at>#<id hash>"): Query
+           owner_key = "session#<email>" AND sort_key > now
+      sessions carry ``expires_ttl`` N (epoch seconds of their absolute end), the table's
+      TTL attribute: DynamoDB deletes them once they are over (within a day or two).
+
 Every GSI projects ALL attributes, so a listing is one Query per page, never a GetItem per
 row. Writing a status change and its history entry is one TransactWriteItems: the client
 Put/Delete conditioned on ``version``, the entry Put conditioned on ``attribute_not_exists``.
@@ -56,11 +71,15 @@ from mcclink.domain import Client, HistoryEntry
 from mcclink.errors import ConfigurationError
 from mcclink.onboarding import OnboardingLink
 from mcclink.serialization import (
+    api_token_to_dict,
     client_to_dict,
     history_to_dict,
     onboarding_link_from_dict,
     onboarding_link_to_dict,
+    staff_session_to_dict,
+    staff_user_to_dict,
 )
+from mcclink.staff import ApiToken, StaffSession, StaffUser
 from mcclink.store._aws import aws_errors
 
 if TYPE_CHECKING:
@@ -72,6 +91,10 @@ CLIENTS_BY_STATUS = "by_mcc_status"
 HISTORY_BY_DAY = "by_day"
 HISTORY_BY_MCC = "by_mcc"
 LINKS_BY_MCC = "links_by_mcc"
+STAFF_BY_KIND = "staff_by_kind"
+STAFF_BY_OWNER = "staff_by_owner"
+#: The Staff table's TTL attribute: a session's absolute end, in seconds since the epoch.
+STAFF_TTL = "expires_ttl"
 
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _SERIALIZER, _DESERIALIZER = TypeSerializer(), TypeDeserializer()
@@ -131,6 +154,24 @@ ONBOARDING_LINKS_TABLE: Mapping[str, Any] = {
     "BillingMode": "PAY_PER_REQUEST",
 }
 
+STAFF_TABLE: Mapping[str, Any] = {
+    "AttributeDefinitions": _strings("pk", "kind", "sort_key", "owner_key"),
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": STAFF_BY_KIND,
+            "KeySchema": _key("kind", "sort_key"),
+            "Projection": {"ProjectionType": "ALL"},
+        },
+        {
+            "IndexName": STAFF_BY_OWNER,
+            "KeySchema": _key("owner_key", "sort_key"),
+            "Projection": {"ProjectionType": "ALL"},
+        },
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
 
 @dataclass(frozen=True)
 class TableNames:
@@ -139,11 +180,12 @@ class TableNames:
     clients: str = "Clients"
     history: str = "ExecutionHistory"
     onboarding_links: str = "OnboardingLinks"
+    staff: str = "Staff"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], prefix: str = "") -> TableNames:
         """``prefix`` + ``CLIENTS_TABLE`` / ``EXECUTION_HISTORY_TABLE`` /
-        ``ONBOARDING_LINKS_TABLE`` (defaults as the spec).
+        ``ONBOARDING_LINKS_TABLE`` / ``STAFF_TABLE`` (defaults as the spec).
 
         Raises:
             ConfigurationError: a resulting name is not a valid DynamoDB table name.
@@ -153,6 +195,7 @@ class TableNames:
             history=prefix + (environ.get("EXECUTION_HISTORY_TABLE") or cls.history),
             onboarding_links=prefix
             + (environ.get("ONBOARDING_LINKS_TABLE") or cls.onboarding_links),
+            staff=prefix + (environ.get("STAFF_TABLE") or cls.staff),
         )
         bad = [name for name in names.all() if not _TABLE_NAME.fullmatch(name)]
         if bad:
@@ -160,7 +203,7 @@ class TableNames:
                 [
                     f"DynamoDB table name {name!r} is invalid: use 3-255 letters, digits, "
                     "'_', '-' or '.' (check CLIENTS_TABLE, EXECUTION_HISTORY_TABLE, "
-                    "ONBOARDING_LINKS_TABLE and prefix)"
+                    "ONBOARDING_LINKS_TABLE, STAFF_TABLE and prefix)"
                     for name in bad
                 ]
             )
@@ -168,7 +211,7 @@ class TableNames:
 
     def all(self) -> tuple[str, ...]:
         """Every table's name, in the order ``create_tables`` makes them."""
-        return (self.clients, self.history, self.onboarding_links)
+        return (self.clients, self.history, self.onboarding_links, self.staff)
 
 
 def client_item(client: Client) -> Item:
@@ -201,6 +244,44 @@ def onboarding_link_from_item(item: Item) -> OnboardingLink:
     return onboarding_link_from_dict(record)
 
 
+def staff_key(kind: str, key: str) -> Item:
+    """The Staff table's key of one item: ``kind`` is user, token or session."""
+    return {"pk": {"S": f"{kind}#{key}"}}
+
+
+def staff_user_item(user: StaffUser) -> Item:
+    """The staff user as a Staff item, listed by e-mail in ``staff_by_kind``."""
+    record = staff_user_to_dict(user)
+    record |= {"pk": f"user#{user.email}", "kind": "user", "sort_key": user.email}
+    return serialize(record)
+
+
+def api_token_item(token: ApiToken) -> Item:
+    """The token (its hash, never its secret) as a Staff item, listed newest first in
+    ``staff_by_kind`` and in its owner's partition of ``staff_by_owner``."""
+    record = api_token_to_dict(token)
+    record |= {
+        "pk": f"token#{token.id}",
+        "kind": "token",
+        "sort_key": f"{record['created_at']}#{token.id}",
+        "owner_key": f"token#{token.owner}",
+    }
+    return serialize(record)
+
+
+def staff_session_item(session: StaffSession) -> Item:
+    """The session as a Staff item, in its person's partition of ``staff_by_owner`` sorted by
+    its absolute end, which is also its TTL."""
+    record = staff_session_to_dict(session)
+    record |= {
+        "pk": f"session#{session.id_hash}",
+        "owner_key": f"session#{session.email}",
+        "sort_key": f"{record['expires_at']}#{session.id_hash}",
+        STAFF_TTL: int(session.expires_at.timestamp()),
+    }
+    return serialize(record)
+
+
 def serialize(record: Item) -> Item:
     """Typed attribute values; None is left out, floats become Decimals (boto3 insists)."""
     return {
@@ -221,11 +302,13 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
         {"TableName": names.clients, **CLIENTS_TABLE},
         {"TableName": names.history, **HISTORY_TABLE},
         {"TableName": names.onboarding_links, **ONBOARDING_LINKS_TABLE},
+        {"TableName": names.staff, **STAFF_TABLE},
     ]
 
 
 def create_tables(client: DynamoDBClient, names: TableNames) -> list[str]:
-    """Create the tables that do not exist, then wait until every one is ACTIVE.
+    """Create the tables that do not exist, wait until every one is ACTIVE, and turn on the
+    Staff table's TTL (sessions vanish once over) unless it is on.
 
     Returns the names of the tables created now (empty when all existed).
 
@@ -247,4 +330,11 @@ def create_tables(client: DynamoDBClient, names: TableNames) -> list[str]:
     for table in names.all():
         with aws_errors([table]):
             waiter.wait(TableName=table, WaiterConfig={"Delay": 2, "MaxAttempts": 90})
+    with aws_errors([names.staff]):
+        ttl = client.describe_time_to_live(TableName=names.staff)["TimeToLiveDescription"]
+        if ttl.get("TimeToLiveStatus") not in {"ENABLED", "ENABLING"}:
+            client.update_time_to_live(
+                TableName=names.staff,
+                TimeToLiveSpecification={"AttributeName": STAFF_TTL, "Enabled": True},
+            )
     return created
