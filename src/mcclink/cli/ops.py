@@ -289,7 +289,7 @@ def _human(delta: timedelta) -> str:
 
 @tables.command("create")
 def tables_create(ctx: typer.Context) -> None:
-    """Create the Clients, ExecutionHistory and OnboardingLinks tables (idempotent; waits).
+    """Create the Clients, ExecutionHistory, OnboardingLinks and Staff tables (idempotent; waits).
 
     Example: MCC_STORE='dynamodb://?region=sa-east-1' mcclink tables create
     """
