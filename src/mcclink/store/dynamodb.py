@@ -19,6 +19,10 @@ link. Its counts are the exception, at least once: an ``ADD`` sent again after i
 was lost counts twice. They are a funnel, not a ledger, and a transaction (exactly once)
 would make a burst of concurrent counts on one link cancel each other.
 
+Staff writes keep the same rule: a user, token or session put again finds itself stored;
+role changes, sign-ins and touches set the same values again; a revocation keeps its first
+time, and "sign out everywhere" counts a session it finds revoked at its own very time.
+
 The boto3 client is built on first use (or injected); this module is imported only when a
 DynamoDB store is opened, so importing ``mcclink.store`` never imports boto3.
 """
@@ -582,7 +586,9 @@ class DynamoDBStore(Store):
 
     def revoke_sessions(self, email: str, at: datetime) -> int:
         """See ``StaffStore.revoke_sessions``: one Query of the person's sessions not over at
-        ``at`` (``staff_by_owner``), then one conditional UpdateItem each.
+        ``at`` (``staff_by_owner``), then one conditional UpdateItem each. The index is
+        eventually consistent: a session made a moment ago may be missed (a removed user's
+        is refused all the same, their user being gone).
 
         Live means not revoked and before its absolute end (the idle limit is the web
         server's). An update whose answer was lost fails its condition when retried, and
