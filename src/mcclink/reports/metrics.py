@@ -261,6 +261,103 @@ class PeriodReport:
         }
 
 
+@dataclass(frozen=True)
+class PeriodCounts:
+    """What a period's history tells without reading any client: events counted by kind.
+    The Lambda monitor function logs today's (``count_period``); reports include them."""
+
+    period: Period
+    as_of: datetime
+    sent: int
+    accepted: int
+    refused: int
+    cancelled: int
+    errors_by_code: dict[str, int]
+    reminders_sent: int
+    days: list[DayRow]
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """accepted / (accepted + refused) (None without an answer)."""
+        answered = self.accepted + self.refused
+        return self.accepted / answered if answered else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, without the days (the Lambda summary's ``today``)."""
+        return {
+            "period": self.period.label,
+            "as_of": _iso(self.as_of),
+            "sent": self.sent,
+            "accepted": self.accepted,
+            "refused": self.refused,
+            "cancelled": self.cancelled,
+            "errors": sum(self.errors_by_code.values()),
+            "errors_by_code": self.errors_by_code,
+            "reminders_sent": self.reminders_sent,
+        }
+
+
+def count_period(
+    store: Store, mcc: CustomerId, period: Period, *, now: datetime | None = None
+) -> PeriodCounts:
+    """``mcc``'s events of ``period`` up to ``now`` (default: now): one read of its history.
+
+    Raises:
+        StoreUnavailable: the store could not be read.
+    """
+    as_of = min(period.end, now or utcnow())
+    tally = _Tally(period)
+    for entry in store.history_between(period.start, as_of, mcc):
+        tally.add(entry)
+    return tally.counts(as_of)
+
+
+class _Tally:
+    """Counts a period's history entries as they stream past (``mcclink.outcomes``'s rules)."""
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        self.days: dict[date, Counter[str]] = {day: Counter() for day in period.days()}
+        self.errors: Counter[str] = Counter()
+        #: The period's REMIND entries (claims and failed sends), for ``ReminderOutcomes``.
+        self.reminders: list[HistoryEntry] = []
+
+    def add(self, entry: HistoryEntry) -> None:
+        """Count ``entry`` (entries come oldest first, all inside the period)."""
+        code = google_error(entry)
+        if code is not None:
+            self.errors[code] += 1
+        if entry.operation is Operation.REMIND:
+            self.reminders.append(entry)
+        if not _is_status_change(entry):
+            return
+        day = self.days[self.period.local_day(entry.timestamp)]
+        before, after = entry.status_before, entry.status_after
+        if is_invitation(before, after):
+            day["sent"] += 1
+        elif before is LinkStatus.PENDING and after is not None:
+            answer = ANSWERS.get(after)
+            if answer is not None:
+                day["accepted" if answer else "refused"] += 1
+            elif after is LinkStatus.CANCELLED:
+                day["cancelled"] += 1
+
+    def counts(self, as_of: datetime) -> PeriodCounts:
+        """The counts so far."""
+        totals: Counter[str] = sum(self.days.values(), Counter())
+        return PeriodCounts(
+            period=self.period,
+            as_of=as_of,
+            sent=totals["sent"],
+            accepted=totals["accepted"],
+            refused=totals["refused"],
+            cancelled=totals["cancelled"],
+            errors_by_code=dict(self.errors.most_common()),
+            reminders_sent=ReminderOutcomes.of(self.reminders).sent,
+            days=[DayRow(day, **counts) for day, counts in self.days.items()],
+        )
+
+
 def build_report(
     store: Store,
     mcc: CustomerId,
@@ -304,6 +401,8 @@ class _Client:
     #: while no status change after ``as_of`` is recorded; else read from its history).
     since: datetime | None
     invited: datetime | None
+    #: When it was registered (None: removed since, unknown).
+    created: datetime | None
     #: Whether a status change after ``as_of`` is recorded (``since`` is then not valid).
     moved_after: bool = False
 
@@ -333,14 +432,14 @@ class _Reading:
     changed: dict[CustomerId, datetime] = field(default_factory=dict)
     invited: dict[CustomerId, datetime] = field(default_factory=dict)
     last_error: dict[CustomerId, str] = field(default_factory=dict)
-    days: dict[date, Counter[str]] = field(default_factory=dict)
-    errors: Counter[str] = field(default_factory=Counter)
     waits: list[timedelta] = field(default_factory=list)
     went_stale: int = 0
-    reminders: list[HistoryEntry] = field(default_factory=list)
     changes: list[ChangeRow] = field(default_factory=list)
-    #: Clients whose history was read one by one (``_past``), for the benchmark's figures.
-    lookups: int = 0
+    #: Clients whose own history was read (``_before_start``), by customer id.
+    past: dict[CustomerId, _Past] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.tally = _Tally(self.period)
 
     def read(self) -> None:
         """Read the clients, roll them back to ``as_of``, then stream the period."""
@@ -349,28 +448,26 @@ class _Reading:
         after = self.store.history_between(self.as_of, _FAR_FUTURE, self.mcc)
         for entry in _status_changes(after):
             self._roll_back(entry)
-        self.days = {day: Counter() for day in self.period.days()}
         for entry in self.store.history_between(self.period.start, self.as_of, self.mcc):
+            self.tally.add(entry)
             self._add(entry)
 
     def _roll_back(self, entry: HistoryEntry) -> None:
         """The client's first status change after ``as_of`` starts from its status then."""
         known = self.clients.get(entry.customer_id)
         if known is None:  # removed since: history keeps no name
-            known = self.clients[entry.customer_id] = _Client(None, None, None, None)
+            known = self.clients[entry.customer_id] = _Client(None, None, None, None, None)
         elif known.moved_after:
             return
         known.status, known.moved_after = entry.status_before, True
 
     def _add(self, entry: HistoryEntry) -> None:
-        client, day = entry.customer_id, self.days[self.period.local_day(entry.timestamp)]
+        """What the tally cannot tell alone: invitation times, names, errors per client."""
+        client = entry.customer_id
         code = google_error(entry)
         if code is not None:
-            self.errors[code] += 1
             message = entry.error_message
             self.last_error[client] = f"{code}: {message}" if message else code
-        if entry.operation is Operation.REMIND:
-            self.reminders.append(entry)
         if not _is_status_change(entry):
             return
         before, after, at = entry.status_before, entry.status_after, entry.timestamp
@@ -381,39 +478,36 @@ class _Reading:
         )
         self.changed[client] = at
         if is_invitation(before, after):
-            day["sent"] += 1
             self.open[client] = self.invited[client] = at
         elif before is LinkStatus.PENDING:
-            self._close(client, at, after, day)
+            self._close(client, at, after)
 
-    def _close(
-        self, client: CustomerId, at: datetime, after: LinkStatus | None, day: Counter[str]
-    ) -> None:
+    def _close(self, client: CustomerId, at: datetime, after: LinkStatus | None) -> None:
         """An invitation ended at ``at`` (answered, cancelled, or the client removed)."""
-        sent = self.open.pop(client, None) or self._invited_before(client, self.period.start)
-        answer = ANSWERS.get(after) if after is not None else None
-        if answer is not None:
-            day["accepted" if answer else "refused"] += 1
-            if after is LinkStatus.APPROVED and sent is not None:
-                self.waits.append(at - sent)
-        elif after is LinkStatus.CANCELLED:
-            day["cancelled"] += 1
+        sent = self.open.pop(client, None) or self._invited_before_start(client)
+        if after is LinkStatus.APPROVED and sent is not None:
+            self.waits.append(at - sent)
         if sent is not None and self.period.start <= sent + self.pending_age < at:
             self.went_stale += 1
 
-    def _invited_before(self, client: CustomerId, moment: datetime) -> datetime | None:
-        """The client's last invitation before ``moment``: the stored ``invited_at`` (its
+    def _invited_before_start(self, client: CustomerId) -> datetime | None:
+        """The client's last invitation before the period: the stored ``invited_at`` (its
         last invitation of all) when earlier, else from the client's own history."""
         known = self.clients.get(client)
-        if known is not None and known.invited is not None and known.invited < moment:
+        if known is not None and known.invited is not None and known.invited < self.period.start:
             return known.invited
         if known is not None and known.invited is None and known.name is not None:
             return None  # a stored client never invited
-        return self._past(client, moment).invited
+        return self._before_start(client).invited
 
-    def _past(self, client: CustomerId, moment: datetime) -> _Past:
-        """The client's status, since when, and last invitation before ``moment``."""
-        self.lookups += 1
+    def _before_start(self, client: CustomerId) -> _Past:
+        """The client's status, since when, and last invitation before the period, from
+        its own history (read once per client)."""
+        if client not in self.past:
+            self.past[client] = self._read_past(client, self.period.start)
+        return self.past[client]
+
+    def _read_past(self, client: CustomerId, moment: datetime) -> _Past:
         status = since = None
         for entry in self.store.client_history(self.mcc, client):
             if entry.timestamp >= moment or not _is_status_change(entry):
@@ -430,7 +524,7 @@ class _Reading:
         rows: list[ClientRow] = []
         went_stale = self.went_stale
         for customer_id, known in sorted(self.clients.items()):
-            if known.status is None or (known.since or self.as_of) >= self.as_of:
+            if known.status is None or (known.created or self.period.start) >= self.as_of:
                 continue  # not registered at the period's end
             row = self._row(customer_id, known, known.status)
             rows.append(row)
@@ -439,27 +533,26 @@ class _Reading:
                 pending.append(PendingClient(customer_id, known.name, row.invited_at, age))
                 went_stale += self.period.start <= row.invited_at + self.pending_age < self.as_of
         pending.sort(key=lambda p: (p.since, p.customer_id))
-        totals: Counter[str] = sum(self.days.values(), Counter())
-        answered = totals["accepted"] + totals["refused"]
+        counts = self.tally.counts(self.as_of)
         return PeriodReport(
             period=self.period,
             mcc=self.mcc,
             generated_at=now,
             as_of=self.as_of,
             stale_after=self.pending_age,
-            sent=totals["sent"],
-            accepted=totals["accepted"],
-            refused=totals["refused"],
-            cancelled=totals["cancelled"],
+            sent=counts.sent,
+            accepted=counts.accepted,
+            refused=counts.refused,
+            cancelled=counts.cancelled,
             went_stale=went_stale,
-            acceptance_rate=totals["accepted"] / answered if answered else None,
+            acceptance_rate=counts.acceptance_rate,
             time_to_acceptance=Duration.of(self.waits),
             pending_at_end=pending,
             pending_age=bucket_counts(p.age for p in pending),
-            errors_by_code=dict(self.errors.most_common()),
+            errors_by_code=counts.errors_by_code,
             funnel=OnboardingFunnel.of(self._links()),
-            reminders_sent=ReminderOutcomes.of(self.reminders).sent,
-            days=[DayRow(day, **counts) for day, counts in self.days.items()],
+            reminders_sent=counts.reminders_sent,
+            days=counts.days,
             changes=self.changes,
             clients=rows,
         )
@@ -468,19 +561,17 @@ class _Reading:
         since = self.changed.get(customer_id)
         invited = self.invited.get(customer_id)
         if since is None:
-            since = (
-                known.since if not known.moved_after else self._past(customer_id, self.as_of).since
-            )
+            since = known.since if not known.moved_after else self._before_start(customer_id).since
         if invited is None:
-            invited = self._invited_before(customer_id, self.period.start)
-        pending = status is LinkStatus.PENDING and invited is not None
+            invited = self._invited_before_start(customer_id)
+        pending = status is LinkStatus.PENDING
         return ClientRow(
             customer_id=customer_id,
             name=known.name,
             status=status,
             status_since=since,
             invited_at=invited,
-            days_pending=(self.as_of - invited).days if pending and invited else None,
+            days_pending=(self.as_of - invited).days if invited and pending else None,
             last_error=self.last_error.get(customer_id),
         )
 
@@ -499,6 +590,7 @@ def _current(client: Client) -> _Client:
         client.status,
         client.status_changed_at or client.created_at,
         client.invited_at,
+        client.created_at,
     )
 
 
