@@ -57,7 +57,8 @@ def test_every_chart_is_well_formed_named_and_described_with_a_table(chart: Char
     title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
     assert title is not None
     assert desc is not None
-    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert root.get("aria-labelledby") == title.get("id")
+    assert root.get("aria-describedby") == desc.get("id")
     assert title.text == chart.title
     assert desc.text
     table = ET.fromstring(chart.table)

@@ -1,6 +1,6 @@
 """The report's charts as server-rendered SVG: data in, markup out, no JavaScript.
 
-A chart is a ``Chart``: its SVG (``role="img"``, named and described by its ``<title>`` and
+A chart is a ``Chart``: its SVG (``role="img"``, named by its ``<title>``, described by its
 ``<desc>``) and the same figures as a table, its text alternative. Colours and fonts are SVG
 presentation attributes, never ``style``: the dashboard's CSP (``default-src 'self'``)
 refuses inline styles, and the SVG then looks and prints the same in the dashboard, the HTML
@@ -22,7 +22,7 @@ from mcclink.reports.periods import format_day
 if TYPE_CHECKING:
     from mcclink.reports.metrics import PeriodReport
 
-WIDTH = 640
+WIDTH = 520
 #: The plot's edges inside the SVG's box (left and right leave room for the axes' labels).
 LEFT, RIGHT, TOP = 48, WIDTH - 48, 34
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
@@ -51,7 +51,7 @@ class Chart:
             f'<figure class="chart" id="chart-{self.key}">'
             f"<figcaption>{escape(self.title)}</figcaption>{self.svg}"
             f'<details class="chart-data"><summary>The figures as a table</summary>'
-            f"{self.table}</details></figure>"
+            f'<div class="chart-table-scroll">{self.table}</div></details></figure>'
         )
 
 
@@ -210,7 +210,7 @@ def _svg(key: str, title: str, desc: str, height: int, body: Sequence[str]) -> s
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {WIDTH} {height}"'
         f' width="{WIDTH}" height="{height}" role="img"'
-        f' aria-labelledby="chart-{key}-title chart-{key}-desc"'
+        f' aria-labelledby="chart-{key}-title" aria-describedby="chart-{key}-desc"'
         f' font-family="{escape(FONT)}" font-size="12" fill="{INK}">'
         f'<title id="chart-{key}-title">{escape(title)}</title>'
         f'<desc id="chart-{key}-desc">{escape(desc)}</desc>{"".join(body)}</svg>'
