@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mcclink.domain import CustomerId, is_email_address
 from mcclink.errors import ConfigurationError, InvalidCustomerId
@@ -56,6 +57,9 @@ ONBOARDING_CLIENT_SECRET_VAR = "MCC_ONBOARDING_CLIENT_SECRET"
 OIDC_ISSUER_VAR = "MCC_OIDC_ISSUER"
 TRUSTED_PROXIES_VAR = "MCC_TRUSTED_PROXIES"
 IMPORT_ALL_LINKS_VAR = "MCC_IMPORT_ALL_LINKS"
+#: The agency's time zone: report periods are its days, weeks and months.
+TIMEZONE_VAR = "MCC_TIMEZONE"
+DEFAULT_TIMEZONE = "America/Sao_Paulo"
 MAIL_URL_VAR = "MCC_MAIL_URL"
 MAIL_FROM_VAR = "MCC_MAIL_FROM"
 MAIL_REPLY_TO_VAR = "MCC_MAIL_REPLY_TO"
@@ -307,6 +311,8 @@ class Settings:
     trusted_proxies: str | None = None
     #: ``MCC_IMPORT_ALL_LINKS`` as given; checked by ``import_all_links``.
     import_all_links_raw: str | None = None
+    #: ``MCC_TIMEZONE`` as given; checked by ``time_zone``.
+    time_zone_raw: str | None = None
     #: The mail variables (``MAIL_VARS``) as given; checked by ``mail``.
     mail_env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -344,6 +350,7 @@ class Settings:
             agency_logo_url=environ.get("MCC_AGENCY_LOGO_URL", "").strip() or None,
             trusted_proxies=environ.get(TRUSTED_PROXIES_VAR, "").strip() or None,
             import_all_links_raw=environ.get(IMPORT_ALL_LINKS_VAR, "").strip() or None,
+            time_zone_raw=environ.get(TIMEZONE_VAR, "").strip() or None,
         )
 
     @property
@@ -448,6 +455,23 @@ class Settings:
             f"{IMPORT_ALL_LINKS_VAR} {self.import_all_links_raw!r} is not a yes/no value: set "
             "it to 1 (also import ended links) or 0 (only live links, the default)"
         )
+
+    @property
+    def time_zone(self) -> ZoneInfo:
+        """``MCC_TIMEZONE`` (default America/Sao_Paulo): the agency's zone, whose days,
+        weeks and months reports count in.
+
+        Raises:
+            ConfigurationError: not an IANA time zone name (named, with an example).
+        """
+        raw = self.time_zone_raw or DEFAULT_TIMEZONE
+        try:
+            return ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ConfigurationError(
+                f"{TIMEZONE_VAR} {raw[:60]!r} is not a time zone: set it to an IANA name such "
+                f"as {DEFAULT_TIMEZONE} or Europe/Lisbon"
+            ) from None
 
     def require_mcc(self, explicit: CustomerId | None = None) -> CustomerId:
         """The MCC to act on: ``explicit`` (``--mcc``) if given, else ``MCC_CUSTOMER_ID``.

@@ -55,12 +55,14 @@ def run_checks(container: Container) -> list[Check]:
 
     def settings() -> str:
         # Every settings problem in one message: the MCC, Google Ads, the webhook, the
-        # reminder ages and the alert settings (the mail transport has a row of its own).
+        # reminder ages, the alert settings and the agency's time zone (the mail transport
+        # has a row of its own).
         check_all(
             container.require_google_ads,
             lambda: container.settings.webhook,
             lambda: steps_from_env(container.environ),
             lambda: check_alert_settings(container),
+            lambda: container.settings.time_zone,
         )
         return f"MCC {container.mcc}; Google Ads endpoint {container.google_ads_settings.endpoint}"
 

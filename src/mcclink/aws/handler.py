@@ -5,11 +5,12 @@ Each invocation runs one ``monitor.sync`` per MCC of ``MCC_CUSTOMER_IDS`` (else
 to EventBridge (``MCC_EVENT_BUS``; unset: not published) each status change of that MCC in
 history not yet published, its own and those made elsewhere (``events.publish_pending``),
 and writes ONE JSON line with the run's summary to stdout (CloudWatch Logs Insights reads
-its fields), each MCC's ``mcclink stats`` alerts among them. Each MCC's monitor pass is
-followed by the same follow-ups as every monitor cycle (``followups.follow_up``): one
-reminder pass when mail is configured (``MCC_MAIL_URL``, in AWS ``ses://?region=...``) and
-one alert pass when someone is to be told; their settings are checked with the function's
-before anything runs.
+its fields), each MCC's ``mcclink stats`` alerts among them, and its counts of the agency's
+day so far (``today``, in ``MCC_TIMEZONE``: ``reports.metrics.count_period``, the reports'
+own figures). Each MCC's monitor pass is followed by the same follow-ups as every monitor
+cycle (``followups.follow_up``): one reminder pass when mail is configured
+(``MCC_MAIL_URL``, in AWS ``ses://?region=...``) and one alert pass when someone is to be
+told; their settings are checked with the function's before anything runs.
 
 Google Ads credentials come from the Secrets Manager secret ``MCC_SECRET_ARN`` (see
 ``secrets``), fetched on the first invocation and again after ``SECRET_TTL_SECONDS``; the
@@ -36,6 +37,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import boto3
 
@@ -43,9 +45,11 @@ from mcclink import alerts, followups, stats
 from mcclink.aws.events import PublishResult, publish_pending
 from mcclink.aws.secrets import SECRET_ARN_VAR, fetch_secret, secret_environment
 from mcclink.bootstrap import Container
-from mcclink.domain import CustomerId
+from mcclink.domain import CustomerId, utcnow
 from mcclink.errors import AuthenticationFailed, ConfigurationError, InvalidCustomerId, MccLinkError
 from mcclink.monitor import SyncReport
+from mcclink.reports.metrics import PeriodCounts, count_period
+from mcclink.reports.periods import Period
 from mcclink.store._aws import RETRY_CONFIG
 
 if TYPE_CHECKING:
@@ -157,11 +161,14 @@ class MonitorRuntime:
             settings = FunctionSettings.from_env(self.environ)
             container = self._container(settings.secret_arn)
             thresholds = followups.check_settings(container, settings.mccs[0])
+            zone = container.settings.time_zone
         except ConfigurationError as exc:
             log({**base, "level": "ERROR", "ok": False, "error": str(exc)})
             raise
         results = [
-            _followed_up(self._sync(container, mcc, settings.event_bus, thresholds), container, mcc)
+            _followed_up(
+                self._sync(container, mcc, settings.event_bus, thresholds, zone), container, mcc
+            )
             for mcc in settings.mccs
         ]
         failures = [failure for _, failure in results if failure is not None]
@@ -179,9 +186,10 @@ class MonitorRuntime:
         mcc: CustomerId,
         bus: str | None,
         thresholds: alerts.AlertSettings,
+        zone: ZoneInfo,
     ) -> tuple[Record, MccLinkError | None]:
         """Sync ``mcc``, then publish its pending changes; (its record, its first failure)."""
-        record, failure = _synced(container, mcc, thresholds)
+        record, failure = _synced(container, mcc, thresholds, zone)
         if bus is None:
             return record, failure
         try:
@@ -249,17 +257,19 @@ def _followed_up(
 
 
 def _synced(
-    container: Container, mcc: CustomerId, thresholds: alerts.AlertSettings
+    container: Container, mcc: CustomerId, thresholds: alerts.AlertSettings, zone: ZoneInfo
 ) -> tuple[Record, MccLinkError | None]:
     try:
         report = container.service.sync(mcc)
         found = stats.alerts(container.store, mcc, settings=thresholds)
+        today = Period.containing("day", utcnow(), zone)
+        counts = count_period(container.store, mcc, today)
     except MccLinkError as exc:
         return {"mcc": mcc.digits, "ok": False, "error": str(exc)}, exc
-    return _mcc_record(report, found), None
+    return _mcc_record(report, found, counts), None
 
 
-def _mcc_record(report: SyncReport, found: list[str]) -> Record:
+def _mcc_record(report: SyncReport, found: list[str], today: PeriodCounts) -> Record:
     return {
         "mcc": report.mcc.digits,
         "ok": report.ok,
@@ -273,6 +283,7 @@ def _mcc_record(report: SyncReport, found: list[str]) -> Record:
         "google_request_id": report.request_id,
         "duration_ms": round(report.duration_ms, 1),
         "alerts": found,
+        "today": today.to_dict(),
     }
 
 
