@@ -104,7 +104,7 @@ class TableMissing(ConfigurationError):
         super().__init__(
             f"DynamoDB table {table!r} does not exist: run `mcclink tables create` "
             "(with the same --store / CLIENTS_TABLE / EXECUTION_HISTORY_TABLE / "
-            "ONBOARDING_LINKS_TABLE settings)"
+            "ONBOARDING_LINKS_TABLE / STAFF_TABLE settings)"
         )
 
 
