@@ -270,7 +270,7 @@ class Store(StaffStore):
             StoreUnavailable: the store could not be reached or the probe failed.
         """
 
-    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+    def close(self) -> None:  # an optional hook: nothing to release by default
         """Release connections."""
 
 
