@@ -29,11 +29,12 @@ into one of these. The service, the CLI and the monitor only ever see this tree:
     │   ├── PermissionDenied          the login customer may not act on the account
     │   ├── AuthenticationFailed      credentials rejected (also a ConfigurationError)
     │   └── TransientError            unavailable / quota; retries were exhausted
-    └── MailError                     a message was not sent                    (exit 1)
-        ├── MailRejected              refused for good (a bad address, a 5xx): never retried
-        └── MailUnavailable           the mail service failed; retries were exhausted
-            └── MailSettingsRefused   unreachable, no TLS, wrong password (also a
-                                      ConfigurationError: exit 2, names the setting)
+    ├── MailError                     a message was not sent                    (exit 1)
+    │   ├── MailRejected              refused for good (a bad address, a 5xx): never retried
+    │   └── MailUnavailable           the mail service failed; retries were exhausted
+    │       └── MailSettingsRefused   unreachable, no TLS, wrong password (also a
+    │                                 ConfigurationError: exit 2, names the setting)
+    └── PdfPrintFailed                the browser did not print the report      (exit 1)
 """
 
 from __future__ import annotations
@@ -265,3 +266,7 @@ class MailSettingsRefused(MailUnavailable, ConfigurationError):
     name or password, a sender it refuses. The message names the setting to fix."""
 
     exit_code = 2
+
+
+class PdfPrintFailed(MccLinkError):
+    """The browser that prints the report as PDF failed, timed out or wrote no PDF."""

@@ -18,7 +18,7 @@ from typer._click.exceptions import ClickException, UsageError
 
 from mcclink import __version__
 from mcclink.bootstrap import Container
-from mcclink.cli import alerts, clients, links, mail, onboard, ops, remind, web, webhooks
+from mcclink.cli import alerts, clients, links, mail, onboard, ops, remind, report, web, webhooks
 from mcclink.cli._common import (
     JsonOption,
     State,
@@ -60,6 +60,7 @@ app.command("monitor")(ops.monitor)
 app.command("stats")(ops.stats)
 app.command("alerts")(alerts.alerts)
 app.command("history")(ops.history)
+app.command("report")(report.report)
 app.command("web")(web.web)
 
 

@@ -89,10 +89,15 @@ def parse_ids(raw: Iterable[str]) -> list[CustomerId]:
 
 def print_json(data: Any, *, one_line: bool = False) -> None:
     """JSON on stdout, UTF-8 kept readable; ``one_line`` for JSON Lines streams."""
+    sys.stdout.write(json_text(data, one_line=one_line))
+    sys.stdout.flush()
+
+
+def json_text(data: Any, *, one_line: bool = False) -> str:
+    """``data`` as the JSON ``print_json`` prints (a line, or indented), newline included."""
     indent = None if one_line else 2
     encoded = json.dumps(data, ensure_ascii=False, indent=indent, default=str)
-    sys.stdout.write(json_safe(encoded) + "\n")
-    sys.stdout.flush()
+    return json_safe(encoded) + "\n"
 
 
 def status_text(status: LinkStatus) -> str:
