@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
+import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from mcclink.domain import CustomerId, utcnow
 from mcclink.reports.metrics import build_report
 from mcclink.reports.periods import Period
 from mcclink.store import open_store
+from mcclink.store.dynamodb import DynamoDBStore
 from tests.e2e.conftest import MCCLINK, Cli
 from tests.report_sample import FORMULA_NAME, MCC, NAMES, PERIOD, TOO_MANY, seed_november
 
@@ -24,19 +26,42 @@ OTHER_MCC = CustomerId.parse("987-654-3210")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-@pytest.fixture
-def store_url(home: Path) -> str:
-    url = f"sqlite:///{home / 'mcclink.db'}"
+def _seeded(url: str, *managers: CustomerId) -> str:
     store = open_store(url, {})
-    seed_november(store)
+    if isinstance(store, DynamoDBStore):
+        store.create_tables()
+    for manager in managers:
+        seed_november(store, manager)
     store.close()
     return url
 
 
 @pytest.fixture
+def store_url(home: Path) -> str:
+    """A SQLite store with the known November of ``MCC``."""
+    return _seeded(f"sqlite:///{home / 'mcclink.db'}", MCC)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
+def both_url(request: pytest.FixtureRequest, home: Path) -> str:
+    """Each store (DynamoDB on the moto server) with the known November of two managers."""
+    if request.param == "sqlite":
+        return _seeded(f"sqlite:///{home / 'mcclink.db'}", MCC, OTHER_MCC)
+    request.getfixturevalue("moto_endpoint")  # the session's AWS environment points at it
+    url = f"dynamodb://?region=us-east-1&prefix=report{uuid.uuid4().hex[:8]}-"
+    return _seeded(url, MCC, OTHER_MCC)
+
+
+@pytest.fixture
 def cli(home: Path, store_url: str) -> Cli:
-    """The CLI on the seeded store, acting for ``MCC``."""
+    """The CLI on the seeded SQLite store, acting for ``MCC``."""
     return Cli(home, {"MCC_STORE": store_url, "MCC_CUSTOMER_ID": MCC.digits})
+
+
+@pytest.fixture
+def both_cli(home: Path, both_url: str) -> Cli:
+    """The CLI on each store, acting for ``MCC``."""
+    return Cli(home, {"MCC_STORE": both_url, "MCC_CUSTOMER_ID": MCC.digits})
 
 
 def with_env(cli: Cli, home: Path, **env: str) -> Cli:
@@ -63,10 +88,10 @@ def test_the_csv_sheet_opens_safely_with_a_formula_in_a_name(cli: Cli, home: Pat
     assert {row["manager"] for row in rows} == {MCC.dashed}
 
 
-def test_the_json_is_the_period_report(cli: Cli, home: Path, store_url: str) -> None:
-    body = json.loads(cli("report", "--period", PERIOD, "--format", "json").stdout)
+def test_the_json_is_the_period_report(both_cli: Cli, both_url: str) -> None:
+    body = json.loads(both_cli("report", "--period", PERIOD, "--format", "json").stdout)
 
-    store = open_store(store_url, {})
+    store = open_store(both_url, {})
     period = Period.parse(PERIOD, ZoneInfo("America/Sao_Paulo"))
     expected = build_report(store, MCC, period).to_dict()
     store.close()
@@ -134,14 +159,12 @@ def test_a_running_period_is_reported_so_far(cli: Cli) -> None:
     assert "No link changed status in this period." in html
 
 
-def test_every_manager_active_in_the_period_with_all(cli: Cli, home: Path, store_url: str) -> None:
-    store = open_store(store_url, {})
-    seed_november(store, OTHER_MCC)
-    store.close()
+def test_every_manager_active_in_the_period_with_all(both_cli: Cli) -> None:
+    every = ("report", "--period", PERIOD, "--all")
 
-    reports = json.loads(cli("report", "--period", PERIOD, "--all", "--format", "json").stdout)
-    sheet = cli("report", "--period", PERIOD, "--all", "--format", "csv").stdout
-    html = cli("report", "--period", PERIOD, "--all").stdout
+    reports = json.loads(both_cli(*every, "--format", "json").stdout)
+    sheet = both_cli(*every, "--format", "csv").stdout
+    html = both_cli(*every).stdout
 
     assert [r["mcc_customer_id"] for r in reports] == [MCC.digits, OTHER_MCC.digits]
     managers = [row["manager"] for row in csv.DictReader(sheet.lstrip("\ufeff").splitlines())]
