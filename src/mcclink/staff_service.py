@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Literal
 
-from mcclink.domain import utcnow
+from mcclink.domain import MAX_NAME, check_characters, utcnow
 from mcclink.errors import ApiTokenNotFound, InputError, MccLinkError, StaffUserNotFound
 from mcclink.ports import StaffStore
 from mcclink.staff import (
@@ -31,6 +31,8 @@ from mcclink.staff import (
     token_id_of,
 )
 
+#: The longest a token may work: ten years (longer is "never": leave the expiry out).
+MAX_TOKEN_LIFETIME = timedelta(days=3650)
 #: ``last_used_at`` is written at most this often per token (a busy integration is one
 #: write a minute, not one per request).
 TOUCH_EVERY = timedelta(minutes=1)
@@ -126,7 +128,7 @@ class StaffDirectory:
         user = StaffUser(
             email=normalize_email(email),
             role=role,
-            name=(name.strip() or None) if name else None,
+            name=_name(name),
             created_at=self._clock(),
             created_by=self.actor,
         )
@@ -163,8 +165,9 @@ class StaffDirectory:
 
         Raises:
             InputError: the e-mail address is malformed.
+            StaffUserNotFound: no such user.
         """
-        return self.store.revoke_sessions(normalize_email(email), self._clock())
+        return self.store.revoke_sessions(self._user(email).email, self._clock())
 
     def _user(self, email: str) -> StaffUser:
         address = normalize_email(email)
@@ -193,14 +196,20 @@ class StaffDirectory:
             name: what it is for (``ci``); history shows ``token:<name> (<owner>)``.
             role: what it may do; at most the owner's role when a user owns it.
             owner: a user's e-mail, or the actor making it on the command line (``cli:ana``).
-            expires_in: how long it works; None for no end.
+            expires_in: how long it works, at most ``MAX_TOKEN_LIFETIME``; None for no end.
 
         Raises:
-            InputError: a malformed name or e-mail, or ``role`` above the owner's.
+            InputError: a malformed name or e-mail, ``role`` above the owner's, or an expiry
+                that is not positive or over ten years.
             StaffUserNotFound: ``owner`` names no user.
         """
+        if expires_in is not None and not timedelta() < expires_in <= MAX_TOKEN_LIFETIME:
+            raise InputError(
+                "a token's expiry must be longer than zero and at most 3650 days (e.g. 90d); "
+                "leave it out for a token that does not expire"
+            )
         owner = _owner(owner)
-        if ":" not in owner:
+        if not _is_actor(owner):
             user = self._user(owner)
             if not user.role.allows(role):
                 raise InputError(
@@ -319,17 +328,37 @@ class StaffDirectory:
         )
 
 
+def _is_actor(owner: str) -> bool:
+    """True for a command-line actor (``cli``, ``cli:ana``), False for a user's e-mail."""
+    return owner == "cli" or owner.startswith("cli:")
+
+
 def _owner(raw: str) -> str:
     owner = raw.strip()
-    return owner if ":" in owner else normalize_email(owner)
+    return owner if _is_actor(owner) else normalize_email(owner)
+
+
+def _name(raw: str | None) -> str | None:
+    """A user's display name: trimmed, None when blank.
+
+    Raises:
+        InputError: it is over ``MAX_NAME`` characters or holds control or format characters.
+    """
+    name = (raw or "").strip()
+    if len(name) > MAX_NAME:
+        raise InputError(f"the name has {len(name):,} characters: at most {MAX_NAME}")
+    check_characters("the name", name)
+    return name or None
 
 
 def _token_ref(ref: str) -> str:
+    """The id in a token reference: the id, ``mcl_<id>``, or the whole token (of which only
+    the id part is ever kept, so a mistyped secret is never echoed)."""
     text = ref.strip()
     whole = token_id_of(text)
     if whole is not None:
         return whole
-    return text.removeprefix("mcl_")
+    return text.removeprefix("mcl_").partition("_")[0][:64]
 
 
 def _when(moment: datetime) -> str:

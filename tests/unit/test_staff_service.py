@@ -293,3 +293,40 @@ def test_a_stranger_without_allowed_domains_is_told_whom_to_ask(staff: StaffDire
     with pytest.raises(SignInRefused, match="ask an admin") as refused:
         staff.admit(_identity("x@y.com", hd="y.com"), Admission())
     assert refused.value.reason == "not_registered"
+
+
+def test_a_mistyped_token_is_never_echoed_when_revoking(staff: StaffDirectory) -> None:
+    secret, record = staff.create_token("ci", Role.VIEWER, "cli:ana")
+    typo = "mcl_zz" + secret[6:-1] + "!"  # another id, and not token-shaped
+    with pytest.raises(ApiTokenNotFound) as unknown:
+        staff.revoke_token(typo)
+    assert secret[len(record.prefix) + 1 : -1] not in str(unknown.value)
+    assert f"'zz{record.id[2:]}'" in str(unknown.value)
+
+
+@pytest.mark.parametrize("days", [0, 3651])
+def test_a_token_expiry_is_positive_and_at_most_ten_years(staff: StaffDirectory, days: int) -> None:
+    with pytest.raises(InputError, match="at most 3650 days"):
+        staff.create_token("ci", Role.VIEWER, "cli:ana", timedelta(days=days))
+
+
+def test_a_bare_cli_actor_may_own_a_token(staff: StaffDirectory) -> None:
+    secret, record = staff.create_token("cron", Role.OPERATOR, "cli")
+    assert record.owner == "cli"
+    assert staff.resolve_token(secret).role is Role.OPERATOR
+
+
+def test_signing_out_everywhere_names_an_unknown_user(staff: StaffDirectory) -> None:
+    with pytest.raises(StaffUserNotFound):
+        staff.sign_out_everywhere("ninguem@agencia.com.br")
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"), [("A" * 256, "at most 255"), ("Ana\x1b[31m", "control character")]
+)
+def test_a_users_name_is_checked_like_a_clients(
+    staff: StaffDirectory, name: str, problem: str
+) -> None:
+    with pytest.raises(InputError, match=problem):
+        staff.add_user("ana@agencia.com.br", Role.VIEWER, name=name)
+    assert staff.users() == []
