@@ -16,14 +16,16 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mcclink.domain import CustomerId, is_email_address
-from mcclink.errors import ConfigurationError, InvalidCustomerId
+from mcclink.domain import CustomerId, is_email_address, parse_duration
+from mcclink.errors import ConfigurationError, InputError, InvalidCustomerId
 from mcclink.files import read_plain_file
+from mcclink.staff import Role
 
 if TYPE_CHECKING:
     import yaml
@@ -71,6 +73,34 @@ _YES, _NO = frozenset({"1", "true", "yes", "on"}), frozenset({"", "0", "false", 
 DEFAULT_OIDC_ISSUER = "https://accounts.google.com"
 #: Where `mcclink web` serves by default: the MCC_PUBLIC_URL `mcclink emulator serve` exports.
 LOCAL_PUBLIC_URL = "http://127.0.0.1:8080"
+STAFF_CLIENT_ID_VAR = "MCC_STAFF_CLIENT_ID"
+STAFF_CLIENT_SECRET_VAR = "MCC_STAFF_CLIENT_SECRET"
+STAFF_DOMAINS_VAR = "MCC_STAFF_DOMAINS"
+STAFF_DOMAIN_ROLE_VAR = "MCC_STAFF_DOMAIN_ROLE"
+BREAK_GLASS_VAR = "MCC_BREAK_GLASS"
+SESSION_IDLE_VAR = "MCC_SESSION_IDLE"
+SESSION_MAX_VAR = "MCC_SESSION_MAX"
+SESSION_SECRET_VAR = "MCC_SESSION_SECRET"
+#: What ``Settings.staff`` reads (with ``MCC_PUBLIC_URL`` and ``MCC_OIDC_ISSUER``).
+STAFF_VARS = (
+    STAFF_CLIENT_ID_VAR,
+    STAFF_CLIENT_SECRET_VAR,
+    STAFF_DOMAINS_VAR,
+    STAFF_DOMAIN_ROLE_VAR,
+    BREAK_GLASS_VAR,
+    SESSION_IDLE_VAR,
+    SESSION_MAX_VAR,
+    SESSION_SECRET_VAR,
+)
+DEFAULT_SESSION_IDLE = timedelta(hours=2)
+DEFAULT_SESSION_MAX = timedelta(hours=12)
+#: The longest a signed-in browser may stay signed in, however busy.
+LONGEST_SESSION = timedelta(days=30)
+#: The shortest idle expiry: sessions record their use at most once a minute.
+SHORTEST_IDLE = timedelta(minutes=5)
+#: ``MCC_SESSION_SECRET`` signs short-lived cookies only; as long as ``MCC_API_TOKEN`` at least.
+MIN_SESSION_SECRET = 32
+_DOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 
 #: The keys of ``google-ads.yaml`` mcclink reads; each may be overridden by ``GOOGLE_ADS_<KEY>``.
 YAML_KEYS = (
@@ -281,6 +311,40 @@ class OnboardingSettings:
 
 
 @dataclass(frozen=True)
+class StaffSignIn:
+    """The staff's "Sign in with Google": the web OAuth client, its OpenID provider, and
+    where the provider sends people back (``{MCC_PUBLIC_URL}/login/callback``)."""
+
+    public_url: str
+    client_id: str
+    client_secret: Secret
+    issuer: str = DEFAULT_OIDC_ISSUER
+
+    @property
+    def redirect_uri(self) -> str:
+        """The callback to register with the OAuth client."""
+        return f"{self.public_url}/login/callback"
+
+
+@dataclass(frozen=True)
+class StaffSettings:
+    """How the staff get in: Google sign-in (optional), who enters unregistered, the
+    break-glass ``MCC_API_TOKEN`` once users exist, and how long a signed-in browser lasts."""
+
+    sign_in: StaffSignIn | None = None
+    #: ``MCC_STAFF_DOMAINS``: Workspace domains whose verified accounts enter unregistered.
+    domains: frozenset[str] = frozenset()
+    #: ``MCC_STAFF_DOMAIN_ROLE``: the role they enter with (viewer or operator).
+    domain_role: Role = Role.VIEWER
+    #: ``MCC_BREAK_GLASS``: ``MCC_API_TOKEN`` stays an admin token once users exist.
+    break_glass: bool = False
+    session_idle: timedelta = DEFAULT_SESSION_IDLE
+    session_max: timedelta = DEFAULT_SESSION_MAX
+    #: ``MCC_SESSION_SECRET``: signs the sign-in form's and the one-shot messages' cookies.
+    session_secret: Secret | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything mcclink reads from the environment; Google parts validated on demand."""
 
@@ -315,6 +379,8 @@ class Settings:
     time_zone_raw: str | None = None
     #: The mail variables (``MAIL_VARS``) as given; checked by ``mail``.
     mail_env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: The staff variables (``STAFF_VARS``) as given; checked by ``staff``.
+    staff_env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -345,6 +411,7 @@ class Settings:
             onboarding_client_id=environ.get(ONBOARDING_CLIENT_ID_VAR, "").strip() or None,
             onboarding_client_secret=_secret(environ.get(ONBOARDING_CLIENT_SECRET_VAR, "").strip()),
             mail_env={name: environ[name] for name in MAIL_VARS if name in environ},
+            staff_env={name: v for name in STAFF_VARS if (v := environ.get(name, "").strip())},
             oidc_issuer=environ.get(OIDC_ISSUER_VAR, "").strip() or DEFAULT_OIDC_ISSUER,
             agency_name=environ.get(AGENCY_NAME_VAR, "").strip() or None,
             agency_logo_url=environ.get("MCC_AGENCY_LOGO_URL", "").strip() or None,
@@ -399,6 +466,72 @@ class Settings:
             agency_name=self.agency_name,
             agency_logo_url=self.agency_logo_url,
             trusted_proxies=proxies,
+        )
+
+    @property
+    def staff(self) -> StaffSettings:
+        """How the staff sign in (``MCC_STAFF_*``, ``MCC_BREAK_GLASS``, ``MCC_SESSION_*``).
+
+        Raises:
+            ConfigurationError: every problem at once, each naming its variable and the fix;
+                never a secret.
+        """
+        env, problems = self.staff_env, list[str]()
+        sign_in = self._staff_sign_in(problems)
+        domains = _staff_domains(env.get(STAFF_DOMAINS_VAR), problems)
+        if domains and sign_in is None:
+            problems.append(
+                f"{STAFF_DOMAINS_VAR} is set but {STAFF_CLIENT_ID_VAR} is not: people of those "
+                f"domains enter by signing in with Google; set {STAFF_CLIENT_ID_VAR} and "
+                f"{STAFF_CLIENT_SECRET_VAR}, or unset {STAFF_DOMAINS_VAR}"
+            )
+        idle = _session_length(SESSION_IDLE_VAR, env, DEFAULT_SESSION_IDLE, problems)
+        longest = _session_length(SESSION_MAX_VAR, env, DEFAULT_SESSION_MAX, problems)
+        if idle > longest:
+            problems.append(
+                f"{SESSION_IDLE_VAR} ({env.get(SESSION_IDLE_VAR, '2h')}) is longer than "
+                f"{SESSION_MAX_VAR} ({env.get(SESSION_MAX_VAR, '12h')}): make the idle expiry "
+                "the shorter one"
+            )
+        secret = _secret(env.get(SESSION_SECRET_VAR))
+        weak = secret and secret_problem(SESSION_SECRET_VAR, secret.reveal(), MIN_SESSION_SECRET)
+        if weak:
+            problems.append(f"{weak}: make one with `{_MAKE_SECRET}`")
+        settings = StaffSettings(
+            sign_in=sign_in,
+            domains=domains,
+            domain_role=_domain_role(env.get(STAFF_DOMAIN_ROLE_VAR), problems),
+            break_glass=_yes_no(BREAK_GLASS_VAR, env.get(BREAK_GLASS_VAR), problems),
+            session_idle=idle,
+            session_max=longest,
+            session_secret=secret,
+        )
+        if problems:
+            raise ConfigurationError(problems)
+        return settings
+
+    def _staff_sign_in(self, problems: list[str]) -> StaffSignIn | None:
+        client_id = self.staff_env.get(STAFF_CLIENT_ID_VAR)
+        secret = _secret(self.staff_env.get(STAFF_CLIENT_SECRET_VAR))
+        if client_id is None:
+            if secret is not None:
+                problems.append(
+                    f"{STAFF_CLIENT_SECRET_VAR} is set but {STAFF_CLIENT_ID_VAR} is not: set "
+                    f"the web OAuth client's id too, or unset {STAFF_CLIENT_SECRET_VAR}"
+                )
+            return None
+        found = _base_url_problems(PUBLIC_URL_VAR, self.public_url_raw, "https://ads.example.com")
+        found += _base_url_problems(OIDC_ISSUER_VAR, self.oidc_issuer, DEFAULT_OIDC_ISSUER)
+        if secret is None:
+            found.append(
+                f"{STAFF_CLIENT_SECRET_VAR} is not set: copy the secret of the web OAuth client "
+                f"named by {STAFF_CLIENT_ID_VAR}"
+            )
+        problems += found
+        if found or secret is None or self.public_url_raw is None:
+            return None
+        return StaffSignIn(
+            self.public_url_raw.rstrip("/"), client_id, secret, self.oidc_issuer.rstrip("/")
         )
 
     @property
@@ -774,6 +907,59 @@ def _proxy_networks(raw: str | None, problems: list[str]) -> tuple[ProxyNetwork,
 
 def _secret(raw: str | None) -> Secret | None:
     return Secret(raw) if raw else None
+
+
+def _staff_domains(raw: str | None, problems: list[str]) -> frozenset[str]:
+    domains = [item.strip().lower() for item in (raw or "").split(",") if item.strip()]
+    for domain in domains:
+        if not _DOMAIN.fullmatch(domain):
+            problems.append(
+                f"{STAFF_DOMAINS_VAR}: {domain!r} is not a domain name: give the Google "
+                "Workspace domains, comma-separated, e.g. agencia.com.br,agencia.com"
+            )
+    return frozenset(d for d in domains if _DOMAIN.fullmatch(d))
+
+
+def _domain_role(raw: str | None, problems: list[str]) -> Role:
+    if raw is None:
+        return Role.VIEWER
+    try:
+        role = Role.parse(raw)
+    except InputError as exc:
+        problems.append(f"{STAFF_DOMAIN_ROLE_VAR}: {exc}")
+        return Role.VIEWER
+    if role is Role.ADMIN:
+        problems.append(
+            f"{STAFF_DOMAIN_ROLE_VAR} cannot be admin: a whole domain would manage users and "
+            "tokens; use viewer or operator, and make admins with `mcclink users add EMAIL "
+            "--role admin`"
+        )
+        return Role.VIEWER
+    return role
+
+
+def _yes_no(var: str, raw: str | None, problems: list[str]) -> bool:
+    value = (raw or "").lower()
+    if value not in _YES | _NO:
+        problems.append(f"{var} {raw!r} is not a yes/no value: set it to on or off")
+    return value in _YES
+
+
+def _session_length(
+    var: str, env: Mapping[str, str], default: timedelta, problems: list[str]
+) -> timedelta:
+    raw = env.get(var)
+    if raw is None:
+        return default
+    try:
+        length = parse_duration(raw)
+    except InputError as exc:
+        problems.append(f"{var}: {exc}")
+        return default
+    if not SHORTEST_IDLE <= length <= LONGEST_SESSION:
+        problems.append(f"{var} {raw!r} must be between 5m and 30d, e.g. 2h")
+        return default
+    return length
 
 
 def _mail_url_problems(url: str) -> list[str]:

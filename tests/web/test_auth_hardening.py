@@ -224,7 +224,6 @@ def test_the_form_s_429_says_when_to_try_again(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("token", "problem"),
     [
-        ("", "is not set"),
         ("aaaaaaaaaaaaaaaa", "too short (16 characters, at least 32)"),
         ("a" * 40, "does not look random (1 different characters"),
         ("abababababcdcdcdcdcd0101010101010101", "does not look random (6 different"),
@@ -239,7 +238,7 @@ def test_a_weak_or_non_ascii_token_is_refused_without_showing_it(token: str, pro
 
     assert problem in str(refused.value)
     assert "secrets.token_urlsafe(32)" in str(refused.value)
-    assert not token or token not in str(refused.value)
+    assert token not in str(refused.value)
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,11 @@
-"""Opening /login keeps the browser's session (issue #14, item 19)."""
+"""Opening /login keeps the browser's session, and before signing in its sign-in cookie
+(issue #14, item 19)."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from mcclink.web.security import SESSION_COOKIE
+from mcclink.web.security import SESSION_COOKIE, SIGNIN_COOKIE
 from tests.web.conftest import TOKEN, csrf_token
 
 
@@ -42,10 +43,10 @@ def test_a_second_login_tab_keeps_the_first_tabs_form_working(client: TestClient
 
 def test_a_wrong_token_keeps_the_anonymous_session(client: TestClient) -> None:
     form = client.get("/login")
-    cookie = client.cookies[SESSION_COOKIE]
+    cookie = client.cookies[SIGNIN_COOKIE]
     response = client.post(
         "/login", data={"csrf_token": csrf_token(form.text), "token": "wrong-token-0000000"}
     )
     assert response.status_code == 401
-    assert client.cookies[SESSION_COOKIE] == cookie
+    assert client.cookies[SIGNIN_COOKIE] == cookie
     assert csrf_token(response.text) == csrf_token(form.text)

@@ -17,7 +17,7 @@ from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, LinkStatus, Operation, utcnow
 from mcclink.emulator import CLIENT_SECRET, Emulator, fetch_state
 from mcclink.onboarding import new_link
-from mcclink.web import api, onboard
+from mcclink.web import api, onboard, signin
 from mcclink.web import pages as staff_pages
 from mcclink.web.app import API_PREFIX, create_app
 from mcclink.web.security import WebSettings
@@ -347,6 +347,8 @@ def test_every_route_but_the_sign_in_and_the_advertisers_needs_staff_credentials
     public = {
         ("GET", "/login"),
         ("POST", "/login"),
+        ("GET", "/login/google"),
+        ("GET", "/login/callback"),
         ("GET", "/onboard/{token}"),
         ("GET", "/onboard/{token}/signin"),
         ("GET", "/onboard/callback"),
@@ -355,7 +357,12 @@ def test_every_route_but_the_sign_in_and_the_advertisers_needs_staff_credentials
         ("GET", "/onboard/{token}/unsubscribe"),  # a reminder's List-Unsubscribe (RFC 8058)
         ("POST", "/onboard/{token}/unsubscribe"),
     }
-    mounted = [(API_PREFIX, api.router), ("", staff_pages.router), ("", onboard.router)]
+    mounted = [
+        (API_PREFIX, api.router),
+        ("", staff_pages.router),
+        ("", signin.router),
+        ("", onboard.router),
+    ]
     routes = {
         (method, prefix + route.path)
         for prefix, router in [*mounted, ("", web_app.router)]

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from fastapi.testclient import TestClient
 
+from mcclink.bootstrap import Container
 from mcclink.errors import ConfigurationError
+from mcclink.web.app import create_app
 from mcclink.web.security import SESSION_COOKIE, WebSettings
 from tests.web.conftest import TOKEN, csrf_token
 
 
-def test_the_server_refuses_to_start_without_a_token() -> None:
-    with pytest.raises(ConfigurationError, match=r"MCC_API_TOKEN is not set.*secrets"):
-        WebSettings.from_env({})
+def test_the_server_refuses_to_start_with_no_way_in(web_container: Container) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        create_app(web_container, WebSettings.from_env({}))
+
+    message = str(refused.value)
+    assert "nobody could sign in" in message
+    for way in ("MCC_STAFF_CLIENT_ID", "mcclink tokens create", "MCC_API_TOKEN", "secrets"):
+        assert way in message
 
 
 def test_a_short_token_is_refused_with_the_fix() -> None:
@@ -73,10 +82,11 @@ def test_sign_in_without_the_csrf_token_is_rejected(client: TestClient) -> None:
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
-def test_a_session_signed_with_another_token_is_not_accepted(signed_in: TestClient) -> None:
+def test_a_session_cookie_the_store_does_not_hold_is_not_accepted(
+    signed_in: TestClient,
+) -> None:
     client = signed_in
-    other = WebSettings.from_env({"MCC_API_TOKEN": "another-token-0123456789-abcdefghij"})
-    client.cookies.set(SESSION_COOKIE, other.signer().dumps({"csrf": "x", "in": True}))
+    client.cookies.set(SESSION_COOKIE, secrets.token_urlsafe(32))
     assert client.get("/", follow_redirects=False).status_code == 303
 
 

@@ -23,10 +23,12 @@ def run_web(home: Path, *args: str, env: dict[str, str] | None = None) -> tuple[
     return done.returncode, done.stdout + done.stderr
 
 
-def test_without_a_token_it_refuses_to_start_and_says_how_to_make_one(tmp_path: Path) -> None:
+def test_with_no_way_in_it_refuses_to_start_and_names_every_way(tmp_path: Path) -> None:
     code, output = run_web(tmp_path)
     assert code == 2
-    assert "MCC_API_TOKEN is not set" in output
+    assert "nobody could sign in" in output
+    for way in ("MCC_STAFF_CLIENT_ID", "mcclink tokens create", "MCC_API_TOKEN"):
+        assert way in output
     assert "secrets.token_urlsafe" in output
 
 

@@ -44,8 +44,10 @@ def web(
 ) -> None:
     """Serve the web dashboard and the REST API (/api/v1) until ^C.
 
-    Needs MCC_API_TOKEN (32+ random characters): API clients send it as a bearer token,
-    browsers sign in with it.
+    Staff sign in with Google (MCC_STAFF_CLIENT_ID, MCC_STAFF_CLIENT_SECRET) and API clients
+    send personal tokens (mcclink tokens create). MCC_API_TOKEN (32+ random characters) is the
+    break-glass admin token: accepted while mcclink has no user, then only with
+    MCC_BREAK_GLASS=on. The server starts when at least one of these ways in exists.
 
     Example: MCC_API_TOKEN=... mcclink web --port 8080
     """
@@ -87,7 +89,7 @@ def web(
     address = f"[{host}]" if ":" in host else host
     bound = listening.getsockname()[1]  # the port the system chose for --port 0
     err.print(
-        f"mcclink web: http://{shown(address)}:{bound}/ (sign in with MCC_API_TOKEN; ^C stops)"
+        f"mcclink web: http://{shown(address)}:{bound}/ (sign in at /login; ^C stops)"
     )
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listening])
 

@@ -7,7 +7,8 @@ A user (also the body of ``POST /_emulator/users``)::
 
 ``access`` names the accounts the person reaches directly and the role on each (``ADMIN``,
 ``STANDARD``, ``READ_ONLY``, ``EMAIL_ONLY``); a manager account's role reaches its clients
-through the manager. ``hd`` (optional) is the person's Google Workspace domain.
+through the manager. ``hd`` (optional) is the person's Google Workspace domain;
+``"email_verified": false`` (optional) makes an address Google has not verified.
 
 An OAuth client::
 
@@ -28,6 +29,7 @@ from mcclink.emulator.shapes import (
     Problem,
     account_id,
     as_object,
+    bool_at,
     list_at,
     name_at,
     no_unknown_keys,
@@ -37,7 +39,7 @@ from mcclink.emulator.shapes import (
 
 # A pragmatic address check: one @, no spaces, a dot in the domain.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_USER_KEYS = {"email", "name", "access", "hd"}
+_USER_KEYS = {"email", "name", "access", "hd", "email_verified"}
 _CLIENT_KEYS = {"client_id", "client_secret", "redirect_uris", "name"}
 
 
@@ -60,6 +62,7 @@ def read_user(raw: object, where: str) -> User:
         name=name_at(item, where),
         access=_access(as_object(item.get("access", {}), where_key(where, "access")), where),
         hd=hd,
+        email_verified=bool_at(item, "email_verified", True, where),
     )
 
 

@@ -59,6 +59,8 @@ class User:
     name: str
     access: Mapping[str, str] | None
     hd: str | None = None
+    #: Whether Google has verified the address (the ``email_verified`` claim).
+    email_verified: bool = True
 
 
 @dataclass(frozen=True)

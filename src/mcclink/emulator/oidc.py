@@ -56,7 +56,7 @@ def user_claims(user: User, scopes: frozenset[str]) -> dict[str, object]:
     """The claims about ``user`` that ``scopes`` allow (userinfo, and inside ID tokens)."""
     claims: dict[str, object] = {"sub": subject(user.email)}
     if scopes & EMAIL_SCOPES:
-        claims.update(email=user.email, email_verified=True)
+        claims.update(email=user.email, email_verified=user.email_verified)
     if scopes & PROFILE_SCOPES:
         claims["name"] = user.name
     if user.hd:

@@ -57,7 +57,8 @@ People and applications (top level, optional; shapes in ``identities``):
 - ``"users": [{"email": "ana@padaria.com.br", "name": "Ana", "hd": "padaria.com.br",
   "access": {"111-222-3333": "ADMIN", "222-333-4444": "READ_ONLY"}}]`` -- who can sign in on
   the emulator's authorization page, the accounts each reaches directly and the role on each
-  (``ADMIN``, ``STANDARD``, ``READ_ONLY``, ``EMAIL_ONLY``). Their tokens act with that access;
+  (``ADMIN``, ``STANDARD``, ``READ_ONLY``, ``EMAIL_ONLY``); ``"email_verified": false`` for an
+  address Google has not verified. Their tokens act with that access;
   the emulator's own credentials stay the manager's user (every ``accessible`` account, ADMIN).
 - ``"oauth_clients": [{"client_id": "...", "client_secret": "...", "redirect_uris": [...],
   "name": "..."}]`` -- applications with registered redirect URIs; the emulator's own client

@@ -33,11 +33,12 @@ from mcclink.serialization import (
 )
 from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.web import api_models as m
+from mcclink.web.auth import api_principal
 from mcclink.web.deps import api_service, container
 from mcclink.web.problems import after_write
-from mcclink.web.security import require_api_token, web_settings
+from mcclink.web.security import web_settings
 
-router = APIRouter(dependencies=[Depends(require_api_token)])
+router = APIRouter(dependencies=[Depends(api_principal)])
 
 Box = Annotated[Container, Depends(container)]
 #: The service for this request: history records ``api:<client address>`` as its actor.

@@ -34,7 +34,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mcclink import __version__
 from mcclink.bootstrap import Container
 from mcclink.errors import MccLinkError
-from mcclink.web import api, limits, onboard, pages, problems
+from mcclink.web import api, limits, onboard, pages, problems, reports, signin
+from mcclink.web.auth import api_principal, install
 from mcclink.web.background import WebhookWorker
 from mcclink.web.limits import Area, BodyLimits, BodyTooLarge, CloseUnread
 from mcclink.web.security import (
@@ -43,8 +44,6 @@ from mcclink.web.security import (
     Unauthorized,
     WebSettings,
     content_security_policy,
-    install,
-    require_api_token,
     unauthorized,
 )
 from mcclink.web.throttle import TooManyRequests
@@ -95,6 +94,8 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
     app.state.onboarding = onboard.OnboardingPages(container.settings.onboarding)
     app.include_router(api.router, prefix=API_PREFIX)
     app.include_router(pages.router)
+    app.include_router(signin.router)
+    app.include_router(reports.router)
     app.include_router(onboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if worker is not None:
@@ -104,10 +105,10 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
     def openapi(request: Request) -> JSONResponse:
-        require_api_token(request)
+        api_principal(request)
         return JSONResponse(app.openapi())
 
-    install(app, settings, API_PREFIX)  # last: the Host check and the token run first
+    install(app, settings, API_PREFIX, container.store)  # last: Host check and token first
     return app
 
 
@@ -156,11 +157,11 @@ def _kick_after_posts(
 
 def _install_error_handlers(app: FastAPI) -> None:
     """Under /api/v1 every failure is a problem document. Nothing is said without the token:
-    the gate of ``security.install`` answers 401 before routing, so before 404 or 422."""
+    the gate of ``auth.install`` answers 401 before routing, so before 404 or 422."""
 
     @app.exception_handler(Unauthorized)
     def refuse(request: Request, exc: Unauthorized) -> Response:
-        return unauthorized()
+        return unauthorized(str(exc) or None)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -186,7 +187,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SignInRequired)
     def sign_in(request: Request, exc: SignInRequired) -> Response:
-        return RedirectResponse(pages.login_url(exc.next_path), status_code=303)
+        return RedirectResponse(signin.login_url(exc.next_path), status_code=303)
 
     @app.exception_handler(CsrfRejected)
     def csrf(request: Request, exc: CsrfRejected) -> Response:

@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mcclink.domain import MAX_FIELD_BYTES
 from mcclink.errors import InputError
 from mcclink.web import api, pages
-from mcclink.web.security import CsrfRejected, read_session, require_session
+from mcclink.web.auth import check_form_sender
 
 #: A staff or advertiser form: a CSRF token and a few short fields.
 FORM_BYTES = 16 * 1024
@@ -67,10 +67,7 @@ def _staff(request: Request) -> None:
         CsrfRejected: no session at all (the form cannot carry its token).
         SignInRequired: an anonymous session posting anything but the sign-in form.
     """
-    if read_session(request) is None:
-        raise CsrfRejected()
-    if request.url.path != _SIGN_IN_PATH:
-        require_session(request)
+    check_form_sender(request, _SIGN_IN_PATH)
 
 
 @dataclass(frozen=True)

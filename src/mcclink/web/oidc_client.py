@@ -1,5 +1,8 @@
 """Sign people in with an OpenID Connect provider (Google, or the emulator playing it).
 
+Two purposes share it: the advertiser's onboarding (``ONBOARDING``: their e-mail and the
+Google Ads API) and the staff's sign-in (``STAFF``: who they are, ``openid email profile``).
+
 The relying party's half of the authorization code flow (RFC 6749 section 4.1) with PKCE S256
 (RFC 7636), ``state`` and ``nonce`` (OpenID Connect Core 3.1):
 
@@ -42,7 +45,6 @@ from mcclink.web.ephemeral import OneTimeStore
 log = logging.getLogger(__name__)
 
 ADWORDS_SCOPE = "https://www.googleapis.com/auth/adwords"
-SCOPES = ("openid", "email", ADWORDS_SCOPE)
 FLOW_TTL = timedelta(minutes=10)
 DISCOVERY_TTL_S = 3600.0
 TIMEOUT_S = 10.0
@@ -74,6 +76,30 @@ class SignInFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Purpose:
+    """What a sign-in is for: the scopes asked, and what a completed one must show."""
+
+    scopes: tuple[str, ...]
+    #: The settings that name the OAuth client (a refused client is logged with them).
+    client_vars: str
+    #: Refuse an ID token whose e-mail Google has not verified (``Failure.INVALID_TOKEN``);
+    #: otherwise the caller decides (``SignedIn.email_verified``).
+    verified_email_only: bool
+
+
+ONBOARDING = Purpose(
+    ("openid", "email", ADWORDS_SCOPE),
+    "MCC_ONBOARDING_CLIENT_ID and MCC_ONBOARDING_CLIENT_SECRET",
+    verified_email_only=True,
+)
+STAFF = Purpose(
+    ("openid", "email", "profile"),
+    "MCC_STAFF_CLIENT_ID and MCC_STAFF_CLIENT_SECRET",
+    verified_email_only=False,
+)
+
+
+@dataclass(frozen=True)
 class Discovery:
     """The parts of the provider's discovery document a relying party uses."""
 
@@ -99,6 +125,10 @@ class SignedIn:
     email: str
     subject: str
     access_token: Secret
+    email_verified: bool = True
+    #: The Google Workspace domain of the account (the ``hd`` claim), if any.
+    hd: str | None = None
+    name: str | None = None
 
 
 class OidcClient:
@@ -111,9 +141,11 @@ class OidcClient:
         client_secret: Secret,
         redirect_uri: str,
         *,
+        purpose: Purpose = ONBOARDING,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.issuer = issuer.rstrip("/")
+        self.purpose = purpose
         self.client_id = client_id
         self._secret = client_secret
         self.redirect_uri = redirect_uri
@@ -157,7 +189,7 @@ class OidcClient:
             "response_type": "code",
             "client_id": self.client_id,
             "redirect_uri": self.redirect_uri,
-            "scope": " ".join(SCOPES),
+            "scope": " ".join(self.purpose.scopes),
             "state": state,
             "nonce": flow.nonce,
             "code_challenge": _s256(flow.verifier),
@@ -191,10 +223,17 @@ class OidcClient:
         tokens = self._redeem(code, flow.verifier)
         claims = self._verify(tokens["id_token"], flow.nonce)
         granted = tokens.get("scope")
-        if isinstance(granted, str) and ADWORDS_SCOPE not in granted.split():
+        wanted = set(self.purpose.scopes) - {"openid", "email", "profile"}
+        if isinstance(granted, str) and not wanted <= set(granted.split()):
             raise SignInFailed(Failure.SCOPE)
         return SignedIn(
-            flow.context, claims["email"], claims["sub"], Secret(tokens["access_token"])
+            flow.context,
+            claims["email"],
+            claims["sub"],
+            Secret(tokens["access_token"]),
+            email_verified=_verified(claims),
+            hd=_text(claims.get("hd")),
+            name=_text(claims.get("name")),
         )
 
     def _redeem(self, code: str, verifier: str) -> dict[str, Any]:
@@ -215,10 +254,9 @@ class OidcClient:
         except _Refused as exc:
             if exc.error == "invalid_client":
                 log.warning(
-                    "the OpenID provider %s refused the onboarding OAuth client "
-                    "(invalid_client): check MCC_ONBOARDING_CLIENT_ID and "
-                    "MCC_ONBOARDING_CLIENT_SECRET",
+                    "the OpenID provider %s refused the OAuth client (invalid_client): check %s",
                     self.issuer,
+                    self.purpose.client_vars,
                 )
                 raise SignInFailed(Failure.UNAVAILABLE) from None
             raise SignInFailed(Failure.REFUSED) from None
@@ -249,8 +287,9 @@ class OidcClient:
             raise SignInFailed(Failure.INVALID_TOKEN) from None
         if not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
             raise SignInFailed(Failure.INVALID_TOKEN)
-        verified = claims.get("email_verified") in (True, "true")
-        if not (isinstance(claims.get("email"), str) and verified):
+        if not isinstance(claims.get("email"), str):
+            raise SignInFailed(Failure.INVALID_TOKEN)
+        if self.purpose.verified_email_only and not _verified(claims):
             raise SignInFailed(Failure.INVALID_TOKEN)
         return claims
 
@@ -326,6 +365,15 @@ def _oauth_error(exc: urllib.error.HTTPError) -> str:
     except (OSError, ValueError, AttributeError):
         return "unreadable"
     return error if isinstance(error, str) else "unreadable"
+
+
+def _verified(claims: Mapping[str, Any]) -> bool:
+    # Google has sent the boolean as a string in some ID tokens.
+    return claims.get("email_verified") in (True, "true")
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _form(value: str) -> str:

@@ -26,17 +26,9 @@ from mcclink.importer import ImportPlan, RowProblem, parse_csv, plan_import
 from mcclink.onboard_links import mcc_onboarding_link, new_onboarding_link
 from mcclink.service import GoogleAdsMCCService
 from mcclink.web import deps, problems
-from mcclink.web.security import (
-    Session,
-    authenticate,
-    new_session,
-    read_session,
-    require_csrf,
-    require_session,
-    set_session_cookie,
-    sign_out,
-    web_settings,
-)
+from mcclink.web.auth import Principal, page_principal, require_csrf
+from mcclink.web.security import web_settings
+from mcclink.web.signin import safe_next
 from mcclink.web.throttle import TooManyRequests
 from mcclink.web.views import Flash, render, set_flash
 
@@ -61,11 +53,6 @@ class Action(StrEnum):
     UNLINK = "unlink"
 
 
-def login_url(next_path: str) -> str:
-    """The sign-in page, returning to ``next_path`` afterwards."""
-    return f"/login?next={quote(next_path, safe='')}"
-
-
 def error_page(request: Request, exc: MccLinkError, status_code: int) -> HTMLResponse:
     """An mcclink error as a page, with the CLI's message (none of the server's local details)."""
     message = problems.public_detail(exc)
@@ -82,72 +69,9 @@ def too_many_page(request: Request, exc: TooManyRequests) -> HTMLResponse:
     return response
 
 
-def _safe_next(raw: str | None) -> str:
-    # Only a path on this site: never a URL that sends the browser elsewhere.
-    return raw if raw and raw.startswith("/") and not raw.startswith("//") else "/"
-
-
-def _login_page(request: Request, next_path: str, *, failed: bool) -> HTMLResponse:
-    # The browser's session is kept (another tab's form still works): a new anonymous one
-    # only when it has none.
-    session = read_session(request)
-    fresh = session is None
-    if session is None:
-        session = new_session(signed_in=False)
-    response = render(
-        request, "login.html", 401 if failed else 200, session, next=next_path, failed=failed
-    )
-    if fresh:
-        set_session_cookie(response, request, session)
-    return response
-
-
-@router.get("/login")
-def login_form(request: Request, next: str | None = None) -> Response:
-    """The sign-in form; signed in already, straight on to ``next``."""
-    session = read_session(request)
-    if session is not None and session.signed_in:
-        return RedirectResponse(_safe_next(next), status_code=303)
-    return _login_page(request, _safe_next(next), failed=False)
-
-
-@router.post("/login", dependencies=[Depends(require_csrf)])
-def login(
-    request: Request,
-    token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/",
-) -> Response:
-    """Sign in with MCC_API_TOKEN: a new, signed-in session (and a new CSRF token); a wrong
-    token counts against the address (``security.authenticate``)."""
-    if not authenticate(request, token.strip()):
-        return _login_page(request, _safe_next(next), failed=True)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session_cookie(response, request, new_session(signed_in=True))
-    return response
-
-
-@router.post("/logout", dependencies=[Depends(require_csrf)])
-def logout(request: Request, session: Annotated[Session, Depends(require_session)]) -> Response:
-    """Sign out: this session is refused from now on, wherever its cookie is."""
-    response = RedirectResponse("/login", status_code=303)
-    sign_out(response, request, session)
-    return response
-
-
-async def _signed_in_post(request: Request) -> Session:
-    """A form post's CSRF token, then a signed-in session (one dependency: FastAPI keeps only
-    the last ``Depends`` of an ``Annotated``).
-
-    Raises:
-        CsrfRejected: no CSRF token, or another session's.
-        SignInRequired: the session is not signed in (an anonymous sign-in session).
-    """
-    await require_csrf(request)
-    return require_session(request)
-
-
-SignedIn = Annotated[Session, Depends(require_session)]
-Posted = Annotated[Session, Depends(_signed_in_post)]
+SignedIn = Annotated[Principal, Depends(page_principal)]
+#: A form post: a signed-in session, and its CSRF token in the form.
+Posted = Annotated[Principal, Depends(require_csrf)]
 Built = Annotated[Container, Depends(deps.container)]
 #: The service for this request: history records ``web:<client address>`` as its actor.
 Acting = Annotated[GoogleAdsMCCService, Depends(deps.web_service)]
@@ -202,7 +126,6 @@ def run_monitor(request: Request, session: Posted, built: Built, service: Acting
             request,
             "monitor.html",
             status,
-            session,
             report=None,
             run=failed,
             error=exc,
@@ -303,7 +226,7 @@ def client_action(
     back: Annotated[str, Form()] = "/clients",
 ) -> Response:
     """Invite (or re-invite), cancel the invitation or end the link; then back, with a note."""
-    response = RedirectResponse(_safe_next(back), status_code=303)
+    response = RedirectResponse(safe_next(back), status_code=303)
     try:
         cid = CustomerId.parse(customer_id)
         done = _ACTIONS[action](service, built.mcc, cid)
@@ -399,7 +322,7 @@ def import_confirm(
 
 
 def _preview(
-    request: Request, session: Session, built: Container, filename: str, text: str
+    request: Request, session: Principal, built: Container, filename: str, text: str
 ) -> Response:
     plan, problems, rows = _plan(built, filename, text)
     return render(

@@ -1,47 +1,58 @@
-"""Who may use the web server: one bearer token, a signed session cookie, CSRF tokens.
+"""The web server's security pieces: its settings, cookies, CSRF tokens and refusals.
 
-The API (``/api/v1``) takes ``Authorization: Bearer <MCC_API_TOKEN>``. A browser signs in by
-typing the same token once and then holds a session cookie: signed with a key derived from the
-token (so changing ``MCC_API_TOKEN`` ends every session), HttpOnly, SameSite=Strict, Secure
-when the server sits behind HTTPS. The cookie carries the session's CSRF token, and every form
-posts it back. The sign-in form is protected the same way by an anonymous session that a
-successful sign-in replaces (with a new CSRF token, so a planted cookie is worth nothing).
+Who is asking is ``auth``'s business (personal tokens, stored sessions, the break-glass
+``MCC_API_TOKEN``); this module holds what it builds on:
 
-Failed authentications (a wrong bearer token, a wrong token typed in the sign-in form) are
-throttled per client address: after ``AUTH_FAILURES`` in a minute the address is answered
-429 with ``Retry-After``, the right token included, until its allowance refills. Under
-``/api/v1`` the token is checked before anything else (``install``), so an unknown path, a
-malformed request or a trailing-slash redirect tells nothing to a client without it.
+- ``WebSettings``: the break-glass token, the staff's sign-in settings, cookie policy, the
+  names answered and the proxies believed;
+- the session cookie (``mcclink_session``): a stored session's random value, HttpOnly,
+  SameSite=Strict, Secure behind HTTPS; the store keeps only its hash;
+- the sign-in cookie (``mcclink_signin``): before anyone signs in, it carries the sign-in
+  form's CSRF token and the id that binds a Google sign-in to this browser. It is signed, not
+  stored (a stranger's visit writes nothing), with ``MCC_SESSION_SECRET``, or when that is
+  unset a key drawn at random when the process starts. Random is enough for one process: the
+  cookie lives ten minutes, and a restart costs a reload of the sign-in page. Several
+  processes behind one address need the same ``MCC_SESSION_SECRET``. The one-shot messages'
+  cookie (``views.set_flash``) is signed with the same key;
+- the per-address throttle of failed authentications (``AUTH_FAILURES`` a minute): a wrong
+  bearer token of either kind, a wrong token in the sign-in form, an unknown session cookie,
+  a Google sign-in that fails its checks.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
-import threading
-import time
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mcclink.config import ProxyNetwork, Secret, Settings, check_all, secret_problem
+from mcclink.config import (
+    ProxyNetwork,
+    Secret,
+    Settings,
+    StaffSettings,
+    check_all,
+    secret_problem,
+)
 from mcclink.errors import ConfigurationError
 from mcclink.monitor import DEFAULT_PENDING_AGE
 from mcclink.web import problems
-from mcclink.web.hosts import LOOPBACK_HOSTS, HostCheck, allowed_hosts
+from mcclink.web.hosts import LOOPBACK_HOSTS, allowed_hosts
 from mcclink.web.throttle import AddressThrottle, TooManyRequests, client_address
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "mcclink_session"
+SIGNIN_COOKIE = "mcclink_signin"
+#: How long the sign-in form (and a Google sign-in started from it) stays usable.
+SIGNIN_TTL = timedelta(minutes=10)
 CSRF_FIELD = "csrf_token"
 MIN_TOKEN_LENGTH = 32
 #: Failed authentications an address may make in a row; one more is allowed every 6 s.
@@ -62,11 +73,13 @@ def content_security_policy(image_origin: str | None = None) -> str:
 
 
 class Unauthorized(Exception):
-    """An API request without a valid bearer token (answered 401)."""
+    """An API request without a usable bearer token (answered 401); the message says why,
+    never repeating the token."""
 
 
 class SignInRequired(Exception):
-    """A page request without a signed-in session (answered by a redirect to /login)."""
+    """A page request without a live session of a current user (answered by a redirect to
+    /login)."""
 
     def __init__(self, next_path: str) -> None:
         super().__init__(next_path)
@@ -77,19 +90,26 @@ class CsrfRejected(Exception):
     """A form posted without the session's CSRF token (answered 403, nothing done)."""
 
 
+def _random_key() -> Secret:
+    return Secret(secrets.token_urlsafe(32))
+
+
 @dataclass(frozen=True)
 class WebSettings:
-    """The web server's own settings: the token, cookie policy, the names it answers for, the
-    proxies it believes and the dashboard's thresholds."""
+    """The web server's own settings: the break-glass token, the staff's sign-in, cookie
+    policy, the names it answers for, the proxies it believes and the dashboard's thresholds."""
 
-    token: Secret
+    #: ``MCC_API_TOKEN``, the break-glass admin token (``auth.break_glass_usable``).
+    token: Secret | None = None
+    staff: StaffSettings = field(default_factory=StaffSettings)
     secure_cookies: bool = False
-    session_max_age: timedelta = timedelta(hours=8)
     pending_age: timedelta = DEFAULT_PENDING_AGE
     #: ``Host`` names answered; a request naming another is answered 400 (``web.hosts``).
     hosts: frozenset[str] = LOOPBACK_HOSTS
     #: Peers whose ``X-Forwarded-For`` names the client (``MCC_TRUSTED_PROXIES``).
     trusted_proxies: tuple[ProxyNetwork, ...] = ()
+    #: Signs the sign-in and one-shot message cookies: ``MCC_SESSION_SECRET``, else random.
+    cookie_key: Secret = field(default_factory=_random_key)
 
     @classmethod
     def from_env(
@@ -101,21 +121,24 @@ class WebSettings:
         bind_host: str = "127.0.0.1",
         extra_hosts: Collection[str] = (),
     ) -> WebSettings:
-        """Settings from ``MCC_API_TOKEN``, ``MCC_ALLOWED_HOSTS``, ``MCC_PUBLIC_URL``,
-        ``MCC_TRUSTED_PROXIES`` and the options of ``mcclink web`` (``--host``,
-        ``--allowed-host``, ...).
+        """Settings from ``MCC_API_TOKEN``, the staff's (``Settings.staff``),
+        ``MCC_ALLOWED_HOSTS``, ``MCC_PUBLIC_URL``, ``MCC_TRUSTED_PROXIES`` and the options of
+        ``mcclink web`` (``--host``, ``--allowed-host``, ...).
 
         Raises:
-            ConfigurationError: the token is missing or does not look random (the message
-                says how to make one), a host name or proxy is malformed, or no host name
-                would be answered.
+            ConfigurationError: every problem at once: a token that does not look random (the
+                message says how to make one), a staff setting, a host name or proxy that is
+                malformed, or no host name that would be answered.
         """
         raw = environ.get("MCC_API_TOKEN", "").strip()
         found: dict[str, Any] = {}
 
         def token() -> None:
-            if problem := token_problem(raw):
+            if raw and (problem := token_problem(raw)):
                 raise ConfigurationError(f"{problem}. Make one and start again: {TOKEN_HINT}")
+
+        def staff() -> None:
+            found["staff"] = Settings.from_env(environ).staff
 
         def hosts() -> None:
             found["hosts"] = allowed_hosts(environ, bind_host, extra_hosts)
@@ -123,108 +146,59 @@ class WebSettings:
         def proxies() -> None:
             found["proxies"] = Settings.from_env(environ).proxies
 
-        check_all(token, hosts, proxies)  # one error names every problem
+        check_all(token, staff, hosts, proxies)  # one error names every problem
+        staff_settings: StaffSettings = found["staff"]
         return cls(
-            token=Secret(raw),
+            token=Secret(raw) if raw else None,
+            staff=staff_settings,
             secure_cookies=secure_cookies,
             pending_age=pending_age,
             hosts=found["hosts"],
             trusted_proxies=found["proxies"],
+            cookie_key=staff_settings.session_secret or _random_key(),
         )
 
     def token_matches(self, candidate: str) -> bool:
-        """True when ``candidate`` is the token (compared in constant time)."""
-        return hmac.compare_digest(candidate.encode(), self.token.reveal().encode())
+        """True when ``candidate`` is ``MCC_API_TOKEN`` (compared in constant time)."""
+        return self.token is not None and hmac.compare_digest(
+            candidate.encode(), self.token.reveal().encode()
+        )
 
-    def signer(self) -> URLSafeTimedSerializer:
-        """Signs session cookies with a key derived from the token (never the token itself)."""
-        key = hmac.new(self.token.reveal().encode(), b"mcclink-session", hashlib.sha256)
-        return URLSafeTimedSerializer(key.hexdigest(), salt="mcclink-session")
-
-
-@dataclass(frozen=True)
-class Session:
-    """A browser's session: anonymous until signed in, always with a CSRF token."""
-
-    csrf: str
-    signed_in: bool
-
-
-class SignedOut:
-    """Sessions signed out on this server, refused until they would have expired anyway.
-
-    A session cookie is self-contained, so deleting it in the browser does not stop a copy;
-    this list does (it lives in memory: a restart forgets it, and changing MCC_API_TOKEN
-    ends every session).
-    """
-
-    def __init__(self) -> None:
-        self._until: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def add(self, session: Session, max_age: timedelta) -> None:
-        """Refuse ``session`` from now on."""
-        now = time.time()
-        with self._lock:
-            self._until = {sid: until for sid, until in self._until.items() if until > now}
-            self._until[session.csrf] = now + max_age.total_seconds()
-
-    def __contains__(self, session_id: object) -> bool:
-        with self._lock:
-            return session_id in self._until
+    def signer(self, purpose: str) -> URLSafeTimedSerializer:
+        """Signs a cookie for ``purpose`` (each purpose its own salt) with ``cookie_key``."""
+        return URLSafeTimedSerializer(self.cookie_key.reveal(), salt=f"mcclink-{purpose}")
 
 
 def token_problem(token: str) -> str | None:
     """What makes ``token`` unfit to be ``MCC_API_TOKEN`` (never its value), or None."""
-    if not token:
-        return "MCC_API_TOKEN is not set: the web server serves nothing without authentication"
     return secret_problem("MCC_API_TOKEN", token, MIN_TOKEN_LENGTH)
 
 
-def install(app: FastAPI, settings: WebSettings, api_prefix: str) -> None:
-    """Secure ``app`` with ``settings``: the Host check first, then the token under
-    ``api_prefix``, before routing. Call it after every other middleware is added (the
-    last added runs first)."""
-    app.state.web_settings = settings
-    app.state.signed_out = SignedOut()
-    app.state.auth_failures = AddressThrottle(AUTH_FAILURES)
-    app.add_middleware(_ApiGate, prefix=api_prefix)
-    app.add_middleware(HostCheck, hosts=settings.hosts)
+def web_settings(request: Request) -> WebSettings:
+    """The app's WebSettings (set by ``auth.install``)."""
+    settings = request.app.state.web_settings
+    assert isinstance(settings, WebSettings)
+    return settings
 
 
-def unauthorized() -> JSONResponse:
-    """The API's 401: a problem document saying which header to send."""
+# -- refusals -----------------------------------------------------------------------------
+
+
+def unauthorized(detail: str | None = None) -> JSONResponse:
+    """The API's 401: a problem document saying why and which header to send."""
     return problems.problem(
         401,
         "Authentication required",
-        "send the header Authorization: Bearer <MCC_API_TOKEN>",
+        detail
+        or "send the header Authorization: Bearer <token>: a personal API token (`mcclink "
+        "tokens create`, or My tokens in the dashboard)",
         code="Unauthorized",
         headers={"WWW-Authenticate": 'Bearer realm="mcclink"'},
     )
 
 
-class _ApiGate:
-    """ASGI middleware: under the API prefix, the bearer token before anything else."""
-
-    def __init__(self, app: ASGIApp, prefix: str) -> None:
-        self.app = app
-        self.prefix = prefix
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] == "http" and (path == self.prefix or path.startswith(self.prefix + "/")):
-            try:
-                require_api_token(Request(scope))
-            except Unauthorized:
-                await unauthorized()(scope, receive, send)
-                return
-            except TooManyRequests as exc:
-                await _too_many_failures(exc)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-def _too_many_failures(exc: TooManyRequests) -> JSONResponse:
+def too_many_failures(exc: TooManyRequests) -> JSONResponse:
+    """The API's 429 after too many failed authentications, with ``Retry-After``."""
     return problems.problem(
         429,
         "Too many failed authentications",
@@ -235,98 +209,96 @@ def _too_many_failures(exc: TooManyRequests) -> JSONResponse:
     )
 
 
-def authenticate(request: Request, candidate: str) -> bool:
-    """Whether ``candidate`` is the token; a wrong one spends from the client address's
-    allowance of failures (an empty one is no attempt and spends nothing).
+# -- failed authentications ---------------------------------------------------------------
+
+
+def _failures(request: Request) -> tuple[AddressThrottle, str]:
+    throttle = request.app.state.auth_failures
+    assert isinstance(throttle, AddressThrottle)
+    return throttle, client_address(request, web_settings(request).trusted_proxies)
+
+
+def check_failures(request: Request) -> None:
+    """Refuse an address that failed too often lately, before it tries a credential.
 
     Raises:
-        TooManyRequests: the address failed too often lately; even the right token waits.
+        TooManyRequests: its allowance is spent; even the right credential waits.
     """
-    if not candidate:
-        return False
-    settings = web_settings(request)
-    failures = request.app.state.auth_failures
-    assert isinstance(failures, AddressThrottle)
-    address = client_address(request, settings.trusted_proxies)
-    failures.check(address)
-    if settings.token_matches(candidate):
-        return True
-    failures.spend(address)
+    throttle, address = _failures(request)
+    throttle.check(address)
+
+
+def count_failure(request: Request) -> None:
+    """One failed authentication of the request's address; logged when it spends the last
+    of the allowance (the next attempt is answered 429)."""
+    throttle, address = _failures(request)
+    throttle.spend(address)
     try:
-        failures.check(address)
-    except TooManyRequests as exc:  # this failure spent the last of the allowance
+        throttle.check(address)
+    except TooManyRequests as exc:
         log.warning(
             "%d failed authentications from %s: refused for %d s",
             AUTH_FAILURES,
             address,
             exc.retry_after,
         )
-    return False
 
 
-def web_settings(request: Request) -> WebSettings:
-    """The app's WebSettings (set by ``install``)."""
-    settings = request.app.state.web_settings
-    assert isinstance(settings, WebSettings)
-    return settings
+# -- cookies and CSRF ---------------------------------------------------------------------
 
 
-def require_api_token(request: Request) -> None:
-    """A valid ``Authorization: Bearer`` header: checked by ``install``'s gate before routing,
-    and by every API route as its dependency (a route is safe on its own).
+@dataclass(frozen=True)
+class SignInCookie:
+    """Before signing in: the sign-in form's CSRF token, and the browser's id that a Google
+    sign-in started here must come back to."""
 
-    Raises:
-        Unauthorized: the header is missing, malformed or carries another token.
-        TooManyRequests: the client address sent too many wrong tokens lately.
-    """
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if not authenticate(request, token.strip() if scheme.lower() == "bearer" else ""):
-        raise Unauthorized()
+    csrf: str
+    browser: str
 
 
-def read_session(request: Request) -> Session | None:
-    """The session the request's cookie carries, or None (absent, forged or expired)."""
-    settings = web_settings(request)
-    cookie = request.cookies.get(SESSION_COOKIE)
+def new_signin() -> SignInCookie:
+    """Fresh random values (send them with ``set_signin_cookie``)."""
+    return SignInCookie(csrf=secrets.token_urlsafe(32), browser=secrets.token_urlsafe(32))
+
+
+def read_signin(request: Request) -> SignInCookie | None:
+    """The sign-in cookie's values, or None (absent, forged or older than ``SIGNIN_TTL``)."""
+    cookie = request.cookies.get(SIGNIN_COOKIE)
     if not cookie:
         return None
+    signer = web_settings(request).signer("signin")
     try:
-        data: Any = settings.signer().loads(
-            cookie, max_age=int(settings.session_max_age.total_seconds())
-        )
+        data: Any = signer.loads(cookie, max_age=int(SIGNIN_TTL.total_seconds()))
     except BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
+    if not (isinstance(data, list) and len(data) == 2 and all(isinstance(v, str) for v in data)):
         return None
-    if data["csrf"] in _signed_out(request):  # the CSRF token doubles as the session's id
-        return None
-    return Session(csrf=data["csrf"], signed_in=data.get("in") is True)
+    return SignInCookie(csrf=data[0], browser=data[1])
 
 
-def sign_out(response: Response, request: Request, session: Session) -> None:
-    """End ``session``: its cookie is removed here, and any copy of it is refused."""
-    _signed_out(request).add(session, web_settings(request).session_max_age)
-    end_session(response)
+def set_signin_cookie(response: Response, request: Request, signin: SignInCookie) -> None:
+    """Send the sign-in cookie: SameSite=Lax, so that it comes back with the provider's
+    redirect to ``/login/callback`` (a cross-site navigation); its CSRF token protects the
+    form, and the browser id binds the Google sign-in to this browser."""
+    settings = web_settings(request)
+    response.set_cookie(
+        SIGNIN_COOKIE,
+        settings.signer("signin").dumps([signin.csrf, signin.browser]),
+        max_age=int(SIGNIN_TTL.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
 
 
-def _signed_out(request: Request) -> SignedOut:
-    registry = request.app.state.signed_out
-    assert isinstance(registry, SignedOut)
-    return registry
-
-
-def new_session(*, signed_in: bool) -> Session:
-    """A session with a fresh CSRF token (set it on a response with ``set_session_cookie``)."""
-    return Session(csrf=secrets.token_urlsafe(32), signed_in=signed_in)
-
-
-def set_session_cookie(response: Response, request: Request, session: Session) -> None:
-    """Send ``session`` to the browser as the signed session cookie."""
+def set_session_cookie(response: Response, request: Request, value: str) -> None:
+    """Send a stored session's cookie (``value``: its secret; the store has its hash)."""
     settings = web_settings(request)
     response.set_cookie(
         SESSION_COOKIE,
-        settings.signer().dumps({"csrf": session.csrf, "in": session.signed_in}),
-        max_age=int(settings.session_max_age.total_seconds()),
+        value,
+        max_age=int(settings.staff.session_max.total_seconds()),
         httponly=True,
         samesite="strict",
         secure=settings.secure_cookies,
@@ -334,40 +306,11 @@ def set_session_cookie(response: Response, request: Request, session: Session) -
     )
 
 
-def end_session(response: Response) -> None:
-    """Remove the session cookie."""
+def end_session_cookie(response: Response) -> None:
+    """Remove the session cookie from the browser."""
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
 
 
-def require_session(request: Request) -> Session:
-    """FastAPI dependency of every page: a signed-in session.
-
-    Raises:
-        SignInRequired: no signed-in session (the browser is sent to /login).
-    """
-    session = read_session(request)
-    if session is None or not session.signed_in:
-        # Back to the same page after signing in; a form post cannot be replayed by a GET.
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise SignInRequired(target if request.method == "GET" else "/")
-    return session
-
-
-async def require_csrf(request: Request) -> Session:
-    """FastAPI dependency of every form post: the session's CSRF token in the form.
-
-    Works for the sign-in form's anonymous session too. The form stays readable by the
-    route (Starlette caches the parsed form on the request).
-
-    Raises:
-        CsrfRejected: no session, or the form's token is missing or wrong.
-    """
-    session = read_session(request)
-    submitted = (await request.form()).get(CSRF_FIELD)
-    if (
-        session is None
-        or not isinstance(submitted, str)
-        or not hmac.compare_digest(submitted.encode(), session.csrf.encode())
-    ):
-        raise CsrfRejected()
-    return session
+def csrf_matches(submitted: object, expected: str) -> bool:
+    """Whether a form's CSRF field is ``expected`` (compared in constant time)."""
+    return isinstance(submitted, str) and hmac.compare_digest(submitted.encode(), expected.encode())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,7 +14,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from mcclink.domain import format_span, utcnow
 from mcclink.serialization import as_utc
-from mcclink.web.security import CSRF_FIELD, Session, read_session, web_settings
+from mcclink.web.security import CSRF_FIELD, SignInCookie, read_signin, web_settings
+
+if TYPE_CHECKING:
+    from mcclink.web.auth import Principal
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 FLASH_COOKIE = "mcclink_flash"
@@ -34,14 +37,27 @@ def render(
     request: Request,
     name: str,
     status_code: int = 200,
-    session: Session | None = None,
+    *,
+    signin: SignInCookie | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """Render template ``name``; every form gets the session's CSRF token, once the flash."""
-    session = session or read_session(request)
+    """Render template ``name``; every form gets the session's CSRF token (the sign-in
+    cookie's, ``signin`` when just made, before signing in), once the flash.
+
+    Templates also get ``principal``: who is signed in (``auth.Principal``, kept on
+    ``request.state`` by the route's role check), None on public pages.
+    """
+    principal: Principal | None = getattr(request.state, "principal", None)
+    # Forms post the session's CSRF token; before signing in, the sign-in cookie's.
+    signin = signin or read_signin(request)
+    if principal is not None and principal.session is not None:
+        csrf = principal.session.csrf
+    else:
+        csrf = signin.csrf if signin else ""
     context["csrf_field"] = CSRF_FIELD
-    context["csrf_token"] = session.csrf if session else ""
-    context["signed_in"] = bool(session and session.signed_in)
+    context["csrf_token"] = csrf
+    context["signed_in"] = principal is not None
+    context["principal"] = principal
     context["flash"] = _read_flash(request)
     context["path"] = request.url.path
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
@@ -51,7 +67,7 @@ def render(
 
 
 def _flash_signer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(web_settings(request).signer().secret_key, salt="mcclink-flash")
+    return web_settings(request).signer("flash")
 
 
 def set_flash(response: Response, request: Request, flash: Flash) -> None:
