@@ -487,7 +487,7 @@ class Settings:
             )
         idle = _session_length(SESSION_IDLE_VAR, env, DEFAULT_SESSION_IDLE, problems)
         longest = _session_length(SESSION_MAX_VAR, env, DEFAULT_SESSION_MAX, problems)
-        if idle > longest:
+        if idle is not None and longest is not None and idle > longest:
             problems.append(
                 f"{SESSION_IDLE_VAR} ({env.get(SESSION_IDLE_VAR, '2h')}) is longer than "
                 f"{SESSION_MAX_VAR} ({env.get(SESSION_MAX_VAR, '12h')}): make the idle expiry "
@@ -502,8 +502,8 @@ class Settings:
             domains=domains,
             domain_role=_domain_role(env.get(STAFF_DOMAIN_ROLE_VAR), problems),
             break_glass=_yes_no(BREAK_GLASS_VAR, env.get(BREAK_GLASS_VAR), problems),
-            session_idle=idle,
-            session_max=longest,
+            session_idle=idle or DEFAULT_SESSION_IDLE,
+            session_max=longest or DEFAULT_SESSION_MAX,
             session_secret=secret,
         )
         if problems:
@@ -947,7 +947,8 @@ def _yes_no(var: str, raw: str | None, problems: list[str]) -> bool:
 
 def _session_length(
     var: str, env: Mapping[str, str], default: timedelta, problems: list[str]
-) -> timedelta:
+) -> timedelta | None:
+    """The duration ``var`` gives (``default`` when unset), or None when it is wrong."""
     raw = env.get(var)
     if raw is None:
         return default
@@ -955,10 +956,10 @@ def _session_length(
         length = parse_duration(raw)
     except InputError as exc:
         problems.append(f"{var}: {exc}")
-        return default
+        return None
     if not SHORTEST_IDLE <= length <= LONGEST_SESSION:
         problems.append(f"{var} {raw!r} must be between 5m and 30d, e.g. 2h")
-        return default
+        return None
     return length
 
 

@@ -1,5 +1,5 @@
 """``mcclink doctor``: check settings (reminders and alerts too), Google Ads, the store, the
-advertiser's sign-in and mail, each with its fix."""
+advertiser's sign-in, the staff's sign-in and mail, each with its fix."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from mcclink.alerts import check_settings as check_alert_settings
 from mcclink.bootstrap import Container
 from mcclink.config import (
+    BREAK_GLASS_VAR,
     DEFAULT_OIDC_ISSUER,
     MAIL_FROM_VAR,
     MAIL_URL_VAR,
@@ -16,9 +17,12 @@ from mcclink.config import (
     ONBOARDING_CLIENT_ID_VAR,
     ONBOARDING_CLIENT_SECRET_VAR,
     PUBLIC_URL_VAR,
-    OnboardingSettings,
+    STAFF_CLIENT_ID_VAR,
+    STAFF_CLIENT_SECRET_VAR,
+    Secret,
     check_all,
 )
+from mcclink.domain import format_span
 from mcclink.errors import ConfigurationError, MccLinkError
 from mcclink.reminders import steps_from_env
 
@@ -89,6 +93,7 @@ def run_checks(container: Container) -> list[Check]:
     attempt("mcc", mcc_is_manager, needs=("settings", "google ads"))
     attempt("store", store)
     attempt("onboarding", lambda: _onboarding(container))
+    attempt("staff sign-in", lambda: _staff(container))
     attempt("mail", lambda: _mail(container))
     return checks
 
@@ -143,7 +148,7 @@ def _onboarding(container: Container) -> str:
             f"not configured (optional): set {PUBLIC_URL_VAR}, {ONBOARDING_CLIENT_ID_VAR} and "
             f"{ONBOARDING_CLIENT_SECRET_VAR} to send advertisers onboarding links"
         )
-    _check_provider(onboarding)
+    _check_provider(onboarding.issuer, onboarding.client_id, onboarding.redirect_uri)
     return (
         f"links under {onboarding.public_url}; sign-in by {onboarding.issuer} as client "
         f"{onboarding.client_id}, redirect URI {onboarding.redirect_uri}"
@@ -161,8 +166,45 @@ def _public_url_problems(container: Container) -> list[str]:
     return []
 
 
-def _check_provider(onboarding: OnboardingSettings) -> None:
-    """Read the provider's discovery document, as the advertiser's sign-in will.
+def _staff(container: Container) -> str:
+    """How the staff get in: Google sign-in and its provider, the Workspace domains admitted,
+    the break-glass token and the sessions' lengths (never a secret).
+
+    Raises:
+        ConfigurationError: a staff setting to fix (each named), or the provider's discovery
+            document unreachable or not the issuer's.
+    """
+    staff = container.settings.staff
+    sign_in = staff.sign_in
+    if sign_in is None:
+        found = [
+            f"Google sign-in off (optional: set {STAFF_CLIENT_ID_VAR} and "
+            f"{STAFF_CLIENT_SECRET_VAR}, redirect URI {{MCC_PUBLIC_URL}}/login/callback)"
+        ]
+    else:
+        _check_provider(sign_in.issuer, sign_in.client_id, sign_in.redirect_uri)
+        found = [
+            f"Google sign-in by {sign_in.issuer} as client {sign_in.client_id}, redirect URI "
+            f"{sign_in.redirect_uri}"
+        ]
+    if staff.domains:
+        domains = ", ".join(sorted(staff.domains))
+        found.append(f"verified accounts of {domains} enter as {staff.domain_role.value}")
+    if not container.environ.get("MCC_API_TOKEN", "").strip():
+        found.append("break-glass MCC_API_TOKEN not set")
+    elif staff.break_glass:
+        found.append(f"break-glass MCC_API_TOKEN on ({BREAK_GLASS_VAR}=on)")
+    else:
+        found.append(
+            f"break-glass MCC_API_TOKEN only while mcclink has no user ({BREAK_GLASS_VAR} off)"
+        )
+    idle, longest = format_span(staff.session_idle), format_span(staff.session_max)
+    found.append(f"sessions end after {idle} idle, {longest} at most")
+    return "; ".join(found)
+
+
+def _check_provider(issuer: str, client_id: str, redirect_uri: str) -> None:
+    """Read the provider's discovery document, as a sign-in will.
 
     Raises:
         ConfigurationError: it cannot be read, or it names another issuer.
@@ -170,10 +212,11 @@ def _check_provider(onboarding: OnboardingSettings) -> None:
     from mcclink.web.oidc_client import OidcClient, SignInFailed
 
     try:
-        OidcClient.from_settings(onboarding).discovery()
+        # Only the discovery document is read: no secret is sent.
+        OidcClient(issuer, client_id, Secret(""), redirect_uri).discovery()
     except SignInFailed:
         raise ConfigurationError(
-            f"{onboarding.issuer}/.well-known/openid-configuration cannot be read here or "
+            f"{issuer}/.well-known/openid-configuration cannot be read here or "
             f"is not that issuer's discovery document: check {OIDC_ISSUER_VAR} (default "
             f"{DEFAULT_OIDC_ISSUER}) and this machine's access to it"
         ) from None
