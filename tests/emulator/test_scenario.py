@@ -155,6 +155,13 @@ def test_users_and_oauth_clients_are_read() -> None:
     )
     assert loaded.oauth_clients[0].redirect_uris == ("https://app.example/cb",)
     assert EmulatorState(loaded).user("ANA@padaria.com.br") == user
+    assert user.email_verified is True
+
+
+def test_a_user_may_have_an_address_google_has_not_verified() -> None:
+    loaded = Scenario.from_dict({**AGENCY, "users": [{**ANA, "email_verified": False}]})
+
+    assert loaded.users[0].email_verified is False
 
 
 @pytest.mark.parametrize(
@@ -178,6 +185,7 @@ def test_users_and_oauth_clients_are_read() -> None:
         ),
         ({"users": [{**ANA, "email": "ana"}]}, "users[0].email must be an email address"),
         ({"users": [{**ANA, "hd": ""}]}, "users[0].hd must be a non-empty string"),
+        ({"users": [{**ANA, "email_verified": "no"}]}, "users[0].email_verified must be"),
         ({"oauth_clients": [{**APP, "redirect_uris": []}]}, "needs at least one URI"),
         ({"oauth_clients": [{**APP, "redirect_uris": ["/cb"]}]}, "must be an absolute http(s) URI"),
         ({"oauth_clients": [{**APP, "redirect_uris": ["https://a.example/cb#x"]}]}, "fragment"),
