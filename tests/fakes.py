@@ -7,6 +7,7 @@ their accounts, and only an ADMIN answers an invitation (``AuthorizationError`` 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -140,6 +141,33 @@ class FakeAds(AdsGateway):
     def respond_as_client(self, link: GoogleLink, *, accept: bool) -> LinkChange:
         to = LinkStatus.APPROVED if accept else LinkStatus.REJECTED
         return self._transition("respond", link, LinkStatus.PENDING, to)
+
+    def set_hidden(self, manager: CustomerId, link: GoogleLink, hidden: bool) -> LinkChange:
+        request_id = self._request("set_hidden")
+        current = self._active(manager, link.client, request_id)
+        self.links[(manager, link.client)] = dataclasses.replace(current, hidden=hidden)
+        return LinkChange(self.links[(manager, link.client)], request_id)
+
+    def move_client(
+        self, manager: CustomerId, link: GoogleLink, new_manager: CustomerId
+    ) -> LinkChange:
+        """Google's move within the agency's tree: any manager but the current one."""
+        request_id = self._request("move_client")
+        current = self._active(manager, link.client, request_id)
+        self._set(current, LinkStatus.UNLINKED, request_id)
+        link_id = next(self._ids)
+        name = f"customers/{new_manager.digits}/customerClientLinks/{link.client.digits}~{link_id}"
+        moved = GoogleLink(new_manager, link.client, link_id, LinkStatus.APPROVED, name)
+        self.links[(new_manager, link.client)] = moved
+        return LinkChange(moved, request_id)
+
+    def _active(self, manager: CustomerId, client: CustomerId, request_id: str) -> GoogleLink:
+        current = self.links.get((manager, client))
+        if current is None or current.status is not LinkStatus.APPROVED:
+            raise LinkRefused(
+                "only an ACTIVE link", code="ManagerLinkError.INVALID_CHANGE", request_id=request_id
+            )
+        return current
 
     def advertiser(self, manager: str, client: str, to: LinkStatus) -> None:
         """The advertiser acts in Google Ads, outside mcclink."""

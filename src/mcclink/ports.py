@@ -370,6 +370,17 @@ class AdsGateway(abc.ABC):
         """Accept or refuse an invitation, logged in as the client account."""
 
     @abc.abstractmethod
+    def set_hidden(self, manager: CustomerId, link: GoogleLink, hidden: bool) -> LinkChange:
+        """Hide or show an active link in the manager's account list (``hidden``)."""
+
+    @abc.abstractmethod
+    def move_client(
+        self, manager: CustomerId, link: GoogleLink, new_manager: CustomerId
+    ) -> LinkChange:
+        """Move an active client from ``manager`` to ``new_manager`` in one call: the old
+        link ends and the new one (returned) is active."""
+
+    @abc.abstractmethod
     def list_links(self, manager: CustomerId) -> LinkListing:
         """Every client link of ``manager``, in one SearchStream."""
 

@@ -222,6 +222,78 @@ class GoogleAdsClientService(AdsGateway):
         )
         return LinkChange(replace(link, status=new), request_id)
 
+    def set_hidden(self, manager: CustomerId, link: GoogleLink, hidden: bool) -> LinkChange:
+        """Hide (or show again) an active client in ``manager``'s account list.
+
+        Raises:
+            LinkRefused: the link is not active (``ManagerLinkError.INVALID_CHANGE``).
+            AccountNotFound, PermissionDenied, AuthenticationFailed, TransientError: as
+                for ``send_invitation``.
+        """
+        login = self._login(manager)
+        ads = self._conn.client(login)
+        service = self._conn.service(login, _CLIENT_LINKS)
+        request = ads.get_type("MutateCustomerClientLinkRequest")
+        request.customer_id = manager.digits
+        request.operation.update.hidden = hidden
+        # Against the link as it stands: showing sets ``hidden`` to its default (False),
+        # which a mask made against an empty message would leave out.
+        before = ads.get_type("CustomerClientLink")
+        before.hidden = not hidden
+        self._mask(ads, request.operation, before)
+        request.operation.update.resource_name = service.customer_client_link_path(
+            manager.digits, link.client.digits, str(link.manager_link_id)
+        )
+        verb = "hiding" if hidden else "showing"
+        action = f"{verb} {link.client} in {manager}'s account list"
+        _, request_id = self._send(
+            login, _CLIENT_LINKS, "mutate_customer_client_link", request, action
+        )
+        return LinkChange(replace(link, hidden=hidden), request_id)
+
+    def move_client(
+        self, manager: CustomerId, link: GoogleLink, new_manager: CustomerId
+    ) -> LinkChange:
+        """Move an active client from ``manager`` to ``new_manager`` (``MoveManagerLink``).
+
+        Google ends the old link and activates a new one in one call, made on the client
+        account; the login customer (``GOOGLE_ADS_LOGIN_CUSTOMER_ID``, else ``manager``)
+        must reach both managers, so moving between two sub-managers needs the root's id
+        there.
+
+        Raises:
+            LinkRefused: the link is not active or the manager is the same
+                (``INVALID_CHANGE``), the new manager is outside the login's tree
+                (``CLIENT_OUTSIDE_TREE``), below the client (``CYCLE_NOT_ALLOWED``), or too
+                deep (``MAX_DEPTH_EXCEEDED``).
+            PermissionDenied: the login customer cannot reach the client
+                (``USER_PERMISSION_DENIED``).
+            AccountNotFound, AuthenticationFailed, TransientError: as for
+                ``send_invitation``.
+        """
+        login = self._login(manager)
+        ads = self._conn.client(login)
+        service = self._conn.service(login, _MANAGER_LINKS)
+        request = ads.get_type("MoveManagerLinkRequest")
+        request.customer_id = link.client.digits
+        request.previous_customer_manager_link = service.customer_manager_link_path(
+            link.client.digits, manager.digits, str(link.manager_link_id)
+        )
+        request.new_manager = self._conn.service(login, _CUSTOMERS).customer_path(
+            new_manager.digits
+        )
+        action = f"moving {link.client} from {manager} to {new_manager}"
+        response, request_id = self._send(
+            login, _MANAGER_LINKS, "move_manager_link", request, action
+        )
+        parsed = service.parse_customer_manager_link_path(response.resource_name)
+        link_id = int(parsed["manager_link_id"])
+        name = self._conn.service(login, _CLIENT_LINKS).customer_client_link_path(
+            new_manager.digits, link.client.digits, str(link_id)
+        )
+        moved = GoogleLink(new_manager, link.client, link_id, LinkStatus.APPROVED, name)
+        return LinkChange(moved, request_id)
+
     def list_links(self, manager: CustomerId) -> LinkListing:
         """Every client link of ``manager``, in one SearchStream.
 
@@ -361,14 +433,23 @@ class GoogleAdsClientService(AdsGateway):
         )
         return LinkChange(replace(link, status=new), request_id)
 
-    @staticmethod
-    def _set_status(ads: Any, operation: Any, new: LinkStatus) -> None:
+    @classmethod
+    def _set_status(cls, ads: Any, operation: Any, new: LinkStatus) -> None:
         """Set the update's status and a mask naming only that field."""
+        operation.update.status = getattr(ads.enums.ManagerLinkStatusEnum, str(new.google_name))
+        cls._mask(ads, operation)
+
+    @staticmethod
+    def _mask(ads: Any, operation: Any, before: Any = None) -> None:
+        """Mask the fields of ``operation.update`` that differ from ``before`` (an empty
+        message if None).
+
+        Called before the resource name is set: the name identifies, it does not change.
+        """
         from google.api_core import protobuf_helpers
 
-        operation.update.status = getattr(ads.enums.ManagerLinkStatusEnum, str(new.google_name))
-        # Masked before the resource name is set: the name identifies, it does not change.
-        mask = protobuf_helpers.field_mask(None, operation.update._pb)  # type: ignore[no-untyped-call]
+        original = None if before is None else before._pb
+        mask = protobuf_helpers.field_mask(original, operation.update._pb)  # type: ignore[no-untyped-call]
         ads.copy_from(operation.update_mask, mask)
 
     def _send(

@@ -109,6 +109,7 @@ ALREADY_MANAGED_IN_HIERARCHY = Code("manager_link_error", "ALREADY_MANAGED_IN_HI
 CYCLE_NOT_ALLOWED = Code("manager_link_error", "CYCLE_NOT_ALLOWED")
 SUSPENDED_MANAGER = Code("manager_link_error", "SUSPENDED_ACCOUNT_CANNOT_ADD_CLIENTS")
 CLIENT_OUTSIDE_TREE = Code("manager_link_error", "CLIENT_OUTSIDE_TREE")
+MAX_DEPTH_EXCEEDED = Code("manager_link_error", "MAX_DEPTH_EXCEEDED")
 INVALID_STATUS_CHANGE = Code("manager_link_error", "INVALID_STATUS_CHANGE")
 INVALID_CHANGE = Code("manager_link_error", "INVALID_CHANGE")
 CANNOT_MANAGE_SELF = Code("manager_link_error", "CUSTOMER_CANNOT_MANAGE_SELF")

@@ -63,9 +63,19 @@ class World(Protocol):
     def active_managers(self, client: str) -> list[str]:
         """The managers that directly manage ``client`` (ACTIVE links)."""
 
+    def active_clients(self, manager: str) -> list[str]:
+        """The accounts ``manager`` directly manages (ACTIVE links)."""
+
     def is_under(self, customer: str, login: str) -> bool:
         """Whether ``customer`` is ``login`` or below it in the ACTIVE-link hierarchy."""
 
+
+#: Levels a hierarchy may have, from the top manager down to the lowest account (Google Ads API
+#: "System limits": "Maximum number of levels in a hierarchy, from the top-level manager
+#: account to the bottom-most Google Ads account: 6", answered with
+#: ``ManagerLinkError.MAX_DEPTH_EXCEEDED``). The top manager is ``customer_client.level`` 0,
+#: so the lowest account may sit at level 5.
+MAX_HIERARCHY_LEVELS = 6
 
 _BY_MANAGER = {("PENDING", "CANCELED"), ("ACTIVE", "INACTIVE")}
 _CLIENT_MOVES = frozenset({"ACTIVE", "REFUSED", "INACTIVE"})
@@ -249,9 +259,13 @@ def move(
 ) -> Link | None:
     """Move an ACTIVE client from its manager to ``new_manager_id`` (within ``login``'s tree).
 
+    ``MoveManagerLink`` ends the old link and activates the new one in one call; the caller
+    has already checked that the user may act on the client through ``login``.
+
     Raises:
         RpcFault: the link is not ACTIVE, the new manager is unknown, the same, outside the
-            login's hierarchy, or already manages the client.
+            login's hierarchy, below the client (a cycle), already manages the client, or
+            would put the client's lowest account deeper than ``MAX_HIERARCHY_LEVELS``.
     """
     where = ("new_manager",)
     new_manager = state.account(new_manager_id)
@@ -271,6 +285,10 @@ def move(
             "hierarchy.",
             location=where,
         )
+    if state.is_under(new_manager.id, link.client):
+        raise RpcFault(
+            failures.CYCLE_NOT_ALLOWED, "Adding this link will create a cycle.", location=where
+        )
     current = state.newest_link(new_manager.id, link.client)
     if current is not None and current.status == "ACTIVE":
         raise RpcFault(
@@ -278,10 +296,30 @@ def move(
             "The client is already managed by this manager.",
             location=where,
         )
+    lowest = _depth(state, new_manager.id) + 1 + _height(state, link.client)
+    if lowest >= MAX_HIERARCHY_LEVELS:
+        raise RpcFault(
+            failures.MAX_DEPTH_EXCEEDED,
+            "Adding this link would exceed the maximum hierarchy depth: the lowest account "
+            f"would be at level {lowest + 1} of at most {MAX_HIERARCHY_LEVELS}.",
+            location=where,
+        )
     if validate_only:
         return None
     link.status = "INACTIVE"
     return state.add_link(new_manager.id, link.client, "ACTIVE")
+
+
+def _depth(state: World, customer: str) -> int:
+    """How many managers sit above ``customer`` on its longest way up to a top manager."""
+    managers = state.active_managers(customer)
+    return 1 + max(_depth(state, m) for m in managers) if managers else 0
+
+
+def _height(state: World, customer: str) -> int:
+    """How many levels of accounts ``customer`` manages below itself (0 for an advertiser)."""
+    clients = state.active_clients(customer)
+    return 1 + max(_height(state, c) for c in clients) if clients else 0
 
 
 def create_account(
