@@ -94,6 +94,7 @@ def test_hiding_a_pending_link_is_refused_with_googles_code(
         root_ads.set_hidden(ROOT, link, True)
 
     assert caught.value.code == "ManagerLinkError.INVALID_CHANGE"
+    assert "only an active link can be hidden" in caught.value.message
     assert caught.value.request_id
     assert link_of(root_ads, ROOT, INVITED).hidden is False
 

@@ -117,6 +117,13 @@ RULES: Mapping[str, Rule] = MappingProxyType(
             LinkRefused,
             _NOT_COMPATIBLE,
             "ManagerLinkError.ACCOUNTS_NOT_COMPATIBLE_FOR_LINKING",
+        ),
+        **_rules(
+            LinkRefused,
+            # Google answers it for both: linking across test and production, and hiding or
+            # moving a link that is not active (or moving it to the manager it already has).
+            f"{_NOT_COMPATIBLE}; and only an active link can be hidden, shown or moved (to "
+            "another manager): run `mcclink sync` to read the link's real state",
             "ManagerLinkError.INVALID_CHANGE",
         ),
         **_rules(
