@@ -8,7 +8,7 @@ API tests check the codecs' output against them, so the two cannot drift apart).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
@@ -259,6 +259,98 @@ class OnboardingLinkOut(_Shape):
     opened: int
     signed_in: int
     accepted: int
+
+
+#: A customer id in a report: dashed, as the report prints it.
+Dashed = Annotated[str, Field(pattern="^[0-9]{3}-[0-9]{3}-[0-9]{4}$", examples=["111-222-3333"])]
+
+
+class BucketOut(_Shape):
+    """How many cases fall in one range of durations."""
+
+    label: str = Field(examples=["1-3 days"])
+    count: int
+
+
+class DurationOut(_Shape):
+    """How long something took over several cases (seconds)."""
+
+    count: int
+    median_s: float | None
+    p90_s: float | None = Field(description="90 % of the cases took at most this long.")
+    buckets: list[BucketOut]
+
+
+class PendingAtEndOut(_Shape):
+    """An invitation still unanswered at the period's end, and how long it had waited."""
+
+    customer_id: Dashed
+    name: str | None = Field(description="null: the client was removed since.")
+    since: datetime
+    age_s: float
+
+
+class ReportDayOut(_Shape):
+    """One local day of the period."""
+
+    day: date
+    sent: int
+    accepted: int
+    refused: int
+    cancelled: int
+
+
+class ReportChangeOut(_Shape):
+    """One status change of the period."""
+
+    at: datetime
+    customer_id: Dashed
+    name: str | None
+    operation: Operation
+    before: LinkStatus | None
+    after: LinkStatus | None
+    actor: str
+
+
+class SheetRowOut(_Shape):
+    """One client of the per-client sheet, as it stood at the period's end."""
+
+    customer_id: Dashed
+    name: str | None = Field(description="null: the client was removed since.")
+    status: LinkStatus
+    status_since: datetime | None
+    invited_at: datetime | None
+    days_pending: int | None = Field(description="Whole days pending (null: not pending).")
+    last_error: str | None = Field(description="The period's last failure: CODE: message.")
+
+
+class PeriodReportOut(_Shape):
+    """A period's onboarding report from history: ``mcclink report --format json``."""
+
+    period: str = Field(examples=["2026-11", "2026-W47", "2026-11-05"])
+    kind: str = Field(description="day, week or month")
+    time_zone: str = Field(examples=["America/Sao_Paulo"])
+    start: datetime
+    end: datetime
+    as_of: datetime = Field(description="The moment the end-of-period figures describe.")
+    mcc_customer_id: Digits
+    generated_at: datetime
+    stale_after_s: float
+    sent: int
+    accepted: int
+    refused: int
+    cancelled: int
+    went_stale: int
+    acceptance_rate: float | None
+    time_to_acceptance: DurationOut
+    pending_at_end: list[PendingAtEndOut]
+    pending_age: list[BucketOut]
+    errors_by_code: dict[str, int]
+    funnel: OnboardingFunnelOut
+    reminders_sent: int
+    days: list[ReportDayOut]
+    changes: list[ReportChangeOut]
+    clients: list[SheetRowOut]
 
 
 class Problem(BaseModel):

@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mcclink import __version__
 from mcclink.bootstrap import Container
 from mcclink.errors import MccLinkError
-from mcclink.web import api, limits, onboard, pages, problems, reports, signin
+from mcclink.web import api, api_reports, limits, onboard, pages, problems, reports, signin
 from mcclink.web.auth import api_principal, install
 from mcclink.web.background import WebhookWorker
 from mcclink.web.limits import Area, BodyLimits, BodyTooLarge, CloseUnread
@@ -50,6 +50,8 @@ from mcclink.web.throttle import TooManyRequests
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
+#: The routers served under ``API_PREFIX``.
+_API_ROUTERS = (api.router, api_reports.router)
 _SECURITY_HEADERS = {
     "Content-Security-Policy": content_security_policy(),
     "X-Content-Type-Options": "nosniff",
@@ -92,7 +94,8 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
     app.state.container = container
     app.state.webhooks = worker
     app.state.onboarding = onboard.OnboardingPages(container.settings.onboarding)
-    app.include_router(api.router, prefix=API_PREFIX)
+    for router in _API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(pages.router)
     app.include_router(signin.router)
     app.include_router(reports.router)
@@ -244,10 +247,11 @@ def _body_area(path: str) -> Area:
 def _allowed_methods(request: Request) -> str:
     """Every method the API path takes (Starlette's 405 names only the first route's)."""
     path = request.url.path
-    candidates = [(route, path.removeprefix(API_PREFIX)) for route in api.router.routes]
+    relative = path.removeprefix(API_PREFIX)
+    candidates = [(route, relative) for r in _API_ROUTERS for route in r.routes]
     candidates += [(route, path) for route in request.app.routes]
     methods: set[str] = set()
-    for route, relative in candidates:
-        if isinstance(route, APIRoute) and route.path_regex.fullmatch(relative):
+    for route, route_path in candidates:
+        if isinstance(route, APIRoute) and route.path_regex.fullmatch(route_path):
             methods |= route.methods or set()
     return ", ".join(sorted(methods))
