@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcclink.domain import utcnow
@@ -205,8 +206,8 @@ class _ApiGate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and (path == self.prefix or path.startswith(self.prefix + "/")):
-            try:
-                api_principal(Request(scope))
+            try:  # the store is read in a worker thread, as for a route
+                await run_in_threadpool(api_principal, Request(scope))
             except Unauthorized as exc:
                 await unauthorized(str(exc) or None)(scope, receive, send)
                 return

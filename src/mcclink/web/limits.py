@@ -25,6 +25,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -123,7 +124,7 @@ class BodyLimits:
             return
         area = self.area_for(request.url.path)
         try:
-            area.admit(request)
+            await run_in_threadpool(area.admit, request)  # it may read the store
             declared = request.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > area.limit:
                 raise BodyTooLarge(area.too_large)

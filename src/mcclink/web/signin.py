@@ -23,21 +23,19 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mcclink.errors import InputError
-from mcclink.staff import BREAK_GLASS, Role
+from mcclink.staff import BREAK_GLASS
 from mcclink.staff_service import Admission, Identity, SignInRefused
 from mcclink.web.auth import (
-    Principal,
     break_glass_usable,
     directory,
     end_every_session,
     end_session,
-    require_csrf,
     require_signin_csrf,
     signed_in,
     start_session,
 )
 from mcclink.web.oidc_client import Failure, OidcClient, SignInFailed
-from mcclink.web.roles import PUBLIC, RoleCheck
+from mcclink.web.roles import PUBLIC, Viewer
 from mcclink.web.security import (
     SESSION_COOKIE,
     SignInCookie,
@@ -52,7 +50,6 @@ from mcclink.web.security import (
 from mcclink.web.views import Flash, render, set_flash, templates
 
 router = APIRouter(include_in_schema=False)
-_SIGNED_IN = [Depends(RoleCheck(Role.VIEWER))]
 #: What a failed Google sign-in page says, and its status.
 _FAILURES: dict[Failure, tuple[str, int]] = {
     Failure.STATE: (
@@ -154,18 +151,16 @@ def login(
     return response
 
 
-@router.post("/logout", dependencies=_SIGNED_IN)
-def logout(request: Request, principal: Annotated[Principal, Depends(require_csrf)]) -> Response:
+@router.post("/logout")
+def logout(request: Request, principal: Viewer) -> Response:
     """Sign out: this session ends in the store, wherever its cookie is."""
     response = RedirectResponse("/login", status_code=303)
     end_session(request, response)
     return response
 
 
-@router.post("/logout/everywhere", dependencies=_SIGNED_IN)
-def logout_everywhere(
-    request: Request, principal: Annotated[Principal, Depends(require_csrf)]
-) -> Response:
+@router.post("/logout/everywhere")
+def logout_everywhere(request: Request, principal: Viewer) -> Response:
     """Sign out every browser of the person signed in, this one included."""
     ended = end_every_session(request, principal)
     response = RedirectResponse("/login", status_code=303)
