@@ -110,13 +110,22 @@ def test_without_a_period_the_page_shows_this_month_in_the_agencys_zone(
 
 
 @pytest.mark.parametrize("raw", ["2026-13", "november", "2026-W54", "2026-02-30"])
-def test_a_period_it_cannot_read_is_a_400_naming_the_forms_it_reads(
+def test_a_period_it_cannot_read_is_a_422_naming_the_forms_it_reads(
     signed_in: TestClient, november: Container, raw: str
 ) -> None:
     answer = signed_in.get("/reports", params={"period": raw})
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert re.search(rf'role="alert">invalid period &#39;{raw}&#39;.*2026-W47', answer.text)
     assert "<figure" not in answer.text
+
+
+def test_a_period_still_to_come_is_a_422_and_this_month_offers_no_next(
+    signed_in: TestClient, web_container: Container
+) -> None:
+    answer = signed_in.get("/reports?period=2099-01")
+    assert answer.status_code == 422
+    assert "period 2099-01 has not started yet" in answer.text
+    assert 'rel="next"' not in signed_in.get("/reports").text
 
 
 def test_names_from_the_store_are_escaped(signed_in: TestClient, november: Container) -> None:
@@ -134,3 +143,48 @@ def test_the_page_needs_a_signed_in_session(client: TestClient) -> None:
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/login")
 
+
+def test_every_download_the_page_links_is_the_apis_answer(
+    signed_in: TestClient, api: TestClient, november: Container
+) -> None:
+    page = signed_in.get(f"/reports?period={PERIOD}").text
+    links = re.findall(r'href="(/reports/[^"]+)"', page)
+    assert links == [f"/reports/{PERIOD}/report.{fmt}" for fmt in ("html", "csv", "json")]
+    answers = {link.rsplit(".", 1)[1]: signed_in.get(link) for link in links}
+    for fmt, answer in answers.items():
+        from_api = api.get(f"/api/v1/reports/{PERIOD}", params={"format": fmt})
+        assert answer.status_code == from_api.status_code == 200, answer.text
+        assert answer.headers["content-type"] == from_api.headers["content-type"]
+        assert answer.headers.get("content-disposition") == (
+            from_api.headers.get("content-disposition")
+        )
+    assert answers["csv"].text == api.get(f"/api/v1/reports/{PERIOD}?format=csv").text
+    assert "Padaria São João" in answers["csv"].text
+    body = answers["json"].json()
+    assert (body["period"], body["sent"], body["accepted"]) == (PERIOD, 16, 9)
+    assert answers["html"].text.count("<svg") == 4
+    assert "default-src 'none'" in answers["html"].headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    ("path", "named"),
+    [
+        (
+            f"/reports/{PERIOD}/report.xml",
+            "no report format &#39;xml&#39;: ask for html, csv, json",
+        ),
+        ("/reports/2026-13/report.csv", "invalid period &#39;2026-13&#39;"),
+    ],
+)
+def test_a_download_it_cannot_make_is_a_422_page_naming_the_choices(
+    signed_in: TestClient, november: Container, path: str, named: str
+) -> None:
+    answer = signed_in.get(path)
+    assert answer.status_code == 422
+    assert named in answer.text
+
+
+def test_downloads_need_a_signed_in_session(client: TestClient, november: Container) -> None:
+    answer = client.get(f"/reports/{PERIOD}/report.csv", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/login")
