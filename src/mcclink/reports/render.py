@@ -25,6 +25,7 @@ from html import escape
 from pathlib import Path
 from string import Template
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mcclink.ads.error_table import RULES
 from mcclink.domain import format_span
@@ -54,6 +55,9 @@ SHEET_COLUMNS = (
     "days_pending",
     "last_error",
 )
+#: The HTML report lists at most this many changes, and pending invitations: a big agency's
+#: month has tens of thousands, past what a person reads; the JSON has every one.
+MAX_ROWS = 200
 #: The fix shown for an error code mcclink has no rule for.
 UNKNOWN_FIX = "see Google's message in `mcclink history CUSTOMER_ID` for the clients it hit"
 
@@ -195,13 +199,14 @@ def _changes(report: PeriodReport, locale: str) -> str:
             f"{change.before or '·'} → {change.after or '·'}",
             change.actor,
         )
-        for change in report.changes
+        for change in report.changes[:MAX_ROWS]
     ]
-    return _table(
+    table = _table(
         ("When", "Customer ID", "Name", "Operation", "Status", "By"),
         rows,
         empty="No link changed status in this period.",
     )
+    return table + _more(len(report.changes), "first", "changes")
 
 
 def _pending(report: PeriodReport, locale: str) -> str:
@@ -212,14 +217,15 @@ def _pending(report: PeriodReport, locale: str) -> str:
             _moment(client.since, report, locale),
             format_span(client.age),
         )
-        for client in report.pending_at_end
+        for client in report.pending_at_end[:MAX_ROWS]
     ]
-    return _table(
+    table = _table(
         ("Customer ID", "Name", "Invited", "Pending for"),
         rows,
         empty="No invitation was pending at the end of the period.",
         numbers=(3,),
     )
+    return table + _more(len(report.pending_at_end), "oldest", "pending invitations")
 
 
 def _errors(report: PeriodReport) -> str:
@@ -232,6 +238,16 @@ def _errors(report: PeriodReport) -> str:
         rows,
         empty="No Google Ads call failed in this period.",
         numbers=(1,),
+    )
+
+
+def _more(total: int, which: str, what: str) -> str:
+    """The note under a table cut at ``MAX_ROWS``, saying where the rest is."""
+    if total <= MAX_ROWS:
+        return ""
+    return (
+        f'<p class="muted">The {which} {MAX_ROWS} of {total:,} {what} are shown; the JSON '
+        "report (<code>--format json</code>) lists every one.</p>"
     )
 
 
@@ -261,5 +277,5 @@ def _moment(moment: datetime, report: PeriodReport, locale: str) -> str:
     return f"{format_day(local.date(), locale)} {local:%H:%M}"
 
 
-def _iso_minute(moment: datetime | None, zone: Any) -> str:
+def _iso_minute(moment: datetime | None, zone: ZoneInfo) -> str:
     return "" if moment is None else f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
