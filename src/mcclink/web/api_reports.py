@@ -11,18 +11,17 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import Response
 
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId
-from mcclink.mail import locale_for
-from mcclink.reports import render
 from mcclink.reports.managers import require_known
 from mcclink.reports.metrics import build_report
 from mcclink.reports.periods import FORMS, Period
 from mcclink.staff import Role
 from mcclink.web import api_models as m
 from mcclink.web.deps import container
+from mcclink.web.reports import report_response
 from mcclink.web.roles import RoleCheck
 from mcclink.web.security import web_settings
 
@@ -75,16 +74,4 @@ def get_report(
     report = require_known(
         box.store, build_report(box.store, manager, chosen, pending_age=pending_age)
     )
-    if format == "csv":
-        name = f"mcclink-report-{report.period.label}-{report.mcc.digits}.csv"
-        return Response(
-            render.sheet_csv([report]),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
-    if format == "html":
-        locale = locale_for(None, box.environ)
-        html = render.report_html([report], locale=locale, agency=settings.agency_name)
-        policy = f"{render.CSP}; frame-ancestors 'none'"  # not in a page's own meta tag
-        return HTMLResponse(html, headers={"Content-Security-Policy": policy})
-    return JSONResponse(report.to_dict())
+    return report_response(report, format, box)
