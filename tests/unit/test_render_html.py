@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from zoneinfo import ZoneInfo
 
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome
 from mcclink.ports import Store
 from mcclink.reports.metrics import build_report
 from mcclink.reports.periods import Period
-from mcclink.reports.render import MAX_ROWS, report_html
+from mcclink.reports.render import CSP, MAX_ROWS, report_html
 
 MCC = CustomerId.parse("123-456-7890")
 NOVEMBER = Period.parse("2026-11", ZoneInfo("America/Sao_Paulo"))
@@ -57,3 +61,18 @@ def test_long_lists_are_cut_with_a_note_saying_where_the_rest_is(store: Store) -
     assert f"The first {MAX_ROWS} of {MAX_ROWS + 1} changes are shown" in html
     assert "Client 0<" in html
     assert f"Client {MAX_ROWS}<" not in html  # the newest invitation, last in both lists
+
+
+def test_the_pages_policy_allows_its_own_stylesheet_and_nothing_else(store: Store) -> None:
+    html = report_html([build_report(store, MCC, NOVEMBER)], locale="pt-BR")
+
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    style = re.search(r"<style>(.*?)</style>", html, re.DOTALL)
+    assert policy is not None
+    assert style is not None
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    assert unescape(policy.group(1)) == CSP
+    assert f"style-src 'sha256-{digest}'" in CSP  # a browser applies exactly this stylesheet
+    assert CSP.startswith("default-src 'none';")
+    assert "<script" not in html
+    assert html.count("<style") == 1

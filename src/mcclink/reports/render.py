@@ -106,7 +106,7 @@ def report_json(reports: Sequence[PeriodReport]) -> dict[str, Any] | list[dict[s
 
 def report_html(reports: Sequence[PeriodReport], *, locale: str, agency: str | None = None) -> str:
     """The management report of ``reports`` (one period, one or more managers) as an HTML
-    document; ``locale`` (``pt-BR`` or ``en``) sets how dates are written."""
+    document in English; ``locale`` (``pt-BR`` or ``en``) sets how dates are written."""
     first = reports[0]
     period = first.period
     days = period.days()
@@ -127,7 +127,6 @@ def report_html(reports: Sequence[PeriodReport], *, locale: str, agency: str | N
         )
         contents = f"<nav><h2>Managers</h2><ul>{items}</ul></nav>"
     return _PAGE.substitute(
-        lang=escape(locale),
         csp=escape(CSP),
         css=_CSS,
         title=escape(title),
