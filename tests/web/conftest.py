@@ -1,6 +1,7 @@
 """Fixtures for the web server: the app over the emulator and a SQLite store, in-process or live.
 
 - ``web_env``: the environment (emulator, a fresh SQLite file, ``MCC_API_TOKEN``).
+- ``each_store_env``: ``web_env`` on SQLite, then on DynamoDB (the moto server).
 - ``web_app`` / ``client``: the ASGI app and a TestClient without credentials.
 - ``api``: a TestClient that sends the bearer token.
 - ``live_server``: the app served by uvicorn on a free loopback port (for the browser).
@@ -12,6 +13,7 @@ import re
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ from fastapi.testclient import TestClient
 
 from mcclink.bootstrap import Container
 from mcclink.emulator import CLIENT_ID, CLIENT_SECRET, Emulator
+from mcclink.store import open_store
+from mcclink.store.dynamodb import DynamoDBStore
 from mcclink.web.app import create_app
 from mcclink.web.security import WebSettings
 
@@ -48,6 +52,26 @@ def web_env(tmp_path: Path, fresh_emulator: Emulator) -> dict[str, str]:
         "MCC_OIDC_ISSUER": fresh_emulator.admin_url,
         "MCC_AGENCY_NAME": AGENCY,
     }
+
+
+@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
+def each_store_env(
+    request: pytest.FixtureRequest, web_env: dict[str, str]
+) -> Iterator[dict[str, str]]:
+    """``web_env`` on each store: its SQLite file, then DynamoDB on the moto server (tables of
+    its own, dropped afterwards)."""
+    if request.param == "sqlite":
+        yield web_env
+        return
+    request.getfixturevalue("moto_endpoint")  # the session's AWS environment points at it
+    url = f"dynamodb://?region=us-east-1&prefix=web{uuid.uuid4().hex[:10]}-"
+    store = open_store(url)
+    assert isinstance(store, DynamoDBStore)
+    store.create_tables()
+    yield {**web_env, "MCC_STORE": url}
+    for table in store.names.all():
+        store.client.delete_table(TableName=table)
+    store.close()
 
 
 @pytest.fixture

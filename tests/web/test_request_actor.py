@@ -1,5 +1,7 @@
-"""The web server records who acted as ``web:<address>`` or ``api:<address>``, never as the
-user who started it (issue #14, item 3): the audit trail tells pages, API and CLI apart."""
+"""The break-glass token (``MCC_API_TOKEN``) names no person, so history records it as
+``break-glass:<address>``, on pages and in the API alike, never as the user who started the
+server (issue #14, item 3; issue #16): the caller's address as the throttle counts it.
+Personal tokens and signed-in users: ``test_history_actors.py``."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def _actors(container: Container, cid: CustomerId) -> dict[Operation, set[str]]:
     return found
 
 
-def test_api_actions_are_recorded_as_api_and_the_callers_address(
+def test_api_actions_are_recorded_as_break_glass_and_the_callers_address(
     served_by_ana: tuple[Container, FastAPI],
 ) -> None:
     container, app = served_by_ana
@@ -52,7 +54,7 @@ def test_api_actions_are_recorded_as_api_and_the_callers_address(
         assert made.status_code == 201, made.text
         assert api.post("/api/v1/monitor/run").status_code == 200
 
-    actor = f"api:{API_CALLER}"
+    actor = f"break-glass:{API_CALLER}"
     assert _actors(container, PADARIA) == {
         Operation.REGISTER: {actor},
         Operation.INVITE: {actor},
@@ -64,7 +66,7 @@ def test_api_actions_are_recorded_as_api_and_the_callers_address(
     assert (run.operation, run.actor) == (Operation.MONITOR, actor)
 
 
-def test_page_actions_are_recorded_as_web_and_the_browsers_address(
+def test_page_actions_are_recorded_as_break_glass_and_the_browsers_address(
     served_by_ana: tuple[Container, FastAPI],
 ) -> None:
     container, app = served_by_ana
@@ -77,7 +79,7 @@ def test_page_actions_are_recorded_as_web_and_the_browsers_address(
         browser.post(f"/clients/{ACAI.digits}/invite", data={"csrf_token": token, "back": "/"})
         browser.post(f"/clients/{ACAI.digits}/onboarding-links", data={"csrf_token": token})
 
-    actor = f"web:{BROWSER}"
+    actor = f"break-glass:{BROWSER}"
     assert _actors(container, ACAI) == {Operation.REGISTER: {"cli:ana"}, Operation.INVITE: {actor}}
     [link] = container.store.list_onboarding_links(container.mcc, ACAI)
     assert link.created_by == actor
@@ -94,22 +96,22 @@ def test_a_request_over_real_http_records_the_sockets_address(
             timeout=30,
         )
     assert answer.status_code == 201, answer.text
-    assert _actors(web_container, PADARIA) == {Operation.REGISTER: {"api:127.0.0.1"}}
+    assert _actors(web_container, PADARIA) == {Operation.REGISTER: {"break-glass:127.0.0.1"}}
 
 
-def test_an_address_that_is_not_an_ip_records_the_channel_alone(
+def test_an_address_that_is_not_an_ip_records_break_glass_alone(
     served_by_ana: tuple[Container, FastAPI],
 ) -> None:
     container, app = served_by_ana
     headers = {"Authorization": f"Bearer {TOKEN}"}
     with TestClient(app, base_url="http://127.0.0.1", headers=headers) as api:  # "testclient"
         api.post("/api/v1/clients", json={"customer_id": ACAI.dashed, "name": "A", "invite": False})
-    assert _actors(container, ACAI) == {Operation.REGISTER: {"api"}}
+    assert _actors(container, ACAI) == {Operation.REGISTER: {"break-glass"}}
 
 
 @pytest.mark.parametrize(
     ("forwarded", "recorded"),
-    [("198.51.100.9", "api:198.51.100.9"), ("<script>", "api")],
+    [("198.51.100.9", "break-glass:198.51.100.9"), ("<script>", "break-glass")],
 )
 def test_behind_a_trusted_proxy_the_forwarded_address_is_recorded(
     web_env: dict[str, str], forwarded: str, recorded: str
@@ -135,4 +137,4 @@ def test_an_untrusted_peer_cannot_name_another_address(
         app, base_url="http://127.0.0.1", headers=headers, client=(API_CALLER, 40000)
     ) as api:
         api.post("/api/v1/clients", json={"customer_id": ACAI.dashed, "name": "A", "invite": False})
-    assert _actors(container, ACAI) == {Operation.REGISTER: {f"api:{API_CALLER}"}}
+    assert _actors(container, ACAI) == {Operation.REGISTER: {f"break-glass:{API_CALLER}"}}

@@ -33,16 +33,20 @@ from mcclink.serialization import (
 )
 from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.web import api_models as m
-from mcclink.web.auth import api_principal
-from mcclink.web.deps import api_service, container
+from mcclink.web.deps import acting, container
 from mcclink.web.problems import after_write
+from mcclink.web.roles import ApiAdmin, ApiOperator, ApiViewer
 from mcclink.web.security import web_settings
 
-router = APIRouter(dependencies=[Depends(api_principal)])
+#: Every route declares the least role its token needs as its first parameter (``ApiViewer``,
+#: ``ApiOperator``, ``ApiAdmin``: ``roles.RoleCheck``), so the token is checked before anything
+#: else of the request is read.
+router = APIRouter()
 
 Box = Annotated[Container, Depends(container)]
-#: The service for this request: history records ``api:<client address>`` as its actor.
-Acting = Annotated[GoogleAdsMCCService, Depends(api_service)]
+#: The service for this request: history records the token's actor (``token:<name>
+#: (<owner>)``, ``break-glass:<address>``).
+Acting = Annotated[GoogleAdsMCCService, Depends(acting)]
 _errors = m.problem_responses
 
 
@@ -80,6 +84,7 @@ def _json(body: Any, status_code: int = 200) -> JSONResponse:
 
 @router.get("/clients", response_model=m.ClientPage, responses=_errors(), tags=["clients"])
 def list_clients(
+    principal: ApiViewer,
     box: Box,
     status: Annotated[LinkStatus | None, Query(description="Only clients in this status.")] = None,
     q: Annotated[
@@ -112,6 +117,7 @@ def list_clients(
     tags=["clients"],
 )
 def get_client(
+    principal: ApiViewer,
     box: Box,
     customer_id: PathId,
     history: Annotated[int, Query(ge=0, le=500, description="Newest history entries.")] = 20,
@@ -129,7 +135,9 @@ def get_client(
     responses=_errors(400, 403, 409, 502),
     tags=["clients"],
 )
-def create_client(request: Request, box: Box, service: Acting, body: m.ClientCreate) -> Response:
+def create_client(
+    principal: ApiOperator, request: Request, box: Box, service: Acting, body: m.ClientCreate
+) -> Response:
     """Register an advertiser (NOT_LINKED) and, unless ``invite`` is false, invite it.
 
     Google checks the invitation first (``validate_only``): when it would refuse it, the
@@ -168,10 +176,11 @@ def _check_invitation(service: GoogleAdsMCCService, mcc: CustomerId, customer: C
 @router.delete(
     "/clients/{customer_id}",
     status_code=204,
-    responses=_errors(404, 409, 502),
+    responses=_errors(403, 404, 409, 502),
     tags=["clients"],
 )
 def archive_client(
+    principal: ApiAdmin,
     box: Box,
     service: Acting,
     customer_id: PathId,
@@ -192,7 +201,9 @@ def archive_client(
 def _link_action(name: str, action: LinkAction, summary: str) -> None:
     """Register ``POST /clients/{customer_id}/NAME`` running the service's ``action``."""
 
-    def route(box: Box, service: Acting, customer_id: PathId) -> JSONResponse:
+    def route(
+        principal: ApiOperator, box: Box, service: Acting, customer_id: PathId
+    ) -> JSONResponse:
         return _json(client_to_dict(action(service, box.mcc, customer_id)))
 
     route.__name__ = f"{name}_client"
@@ -217,10 +228,11 @@ _link_action("unlink", GoogleAdsMCCService.unlink, "End an APPROVED link.")
 @router.post(
     "/imports",
     response_model=m.ImportReportOut,
-    responses=_errors(400, 409),
+    responses=_errors(400, 403, 409),
     tags=["clients"],
 )
 def import_clients(
+    principal: ApiOperator,
     box: Box,
     service: Acting,
     file: Annotated[UploadFile, File(description="CSV with a customer_id,name[,email] header.")],
@@ -260,10 +272,11 @@ def import_clients(
     "/clients/{customer_id}/onboarding-links",
     status_code=201,
     response_model=m.OnboardingLinkCreatedOut,
-    responses=_errors(400, 404),
+    responses=_errors(400, 403, 404),
     tags=["onboarding"],
 )
 def create_onboarding_link(
+    principal: ApiOperator,
     box: Box,
     service: Acting,
     customer_id: PathId,
@@ -286,7 +299,7 @@ def create_onboarding_link(
     responses=_errors(404),
     tags=["onboarding"],
 )
-def list_onboarding_links(box: Box, customer_id: PathId) -> JSONResponse:
+def list_onboarding_links(principal: ApiViewer, box: Box, customer_id: PathId) -> JSONResponse:
     """The client's onboarding links, newest first, with their state and funnel counts."""
     box.service.get(box.mcc, customer_id)
     now = utcnow()
@@ -297,11 +310,11 @@ def list_onboarding_links(box: Box, customer_id: PathId) -> JSONResponse:
 @router.delete(
     "/onboarding-links/{link_id}",
     response_model=m.OnboardingLinkOut,
-    responses=_errors(404),
+    responses=_errors(403, 404),
     tags=["onboarding"],
 )
 def revoke_onboarding_link(
-    box: Box, link_id: Annotated[str, FastApiPath(max_length=64)]
+    principal: ApiOperator, box: Box, link_id: Annotated[str, FastApiPath(max_length=64)]
 ) -> JSONResponse:
     """Revoke a link: it stops working at once (revoking again keeps the first time)."""
     mcc_onboarding_link(box, link_id)
@@ -319,6 +332,7 @@ def revoke_onboarding_link(
     tags=["history"],
 )
 def client_history(
+    principal: ApiViewer,
     box: Box,
     customer_id: PathId,
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
@@ -336,6 +350,7 @@ def client_history(
     tags=["history"],
 )
 def history(
+    principal: ApiViewer,
     box: Box,
     since: Annotated[
         str | None,
@@ -386,6 +401,7 @@ PendingAgeHours = Annotated[
 
 @router.get("/stats", response_model=m.StatsOut, responses=_errors(), tags=["monitor"])
 def get_stats(
+    principal: ApiViewer,
     request: Request,
     box: Box,
     pending_age_hours: PendingAgeHours = None,
@@ -398,7 +414,7 @@ def get_stats(
 
 
 @router.get("/alerts", response_model=m.AlertsOut, responses=_errors(), tags=["monitor"])
-def get_alerts(box: Box) -> JSONResponse:
+def get_alerts(principal: ApiViewer, box: Box) -> JSONResponse:
     """The MCC's current alerts (``MCC_ALERT_*`` thresholds) and when each was last notified.
 
     The monitor tells the agency of them, at most once per condition and day.
@@ -416,6 +432,7 @@ def get_alerts(box: Box) -> JSONResponse:
     tags=["monitor"],
 )
 def run_monitor(
+    principal: ApiOperator,
     request: Request,
     box: Box,
     service: Acting,
@@ -439,7 +456,7 @@ def run_monitor(
     responses=_errors(),
     tags=["monitor"],
 )
-def last_monitor_run(box: Box) -> JSONResponse:
+def last_monitor_run(principal: ApiViewer, box: Box) -> JSONResponse:
     """The last monitor cycle's history entry (operation MONITOR), or null if none ran."""
     entry = monitor.last_run(box.store, box.mcc)
     return _json(None if entry is None else history_to_dict(entry))
@@ -453,7 +470,7 @@ def last_monitor_run(box: Box) -> JSONResponse:
     tags=["clients"],
 )
 def create_account(
-    box: Box, service: Acting, body: Annotated[m.AccountCreate, Body()]
+    principal: ApiOperator, box: Box, service: Acting, body: Annotated[m.AccountCreate, Body()]
 ) -> JSONResponse:
     """Create a Google Ads account under the MCC and register it, linked at once."""
     client = service.create_account(

@@ -371,6 +371,12 @@ class Problem(BaseModel):
         "(body, query, path), field and message.",
         examples=[[{"location": "query", "field": "limit", "message": "Input should be ..."}]],
     )
+    required_role: str | None = Field(
+        default=None,
+        description="The role the route needs, when the token's role is short of it (403 "
+        "Forbidden): viewer, operator or admin.",
+        examples=["operator"],
+    )
 
 
 class ClientCreate(BaseModel):
@@ -452,7 +458,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     reasons = {
         400: "The request body could not be read (not UTF-8 JSON, or a broken form).",
         401: "No valid bearer token.",
-        403: "Google Ads does not let the MCC act on the account.",
+        403: "The token's role is short of the route's (`required_role` names the role "
+        "needed), or Google Ads does not let the MCC act on the account.",
         404: "The client (or onboarding link) is not registered under the MCC.",
         409: "The client exists already, or its link is not in a status allowing this.",
         422: "Bad input (each bad field is named); nothing was written, but for a link action "

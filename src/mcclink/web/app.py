@@ -1,8 +1,10 @@
 """The ASGI app: pages, the REST API and their shared security, on one Container.
 
-Everything but the sign-in page, the static files (stylesheet, vendored htmx) and the
-advertiser's onboarding pages (``/onboard/...``: public, rate-limited, see ``onboard``) needs
-authentication: a bearer token for ``/api/v1``, a signed-in session cookie for pages.
+Every route declares the least role it needs, or that it is public (``roles``): the sign-in
+pages, the static files (stylesheet, vendored htmx) and the advertiser's onboarding pages
+(``/onboard/...``: rate-limited, see ``onboard``) are public; everything else needs a
+principal (``auth``: a bearer token for ``/api/v1``, a signed-in session for pages) whose
+role suffices, else a 403 that names the role needed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from fastapi.responses import (
     Response,
 )
 from fastapi.routing import APIRoute
-from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -35,9 +36,10 @@ from mcclink import __version__
 from mcclink.bootstrap import Container
 from mcclink.errors import MccLinkError
 from mcclink.web import api, api_reports, limits, onboard, pages, problems, reports, signin
-from mcclink.web.auth import api_principal, install
+from mcclink.web.auth import install
 from mcclink.web.background import WebhookWorker
 from mcclink.web.limits import Area, BodyLimits, BodyTooLarge, CloseUnread
+from mcclink.web.roles import ApiViewer, Forbidden, PublicFiles
 from mcclink.web.security import (
     CsrfRejected,
     SignInRequired,
@@ -47,6 +49,7 @@ from mcclink.web.security import (
     unauthorized,
 )
 from mcclink.web.throttle import TooManyRequests
+from mcclink.web.views import render
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -100,15 +103,14 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
     app.include_router(signin.router)
     app.include_router(reports.router)
     app.include_router(onboard.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", PublicFiles(directory=STATIC_DIR), name="static")
     if worker is not None:
         app.add_middleware(BaseHTTPMiddleware, dispatch=_kick_after_posts(worker))
     app.add_middleware(BodyLimits, area_for=_body_area)
     _install_error_handlers(app)
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
-    def openapi(request: Request) -> JSONResponse:
-        api_principal(request)
+    def openapi(principal: ApiViewer) -> JSONResponse:
         return JSONResponse(app.openapi())
 
     install(app, settings, API_PREFIX, container.store)  # last: Host check and token first
@@ -191,6 +193,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     def sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(signin.login_url(exc.next_path), status_code=303)
+
+    @app.exception_handler(Forbidden)
+    def forbidden(request: Request, exc: Forbidden) -> Response:
+        if _is_api(request):
+            return problems.problem(
+                403, "Forbidden", str(exc), code="Forbidden", required_role=exc.needed.value
+            )
+        return render(request, "error.html", 403, message=str(exc), status=403)
 
     @app.exception_handler(CsrfRejected)
     def csrf(request: Request, exc: CsrfRejected) -> Response:

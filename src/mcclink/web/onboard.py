@@ -50,6 +50,7 @@ from mcclink.web import deps
 from mcclink.web.ephemeral import OneTimeStore
 from mcclink.web.i18n import Locale, negotiate, translator
 from mcclink.web.oidc_client import Failure, OidcClient, SignInFailed
+from mcclink.web.roles import PUBLIC
 from mcclink.web.security import CSRF_FIELD, content_security_policy
 from mcclink.web.throttle import AddressThrottle, TooManyRequests, client_address
 from mcclink.web.views import templates
@@ -126,7 +127,8 @@ def _throttled(request: Request) -> None:
     pages.throttle.spend(client_address(request, trusted))
 
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(_throttled)])
+#: Public: the advertiser has no staff account (each route is throttled per address instead).
+router = APIRouter(include_in_schema=False, dependencies=[PUBLIC, Depends(_throttled)])
 Built = Annotated[Container, Depends(deps.container)]
 
 

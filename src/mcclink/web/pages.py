@@ -1,6 +1,7 @@
 """Server-rendered pages (Jinja2): readable without JavaScript, htmx only as a nicety.
 
-Every page needs a signed-in session and every form post its CSRF token. An action answers
+Every page declares the least role it needs (``roles``: ``Viewer`` to read, ``Operator`` to
+act; a form post's CSRF token is checked with the role). An action answers
 with a redirect back to the page it came from (Post/Redirect/Get) and a one-shot message
 in a signed cookie, so a reload never repeats it. htmx (vendored, ``hx-boost``) only turns
 those round trips into in-place swaps and asks before a link is cancelled or ended.
@@ -26,7 +27,7 @@ from mcclink.importer import ImportPlan, RowProblem, parse_csv, plan_import
 from mcclink.onboard_links import mcc_onboarding_link, new_onboarding_link
 from mcclink.service import GoogleAdsMCCService
 from mcclink.web import deps, problems
-from mcclink.web.auth import Principal, page_principal, require_csrf
+from mcclink.web.roles import Operator, Viewer
 from mcclink.web.security import web_settings
 from mcclink.web.signin import safe_next
 from mcclink.web.throttle import TooManyRequests
@@ -69,19 +70,16 @@ def too_many_page(request: Request, exc: TooManyRequests) -> HTMLResponse:
     return response
 
 
-SignedIn = Annotated[Principal, Depends(page_principal)]
-#: A form post: a signed-in session, and its CSRF token in the form.
-Posted = Annotated[Principal, Depends(require_csrf)]
 Built = Annotated[Container, Depends(deps.container)]
-#: The service for this request: history records ``web:<client address>`` as its actor.
-Acting = Annotated[GoogleAdsMCCService, Depends(deps.web_service)]
+#: The service for this request: history records the signed-in person (``user:<email>``).
+Acting = Annotated[GoogleAdsMCCService, Depends(deps.acting)]
 
 
 # -- dashboard and monitor ------------------------------------------------------------------
 
 
 @router.get("/")
-def dashboard(request: Request, session: SignedIn, built: Built) -> Response:
+def dashboard(request: Request, principal: Viewer, built: Built) -> Response:
     """Counts, acceptance, stale invitations, alerts (with their settings), the last monitor
     run and webhook failures."""
     mcc, store = built.mcc, built.store
@@ -97,7 +95,6 @@ def dashboard(request: Request, session: SignedIn, built: Built) -> Response:
     return render(
         request,
         "dashboard.html",
-        session=session,
         mcc=mcc,
         stats=stats.compute(store, mcc, pending_age=pending_age, now=now),
         alerts=alerts.read_state(store, mcc, settings=alert_settings, now=now),
@@ -112,7 +109,7 @@ def dashboard(request: Request, session: SignedIn, built: Built) -> Response:
 
 
 @router.post("/monitor")
-def run_monitor(request: Request, session: Posted, built: Built, service: Acting) -> Response:
+def run_monitor(request: Request, principal: Operator, built: Built, service: Acting) -> Response:
     """Run one monitor cycle for the MCC now, then its follow-ups (reminders, alerts) as
     every monitor cycle does, and show its summary."""
     mcc = built.mcc
@@ -133,9 +130,7 @@ def run_monitor(request: Request, session: Posted, built: Built, service: Acting
         )
     follow = followups.follow_up(built)
     run = monitor.last_run(built.store, mcc)
-    return render(
-        request, "monitor.html", session=session, report=report, run=run, error=None, follow=follow
-    )
+    return render(request, "monitor.html", report=report, run=run, error=None, follow=follow)
 
 
 # -- clients ----------------------------------------------------------------------------------
@@ -143,7 +138,7 @@ def run_monitor(request: Request, session: Posted, built: Built, service: Acting
 
 @router.get("/clients")
 def clients(
-    request: Request, session: SignedIn, built: Built, status: str = "", q: str = ""
+    request: Request, principal: Viewer, built: Built, status: str = "", q: str = ""
 ) -> Response:
     """The clients table, filtered by status and by a search on name or customer id."""
     wanted = LinkStatus.parse(status) if status else None
@@ -151,7 +146,6 @@ def clients(
     return render(
         request,
         "clients.html",
-        session=session,
         clients=matches[:LIST_LIMIT],
         total=len(matches),
         status=wanted,
@@ -162,14 +156,13 @@ def clients(
 
 
 @router.get("/clients/{customer_id}")
-def client_page(request: Request, customer_id: str, session: SignedIn, built: Built) -> Response:
+def client_page(request: Request, customer_id: str, principal: Viewer, built: Built) -> Response:
     """One client: its details, actions and full history as a timeline."""
     cid = CustomerId.parse(customer_id)
     client = built.service.get(built.mcc, cid)
     return render(
         request,
         "client.html",
-        session=session,
         client=client,
         history=list(built.store.client_history(built.mcc, cid)),
         back=f"/clients/{cid.digits}",
@@ -183,7 +176,7 @@ def client_page(request: Request, customer_id: str, session: SignedIn, built: Bu
 @router.post("/clients/{customer_id}/onboarding-links")
 def create_onboarding_link(
     customer_id: str,
-    session: Posted,
+    principal: Operator,
     built: Built,
     service: Acting,
     request: Request,
@@ -204,7 +197,7 @@ def create_onboarding_link(
 
 @router.post("/onboarding-links/{link_id}/revoke")
 def revoke_onboarding_link(
-    link_id: str, session: Posted, built: Built, request: Request
+    link_id: str, principal: Operator, built: Built, request: Request
 ) -> Response:
     """Revoke an onboarding link: it stops working at once."""
     link = mcc_onboarding_link(built, link_id)
@@ -219,7 +212,7 @@ def revoke_onboarding_link(
 def client_action(
     customer_id: str,
     action: Action,
-    session: Posted,
+    principal: Operator,
     built: Built,
     service: Acting,
     request: Request,
@@ -264,9 +257,9 @@ class ReportRow:
 
 
 @router.get("/import")
-def import_form(request: Request, session: SignedIn) -> Response:
+def import_form(request: Request, principal: Viewer) -> Response:
     """Upload a CSV of advertisers."""
-    return render(request, "import.html", session=session, max_kib=MAX_UPLOAD_BYTES // 1024)
+    return render(request, "import.html", max_kib=MAX_UPLOAD_BYTES // 1024)
 
 
 async def _submitted(request: Request) -> FormData:
@@ -286,7 +279,9 @@ def _field(form: FormData, name: str) -> str:
 
 
 @router.post("/import")
-def import_preview(request: Request, session: Posted, built: Built, form: Submitted) -> Response:
+def import_preview(
+    request: Request, principal: Operator, built: Built, form: Submitted
+) -> Response:
     """The validation report, row by row; nothing is written until it is confirmed."""
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -298,18 +293,18 @@ def import_preview(request: Request, session: Posted, built: Built, form: Submit
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{upload.filename} is not UTF-8: save it as CSV UTF-8") from None
-    return _preview(request, session, built, upload.filename, text)
+    return _preview(request, built, upload.filename, text)
 
 
 @router.post("/import/confirm")
 def import_confirm(
-    request: Request, session: Posted, built: Built, service: Acting, form: Submitted
+    request: Request, principal: Operator, built: Built, service: Acting, form: Submitted
 ) -> Response:
     """Register the new rows of a previewed CSV (checked again: the store may have changed)."""
     filename, content = _field(form, "filename"), _field(form, "content")
     plan, problems, _ = _plan(built, filename, content)
     if problems and form.get("skip_invalid") != "true":
-        return _preview(request, session, built, filename, content)
+        return _preview(request, built, filename, content)
     for registration in plan.new:
         service.register(built.mcc, registration)
     note = (
@@ -321,14 +316,11 @@ def import_confirm(
     return response
 
 
-def _preview(
-    request: Request, session: Principal, built: Container, filename: str, text: str
-) -> Response:
+def _preview(request: Request, built: Container, filename: str, text: str) -> Response:
     plan, problems, rows = _plan(built, filename, text)
     return render(
         request,
         "import_report.html",
-        session=session,
         filename=filename,
         content=text,
         rows=rows,

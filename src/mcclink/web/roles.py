@@ -11,8 +11,8 @@
 The roles (``staff.Role``): reading anything needs ``viewer``; changing clients, links,
 imports, monitor runs, onboarding links and accounts needs ``operator``; archives, users,
 everyone's tokens and settings need ``admin``. ``declarations`` tells what a route declares:
-``tests/web/test_route_roles.py`` walks every route of the app with it, so a route without a
-declaration fails the tests instead of being open.
+``tests/web/test_route_roles.py`` walks every route the app serves (``served_routes``) with
+it, so a route without a declaration fails the tests instead of being open.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import Mount
 
 from mcclink.staff import Role
 from mcclink.web.auth import Principal, api_principal, page_principal, require_csrf
@@ -123,13 +123,20 @@ ApiAdmin = Annotated[Principal, Depends(RoleCheck(Role.ADMIN, api=True))]
 Declaration = RoleCheck | Literal["public"]
 
 
-def declarations(route: BaseRoute) -> list[Declaration]:
-    """Every role check and public marker among ``route``'s dependencies, its router's
+def served_routes(app: FastAPI) -> Iterator[RouteContext]:
+    """Every route ``app`` serves, as it serves it: an included router's prefix and
+    dependencies applied to each of its routes."""
+    return iter_route_contexts(app.routes)
+
+
+def declarations(route: RouteContext) -> list[Declaration]:
+    """Every role check and public marker among ``route``'s dependencies, its routers'
     included; a mount declares itself public by serving ``PublicFiles``. A well-declared
     route has exactly one; any route but an ``APIRoute`` or such a mount has none."""
-    if isinstance(route, Mount):
-        return ["public"] if isinstance(route.app, PublicFiles) else []
-    if not isinstance(route, APIRoute):
+    served = route.original_route
+    if isinstance(served, Mount):
+        return ["public"] if isinstance(served.app, PublicFiles) else []
+    if not isinstance(served, APIRoute):
         return []
     found: list[Declaration] = []
     for call in _calls(route.dependant):
