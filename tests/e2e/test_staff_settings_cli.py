@@ -97,3 +97,10 @@ def test_mcclink_web_refuses_to_start_naming_every_staff_setting_problem(
     assert code == 2
     assert_one_error_lists(output, *PROBLEMS)
     assert SECRET not in output
+
+
+def test_mcclink_web_names_no_way_in_with_the_other_problems(tmp_path: Path) -> None:
+    code, output = run_web(tmp_path, env={"MCC_CUSTOMER_ID": "12-34"})
+
+    assert code == 2
+    assert_one_error_lists(output, "nobody could sign in", "MCC_CUSTOMER_ID: invalid")

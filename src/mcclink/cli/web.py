@@ -55,6 +55,7 @@ def web(
 
     from mcclink.alerts import AlertSettings
     from mcclink.web.app import create_app
+    from mcclink.web.auth import check_ways_in
     from mcclink.web.security import WebSettings
 
     container = state(ctx).container
@@ -72,6 +73,7 @@ def web(
     # Every settings problem in one error, now rather than on the first request.
     check_all(
         web_settings,
+        lambda: check_ways_in(web_settings(), container.store),
         lambda: container.mcc,
         lambda: container.settings.webhook,
         lambda: container.settings.onboarding,
@@ -88,9 +90,7 @@ def web(
     listening = _bind(host, port)
     address = f"[{host}]" if ":" in host else host
     bound = listening.getsockname()[1]  # the port the system chose for --port 0
-    err.print(
-        f"mcclink web: http://{shown(address)}:{bound}/ (sign in at /login; ^C stops)"
-    )
+    err.print(f"mcclink web: http://{shown(address)}:{bound}/ (sign in at /login; ^C stops)")
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listening])
 
 

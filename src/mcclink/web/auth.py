@@ -105,10 +105,14 @@ def install(app: FastAPI, settings: WebSettings, api_prefix: str, staff: StaffSt
     then the bearer token under ``api_prefix``, before routing. Call it after every other
     middleware is added (the last added runs first).
 
+    Logs a warning when ``MCC_API_TOKEN`` is set but refused (users exist and
+    ``MCC_BREAK_GLASS`` is off).
+
     Raises:
         ConfigurationError: nobody could get in (``check_ways_in``).
     """
     check_ways_in(settings, staff)
+    _warn_if_break_glass_is_off(settings, staff)
     app.state.web_settings = settings
     app.state.staff_store = staff
     #: The time sessions and tokens are judged by (tests move it).
@@ -132,25 +136,26 @@ def install(app: FastAPI, settings: WebSettings, api_prefix: str, staff: StaffSt
 
 def check_ways_in(settings: WebSettings, staff: StaffStore) -> None:
     """At least one way in: ``MCC_API_TOKEN``, Google sign-in, or users or tokens in the
-    store. Logs a warning when ``MCC_API_TOKEN`` is set but refused (users exist and
-    ``MCC_BREAK_GLASS`` is off).
+    store (read only when neither setting is given).
 
     Raises:
         ConfigurationError: none of them, naming each way.
     """
-    users = bool(staff.list_users())
-    if settings.token is not None and users and not settings.staff.break_glass:
+    if settings.token or settings.staff.sign_in or staff.list_users() or staff.list_tokens():
+        return
+    raise ConfigurationError(
+        "nobody could sign in: set MCC_STAFF_CLIENT_ID and MCC_STAFF_CLIENT_SECRET (sign in "
+        "with Google; add the first admin with `mcclink users add EMAIL --role admin`), make "
+        "a personal API token with `mcclink tokens create`, or set the break-glass token "
+        f"MCC_API_TOKEN: {TOKEN_HINT}"
+    )
+
+
+def _warn_if_break_glass_is_off(settings: WebSettings, staff: StaffStore) -> None:
+    if settings.token is not None and not settings.staff.break_glass and staff.list_users():
         log.warning(
             "MCC_API_TOKEN is set but refused: mcclink has users, and MCC_BREAK_GLASS is off. "
             "Unset MCC_API_TOKEN, or set MCC_BREAK_GLASS=on to keep it as an admin token"
-        )
-    ways = settings.token or settings.staff.sign_in or users or staff.list_tokens()
-    if not ways:
-        raise ConfigurationError(
-            "nobody could sign in: set MCC_STAFF_CLIENT_ID and MCC_STAFF_CLIENT_SECRET (sign "
-            "in with Google; add the first admin with `mcclink users add EMAIL --role admin`), "
-            "make a personal API token with `mcclink tokens create`, or set the break-glass "
-            f"token MCC_API_TOKEN: {TOKEN_HINT}"
         )
 
 
