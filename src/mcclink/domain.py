@@ -183,6 +183,14 @@ class Operation(StrEnum):
     #: One alert (or its "resolved" note) sent to the agency, recorded under the MCC itself
     #: (changes no status).
     ALERT = "ALERT"
+    #: The manager hid an active client in its account list, or showed it again (changes
+    #: no status; ``Client.hidden``).
+    HIDE = "HIDE"
+    UNHIDE = "UNHIDE"
+    #: The client moved to another manager of the tree (``MoveManagerLink``): recorded under
+    #: the manager it moved to (a refusal: under the one it stays with), with ``from_mcc``
+    #: and ``to_mcc`` in its details.
+    MOVE = "MOVE"
 
 
 @dataclass(frozen=True)
@@ -409,6 +417,8 @@ class Client:
     #: answer is recorded: a crash in between leaves it set, so the next run asks Google
     #: what happened instead of sending a second invitation.
     pending_operation: Operation | None = None
+    #: The manager hides this active client in its account list (``CustomerClientLink.hidden``).
+    hidden: bool = False
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
     version: int = 0

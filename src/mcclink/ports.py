@@ -186,6 +186,23 @@ class Store(StaffStore):
         """
 
     @abc.abstractmethod
+    def move_client(self, client: Client, new_mcc: CustomerId, entry: HistoryEntry) -> Client:
+        """Re-key ``client`` under ``new_mcc`` if its version is still ``client.version``:
+        the old record goes, the new one (version ``client.version + 1``) and ``entry`` are
+        written, all in one write.
+
+        Returns the client stored under ``new_mcc``.
+
+        Raises:
+            ClientNotFound: no such client under its current MCC.
+            VersionConflict: the stored version differs; nothing written.
+            ClientExists: ``new_mcc`` already has a client with this customer id; nothing
+                written.
+            StoreError: ``entry``'s id is already recorded; nothing written.
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
     def append_history(self, entry: HistoryEntry) -> None:
         """Record an operation that changed no client (a failure, a no-op).
 

@@ -78,6 +78,7 @@ def client_to_dict(client: Client) -> dict[str, Any]:
         if error is None
         else {"code": error.code, "message": error.message, "request_id": error.request_id},
         "pending_operation": _optional_value(client.pending_operation),
+        "hidden": client.hidden,
         "created_at": format_timestamp(client.created_at),
         "updated_at": format_timestamp(client.updated_at),
         "version": client.version,
@@ -111,6 +112,7 @@ def client_from_dict(data: Mapping[str, Any]) -> Client:
             code=error["code"], message=error["message"], request_id=error.get("request_id")
         ),
         pending_operation=_optional_enum(Operation, data.get("pending_operation")),
+        hidden=bool(data.get("hidden")),  # records written before hiding existed: not hidden
         created_at=parse_timestamp(_required(data, "created_at")),
         updated_at=parse_timestamp(_required(data, "updated_at")),
         version=int(data.get("version") or 0),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 
@@ -326,6 +326,128 @@ class GoogleAdsMCCService:
             lambda link: self.ads.respond_as_client(link, accept=accept),
         )
 
+    # -- the manager's tree: hide, show, move -------------------------------------------
+
+    def hide(self, mcc: CustomerId, customer_id: CustomerId, *, hidden: bool = True) -> Client:
+        """Hide an active client in ``mcc``'s account list (``hidden=False``: show it again).
+
+        A client already hidden (or shown) is left as it is: a ``NOOP`` in history.
+
+        Raises:
+            ClientNotFound: not registered under ``mcc``.
+            InvalidTransition: the link is not ``APPROVED`` (Google hides active links only).
+            InputError: the client's link id was never recorded.
+            GoogleAdsError: Google refused or failed (recorded as FAILED).
+            StoreError: the store failed.
+        """
+        operation = Operation.HIDE if hidden else Operation.UNHIDE
+        client = self.get(mcc, customer_id)
+        _require_active(client, operation.value.lower())
+        if client.hidden is hidden:
+            self._noop(client, operation, "already hidden" if hidden else "already shown")
+            return client
+        link = stored_link(client)
+        started = time.monotonic()
+        change = self._attempt(
+            client, operation, started, lambda: self.ads.set_hidden(mcc, link, hidden)
+        )
+
+        def decide(fresh: Client) -> tuple[Client, HistoryEntry]:
+            entry = self._entry(
+                fresh,
+                operation,
+                Outcome.SUCCESS,
+                fresh.status,
+                fresh.status,
+                request_id=change.request_id,
+                started=started,
+            )
+            return fresh.evolve(hidden=hidden, last_error=None), entry
+
+        return self._commit(client, decide)
+
+    def move(self, mcc: CustomerId, customer_id: CustomerId, to: CustomerId) -> Client:
+        """Move an active client from ``mcc`` to the manager ``to`` of the same tree.
+
+        Google ends the old link and activates the new one in one call (``MoveManagerLink``);
+        the store then keeps the client under ``to``, in the same write as its ``MOVE``
+        entry (recorded under ``to``, with ``from_mcc`` and ``to_mcc``; its earlier history
+        stays under ``mcc``). A refusal is recorded under ``mcc`` as a FAILED ``MOVE``.
+
+        Raises:
+            InputError: ``to`` is ``mcc`` or the client itself, or ``to`` already has a
+                client registered with this id (nothing sent).
+            ClientNotFound: not registered under ``mcc``.
+            InvalidTransition: the link is not ``APPROVED`` (Google moves active links only).
+            GoogleAdsError: Google refused or failed (recorded).
+            StoreError: the store failed after Google moved the link; ``mcclink monitor``
+                under ``to`` imports it.
+        """
+        if to in (mcc, customer_id):
+            what = "the manager it is under" if to == mcc else "the client itself"
+            raise InputError(
+                f"cannot move {customer_id} to {to}: that is {what}; name another manager "
+                "of the tree with --to"
+            )
+        client = self.get(mcc, customer_id)
+        _require_active(client, "move")
+        if self.store.get_client(to, customer_id) is not None:
+            raise InputError(
+                f"cannot move {customer_id} to {to}: another record of it is registered under "
+                f"{to}; archive that one first (mcclink --mcc {to} clients archive "
+                f"{customer_id}), then move again"
+            )
+        link = stored_link(client)
+        details = {"from_mcc": mcc.digits, "to_mcc": to.digits}
+        started = time.monotonic()
+        change = self._attempt(
+            client,
+            Operation.MOVE,
+            started,
+            lambda: self.ads.move_client(mcc, link, to),
+            details,
+        )
+        return self._record_move(client, change, to, started, details)
+
+    def _record_move(
+        self,
+        client: Client,
+        change: LinkChange,
+        to: CustomerId,
+        started: float,
+        details: Mapping[str, str],
+    ) -> Client:
+        """Re-key the moved ``client`` under ``to`` with its entry, from a fresh read after a
+        conflict."""
+        fresh = client
+        for _ in range(CONFLICT_RETRIES):
+            after = fresh.evolve(
+                status=LinkStatus.APPROVED,
+                manager_link_id=change.link.manager_link_id,
+                link_resource_name=change.link.resource_name,
+                hidden=change.link.hidden,
+                last_error=None,
+                pending_operation=None,
+                last_checked_at=utcnow(),
+            )
+            entry = self._entry(
+                replace(after, mcc_customer_id=to),
+                Operation.MOVE,
+                Outcome.SUCCESS,
+                fresh.status,
+                after.status,
+                request_id=change.request_id,
+                started=started,
+                details=details,
+            )
+            try:
+                return self.store.move_client(after, to, entry)
+            except VersionConflict:
+                fresh = self.get(client.mcc_customer_id, client.customer_id)
+        raise VersionConflict(
+            client.mcc_customer_id.digits, client.customer_id.digits, fresh.version
+        )
+
     def create_account(
         self,
         mcc: CustomerId,
@@ -446,13 +568,24 @@ class GoogleAdsMCCService:
     def _call(self, client: Client, operation: Operation, call: Callable[[], LinkChange]) -> Client:
         """Run one Google Ads mutation and record its outcome against ``client``."""
         started = time.monotonic()
+        change = self._attempt(client, operation, started, call)
+        return self.apply_link(client, change.link, operation, change.request_id, started)
+
+    def _attempt(
+        self,
+        client: Client,
+        operation: Operation,
+        started: float,
+        call: Callable[[], LinkChange],
+        details: Mapping[str, str] | None = None,
+    ) -> LinkChange:
+        """Google's answer to ``call``; a failure is recorded against ``client``, then raised."""
         try:
-            change = call()
+            return call()
         except GoogleAdsError as exc:
-            self._record_failure(client, operation, exc, started)
+            self._record_failure(client, operation, exc, started, details)
             exc.about(str(client.customer_id))
             raise
-        return self.apply_link(client, change.link, operation, change.request_id, started)
 
     def apply_link(
         self,
@@ -503,7 +636,12 @@ class GoogleAdsMCCService:
         )
 
     def _record_failure(
-        self, client: Client, operation: Operation, exc: GoogleAdsError, started: float
+        self,
+        client: Client,
+        operation: Operation,
+        exc: GoogleAdsError,
+        started: float,
+        details: Mapping[str, str] | None = None,
     ) -> None:
         """Keep the status (an error is never a status), set last_error, write history."""
         error = LastError(exc.code or type(exc).__name__, exc.message, exc.request_id)
@@ -524,6 +662,7 @@ class GoogleAdsMCCService:
                 fresh.status,
                 error=error,
                 started=started,
+                details=details,
             )
             return after, entry
 
@@ -611,6 +750,19 @@ class GoogleAdsMCCService:
             actor=self.actor,
             duration_ms=(time.monotonic() - started) * 1000 if started is not None else None,
             details=dict(details or {}),
+        )
+
+
+def _require_active(client: Client, action: str) -> None:
+    """Raise unless ``client``'s link is active: Google hides and moves active links only.
+
+    Raises:
+        InvalidTransition: naming the status and what would make the action possible.
+    """
+    if client.status is not LinkStatus.APPROVED:
+        raise InvalidTransition(
+            f"cannot {action} {client.customer_id}: the link is {client.status.value}; "
+            f"{action} needs an APPROVED link (Google allows it on active links only)"
         )
 
 

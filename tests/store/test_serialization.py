@@ -39,6 +39,7 @@ CLIENT_KEYS = {
     "last_checked_at",
     "last_error",
     "pending_operation",
+    "hidden",
     "created_at",
     "updated_at",
     "version",
@@ -84,6 +85,7 @@ def test_a_full_client_round_trips() -> None:
         invited_at=NOON,
         last_error=LastError("E", "m", "r"),
         pending_operation=Operation.INVITE,
+        hidden=True,
         version=3,
     )
 

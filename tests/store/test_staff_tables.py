@@ -17,7 +17,7 @@ from mcclink.errors import StoreUnavailable, TableMissing
 from mcclink.serialization import format_timestamp
 from mcclink.staff import Role, StaffUser, new_session
 from mcclink.store.dynamodb import DynamoDBStore
-from mcclink.store.migrations import MIGRATIONS
+from mcclink.store.migrations import LATEST, MIGRATIONS
 from mcclink.store.sqlite import SqliteStore
 from mcclink.store.tables import STAFF_TTL, TableNames, plain, staff_session_item
 from tests.store.records import NOON
@@ -53,7 +53,7 @@ def test_a_database_made_before_staff_gains_the_staff_tables_and_keeps_its_data(
     assert store.get_user(ANA) == StaffUser(ANA, Role.ADMIN)
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT id FROM OnboardingLinks").fetchall() == [("kept",)]
-        assert conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (3,)
+        assert conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (LATEST,)
     conn.close()
     store.close()
 

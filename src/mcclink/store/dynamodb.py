@@ -230,12 +230,42 @@ class DynamoDBStore(Store):
             StoreError: ``entry``'s id is already recorded; nothing written.
             StoreUnavailable: DynamoDB throttled, failed or was unreachable.
         """
-        key = {
-            "mcc_customer_id": {"S": client.mcc_customer_id.digits},
-            "customer_id": {"S": client.customer_id.digits},
-        }
-        delete = {"TableName": self.names.clients, "Key": key, **_versioned(client)}
+        delete = {"TableName": self.names.clients, "Key": _client_key(client), **_versioned(client)}
         self._write("Delete", delete, entry, _not_found_or_conflict(client))
+
+    def move_client(self, client: Client, new_mcc: CustomerId, entry: HistoryEntry) -> Client:
+        """See ``Store.move_client``: one ``TransactWriteItems`` deletes the old item (if its
+        version is still the one read), puts the new one (if its key is free) and the entry.
+
+        Raises:
+            ClientNotFound: no such client.
+            VersionConflict: the stored version differs; nothing written.
+            ClientExists: ``new_mcc`` already has this customer id; nothing written.
+            StoreError: ``entry``'s id is already recorded; nothing written.
+            StoreUnavailable: DynamoDB throttled, failed or was unreachable.
+        """
+        moved = replace(client, mcc_customer_id=new_mcc, version=client.version + 1)
+        delete = {
+            "TableName": self.names.clients,
+            "Key": _client_key(client),
+            **_versioned(client),
+        }
+        put = {
+            "TableName": self.names.clients,
+            "Item": client_item(moved),
+            "ConditionExpression": "attribute_not_exists(#customer)",
+            "ExpressionAttributeNames": {"#customer": "customer_id"},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        cid = client.customer_id.digits
+        items = [{"Delete": delete}, {"Put": put}, {"Put": self._history_put(entry)}]
+        self._transact(
+            cast("list[TransactWriteItemTypeDef]", items),
+            [self.names.clients, self.names.history],
+            [_not_found_or_conflict(client), lambda _: ClientExists(new_mcc.digits, cid)],
+            entry,
+        )
+        return moved
 
     def append_history(self, entry: HistoryEntry) -> None:
         """See ``Store.append_history``.
@@ -742,7 +772,7 @@ class DynamoDBStore(Store):
         self._transact(
             cast("list[TransactWriteItemTypeDef]", items),
             [*tables, self.names.history],
-            failed,
+            [failed],
             entry,
         )
 
@@ -750,10 +780,12 @@ class DynamoDBStore(Store):
         self,
         items: list[TransactWriteItemTypeDef],
         tables: list[str],
-        failed: OnConditionFailed,
+        failures: list[OnConditionFailed],
         entry: HistoryEntry,
     ) -> None:
-        """One ``TransactWriteItems``, tried again while DynamoDB cancels it for throttling.
+        """One ``TransactWriteItems`` of client writes (``failures[i]`` says why the i-th
+        failed its condition) and then ``entry``'s put, tried again while DynamoDB cancels
+        it for throttling.
 
         botocore retries a throttled request, but not a transaction DynamoDB cancelled
         because an item in it was throttled (reason ``ThrottlingError``), which DynamoDB
@@ -763,7 +795,7 @@ class DynamoDBStore(Store):
 
         def cancelled(given: list[Item]) -> MccLinkError | None:
             reasons[:] = given
-            return self._cancelled(given, failed, entry)
+            return self._cancelled(given, failures, entry)
 
         for attempt in range(1, THROTTLED_TRANSACTION_ATTEMPTS + 1):
             reasons.clear()
@@ -780,21 +812,25 @@ class DynamoDBStore(Store):
             time.sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))
 
     def _cancelled(
-        self, reasons: list[Item], failed: OnConditionFailed, entry: HistoryEntry
+        self, reasons: list[Item], failures: list[OnConditionFailed], entry: HistoryEntry
     ) -> MccLinkError | None:
-        """Why a client write + history entry transaction was cancelled (nothing was written
-        by it), or None when an earlier send of this same transaction had landed."""
-        codes = [reason.get("Code", "None") for reason in reasons] + ["None", "None"]
-        if codes[0] == "ConditionalCheckFailed":
-            # A resend of a transaction that committed fails its own client condition; its
-            # history entry, written only with it, tells that apart from another writer.
-            return None if self._recorded(entry) else failed(reasons[0].get("Item"))
-        if codes[0] == "TransactionConflict":
-            return failed({})  # another transaction holds the client: it exists and is changing
-        if codes[1] == "ConditionalCheckFailed":
+        """Why a transaction of client writes + history entry was cancelled (nothing was
+        written by it), or None when an earlier send of this same transaction had landed."""
+        codes = [reason.get("Code", "None") for reason in reasons]
+        codes += ["None"] * (len(failures) + 1 - len(codes))
+        for index, failed in enumerate(failures):
+            if codes[index] == "ConditionalCheckFailed":
+                # A resend of a transaction that committed fails its own client condition;
+                # its history entry, written only with it, tells that apart from another
+                # writer.
+                return None if self._recorded(entry) else failed(reasons[index].get("Item"))
+            if codes[index] == "TransactionConflict":
+                # Another transaction holds the client: it exists and is changing.
+                return failures[0]({})
+        if codes[len(failures)] == "ConditionalCheckFailed":
             return _duplicate(entry)
         return StoreUnavailable(
-            f"DynamoDB cancelled the write ({', '.join(codes[:2])}); nothing was written, retry"
+            f"DynamoDB cancelled the write ({', '.join(codes)}); nothing was written, retry"
         )
 
     def _recorded(self, entry: HistoryEntry) -> bool:
@@ -856,6 +892,13 @@ def _staff_query(index: str, attribute: str, value: str) -> Item:
 
 def _link_key(link_id: str) -> Item:
     return {"link_id": {"S": link_id}}
+
+
+def _client_key(client: Client) -> Item:
+    return {
+        "mcc_customer_id": {"S": client.mcc_customer_id.digits},
+        "customer_id": {"S": client.customer_id.digits},
+    }
 
 
 def _versioned(client: Client) -> Item:

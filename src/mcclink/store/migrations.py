@@ -141,6 +141,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX staff_sessions_by_expiry ON StaffSessions (expires_at)",
         ),
     ),
+    Migration(
+        5,
+        "Hidden clients",
+        ("ALTER TABLE Clients ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0",),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -211,6 +211,28 @@ class SqliteStore(Store):
                 raise _missed(conn, client)
             _insert_history(conn, entry)
 
+    def move_client(self, client: Client, new_mcc: CustomerId, entry: HistoryEntry) -> Client:
+        """See ``Store.move_client``: one transaction deletes the old row, inserts the new
+        one and the entry.
+
+        Raises:
+            ClientNotFound: no such client.
+            VersionConflict: the stored version differs; nothing written.
+            ClientExists: ``new_mcc`` already has this customer id; nothing written.
+            StoreError: ``entry``'s id is already recorded; nothing written.
+            StoreUnavailable: the database stayed locked or failed.
+        """
+        moved = replace(client, mcc_customer_id=new_mcc, version=client.version + 1)
+        row = client_row(moved)
+        params = {**_key(client), "expected_version": client.version}
+        with self._transaction() as conn:
+            if conn.execute(_DELETE_CLIENT, params).rowcount == 0:
+                raise _missed(conn, client)
+            if conn.execute(_insert("Clients", row) + _IF_NEW, row).rowcount == 0:
+                raise ClientExists(new_mcc.digits, client.customer_id.digits)
+            _insert_history(conn, entry)
+        return moved
+
     def append_history(self, entry: HistoryEntry) -> None:
         """See ``Store.append_history``.
 
@@ -248,11 +270,13 @@ class SqliteStore(Store):
         Raises:
             StoreUnavailable: the database failed.
         """
-        where = "timestamp >= :start AND timestamp < :end"
+        where = "timestamp < :end"
         params = {"start": format_timestamp(start), "end": format_timestamp(end)}
         if mcc is not None:
             where, params = f"{where} AND mcc_customer_id = :mcc", {**params, "mcc": mcc.digits}
-        rows = self._keyset("ExecutionHistory", where, params, ("timestamp", "id"))
+        rows = self._keyset(
+            "ExecutionHistory", where, params, ("timestamp", "id"), first="timestamp >= :start"
+        )
         return (_entry(row) for row in rows)
 
     def create_onboarding_link(self, link: OnboardingLink) -> OnboardingLink:
@@ -531,8 +555,13 @@ class SqliteStore(Store):
         *,
         descending: bool = False,
         limit: int | None = None,
+        first: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Rows page by page, each page starting after the last key seen (no OFFSET scans).
+
+        ``first`` bounds the first page only (added to ``where``); later pages start after
+        the last key instead. SQLite bounds an index range with one condition per column: a
+        start kept for every page would scan from it again each time.
 
         The lock is held for one page at a time, never while the caller consumes rows.
         """
@@ -540,7 +569,7 @@ class SqliteStore(Store):
         after = ", ".join(f":after_{c}" for c in order)
         direction, beyond = ("DESC", "<") if descending else ("ASC", ">")
         ordering = ", ".join(f"{c} {direction}" for c in order)
-        next_page, remaining = where, limit
+        next_page, remaining = (f"{where} AND {first}" if first else where), limit
         while remaining is None or remaining > 0:
             size = self._page_size if remaining is None else min(self._page_size, remaining)
             sql = f"SELECT * FROM {table} WHERE {next_page} ORDER BY {ordering} LIMIT {size}"

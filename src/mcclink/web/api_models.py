@@ -74,6 +74,7 @@ class ClientOut(_Shape):
     last_checked_at: datetime | None
     last_error: LastErrorOut | None
     pending_operation: Operation | None
+    hidden: bool
     created_at: datetime
     updated_at: datetime
     version: int
