@@ -176,3 +176,19 @@ def test_a_funnel_step_counted_more_often_than_the_first_stays_inside_the_plot()
     right_edges = [float(r.get("x", 0)) + float(r.get("width", 0)) for r in bars]
     assert max(right_edges) <= charts.RIGHT
     assert "Opened 5 (250%)" in (svg_of(chart).findtext(f"{SVG}desc") or "")
+
+
+def test_a_scope_keeps_the_ids_of_two_charts_of_one_kind_apart() -> None:
+    first, second = (charts.funnel(FUNNEL, scope=scope) for scope in ("1112223333-", "4445556666-"))
+    ids = [
+        {e.get("id") for e in ET.fromstring(chart.__html__()).iter() if e.get("id")}
+        for chart in (first, second)
+    ]
+    assert ids[0] == {
+        "chart-1112223333-funnel",
+        "chart-1112223333-funnel-title",
+        "chart-1112223333-funnel-desc",
+        "chart-1112223333-funnel-data",
+    }
+    assert not ids[0] & ids[1]
+    assert svg_of(second).get("aria-describedby") == "chart-4445556666-funnel-desc"

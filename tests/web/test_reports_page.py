@@ -54,23 +54,28 @@ def test_each_chart_is_an_svg_image_with_a_title_a_description_and_a_table(
     signed_in: TestClient, november: Container
 ) -> None:
     page = signed_in.get(f"/reports?period={PERIOD}").text
+    mcc = november.mcc.digits  # in the ids: a report of several managers has several of each
     for key in CHARTS:
-        figure = re.search(rf'<figure class="chart" id="chart-{key}">.*?</figure>', page, re.S)
+        figure = re.search(
+            rf'<figure class="chart" id="chart-{mcc}-{key}">.*?</figure>', page, re.S
+        )
         assert figure, key
         root = ET.fromstring(figure.group(0))  # well-formed as served
         svg = root.find("{http://www.w3.org/2000/svg}svg")
         assert svg is not None
         assert svg.get("role") == "img"
-        assert svg.get("aria-labelledby") == f"chart-{key}-title"
-        assert svg.get("aria-describedby") == f"chart-{key}-desc"
+        assert svg.get("aria-labelledby") == f"chart-{mcc}-{key}-title"
+        assert svg.get("aria-describedby") == f"chart-{mcc}-{key}-desc"
         assert root.find("details/div/table") is not None
-    volume = re.search(r'<table class="chart-table" id="chart-volume-data">.*?</table>', page)
+    volume = re.search(
+        rf'<table class="chart-table" id="chart-{mcc}-volume-data">.*?</table>', page
+    )
     assert volume
     assert '<tr><th scope="row">02/11/2026</th><td>1</td><td>1</td><td>0</td><td>100%</td>' in (
         volume.group(0)
     )
     assert (
-        '<desc id="chart-funnel-desc">Links created 6 (100%) → Opened 5 (83%) → Signed in 4 '
+        f'<desc id="chart-{mcc}-funnel-desc">Links created 6 (100%) → Opened 5 (83%) → Signed in 4 '
         "(67%) → Accepted 3 (50%).</desc>"
     ) in page
     assert ' style="' not in page  # the CSP refuses inline styles

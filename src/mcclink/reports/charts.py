@@ -73,7 +73,9 @@ class DayPoint:
 
 def report_charts(report: PeriodReport, locale: str = "en") -> list[Chart]:
     """The charts of ``report`` in the order the Reports page and the report show them;
-    days are written for ``locale`` (``periods.format_day``)."""
+    days are written for ``locale`` (``periods.format_day``). Their ids name the manager
+    (``chart-1234567890-volume``): a report of several managers has each one's charts."""
+    scope = f"{report.mcc.digits}-"
     steps = report.funnel
     waited = report.time_to_acceptance
     days = [
@@ -81,29 +83,32 @@ def report_charts(report: PeriodReport, locale: str = "en") -> list[Chart]:
         for row in report.days
     ]
     return [
-        volume_and_rate(days),
+        volume_and_rate(days, scope=scope),
         funnel(
             [
                 ("Links created", steps.links_created),
                 ("Opened", steps.opened),
                 ("Signed in", steps.signed_in),
                 ("Accepted", steps.accepted),
-            ]
+            ],
+            scope=scope,
         ),
-        time_to_acceptance(waited.buckets, waited.median, waited.p90),
-        pending_age(report.pending_age),
+        time_to_acceptance(waited.buckets, waited.median, waited.p90, scope=scope),
+        pending_age(report.pending_age, scope=scope),
     ]
 
 
-def funnel(steps: Sequence[tuple[str, int]]) -> Chart:
+def funnel(steps: Sequence[tuple[str, int]], *, scope: str = "") -> Chart:
     """The onboarding funnel: one horizontal bar per step, with its share of the first step.
 
     Args:
         steps: ``(step, count)`` from the first step on (links created, opened, ...). Steps
             are counted, not people (a link opened twice is opened twice), so a later step
             may outgrow the first: the bars are scaled to the largest.
+        scope: put before the chart's key in its ids, to tell apart several charts of the
+            same kind in one page (as every chart function takes it).
     """
-    key, title = "funnel", "Onboarding funnel"
+    key, title = f"{scope}funnel", "Onboarding funnel"
     first = steps[0][1] if steps else 0
     shares = [(name, count, _share(count, first)) for name, count in steps]
     table = _table(key, title, ("Step", "Count", "Of the first step"), shares)
@@ -125,10 +130,10 @@ def funnel(steps: Sequence[tuple[str, int]]) -> Chart:
     return Chart(key, title, _svg(key, title, f"{desc}.", height, body), table)
 
 
-def volume_and_rate(days: Sequence[DayPoint]) -> Chart:
+def volume_and_rate(days: Sequence[DayPoint], *, scope: str = "") -> Chart:
     """Invitations sent each day as bars (left axis), the acceptance rate of each day's
     answers as a line (right axis, 0-100 %; no point on a day without answers)."""
-    key, title = "volume", "Invitations sent and acceptance rate"
+    key, title = f"{scope}volume", "Invitations sent and acceptance rate"
     rows = [(d.label, d.sent, d.accepted, d.refused, _percent(d.rate)) for d in days]
     table = _table(key, title, ("Day", "Sent", "Accepted", "Refused", "Acceptance rate"), rows)
     if not any(d.sent or d.accepted or d.refused for d in days):
@@ -152,10 +157,14 @@ def volume_and_rate(days: Sequence[DayPoint]) -> Chart:
 
 
 def time_to_acceptance(
-    buckets: Sequence[tuple[str, int]], median: timedelta | None, p90: timedelta | None
+    buckets: Sequence[tuple[str, int]],
+    median: timedelta | None,
+    p90: timedelta | None,
+    *,
+    scope: str = "",
 ) -> Chart:
     """How long accepted invitations waited for their answer, as one column per bucket."""
-    key, title = "time-to-acceptance", "Time to acceptance"
+    key, title = f"{scope}time-to-acceptance", "Time to acceptance"
     total = sum(count for _, count in buckets)
     summary = f"median {format_span(median)}, 90th percentile {format_span(p90)}"
     return _histogram(
@@ -168,11 +177,11 @@ def time_to_acceptance(
     )
 
 
-def pending_age(buckets: Sequence[tuple[str, int]]) -> Chart:
+def pending_age(buckets: Sequence[tuple[str, int]], *, scope: str = "") -> Chart:
     """The invitations still pending at the period's end, by how long they had waited."""
     total = sum(count for _, count in buckets)
     return _histogram(
-        "pending-age",
+        f"{scope}pending-age",
         "Pending at the end of the period, by age",
         buckets,
         AGE,
