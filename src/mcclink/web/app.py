@@ -35,7 +35,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mcclink import __version__
 from mcclink.bootstrap import Container
 from mcclink.errors import MccLinkError
-from mcclink.web import api, api_reports, limits, onboard, pages, problems, reports, signin
+from mcclink.web import (
+    admin,
+    api,
+    api_reports,
+    history_page,
+    limits,
+    onboard,
+    pages,
+    problems,
+    reports,
+    signin,
+)
 from mcclink.web.auth import install
 from mcclink.web.background import WebhookWorker
 from mcclink.web.limits import Area, BodyLimits, BodyTooLarge, CloseUnread
@@ -102,6 +113,8 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(signin.router)
     app.include_router(reports.router)
+    app.include_router(history_page.router)
+    app.include_router(admin.router)
     app.include_router(onboard.router)
     app.mount("/static", PublicFiles(directory=STATIC_DIR), name="static")
     if worker is not None:

@@ -191,7 +191,8 @@ def create_onboarding_link(
         set_flash(response, request, Flash("error", problems.public_detail(exc)))
         return response
     note = f"Onboarding link {link.id} made; it works until {link.expires_at:%Y-%m-%d %H:%M} UTC."
-    set_flash(response, request, Flash("ok", note, copy=url))
+    label = "Copy it now and send it to the advertiser (it is shown only once):"
+    set_flash(response, request, Flash("ok", note, copy=url, copy_label=label))
     return response
 
 

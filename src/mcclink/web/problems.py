@@ -26,7 +26,10 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 _STATUS: tuple[tuple[type[errors.MccLinkError], int], ...] = (
     (errors.ClientNotFound, 404),
     (errors.OnboardingLinkNotFound, 404),
+    (errors.StaffUserNotFound, 404),
+    (errors.ApiTokenNotFound, 404),
     (errors.ClientExists, 409),
+    (errors.StaffUserExists, 409),
     (errors.VersionConflict, 409),
     (errors.InvalidTransition, 409),
     (errors.InputError, 422),

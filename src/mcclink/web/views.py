@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from mcclink.domain import format_span, utcnow
 from mcclink.serialization import as_utc
+from mcclink.staff import Role
 from mcclink.web.security import CSRF_FIELD, SignInCookie, read_signin, web_settings
 
 if TYPE_CHECKING:
@@ -26,11 +27,13 @@ FLASH_COOKIE = "mcclink_flash"
 @dataclass(frozen=True)
 class Flash:
     """A one-shot message shown on the next page: ``kind`` is ``ok`` or ``error``; ``copy``
-    is a value shown in a read-only field to copy (a new onboarding link's URL)."""
+    is a value shown once in a read-only field to copy (a new onboarding link's URL, a new
+    API token), under ``copy_label``."""
 
     kind: str
     text: str
     copy: str | None = None
+    copy_label: str = "Copy it now (it is shown only once):"
 
 
 def render(
@@ -45,7 +48,8 @@ def render(
     cookie's, ``signin`` when just made, before signing in), once the flash.
 
     Templates also get ``principal``: who is signed in (``auth.Principal``, kept on
-    ``request.state`` by the route's role check), None on public pages.
+    ``request.state`` by the route's role check), None on public pages; and ``can(role)``:
+    whether they have that role, so a page offers only the buttons its reader may press.
     """
     principal: Principal | None = getattr(request.state, "principal", None)
     # Forms post the session's CSRF token; before signing in, the sign-in cookie's.
@@ -60,6 +64,7 @@ def render(
     context["principal"] = principal
     context["flash"] = _read_flash(request)
     context["path"] = request.url.path
+    context["can"] = lambda needed: principal is not None and principal.role.allows(Role(needed))
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     if FLASH_COOKIE in request.cookies:
         response.delete_cookie(FLASH_COOKIE, path="/", httponly=True, samesite="strict")
@@ -74,7 +79,9 @@ def set_flash(response: Response, request: Request, flash: Flash) -> None:
     """Show ``flash`` on the next page rendered (a signed cookie, one minute at most)."""
     response.set_cookie(
         FLASH_COOKIE,
-        _flash_signer(request).dumps([flash.kind, flash.text[:1000], flash.copy]),
+        _flash_signer(request).dumps(
+            [flash.kind, flash.text[:1000], flash.copy, flash.copy_label[:200]]
+        ),
         max_age=60,
         httponly=True,
         samesite="strict",
@@ -88,10 +95,10 @@ def _read_flash(request: Request) -> Flash | None:
     if not cookie:
         return None
     try:
-        kind, text, copy = _flash_signer(request).loads(cookie, max_age=60)
+        kind, text, copy, label = _flash_signer(request).loads(cookie, max_age=60)
     except (BadSignature, ValueError, TypeError):
         return None
-    return Flash(str(kind), str(text), None if copy is None else str(copy))
+    return Flash(str(kind), str(text), None if copy is None else str(copy), str(label))
 
 
 def _when(moment: datetime | None) -> str:
