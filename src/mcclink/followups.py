@@ -70,8 +70,10 @@ def follow_up(
     mcc: CustomerId | None = None,
     sync_failed: bool = False,
     now: datetime | None = None,
+    actor: str | None = None,
 ) -> FollowUps:
-    """The reminder pass, then the alert pass, for ``mcc`` (default: the container's).
+    """The reminder pass, then the alert pass, for ``mcc`` (default: the container's), as
+    ``actor`` in history (default: the container's; the web server's request's principal).
 
     No reminder goes out after a failed sync (statuses may be stale: an advertiser who just
     accepted would be reminded); the alert pass runs whatever failed before it (Google Ads
@@ -85,13 +87,13 @@ def follow_up(
             reminders_error = SYNC_FAILED
         else:
             try:
-                reminded = remind(container, dry_run=False, now=now, mcc=mcc)
+                reminded = remind(container, dry_run=False, now=now, mcc=mcc, actor=actor)
             except MccLinkError as exc:
                 reminders_error, failure = str(exc), exc
     told: NotifyReport | None = None
     alerts_error: str | None = None
     try:
-        told = run_alerts(container, mcc=mcc, now=now)
+        told = run_alerts(container, mcc=mcc, now=now, actor=actor)
     except MccLinkError as exc:
         alerts_error, failure = str(exc), failure or exc
     return FollowUps(reminded, told, reminders_error, alerts_error, failure)

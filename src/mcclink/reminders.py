@@ -295,9 +295,11 @@ def remind(
     dry_run: bool,
     now: datetime | None = None,
     mcc: CustomerId | None = None,
+    actor: str | None = None,
 ) -> RemindReport:
     """One reminder pass over ``mcc`` (default: the container's MCC): plan, then (unless
-    ``dry_run``) claim, send and record each due reminder.
+    ``dry_run``) claim, send and record each due reminder as ``actor`` (default: the
+    container's).
 
     Raises:
         ConfigurationError: ``MCC_REMIND_AT`` is malformed, or (to send) the mail settings,
@@ -319,7 +321,7 @@ def remind(
         # Reach the SMTP server before claiming anything: a refused setting or a server that
         # is down then costs no step its message (SES is asked nothing but SendEmail).
         check_mail(settings)
-    results = tuple(_send(container, mailer, d) for d in due)
+    results = tuple(_send(container, mailer, d, actor or container.actor) for d in due)
     return RemindReport(owner, False, tuple(due), results)
 
 
@@ -411,13 +413,13 @@ def preview(container: Container, customer_id: CustomerId, now: datetime | None 
     return message(container, client, "LINK-ID.SECRET", (now or utcnow()) + LINK_EXPIRY)
 
 
-def _send(container: Container, mailer: Mailer, due: Due) -> Result:
+def _send(container: Container, mailer: Mailer, due: Due, actor: str) -> Result:
     """Claim ``due`` (re-read first: the client may have moved on), then send and record.
 
     A client address the mail cannot go to (stored before addresses were checked) is
     recorded like a refused message: once, and that step is done.
     """
-    store, actor = container.store, container.actor
+    store = container.store
     client = store.get_client(due.client.mcc_customer_id, due.client.customer_id)
     if not _still_due(client, due):
         return Result(due, "skipped")

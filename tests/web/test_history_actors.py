@@ -5,6 +5,7 @@ the entries whose actor holds the text, whatever the case."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, Operation, utcnow
+from mcclink.emulator.mailbox import Mailbox
 from mcclink.service import Registration
 from mcclink.staff import Role, new_session
 from mcclink.staff_service import StaffDirectory
@@ -167,6 +169,41 @@ def test_break_glass_is_named_with_the_callers_address(
         body = {"customer_id": ACAI.dashed, "name": "A", "invite": False}
         assert api.post("/api/v1/clients", json=body).status_code == 201
     assert _actors(container, ACAI) == {Operation.REGISTER: {f"break-glass:{CALLER}"}}
+    container.close()
+
+
+def test_the_follow_ups_of_a_monitor_run_name_who_ran_it(
+    each_store_env: dict[str, str], mailbox: Mailbox
+) -> None:
+    """The reminder and the alert a monitor run sends are recorded as the token that ran it,
+    not as the server's own actor."""
+    env = {
+        **each_store_env,
+        "MCC_MAIL_URL": mailbox.url,
+        "MCC_MAIL_FROM": "ads@agency.example",
+        "MCC_REMIND_AT": "1s",
+        "MCC_ALERT_EMAIL": "ops@agency.example",
+        "MCC_ALERT_PENDING_AGE": "1s",
+    }
+    container = Container(environ=env, actor="cli:ana")
+    directory = StaffDirectory(container.store, "cli:ana")
+    directory.add_user(BIA, Role.OPERATOR)
+    token, _ = directory.create_token("crm", Role.OPERATOR, BIA)
+    container.service.register(container.mcc, Registration(PADARIA, "P", "p@example.com"))
+    container.service.invite(container.mcc, PADARIA)
+    time.sleep(1.2)  # the reminder is due, the invitation overdue
+    app = create_app(container, WebSettings.from_env(env))
+    with TestClient(app, base_url="http://127.0.0.1", headers=_bearer(token)) as api:
+        body = api.post("/api/v1/monitor/run").json()
+    assert (body["reminders"]["sent"], body["alerts"]["fired"]) == (1, ["pending_overdue"])
+
+    actor = f"token:crm ({BIA})"
+    assert _actors(container, PADARIA)[Operation.REMIND] == {actor}
+    under_mcc = container.store.client_history(container.mcc, container.mcc)
+    assert {e.operation: e.actor for e in under_mcc} == {
+        Operation.MONITOR: actor,
+        Operation.ALERT: actor,
+    }
     container.close()
 
 

@@ -232,10 +232,15 @@ def check_settings(container: Container) -> AlertSettings:
 
 
 def run(
-    container: Container, *, mcc: CustomerId | None = None, now: datetime | None = None
+    container: Container,
+    *,
+    mcc: CustomerId | None = None,
+    now: datetime | None = None,
+    actor: str | None = None,
 ) -> NotifyReport | None:
-    """Assess ``mcc`` (default: the container's) and tell the agency; None when nobody is
-    to be told (neither ``MCC_ALERT_EMAIL`` nor ``MCC_WEBHOOK_URL`` is set).
+    """Assess ``mcc`` (default: the container's) and tell the agency, recorded as ``actor``
+    (default: the container's); None when nobody is to be told (neither ``MCC_ALERT_EMAIL``
+    nor ``MCC_WEBHOOK_URL`` is set).
 
     Raises:
         ConfigurationError: the alert, mail or webhook settings are malformed.
@@ -252,5 +257,5 @@ def run(
         mailer=container.mailer if settings.emails else None,
         webhook=webhook,
         agency=container.settings.agency_name,
-        actor=container.actor,
+        actor=actor or container.actor,
     )

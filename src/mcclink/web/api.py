@@ -445,9 +445,11 @@ def run_monitor(
     try:
         report = service.sync(box.mcc, pending_age=age)
     except GoogleAdsError:
-        followups.follow_up(box, sync_failed=True)  # the agency hears of the failure
+        # The agency hears of the failure.
+        followups.follow_up(box, sync_failed=True, actor=service.actor)
         raise
-    return _json(sync_report_to_dict(report) | followups.follow_up(box).to_dict())
+    follow = followups.follow_up(box, actor=service.actor)
+    return _json(sync_report_to_dict(report) | follow.to_dict())
 
 
 @router.get(

@@ -116,7 +116,7 @@ def run_monitor(request: Request, principal: Operator, built: Built, service: Ac
     try:
         report = service.sync(mcc, pending_age=web_settings(request).pending_age)
     except GoogleAdsError as exc:
-        follow = followups.follow_up(built, sync_failed=True)
+        follow = followups.follow_up(built, sync_failed=True, actor=service.actor)
         failed = monitor.last_run(built.store, mcc)
         status = problems.status_for(exc)
         return render(
@@ -128,7 +128,7 @@ def run_monitor(request: Request, principal: Operator, built: Built, service: Ac
             error=exc,
             follow=follow,
         )
-    follow = followups.follow_up(built)
+    follow = followups.follow_up(built, actor=service.actor)
     run = monitor.last_run(built.store, mcc)
     return render(request, "monitor.html", report=report, run=run, error=None, follow=follow)
 
@@ -191,8 +191,7 @@ def create_onboarding_link(
         set_flash(response, request, Flash("error", problems.public_detail(exc)))
         return response
     note = f"Onboarding link {link.id} made; it works until {link.expires_at:%Y-%m-%d %H:%M} UTC."
-    label = "Copy it now and send it to the advertiser (it is shown only once):"
-    set_flash(response, request, Flash("ok", note, copy=url, copy_label=label))
+    set_flash(response, request, Flash("ok", note, copy=url))
     return response
 
 
