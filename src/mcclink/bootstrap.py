@@ -105,7 +105,8 @@ class Container:
 
     def service_as(self, actor: str) -> GoogleAdsMCCService:
         """A service over this container's store and Google Ads adapter that records another
-        actor (the web server's, per request: ``web:<address>``, ``api:<address>``).
+        actor (the web server's, per request: the principal's, ``user:<email>``, ``token:<name>
+        (<owner>)``, ``break-glass:<address>``).
 
         Raises:
             ConfigurationError: ``MCC_IMPORT_ALL_LINKS`` is not a yes/no value.

@@ -23,7 +23,7 @@ def new_onboarding_link(
         built: the container (settings, MCC, store).
         customer_id: the registered client the link is for; None for the general page.
         expires_in: how long the link works.
-        created_by: who makes it (``cli:<user>``, ``web:<address>``, ``api:<address>``).
+        created_by: who makes it (``cli:<user>``, ``user:<email>``, ``token:<name> (<owner>)``).
 
     Raises:
         ConfigurationError: ``MCC_PUBLIC_URL`` is unset or wrong.
