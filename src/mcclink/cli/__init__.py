@@ -18,7 +18,19 @@ from typer._click.exceptions import ClickException, UsageError
 
 from mcclink import __version__
 from mcclink.bootstrap import Container
-from mcclink.cli import alerts, clients, links, mail, onboard, ops, remind, report, web, webhooks
+from mcclink.cli import (
+    alerts,
+    clients,
+    links,
+    mail,
+    onboard,
+    ops,
+    remind,
+    report,
+    staff,
+    web,
+    webhooks,
+)
 from mcclink.cli._common import (
     JsonOption,
     State,
@@ -56,6 +68,8 @@ app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(onboard.app, name="onboard")
 app.add_typer(mail.app, name="mail")
 app.add_typer(remind.app, name="remind")
+app.add_typer(staff.users, name="users")
+app.add_typer(staff.tokens, name="tokens")
 app.command("monitor")(ops.monitor)
 app.command("stats")(ops.stats)
 app.command("alerts")(alerts.alerts)
