@@ -4,6 +4,7 @@ being served to anyone."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -102,3 +103,34 @@ def test_pages_that_show_need_a_viewer_and_the_static_files_are_public(web_app: 
         elif route.methods == {"GET"} and _path(route) in shown:
             assert isinstance(declared, RoleCheck)
             assert declared.role is Role.VIEWER, _name(route)
+
+
+DOCS = Path(__file__).parents[2] / "docs" / "web-api.md"
+
+
+def _documented_api_routes(role: Role) -> set[str]:
+    """The API routes docs/web-api.md's role table gives ``role``: ``POST /clients/{id}/invite``
+    · ``/cancel`` names ``POST /clients/{id}/cancel`` too."""
+    [row] = [line for line in DOCS.read_text().splitlines() if line.startswith(f"| `{role}` |")]
+    api_cell = row.rstrip(" |").rsplit(" | ", 1)[1]
+    found: set[str] = set()
+    method, parent = "", ""
+    for item in re.findall(r"`([^`]+)`", api_cell):
+        if " " in item:
+            method, path = item.split(" ", 1)
+        else:
+            path = parent + item
+        parent = path.rsplit("/", 1)[0]
+        found.add(f"{method} {API_PREFIX}{path.replace('{id}', '{customer_id}')}")
+    return found
+
+
+def test_the_docs_name_the_role_of_every_api_route_that_changes_something(
+    web_app: FastAPI,
+) -> None:
+    declared: dict[Role, set[str]] = {Role.OPERATOR: set(), Role.ADMIN: set()}
+    for route in served_routes(web_app):
+        [check] = declarations(route)
+        if isinstance(check, RoleCheck) and check.api and check.role in declared:
+            declared[check.role] |= {f"{m} {_path(route)}" for m in route.methods or ()}
+    assert {role: _documented_api_routes(role) for role in declared} == declared
