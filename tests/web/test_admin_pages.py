@@ -97,9 +97,9 @@ def test_a_user_that_cannot_be_added_is_told_and_nothing_is_written(
 def test_an_admin_changes_a_role_but_never_the_last_admins(
     admin: TestClient, staff: StaffDirectory
 ) -> None:
-    landed = _post(admin, f"/admin/users/{OPERATOR}/role", "/admin/users", role="viewer")
+    landed = _post(admin, "/admin/users/role", "/admin/users", email=OPERATOR, role="viewer")
     assert _flash(landed) == f"ok: {OPERATOR} is now viewer, from their next request."
-    landed = _post(admin, f"/admin/users/{ADMIN}/role", "/admin/users", role="operator")
+    landed = _post(admin, "/admin/users/role", "/admin/users", email=ADMIN, role="operator")
     assert _flash(landed) == (
         f"error: {ADMIN} is the only admin: make another user admin first, then change {ADMIN}"
     )
@@ -116,12 +116,12 @@ def test_removing_a_user_ends_their_session_at_once_but_the_last_admin_stays(
     with TestClient(admin.app, base_url="http://127.0.0.1") as other:
         carla = sign_in(other, web_container, VIEWER)
         assert carla.get("/clients").status_code == 200
-        landed = _post(admin, f"/admin/users/{VIEWER}/remove", "/admin/users")
+        landed = _post(admin, "/admin/users/remove", "/admin/users", email=VIEWER)
         assert _flash(landed).startswith(f"ok: Removed {VIEWER}")
         refused = carla.get("/clients", follow_redirects=False)
         assert refused.status_code == 303
         assert refused.headers["location"].startswith("/login")
-    landed = _post(admin, f"/admin/users/{ADMIN}/remove", "/admin/users")
+    landed = _post(admin, "/admin/users/remove", "/admin/users", email=ADMIN)
     assert _flash(landed).startswith(f"error: {ADMIN} is the only admin")
     assert staff.store.get_user(ADMIN) is not None
 
@@ -131,9 +131,28 @@ def test_signing_a_user_out_everywhere_ends_their_sessions(
 ) -> None:
     with TestClient(admin.app, base_url="http://127.0.0.1") as other:
         bruno = sign_in(other, web_container, OPERATOR)
-        landed = _post(admin, f"/admin/users/{OPERATOR}/sign-out", "/admin/users")
+        landed = _post(admin, "/admin/users/sign-out", "/admin/users", email=OPERATOR)
         assert _flash(landed) == f"ok: Signed {OPERATOR} out everywhere: 1 session(s) ended."
         assert bruno.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_user_whose_address_holds_a_slash_is_managed_like_any_other(
+    admin: TestClient, staff: StaffDirectory
+) -> None:
+    staff.add_user("joao/vendas@agencia.com.br", Role.VIEWER)
+    landed = _post(
+        admin,
+        "/admin/users/role",
+        "/admin/users",
+        email="joao/vendas@agencia.com.br",
+        role="operator",
+    )
+    assert (
+        _flash(landed) == "ok: joao/vendas@agencia.com.br is now operator, from their next request."
+    )
+    landed = _post(admin, "/admin/users/remove", "/admin/users", email="joao/vendas@agencia.com.br")
+    assert _flash(landed).startswith("ok: Removed joao/vendas@agencia.com.br")
+    assert staff.store.get_user("joao/vendas@agencia.com.br") is None
 
 
 # -- tokens -----------------------------------------------------------------------------------
@@ -224,6 +243,14 @@ def test_an_admin_sees_every_token_and_revokes_any(
     landed = _post(admin, f"/admin/tokens/{hers.id}/revoke", "/admin/tokens")
     assert _flash(landed) == f"ok: Token zapier ({hers.prefix}) revoked: it no longer works."
     assert staff.store.get_token(hers.id).revoked_at is not None  # type: ignore[union-attr]
+
+
+def test_the_break_glass_token_owns_no_tokens_and_is_told_so(signed_in: TestClient) -> None:
+    page = html.unescape(signed_in.get("/tokens").text)
+    assert "The break-glass token owns no tokens: sign in with Google" in page
+    assert 'action="/tokens"' not in page
+    landed = _post(signed_in, "/tokens", "/tokens", name="ci", role="viewer", expires="30d")
+    assert _flash(landed).startswith("error: the break-glass token owns no tokens")
 
 
 # -- what each role is offered ----------------------------------------------------------------

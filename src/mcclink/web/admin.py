@@ -36,6 +36,8 @@ TOKEN_EXPIRIES: dict[str, tuple[str, timedelta | None]] = {
     "never": ("never expires", None),
 }
 USERS_PAGE, ALL_TOKENS_PAGE, MY_TOKENS_PAGE = "/admin/users", "/admin/tokens", "/tokens"
+#: The user a form is about: a form field, not a path segment (an address may hold a ``/``).
+Email = Annotated[str, Form()]
 
 
 def _done(request: Request, page: str, act: Callable[[], Flash]) -> Response:
@@ -67,7 +69,7 @@ def users_page(request: Request, principal: Admin) -> Response:
 def add_user(
     request: Request,
     principal: Admin,
-    email: Annotated[str, Form()] = "",
+    email: Email = "",
     role: Annotated[str, Form()] = "",
 ) -> Response:
     """Register a person with a role; they can sign in with Google at once."""
@@ -79,11 +81,11 @@ def add_user(
     return _done(request, USERS_PAGE, add)
 
 
-@router.post(USERS_PAGE + "/{email}/role")
+@router.post(USERS_PAGE + "/role")
 def set_role(
     request: Request,
-    email: str,
     principal: Admin,
+    email: Email = "",
     role: Annotated[str, Form()] = "",
 ) -> Response:
     """Give a user another role; it applies from their next request."""
@@ -95,8 +97,8 @@ def set_role(
     return _done(request, USERS_PAGE, change)
 
 
-@router.post(USERS_PAGE + "/{email}/remove")
-def remove_user(request: Request, email: str, principal: Admin) -> Response:
+@router.post(USERS_PAGE + "/remove")
+def remove_user(request: Request, principal: Admin, email: Email = "") -> Response:
     """Remove a user: their sessions end and their tokens stop working at once."""
 
     def remove() -> Flash:
@@ -106,8 +108,8 @@ def remove_user(request: Request, email: str, principal: Admin) -> Response:
     return _done(request, USERS_PAGE, remove)
 
 
-@router.post(USERS_PAGE + "/{email}/sign-out")
-def sign_out_user(request: Request, email: str, principal: Admin) -> Response:
+@router.post(USERS_PAGE + "/sign-out")
+def sign_out_user(request: Request, principal: Admin, email: Email = "") -> Response:
     """End every session of a user (they can sign in again)."""
 
     def sign_out() -> Flash:
