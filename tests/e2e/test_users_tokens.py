@@ -216,7 +216,7 @@ def test_bad_input_exits_2_names_the_problem_and_the_fix_and_writes_nothing(staf
         ),
         "removing without --yes and no terminal": (
             ("users", "remove", JOAO),
-            ("no terminal to ask at", "pass --yes"),
+            ("no terminal to ask for confirmation", "pass --yes"),
         ),
         "bad --expires": (
             ("tokens", "create", "--name", "ci", "--role", "viewer", "--expires", "90 days"),

@@ -349,7 +349,7 @@ def _confirm(question: str, *, what: str) -> None:
         InputError: there is no terminal to ask at (pass ``--yes``).
     """
     if not sys.stdin.isatty():
-        raise InputError(f"no terminal to ask at before this: pass --yes to {what}")
+        raise InputError(f"no terminal to ask for confirmation: pass --yes to {what}")
     if not typer.confirm(question, default=False, err=True):
         err.print("nothing changed")
         raise typer.Exit(1)
