@@ -22,6 +22,8 @@ Manager traits (all optional):
 - ``"account_limit": N`` -- how many accounts ``CreateCustomerClient`` may still create
   (then ``CustomerClientLinkError.MAX_CUSTOMER_LIMIT_REACHED``); no limit by default.
 - ``"currency_code"`` (default ``"BRL"``), ``"time_zone"`` (default ``"America/Sao_Paulo"``).
+- ``"managed_by": "<manager id>"`` -- a sub-manager, ACTIVE under that scenario manager (a tree
+  of managers; a manager has at most one manager, and none above itself).
 
 Client (advertiser) traits (all optional):
 
@@ -88,6 +90,7 @@ from mcclink.emulator.model import User
 from mcclink.emulator.oauth import CLIENT_SECRET, REFRESH_TOKEN
 from mcclink.emulator.shapes import (
     Problem,
+    account_id,
     as_object,
     bool_at,
     choice_at,
@@ -100,6 +103,7 @@ from mcclink.emulator.shapes import (
     number_at,
     optional_int_at,
     string_at,
+    where_key,
 )
 from mcclink.errors import InputError
 from mcclink.files import read_plain_file
@@ -171,6 +175,7 @@ class ManagerSpec:
     account_limit: int | None = None
     currency_code: str = "BRL"
     time_zone: str = "America/Sao_Paulo"
+    managed_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -291,6 +296,7 @@ class Scenario:
             raise Problem(f"account id(s) used more than once: {duplicates}")
         manager_ids = {m.id for m in self.managers}
         self._check_people(manager_ids | {c.id for c in self.clients})
+        self._check_tree(manager_ids)
         for index, client in enumerate(self.clients):
             for key in ("linked_to", "invited_by"):
                 strangers = sorted(set(getattr(client, key)) - manager_ids)
@@ -301,6 +307,20 @@ class Scenario:
                     f"clients[{index}] has more than {MAX_MANAGERS_PER_CLIENT} managers "
                     "(existing_managers + linked_to)"
                 )
+
+    def _check_tree(self, manager_ids: set[str]) -> None:
+        parents = {m.id: m.managed_by for m in self.managers if m.managed_by}
+        for index, manager in enumerate(self.managers):
+            if manager.managed_by and manager.managed_by not in manager_ids:
+                raise Problem(
+                    f"managers[{index}].managed_by names no scenario manager: {manager.managed_by}"
+                )
+            above, seen = manager.managed_by, {manager.id}
+            while above:
+                if above in seen:
+                    raise Problem(f"managers[{index}].managed_by makes a cycle of managers")
+                seen.add(above)
+                above = parents.get(above)
 
     def _check_people(self, account_ids: set[str]) -> None:
         for name, keys in (
@@ -331,6 +351,11 @@ def _manager(raw: object, where: str) -> ManagerSpec:
         account_limit=optional_int_at(item, "account_limit", None, where, minimum=0),
         currency_code=string_at(item, "currency_code", "BRL", where),
         time_zone=string_at(item, "time_zone", "America/Sao_Paulo", where),
+        managed_by=(
+            account_id(item["managed_by"], where_key(where, "managed_by"))
+            if "managed_by" in item
+            else None
+        ),
     )
 
 

@@ -82,6 +82,9 @@ class EmulatorState:
             self._users = {u.email: u for u in (own, *scenario.users)}
             for manager in scenario.managers:
                 self.add_account(_manager_account(manager))
+            for manager in scenario.managers:
+                if manager.managed_by:
+                    self.add_link(manager.managed_by, manager.id, "ACTIVE")
             # Every scenario account first, so that outside managers never take their ids.
             for client in scenario.clients:
                 self.add_account(_client_account(client))
