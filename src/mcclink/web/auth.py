@@ -115,8 +115,7 @@ def install(app: FastAPI, settings: WebSettings, api_prefix: str, staff: StaffSt
     _warn_if_break_glass_is_off(settings, staff)
     app.state.web_settings = settings
     app.state.staff_store = staff
-    #: The time sessions and tokens are judged by (tests move it).
-    app.state.clock = utcnow
+    app.state.clock = utcnow  # the time sessions and tokens are judged by (tests move it)
     app.state.auth_failures = AddressThrottle(AUTH_FAILURES)
     sign_in = settings.staff.sign_in
     app.state.staff_signin = (
@@ -281,7 +280,7 @@ def _session_principal(request: Request) -> Principal | None:
 def start_session(request: Request, response: Response, email: str) -> None:
     """Sign the browser in as ``email`` (or ``BREAK_GLASS``): a new stored session, its
     cookie on ``response``; a session the browser held before ends."""
-    end_session(request, response)
+    _revoke_held_session(request)
     now = clock(request)()
     value, session = new_session(email, now, web_settings(request).staff.session_max)
     staff_store(request).add_session(session)
@@ -291,10 +290,14 @@ def start_session(request: Request, response: Response, email: str) -> None:
 def end_session(request: Request, response: Response) -> None:
     """Sign the browser out: its session is revoked in the store (a copy of the cookie is
     refused from now on, after a restart too) and the cookie removed."""
+    _revoke_held_session(request)
+    end_session_cookie(response)
+
+
+def _revoke_held_session(request: Request) -> None:
     value = request.cookies.get(SESSION_COOKIE)
     if value:
         staff_store(request).revoke_session(token_hash(value), clock(request)())
-    end_session_cookie(response)
 
 
 def end_every_session(request: Request, principal: Principal) -> int:
