@@ -178,6 +178,7 @@ def test_a_new_token_is_shown_once_then_only_its_prefix(
     again = admin.get("/tokens").text
     assert secret not in again
     assert token.prefix in again
+    assert 'action="/logout/everywhere"' in again
     answer = admin.get("/api/v1/clients", headers={"Authorization": f"Bearer {secret}"})
     assert answer.status_code == 200, answer.text
 
@@ -249,6 +250,7 @@ def test_the_break_glass_token_owns_no_tokens_and_is_told_so(signed_in: TestClie
     page = html.unescape(signed_in.get("/tokens").text)
     assert "The break-glass token owns no tokens: sign in with Google" in page
     assert 'action="/tokens"' not in page
+    assert "End every session of the break-glass token" in page
     landed = _post(signed_in, "/tokens", "/tokens", name="ci", role="viewer", expires="30d")
     assert _flash(landed).startswith("error: the break-glass token owns no tokens")
 

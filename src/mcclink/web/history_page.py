@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from mcclink.domain import HistoryEntry, Operation, utcnow
 from mcclink.errors import InputError
 from mcclink.search import actor_matches
-from mcclink.web.api import MAX_ACTOR_QUERY
+from mcclink.web.api import DEFAULT_HISTORY_WINDOW, MAX_ACTOR_QUERY
 from mcclink.web.pages import Built
 from mcclink.web.roles import Viewer
 from mcclink.web.views import render
@@ -27,8 +27,6 @@ router = APIRouter(include_in_schema=False)
 
 #: Entries shown at most (narrow the filters to see the others).
 HISTORY_LIMIT = 200
-#: How far back the page looks when no day is chosen.
-DEFAULT_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,8 @@ class HistoryFilter:
 
     @classmethod
     def parse(cls, actor: str, operation: str, since: str, today: date) -> HistoryFilter:
-        """The filter from the page's query; an empty ``since`` means a week before ``today``.
+        """The filter from the page's query; an empty ``since`` means the API's default
+        window (a week) before ``today``.
 
         Raises:
             InputError: an unknown operation, ``since`` is not a YYYY-MM-DD date, or the
@@ -54,7 +53,7 @@ class HistoryFilter:
                 f"{MAX_ACTOR_QUERY}; type a part of it (an e-mail address, token:ci)"
             )
         return cls(
-            since=_day(since) if since.strip() else today - timedelta(days=DEFAULT_DAYS),
+            since=_day(since) if since.strip() else today - DEFAULT_HISTORY_WINDOW,
             actor=actor.strip(),
             operation=_operation(operation) if operation.strip() else None,
         )
