@@ -163,6 +163,15 @@ class Store(StaffStore):
         """
 
     @abc.abstractmethod
+    def managers(self) -> list[CustomerId]:
+        """Every MCC that has at least one client, ordered by customer id (what
+        ``mcclink monitor --all`` runs over).
+
+        Raises:
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+
+    @abc.abstractmethod
     def update_client(self, client: Client, entry: HistoryEntry | None = None) -> Client:
         """Replace the stored client if its version is still ``client.version``.
 

@@ -89,6 +89,15 @@ _TOKEN = "SELECT * FROM ApiTokens WHERE id = ?"
 _SESSION = "SELECT * FROM StaffSessions WHERE id_hash = ?"
 #: A record decoded from its row.
 _R = TypeVar("_R")
+#: Each MCC once: from the smallest, each next one is the index's first key above the last.
+_MANAGERS = """
+    WITH RECURSIVE managers(id) AS (
+        SELECT min(mcc_customer_id) FROM Clients
+        UNION ALL
+        SELECT (SELECT min(mcc_customer_id) FROM Clients WHERE mcc_customer_id > id)
+        FROM managers WHERE id IS NOT NULL
+    )
+    SELECT id FROM managers WHERE id IS NOT NULL"""
 _LIVE_SESSIONS = "email = :email AND revoked_at IS NULL AND expires_at > :at"
 
 
@@ -175,6 +184,17 @@ class SqliteStore(Store):
             where, params = f"{where} AND status = :status", {**params, "status": status.value}
         rows = self._keyset("Clients", where, params, ("customer_id",))
         return (_client(row, mcc) for row in rows)
+
+    def managers(self) -> list[CustomerId]:
+        """See ``Store.managers``: one step of the primary key's index per MCC (a skip
+        scan), so the cost grows with the MCCs, not with their clients.
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        with self._locked() as conn:
+            rows = conn.execute(_MANAGERS).fetchall()
+        return [CustomerId(row[0]) for row in rows]
 
     def update_client(self, client: Client, entry: HistoryEntry | None = None) -> Client:
         """See ``Store.update_client``.

@@ -5,13 +5,15 @@ The store, ``mcclink tables create`` and the deploy template all read
 staff items fill in the key and index attributes below, so the key formats live in this one
 module.
 
-Design (no use case needs a Scan)::
+Design (one use case scans: ``managers``, for ``mcclink monitor --all``)::
 
     Clients                       on-demand (PAY_PER_REQUEST)
       pk mcc_customer_id  S       10 digits
       sk customer_id      S       10 digits
         -> one client: GetItem (consistent read before every versioned write)
         -> every client of an MCC, by customer id: Query pk
+        -> every MCC once: Scan projecting pk (DynamoDB lists no partition keys; it reads
+           the whole table, as a ``monitor --all`` run's own listings do once more)
       GSI by_mcc_status:  pk mcc_status S ("<mcc>#<STATUS>"), sk customer_id
         -> clients of an MCC in one status (the monitor's PENDING sweep): Query
       every client field is an attribute; ``version`` N is the optimistic lock.
