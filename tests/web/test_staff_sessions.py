@@ -264,3 +264,39 @@ def test_with_break_glass_on_it_stays_an_admin_token_beside_users(
         principal = signed_in(as_request(app, cookie=client.cookies[SESSION_COOKIE]))
     assert principal is not None
     assert principal.kind == "break-glass"
+
+
+# -- on each store --------------------------------------------------------------------------
+
+
+def test_on_each_store_sessions_hold_across_servers_and_end_by_sign_out_or_removal(
+    each_store_env: dict[str, str], fresh_emulator: Emulator, clock: WallClock
+) -> None:
+    env = staff_environ(each_store_env, MCC_API_TOKEN=None)
+    add_user(fresh_emulator, ANA, {}, hd=AGENCY_DOMAIN)
+    first, second = Container(environ=env, actor="web"), Container(environ=env, actor="web")
+    try:
+        staff = StaffDirectory(first.store, "cli:test")
+        staff.add_user(ANA, Role.OPERATOR)
+        staff.add_user("bia@agencia.com.br", Role.ADMIN)
+        one, other = _app(first, env, clock), _app(second, env, clock)
+        with (
+            TestClient(one, base_url="http://127.0.0.1") as laptop,
+            TestClient(one, base_url="http://127.0.0.1") as phone,
+            TestClient(other, base_url="http://127.0.0.1") as elsewhere,
+        ):
+            google_sign_in(laptop, ANA)
+            google_sign_in(phone, ANA)
+            elsewhere.cookies.set(SESSION_COOKIE, laptop.cookies[SESSION_COOKIE])
+            assert _in(elsewhere)
+
+            page = laptop.get("/")
+            laptop.post("/logout", data={"csrf_token": csrf_token(page.text)})
+
+            assert not _in(elsewhere)
+            assert _in(phone)
+            staff.remove_user(ANA)
+            assert not _in(phone)
+    finally:
+        first.close()
+        second.close()
