@@ -21,6 +21,7 @@ from mcclink.ports import (
     GoogleLink,
     LinkChange,
     LinkListing,
+    ManagerView,
     NewAccount,
 )
 
@@ -228,6 +229,15 @@ class FakeAds(AdsGateway):
             *(AccountNode(i.customer_id, i.name, 1, False, i.currency_code, i.time_zone)
               for i in managed),
         ]  # fmt: skip
+
+    def manager_view(self, manager: CustomerId, root: CustomerId) -> ManagerView:
+        """The manager's accounts (as ``hierarchy``) and the clients it invited (PENDING)."""
+        pending = [
+            client
+            for (m, client), link in self.links.items()
+            if m == manager and link.status is LinkStatus.PENDING
+        ]
+        return ManagerView(self.hierarchy(manager), pending)
 
     def describe_account(self, customer: CustomerId) -> AccountInfo:
         request_id = self._request("describe_account")

@@ -349,6 +349,20 @@ class AccountNode:
     manager: bool
     currency_code: str
     time_zone: str
+    #: Hidden in its manager's account list (the link's ``hidden`` flag).
+    hidden: bool = False
+    #: Google's ``CustomerStatus`` name: ENABLED, CANCELED, SUSPENDED or CLOSED.
+    status: str = "ENABLED"
+    test_account: bool = False
+
+
+@dataclass(frozen=True)
+class ManagerView:
+    """What one manager shows of itself: its own row (level 0), its direct clients (level
+    1) and the clients it has invited that have not answered yet."""
+
+    nodes: list[AccountNode]
+    pending: list[CustomerId]
 
 
 @dataclass(frozen=True)
@@ -435,6 +449,12 @@ class AdsGateway(abc.ABC):
     @abc.abstractmethod
     def hierarchy(self, manager: CustomerId) -> list[AccountNode]:
         """``manager`` and its direct clients (``customer_client`` up to level 1)."""
+
+    @abc.abstractmethod
+    def manager_view(self, manager: CustomerId, root: CustomerId) -> ManagerView:
+        """``manager``'s own row, its direct clients and its pending invitations, read while
+        walking ``root``'s tree: logged in as ``GOOGLE_ADS_LOGIN_CUSTOMER_ID``, else ``root``
+        (one login reaches the whole tree; a sub-manager's own id may not)."""
 
     @abc.abstractmethod
     def describe_account(self, customer: CustomerId) -> AccountInfo:

@@ -26,6 +26,7 @@ from mcclink.ports import (
     GoogleLink,
     LinkChange,
     LinkListing,
+    ManagerView,
     NewAccount,
 )
 
@@ -60,9 +61,18 @@ HIERARCHY_QUERY = """
       customer_client.descriptive_name,
       customer_client.currency_code,
       customer_client.time_zone,
-      customer_client.id
+      customer_client.id,
+      customer_client.hidden,
+      customer_client.status,
+      customer_client.test_account
     FROM customer_client
     WHERE customer_client.level <= 1"""
+
+PENDING_QUERY = (
+    LINKS_QUERY
+    + """
+    WHERE customer_client_link.status = PENDING"""
+)
 
 ACCOUNT_QUERY = """
     SELECT
@@ -388,6 +398,36 @@ class GoogleAdsClientService(AdsGateway):
         )
         return nodes
 
+    def manager_view(self, manager: CustomerId, root: CustomerId) -> ManagerView:
+        """``manager``'s row, direct clients and pending invitations: two SearchStreams,
+        logged in as ``GOOGLE_ADS_LOGIN_CUSTOMER_ID``, else ``root``.
+
+        ``customer_client`` from the root alone would list the whole tree in one query,
+        with each account's level but not the manager it hangs under, so the tree is read
+        one manager at a time (``level <= 1``), as Google's account-hierarchy example does.
+
+        Raises:
+            AccountNotFound: ``manager`` does not exist or is not enabled.
+            PermissionDenied: the login customer does not reach ``manager``.
+            AuthenticationFailed, TransientError: as for ``send_invitation``.
+        """
+        login = self._login(root)
+        nodes, _ = self._search(
+            manager,
+            HIERARCHY_QUERY,
+            f"reading the accounts under {manager}",
+            lambda rows: [_node(row.customer_client) for row in rows],
+            login=login,
+        )
+        pending, _ = self._search(
+            manager,
+            PENDING_QUERY,
+            f"reading the pending invitations of {manager}",
+            self._parser(manager),
+            login=login,
+        )
+        return ManagerView(nodes, [link.client for link in pending])
+
     def describe_account(self, customer: CustomerId) -> AccountInfo:
         """``customer``'s own ``customer`` row (a user's gateway logs in as ``customer``).
 
@@ -473,15 +513,21 @@ class GoogleAdsClientService(AdsGateway):
         return LinkChange(link, refusal.request_id, already=True)
 
     def _search(
-        self, manager: CustomerId, query: str, action: str, parse: Callable[[Any], list[T]]
+        self,
+        manager: CustomerId,
+        query: str,
+        action: str,
+        parse: Callable[[Any], list[T]],
+        *,
+        login: CustomerId | None = None,
     ) -> tuple[list[T], str | None]:
         """Every row of one SearchStream (never a page size) through ``parse``, and the request id.
 
-        ``parse`` gets each batch's rows as raw protobuf messages: proto-plus wraps and
-        marshals on every attribute access, which for 50,000 links cost more than the rest
-        of a monitor cycle together.
+        Logged in as ``login``, else as ``_login(manager)``. ``parse`` gets each batch's rows
+        as raw protobuf messages: proto-plus wraps and marshals on every attribute access,
+        which for 50,000 links cost more than the rest of a monitor cycle together.
         """
-        login = self._login(manager)
+        login = login or self._login(manager)
 
         def stream(service: Any) -> tuple[list[T], str]:
             # Consumed inside the attempt: a stream can fail after its first batch. Each
@@ -554,8 +600,12 @@ def _link_statuses(link: Any) -> tuple[dict[int, str], dict[int, LinkStatus]]:
     return names, statuses
 
 
+def _status(row: Any) -> str:
+    """The name of a raw ``customer`` / ``customer_client`` row's ``CustomerStatus``."""
+    return str(row.DESCRIPTOR.fields_by_name["status"].enum_type.values_by_number[row.status].name)
+
+
 def _account(row: Any) -> AccountInfo:
-    status = row.DESCRIPTOR.fields_by_name["status"].enum_type.values_by_number[row.status]
     return AccountInfo(
         customer_id=CustomerId.parse(str(row.id)),
         name=row.descriptive_name,
@@ -563,7 +613,7 @@ def _account(row: Any) -> AccountInfo:
         time_zone=row.time_zone,
         test_account=bool(row.test_account),
         manager=bool(row.manager),
-        status=status.name,
+        status=_status(row),
     )
 
 
@@ -575,4 +625,7 @@ def _node(row: Any) -> AccountNode:
         manager=bool(row.manager),
         currency_code=row.currency_code,
         time_zone=row.time_zone,
+        hidden=bool(row.hidden),
+        status=_status(row),
+        test_account=bool(row.test_account),
     )

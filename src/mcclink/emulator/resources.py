@@ -10,7 +10,8 @@ What each resource lists (``customer_id`` is the request's customer):
   (Google shows the current link; older, finished links of a re-invited client are not listed).
 - ``customer_manager_link``: one row per manager of the client, the newest link of each pair.
 - ``customer_client``: the customer itself (level 0) and every account below it through ACTIVE
-  links, with its level (``WHERE customer_client.level <= 1`` gives the direct clients).
+  links, with its level (``WHERE customer_client.level <= 1`` gives the direct clients) and
+  ``hidden`` as its manager's link to it has it.
 - ``customer``: the customer itself.
 """
 
@@ -136,7 +137,9 @@ def _manager_link_records(state: EmulatorState, client: Account) -> list[Record]
 
 def _customer_client_records(state: EmulatorState, root: Account) -> list[Record]:
     found = []
-    for account_id, level in state.hierarchy(root.id):
+    tree = state.hierarchy(root.id)
+    managers = {account_id for account_id, _ in tree}
+    for account_id, level in tree:
         account = state.account(account_id)
         assert account is not None  # links only join existing accounts
         found.append(
@@ -144,12 +147,21 @@ def _customer_client_records(state: EmulatorState, root: Account) -> list[Record
                 "customer_client",
                 resource_name=f"customers/{root.id}/customerClients/{account.id}",
                 client_customer=f"customers/{account.id}",
-                hidden=False,
+                hidden=level > 0 and _hidden(state, account.id, managers),
                 level=level,
                 **_account_fields(account),
             )
         )
     return found
+
+
+def _hidden(state: EmulatorState, account_id: str, tree: set[str]) -> bool:
+    """Whether the account's manager in ``tree`` hides it (its ACTIVE link's ``hidden``)."""
+    return any(
+        link.hidden
+        for link in state.manager_links(account_id)
+        if link.status == "ACTIVE" and link.manager in tree
+    )
 
 
 def _customer_records(state: EmulatorState, customer: Account) -> list[Record]:
