@@ -17,6 +17,7 @@ from mcclink.staff_service import StaffDirectory
 from mcclink.web.app import create_app
 from mcclink.web.security import SESSION_COOKIE, WebSettings
 from tests.fixtures.signin import add_user, consent
+from tests.web.conftest import TOKEN, csrf_token
 from tests.web.staffing import AGENCY_DOMAIN, google_sign_in, staff_environ
 
 ANA = "ana@agencia.com.br"
@@ -169,10 +170,44 @@ def test_a_sign_in_brought_back_to_another_browser_is_refused(
     assert browser.get("/login/callback", params=query).status_code == 400
 
 
-def test_the_way_back_never_leaves_the_site(browser: TestClient, ana: str) -> None:
-    back = google_sign_in(browser, ana, next_path="//evil.example/")
+#: Ways back that a browser would take off the site (it reads ``\\`` as ``/`` and drops
+#: tabs and newlines).
+ELSEWHERE = [
+    "//evil.example/",
+    "/\\evil.example/",
+    "/\t/evil.example/",
+    "/\n/evil.example/",
+    "https://evil.example/",
+    "evil.example",
+]
 
-    assert 'content="0; url=/"' in back.text
+
+@pytest.mark.parametrize("elsewhere", ELSEWHERE)
+def test_the_way_back_after_google_never_leaves_the_site(
+    browser: TestClient, ana: str, elsewhere: str
+) -> None:
+    back = google_sign_in(browser, ana, next_path=elsewhere)
+
+    assert '<meta http-equiv="refresh" content="0; url=/">' in back.text
+
+
+@pytest.mark.parametrize("elsewhere", ELSEWHERE)
+def test_the_way_back_after_the_token_form_never_leaves_the_site(
+    client: TestClient, elsewhere: str
+) -> None:
+    form = client.get("/login", params={"next": elsewhere})
+    assert 'name="next" value="/"' in form.text
+
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_token(form.text), "token": TOKEN, "next": elsewhere},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+    assert (
+        client.get("/login", params={"next": elsewhere}, follow_redirects=False).headers["location"]
+        == "/"
+    )
 
 
 def test_signing_in_again_ends_the_browser_s_previous_session(

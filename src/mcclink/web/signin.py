@@ -88,8 +88,16 @@ def login_url(next_path: str) -> str:
 
 
 def safe_next(raw: str | None) -> str:
-    """``raw`` when it is a path on this site, else ``/``: never a URL elsewhere."""
-    return raw if raw and raw.startswith("/") and not raw.startswith("//") else "/"
+    """``raw`` when it is a path on this site, else ``/``: never a URL elsewhere.
+
+    A browser reads ``\\`` as ``/`` and drops tabs and newlines from a URL, so ``/\\evil``
+    and ``/<tab>/evil`` would lead off the site as ``//evil`` does: they are refused too.
+    """
+    if not raw or not raw.startswith("/") or raw.startswith("//"):
+        return "/"
+    if "\\" in raw or any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+        return "/"
+    return raw
 
 
 def _login_page(request: Request, next_path: str, *, failed: bool) -> HTMLResponse:
