@@ -16,6 +16,7 @@ from mcclink.staff import Role, token_hash
 from mcclink.staff_service import StaffDirectory
 from mcclink.web.app import create_app
 from mcclink.web.security import SESSION_COOKIE, WebSettings
+from mcclink.web.throttle import AddressThrottle
 from tests.fixtures.signin import add_user, consent
 from tests.web.conftest import TOKEN, csrf_token
 from tests.web.staffing import AGENCY_DOMAIN, google_sign_in, staff_environ
@@ -253,3 +254,18 @@ def test_without_its_settings_google_sign_in_is_off_and_says_how_to_turn_it_on(
     off = client.get("/login/google")
     assert off.status_code == 404
     assert "MCC_STAFF_CLIENT_ID" in off.text
+
+
+def test_an_address_starting_too_many_sign_ins_waits(staff_app: FastAPI) -> None:
+    staff_app.state.signin_starts = AddressThrottle(2)
+    with TestClient(staff_app, base_url="http://127.0.0.1", client=("192.0.2.30", 1)) as flood:
+        for _ in range(2):
+            assert flood.get("/login/google", follow_redirects=False).status_code == 303
+
+        refused = flood.get("/login/google", follow_redirects=False)
+
+    assert refused.status_code == 429
+    assert "Too many sign-ins started from this address" in refused.text
+    assert int(refused.headers["retry-after"]) > 0
+    with TestClient(staff_app, base_url="http://127.0.0.1", client=("192.0.2.31", 1)) as other:
+        assert other.get("/login/google", follow_redirects=False).status_code == 303

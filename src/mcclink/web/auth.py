@@ -70,6 +70,8 @@ from mcclink.web.throttle import AddressThrottle, TooManyRequests, client_addres
 
 log = logging.getLogger(__name__)
 
+#: Google sign-ins an address may start in a row; one more is allowed every 2 s.
+SIGN_IN_STARTS = 30
 #: Token refusals that are guesses (counted against the address); a revoked or expired
 #: token is a real one, out of date.
 _GUESSES = frozenset({"malformed", "unknown"})
@@ -117,6 +119,8 @@ def install(app: FastAPI, settings: WebSettings, api_prefix: str, staff: StaffSt
     app.state.staff_store = staff
     app.state.clock = utcnow  # the time sessions and tokens are judged by (tests move it)
     app.state.auth_failures = AddressThrottle(AUTH_FAILURES)
+    # Each Google sign-in started is kept ten minutes: a flood must not push others' out.
+    app.state.signin_starts = AddressThrottle(SIGN_IN_STARTS)
     sign_in = settings.staff.sign_in
     app.state.staff_signin = (
         None

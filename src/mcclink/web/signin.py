@@ -47,6 +47,7 @@ from mcclink.web.security import (
     set_signin_cookie,
     web_settings,
 )
+from mcclink.web.throttle import AddressThrottle, TooManyRequests, client_address
 from mcclink.web.views import Flash, render, set_flash, templates
 
 router = APIRouter(include_in_schema=False)
@@ -183,6 +184,15 @@ def google(request: Request, next: str | None = None) -> Response:
     client = _staff_client(request)
     if client is None:
         return _refused(request, "Sign-in with Google is off", _GOOGLE_OFF, 404)
+    starts = request.app.state.signin_starts
+    assert isinstance(starts, AddressThrottle)
+    try:
+        starts.spend(client_address(request, web_settings(request).trusted_proxies))
+    except TooManyRequests as exc:
+        wait = f"Too many sign-ins started from this address: wait {exc.retry_after} seconds."
+        page = _refused(request, "Not signed in", wait, 429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     signin = read_signin(request) or new_signin()
     try:
         target = client.begin(safe_next(next), signin.browser)
