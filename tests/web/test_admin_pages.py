@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from itsdangerous import URLSafeTimedSerializer
 
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, utcnow
@@ -16,6 +18,7 @@ from mcclink.service import Registration
 from mcclink.staff import Role, TokenState, new_session
 from mcclink.staff_service import StaffDirectory
 from mcclink.web.security import SESSION_COOKIE
+from mcclink.web.views import FLASH_COOKIE
 from tests.web.conftest import csrf_token
 
 ADMIN = "ana@agencia.com.br"
@@ -181,6 +184,28 @@ def test_a_new_token_is_shown_once_then_only_its_prefix(
     assert 'action="/logout/everywhere"' in again
     answer = admin.get("/api/v1/clients", headers={"Authorization": f"Bearer {secret}"})
     assert answer.status_code == 200, answer.text
+
+
+def test_the_new_token_never_rides_in_a_cookie_and_shows_once_even_to_a_replay(
+    admin: TestClient, staff: StaffDirectory
+) -> None:
+    token = csrf_token(admin.get("/tokens").text)
+    form = {"csrf_token": token, "name": "ci", "role": "viewer", "expires": "90d"}
+    made = admin.post("/tokens", data=form, follow_redirects=False)
+    assert made.status_code == 303
+    cookie = made.cookies[FLASH_COOKIE]
+    shown = admin.get("/tokens").text
+    secret = _made_token(shown)
+    _, payload = URLSafeTimedSerializer("any key").loads_unsafe(cookie)
+    kind, _, key, _ = payload  # read without the key: what anyone holding the cookie sees
+    assert kind == "ok"
+    assert isinstance(key, str)
+    assert secret not in cookie
+    assert secret not in json.dumps(payload)
+    admin.cookies.set(FLASH_COOKIE, cookie)  # the same message again: its token is gone
+    again = admin.get("/tokens").text
+    assert "Token ci (" in again
+    assert secret not in again
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,15 @@
-"""What every page shares: the templates, ``render``, one-shot messages, template filters."""
+"""What every page shares: the templates, ``render``, one-shot messages, template filters.
+
+A one-shot message rides in a signed cookie to the next page. A value it shows once to copy
+(a new API token, an onboarding link's URL) does not: it waits in this process's memory
+(``flash_copies``, a ``OneTimeStore``) and the cookie carries only its key, so a secret is
+never written to the browser's cookie jar.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from mcclink.domain import format_span, utcnow
 from mcclink.serialization import as_utc
 from mcclink.staff import Role
+from mcclink.web.ephemeral import OneTimeStore
 from mcclink.web.security import CSRF_FIELD, SignInCookie, read_signin, web_settings
 
 if TYPE_CHECKING:
@@ -22,6 +29,8 @@ if TYPE_CHECKING:
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 FLASH_COOKIE = "mcclink_flash"
+#: How long a one-shot message (and its value to copy) waits for the next page.
+FLASH_MAX_AGE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -75,14 +84,25 @@ def _flash_signer(request: Request) -> URLSafeTimedSerializer:
     return web_settings(request).signer("flash")
 
 
+def flash_copies() -> OneTimeStore[str]:
+    """Where the values to copy of an app's one-shot messages wait (``app.state``)."""
+    return OneTimeStore(FLASH_MAX_AGE)
+
+
+def _copies(request: Request) -> OneTimeStore[str]:
+    copies = request.app.state.flash_copies
+    assert isinstance(copies, OneTimeStore)
+    return copies
+
+
 def set_flash(response: Response, request: Request, flash: Flash) -> None:
-    """Show ``flash`` on the next page rendered (a signed cookie, one minute at most)."""
+    """Show ``flash`` on the next page rendered (a signed cookie, one minute at most; its
+    value to copy in memory, under a key the cookie carries)."""
+    key = None if flash.copy is None else _copies(request).put(flash.copy)
     response.set_cookie(
         FLASH_COOKIE,
-        _flash_signer(request).dumps(
-            [flash.kind, flash.text[:1000], flash.copy, flash.copy_label[:200]]
-        ),
-        max_age=60,
+        _flash_signer(request).dumps([flash.kind, flash.text[:1000], key, flash.copy_label[:200]]),
+        max_age=int(FLASH_MAX_AGE.total_seconds()),
         httponly=True,
         samesite="strict",
         secure=web_settings(request).secure_cookies,
@@ -95,10 +115,13 @@ def _read_flash(request: Request) -> Flash | None:
     if not cookie:
         return None
     try:
-        kind, text, copy, label = _flash_signer(request).loads(cookie, max_age=60)
+        kind, text, key, label = _flash_signer(request).loads(
+            cookie, max_age=int(FLASH_MAX_AGE.total_seconds())
+        )
     except (BadSignature, ValueError, TypeError):
         return None
-    return Flash(str(kind), str(text), None if copy is None else str(copy), str(label))
+    copy = None if key is None else _copies(request).take(str(key))
+    return Flash(str(kind), str(text), copy, str(label))
 
 
 def _when(moment: datetime | None) -> str:
