@@ -196,6 +196,7 @@ def test_a_viewer_sees_no_button_that_changes_anything_and_forged_posts_are_refu
         for name in ("Invite", "Run monitor now", "New onboarding link", "Check the file"):
             expect(page.get_by_role("button", name=name)).to_have_count(0)
         expect(page.get_by_role("link", name="Import")).to_have_count(0)
+    page.goto(f"/clients/{PADARIA.digits}")
     page.screenshot(path=screenshot_path("client-viewer-laptop.png"), full_page=True)
     csrf = page.locator('input[name="csrf_token"]').first.get_attribute("value")
     assert csrf
