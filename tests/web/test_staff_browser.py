@@ -181,6 +181,9 @@ FORGED = {
     f"/clients/{PADARIA.digits}/onboarding-links": {"expires": "14d"},
     "/import/confirm": {"filename": "x.csv", "content": "customer_id,name\n333-444-5555,Loja\n"},
     "/admin/users": {"email": "mallory@agencia.com.br", "role": "admin"},
+    "/admin/users/role": {"email": VIEWER, "role": "admin"},
+    "/admin/users/remove": {"email": ADMIN},
+    "/admin/tokens/abcdef123456/revoke": {},
 }
 
 
@@ -209,6 +212,11 @@ def test_a_viewer_sees_no_button_that_changes_anything_and_forged_posts_are_refu
     assert [c.customer_id for c in store.list_clients(mcc)] == [PADARIA, ACAI]
     assert list(store.list_onboarding_links(mcc)) == []
     assert store.get_user("mallory@agencia.com.br") is None
+    assert [(u.email, u.role) for u in store.list_users()] == [
+        (ADMIN, Role.ADMIN),
+        (OPERATOR, Role.OPERATOR),
+        (VIEWER, Role.VIEWER),
+    ]
 
 
 def test_a_stranger_of_the_allowed_domain_enters_as_viewer(
