@@ -300,3 +300,11 @@ def test_on_each_store_sessions_hold_across_servers_and_end_by_sign_out_or_remov
     finally:
         first.close()
         second.close()
+
+
+def test_a_principal_s_repr_holds_no_session_secret(app: FastAPI, browser: TestClient) -> None:
+    principal = page_principal(as_request(app, cookie=browser.cookies[SESSION_COOKIE]))
+
+    assert principal.session is not None
+    assert principal.session.csrf not in repr(principal)
+    assert browser.cookies[SESSION_COOKIE] not in repr(principal)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -96,8 +96,8 @@ class Principal:
     actor: str
     #: The person: the user, or a token's owner when a user owns it; None for break-glass.
     email: str | None
-    #: Pages only: the signed-in session (its ``csrf`` is the forms' token).
-    session: StaffSession | None = None
+    #: Pages only: the signed-in session (its ``csrf`` is the forms' token: kept out of repr).
+    session: StaffSession | None = field(default=None, repr=False)
     #: API only: the personal token used.
     token: ApiToken | None = None
 
