@@ -38,7 +38,6 @@ from mcclink.web.oidc_client import Failure, OidcClient, SignInFailed
 from mcclink.web.roles import PUBLIC, Viewer
 from mcclink.web.security import (
     SESSION_COOKIE,
-    SignInCookie,
     check_failures,
     count_failure,
     end_session_cookie,
@@ -133,10 +132,9 @@ def login_form(request: Request, next: str | None = None) -> Response:
     return _login_page(request, safe_next(next), failed=False)
 
 
-@router.post("/login", dependencies=[PUBLIC])
+@router.post("/login", dependencies=[PUBLIC, Depends(require_signin_csrf)])
 def login(
     request: Request,
-    signin: Annotated[SignInCookie, Depends(require_signin_csrf)],
     token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
