@@ -7,7 +7,8 @@ Google Ads side (and so never imports ``google.ads``).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -117,6 +118,31 @@ class Container:
             actor=actor,
             import_all_links=self.settings.import_all_links,
         )
+
+    def services_with_own_store(self) -> Callable[[], AbstractContextManager[GoogleAdsMCCService]]:
+        """Opens services as ``actor`` over stores of their own, one per thread of a run over
+        many managers (``monitor_all.sync_managers``): a SQLite connection serves one call at
+        a time. They share this container's Google Ads adapter, built now, before any thread.
+
+        Raises:
+            ConfigurationError: the Google Ads settings or ``MCC_IMPORT_ALL_LINKS`` are wrong.
+        """
+        ads, import_all = self.ads, self.settings.import_all_links
+        url = self._store_url or self.settings.store_url
+
+        @contextmanager
+        def opened() -> Iterator[GoogleAdsMCCService]:
+            from mcclink.store import open_store
+
+            store = open_store(url, self.environ)
+            try:
+                yield GoogleAdsMCCService(
+                    store, lambda: ads, actor=self.actor, import_all_links=import_all
+                )
+            finally:
+                store.close()
+
+        return opened
 
     @cached_property
     def onboarding(self) -> OnboardingService:

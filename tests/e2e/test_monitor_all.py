@@ -1,0 +1,153 @@
+"""``mcclink monitor --all`` / ``--tree`` in a subprocess, against the test session's
+emulator loaded with ``tests.hierarchy_tree``, on SQLite and on DynamoDB (moto)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcclink.domain import CustomerId
+from mcclink.emulator import Emulator
+from tests.e2e.conftest import Cli
+from tests.hierarchy_tree import (
+    ACAI,
+    CLOSED_SUB,
+    DEEP,
+    LOST,
+    PADARIA,
+    ROOT,
+    SUB_A,
+    SUB_A1,
+    SUB_B,
+    load_tree,
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
+def tree_cli(request: pytest.FixtureRequest, home: Path, fresh_emulator: Emulator) -> Cli:
+    """The CLI on each store, the emulator holding the tree; no MCC_CUSTOMER_ID."""
+    load_tree(fresh_emulator)
+    env = fresh_emulator.env()
+    if request.param == "sqlite":
+        return Cli(home, {**env, "MCC_STORE": f"sqlite:///{home / 'mcclink.db'}"})
+    request.getfixturevalue("moto_endpoint")  # the session's AWS environment points at it
+    url = f"dynamodb://?region=us-east-1&prefix=e2e{uuid.uuid4().hex[:8]}-"
+    cli = Cli(home, {**env, "MCC_STORE": url})
+    cli("tables", "create")
+    return cli
+
+
+def register(cli: Cli, manager: CustomerId, client: CustomerId) -> None:
+    cli("--mcc", str(manager), "clients", "add", str(client), "--name", "Anunciante", "--no-invite")
+
+
+def lines(done: Any) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def after(run: dict[str, Any], client: CustomerId) -> str:
+    """The status the run gave ``client``."""
+    (change,) = [c for c in run["changes"] if c["customer_id"] == client.digits]
+    return str(change["status_after"])
+
+
+def monitor_entries(cli: Cli, manager: CustomerId) -> list[dict[str, Any]]:
+    entries = cli.json("--mcc", str(manager), "history")
+    return [e for e in entries if e["operation"] == "MONITOR"]
+
+
+def test_every_manager_of_the_store_one_failing_the_others_synced(
+    tree_cli: Cli, fresh_emulator: Emulator
+) -> None:
+    register(tree_cli, ROOT, PADARIA)
+    register(tree_cli, SUB_B, ACAI)
+    register(tree_cli, CLOSED_SUB, LOST)  # Google answers CUSTOMER_NOT_ENABLED for it
+
+    done = tree_cli("monitor", "--all", "--json", "--concurrency", "2", check=1)
+
+    *runs, last = lines(done)
+    by_mcc = {run["mcc_customer_id"]: run for run in runs}
+    assert sorted(by_mcc) == sorted(m.digits for m in (ROOT, SUB_B, CLOSED_SUB))
+    assert last["summary"]["managers"] == 3
+    assert last["summary"]["failed"] == [CLOSED_SUB.digits]
+    assert sorted(last["summary"]["synced"]) == [ROOT.digits, SUB_B.digits]
+    assert "CUSTOMER_NOT_ENABLED" in by_mcc[CLOSED_SUB.digits]["error"]["code"]
+    assert after(by_mcc[ROOT.digits], PADARIA) == "APPROVED"
+    assert after(by_mcc[SUB_B.digits], ACAI) == "APPROVED"
+    for manager in (ROOT, SUB_B, CLOSED_SUB):
+        (entry,) = monitor_entries(tree_cli, manager)
+        assert entry["outcome"] == ("FAILED" if manager == CLOSED_SUB else "SUCCESS")
+    (closed,) = monitor_entries(tree_cli, CLOSED_SUB)
+    assert closed["error_code"].endswith("CUSTOMER_NOT_ENABLED")
+    assert tree_cli.json("--mcc", str(SUB_B), "clients", "show", str(ACAI))["status"] == "APPROVED"
+
+
+def test_a_person_sees_each_manager_and_the_failure_named(tree_cli: Cli) -> None:
+    register(tree_cli, ROOT, PADARIA)
+    register(tree_cli, CLOSED_SUB, LOST)
+
+    done = tree_cli("monitor", "--all", check=1)
+
+    assert f"MCC {ROOT}: 6 link(s) at Google" in done.stdout
+    assert f"MCC {CLOSED_SUB}" in done.stderr
+    assert "2 manager(s)" in done.stdout
+    assert f"failed: {CLOSED_SUB}" in done.stdout
+
+
+def test_the_tree_syncs_every_manager_under_the_mcc(tree_cli: Cli) -> None:
+    register(tree_cli, SUB_A1, DEEP)
+
+    done = tree_cli("--mcc", str(ROOT), "monitor", "--tree", "--json", check=1)
+
+    *runs, last = lines(done)
+    managers = {run["mcc_customer_id"] for run in runs}
+    assert managers == {m.digits for m in (ROOT, SUB_A, SUB_A1, SUB_B, CLOSED_SUB)}
+    assert CLOSED_SUB.digits in last["summary"]["failed"]
+    deep = next(run for run in runs if run["mcc_customer_id"] == SUB_A1.digits)
+    assert after(deep, DEEP) == "APPROVED"
+
+
+def test_no_more_managers_at_once_than_the_concurrency(
+    home: Path, fresh_emulator: Emulator
+) -> None:
+    load_tree(fresh_emulator)
+    cli = Cli(home, {**fresh_emulator.env(), "MCC_STORE": f"sqlite:///{home / 'mcclink.db'}"})
+    for manager, client in ((ROOT, PADARIA), (SUB_B, ACAI), (SUB_A1, DEEP)):
+        register(cli, manager, client)
+    fresh_emulator.state.set_knobs(latency_ms=400)
+
+    *runs, _ = lines(cli("monitor", "--all", "--json", "--concurrency", "2"))
+
+    spans = [
+        (started, started + timedelta(milliseconds=run["duration_ms"]))
+        for run in runs
+        for started in [datetime.fromisoformat(run["started_at"])]
+    ]
+    assert len(spans) == 3
+    at_once = max(sum(a <= start < b for a, b in spans) for start, _ in spans)
+    assert at_once == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("--mcc", "123-456-7890", "monitor", "--all"), "drop --mcc"),
+        (("monitor", "--all", "--concurrency", "0"), "--concurrency 0 is out of range"),
+        (("monitor", "--all", "--tree"), "either --all"),
+        (("monitor", "--concurrency", "3"), "--concurrency applies to --all or --tree"),
+    ],
+)
+def test_bad_input_is_refused_before_any_cycle(
+    tree_cli: Cli, args: tuple[str, ...], named: str
+) -> None:
+    register(tree_cli, ROOT, PADARIA)
+
+    done = tree_cli(*args, check=2)
+
+    assert named in done.stderr
+    assert monitor_entries(tree_cli, ROOT) == []
