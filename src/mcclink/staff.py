@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -239,8 +239,8 @@ class StaffSession:
     id_hash: str
     #: Who signed in: a staff e-mail, or ``break-glass`` for the shared ``MCC_API_TOKEN``.
     email: str
-    #: The session's CSRF token (every form posts it back).
-    csrf: str
+    #: The session's CSRF token (every form posts it back); never shown by repr.
+    csrf: str = field(repr=False)
     created_at: datetime
     last_seen_at: datetime
     #: The absolute end, whatever the activity.

@@ -78,6 +78,8 @@ def test_token_names_are_short_lowercase_words(bad: str) -> None:
 def test_a_session_ends_when_idle_or_at_its_absolute_end() -> None:
     value, session = new_session("ana@agencia.com.br", T0, timedelta(hours=12))
     assert session.id_hash == token_hash(value)
+    assert session.csrf not in repr(session)
+    assert value not in repr(session)
     idle = timedelta(hours=2)
     assert session.live_at(T0 + timedelta(hours=1), idle)
     assert not session.live_at(T0 + timedelta(hours=2), idle)
