@@ -156,7 +156,9 @@ def create_token(
     role: RoleOption,
     expires: Annotated[
         str | None,
-        typer.Option("--expires", help="How long it works: 90d, 12h, 30m (default: no end)."),
+        typer.Option(
+            "--expires", help="How long it works: 90d, 12h, 30m (at most 3650d; default: no end)."
+        ),
     ] = None,
     owner: Annotated[
         str | None,
