@@ -23,6 +23,7 @@ from mcclink.cli import (
     clients,
     links,
     mail,
+    monitoring,
     onboard,
     ops,
     remind,
@@ -70,7 +71,7 @@ app.add_typer(mail.app, name="mail")
 app.add_typer(remind.app, name="remind")
 app.add_typer(staff.users, name="users")
 app.add_typer(staff.tokens, name="tokens")
-app.command("monitor")(ops.monitor)
+app.command("monitor")(monitoring.monitor)
 app.command("stats")(ops.stats)
 app.command("alerts")(alerts.alerts)
 app.command("history")(ops.history)
