@@ -366,6 +366,15 @@ class GoogleAdsMCCService:
 
         return self._commit(client, decide)
 
+    def unhide(self, mcc: CustomerId, customer_id: CustomerId) -> Client:
+        """Show a hidden client again in ``mcc``'s account list (``hide(..., hidden=False)``).
+
+        Raises:
+            ClientNotFound, InvalidTransition, InputError, GoogleAdsError, StoreError: as
+                ``hide``.
+        """
+        return self.hide(mcc, customer_id, hidden=False)
+
     def move(self, mcc: CustomerId, customer_id: CustomerId, to: CustomerId) -> Client:
         """Move an active client from ``mcc`` to the manager ``to`` of the same tree.
 

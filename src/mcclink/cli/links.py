@@ -1,4 +1,4 @@
-"""``mcclink links``: invite, cancel, unlink, respond, and read links at Google Ads."""
+"""``mcclink links``: invite, cancel, unlink, respond, hide, move, and read links at Google Ads."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from mcclink.cli._common import (
     wants_json,
 )
 from mcclink.domain import Client, CustomerId
+from mcclink.errors import InputError
 from mcclink.ports import GoogleLink
 from mcclink.serialization import link_to_dict
 from mcclink.service import GoogleAdsMCCService
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from mcclink.cli._tables import FittedTable
 
 app = typer.Typer(
-    help="Invite, cancel, unlink and respond; read links at Google Ads.\n\n"
+    help="Invite, cancel, unlink, respond, hide and move; read links at Google Ads.\n\n"
     "Example: mcclink links invite 111-222-3333 444-555-6666"
 )
 
@@ -114,6 +115,59 @@ _bulk_command(
     Example: mcclink links unlink 111-222-3333
     """,
 )
+
+
+_bulk_command(
+    "hide",
+    GoogleAdsMCCService.hide,
+    "Hiding",
+    """Hide active clients in the MCC's account list at Google Ads (the link stays active).
+
+    Example: mcclink links hide 111-222-3333 444-555-6666
+    """,
+)
+
+
+_bulk_command(
+    "unhide",
+    GoogleAdsMCCService.unhide,
+    "Showing",
+    """Show hidden clients again in the MCC's account list at Google Ads.
+
+    Example: mcclink links unhide 111-222-3333
+    """,
+)
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    customer_id: Annotated[str, typer.Argument(help="The active client account to move.")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="MANAGER",
+            help="The manager of the same tree to move it to (customer id).",
+        ),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Move an active client from the MCC to another manager of its tree, in one Google call
+    (the old link ends, the new one is active; moving between sub-managers needs
+    GOOGLE_ADS_LOGIN_CUSTOMER_ID set to the root manager).
+
+    Example: mcclink --mcc 123-456-7890 links move 111-222-3333 --to 222-000-0001
+    """
+    try:
+        manager = CustomerId.parse(to)
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--to") from None
+
+    def moved(service: GoogleAdsMCCService, mcc: CustomerId, cid: CustomerId) -> Client:
+        return service.move(mcc, cid, manager)
+
+    _bulk(ctx, [customer_id], moved, "Moving", 1, as_json)
 
 
 @app.command("respond")
