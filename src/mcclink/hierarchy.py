@@ -67,11 +67,15 @@ def walk(ads: AdsGateway, root: CustomerId, depth: int | None = None) -> Iterato
     first; each manager is read when its node is reached (lazily).
 
     Raises:
-        InputError: ``root`` is not a manager account; or ``depth`` is below 1.
+        InputError: ``root`` is no account, not enabled, or not a manager; or ``depth`` is
+            below 1.
         GoogleAdsError: reading ``root`` itself failed (its errors are not a node's).
     """
     check_depth(depth)
-    view = ads.manager_view(root, root)
+    try:
+        view = ads.manager_view(root, root)
+    except AccountNotFound as exc:
+        raise InputError(f"{exc}; check --mcc (or MCC_CUSTOMER_ID)") from exc
     own = next((n for n in view.nodes if n.level == 0), None)
     if own is None or not own.manager:
         raise InputError(

@@ -140,7 +140,7 @@ def test_a_client_account_or_an_unknown_one_is_no_root(
 ) -> None:
     with pytest.raises(InputError, match="111-222-3333 is a client account, not a manager"):
         list(walk(ads, PADARIA))
-    with pytest.raises(AccountNotFound):
+    with pytest.raises(InputError, match=r"CUSTOMER_NOT_FOUND.*check --mcc"):
         list(walk(ads, CustomerId.parse("987-654-3210")))
     with pytest.raises(InputError, match="depth must be 1 or more"):
         list(walk(ads, ROOT, depth=0))

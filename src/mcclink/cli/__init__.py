@@ -21,6 +21,7 @@ from mcclink.bootstrap import Container
 from mcclink.cli import (
     alerts,
     clients,
+    hierarchy,
     links,
     mail,
     monitoring,
@@ -75,6 +76,7 @@ app.command("monitor")(monitoring.monitor)
 app.command("stats")(ops.stats)
 app.command("alerts")(alerts.alerts)
 app.command("history")(ops.history)
+app.command("hierarchy")(hierarchy.hierarchy)
 app.command("report")(report.report)
 app.command("web")(web.web)
 

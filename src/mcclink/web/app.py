@@ -39,6 +39,7 @@ from mcclink.web import (
     admin,
     api,
     api_reports,
+    hierarchy,
     history_page,
     limits,
     onboard,
@@ -66,7 +67,7 @@ from mcclink.web.views import render
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
 #: The routers served under ``API_PREFIX``.
-_API_ROUTERS = (api.router, api_reports.router)
+_API_ROUTERS = (api.router, api_reports.router, hierarchy.api_router)
 _SECURITY_HEADERS = {
     "Content-Security-Policy": content_security_policy(),
     "X-Content-Type-Options": "nosniff",
@@ -116,6 +117,7 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
     app.include_router(signin.router)
     app.include_router(reports.router)
     app.include_router(history_page.router)
+    app.include_router(hierarchy.router)
     app.include_router(admin.router)
     app.include_router(onboard.router)
     app.mount("/static", PublicFiles(directory=STATIC_DIR), name="static")

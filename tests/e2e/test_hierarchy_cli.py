@@ -1,0 +1,136 @@
+"""``mcclink hierarchy`` in a subprocess, against the test session's emulator loaded with
+``tests.hierarchy_tree``, on SQLite and on DynamoDB (moto)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcclink.emulator import Emulator
+from tests.e2e.conftest import Cli
+from tests.hierarchy_tree import (
+    ACAI,
+    CLOSED_SUB,
+    DEEP,
+    PADARIA,
+    PENDING_A,
+    PENDING_ROOT,
+    ROOT,
+    SANDBOX,
+    SUB_A,
+    SUB_A1,
+    SUB_B,
+    load_tree,
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
+def tree_cli(request: pytest.FixtureRequest, home: Path, fresh_emulator: Emulator) -> Cli:
+    """The CLI acting for ROOT on each store, the emulator holding the tree."""
+    load_tree(fresh_emulator)
+    env = {**fresh_emulator.env(), "MCC_CUSTOMER_ID": ROOT.digits}
+    if request.param == "sqlite":
+        return Cli(home, {**env, "MCC_STORE": f"sqlite:///{home / 'mcclink.db'}"})
+    request.getfixturevalue("moto_endpoint")  # the session's AWS environment points at it
+    url = f"dynamodb://?region=us-east-1&prefix=e2e{uuid.uuid4().hex[:8]}-"
+    cli = Cli(home, {**env, "MCC_STORE": url})
+    cli("tables", "create")
+    return cli
+
+
+def accounts(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {a["customer_id"]: a for a in tree["accounts"]}
+
+
+def test_the_tree_with_the_overlay_of_what_mcclink_holds(tree_cli: Cli) -> None:
+    tree_cli("clients", "add", str(PADARIA), "--name", "Padaria")  # active already
+    tree_cli("clients", "add", str(PENDING_ROOT), "--name", "Convidada")  # invited already
+    tree_cli("--mcc", str(SUB_B), "clients", "add", str(ACAI), "--name", "Açaí")
+
+    tree = tree_cli.json("hierarchy")
+
+    assert tree["root"] == str(ROOT)
+    assert tree["depth"] is None
+    assert tree["unreachable"] == 1
+    found = accounts(tree)
+    assert list(found) == [
+        str(a) for a in (ROOT, SUB_A, SUB_B, CLOSED_SUB, PADARIA, SANDBOX, SUB_A1, ACAI, DEEP)
+    ]
+    padaria = found[str(PADARIA)]
+    assert padaria["parent"] == str(ROOT)
+    assert padaria["hidden"] is True
+    assert (padaria["registered"], padaria["link_status"]) == (True, "APPROVED")
+    assert (found[str(ACAI)]["registered"], found[str(ACAI)]["link_status"]) == (True, "APPROVED")
+    assert found[str(DEEP)]["registered"] is False
+    assert found[str(DEEP)]["level"] == 3
+    assert found[str(SANDBOX)]["test_account"] is True
+    assert "pending_invitations" not in padaria  # not a manager
+    assert found[str(ROOT)]["pending_invitations"] == [
+        {"customer_id": str(PENDING_ROOT), "registered": True, "link_status": "PENDING"}
+    ]
+    assert found[str(SUB_A)]["pending_invitations"] == [
+        {"customer_id": str(PENDING_A), "registered": False, "link_status": None}
+    ]
+    closed = found[str(CLOSED_SUB)]
+    assert closed["status"] == "CANCELED"
+    assert closed["pending_invitations"] is None
+    assert closed["error"]["code"] == "AuthorizationError.CUSTOMER_NOT_ENABLED"
+    assert "reactivate it in Google Ads" in closed["error"]["fix"]
+    assert found[str(SUB_A)]["error"] is None
+
+
+def test_the_tree_as_text(tree_cli: Cli) -> None:
+    tree_cli("clients", "add", str(PENDING_ROOT), "--name", "Convidada")
+
+    text = tree_cli("hierarchy").stdout
+
+    assert "Agência Raiz 100-000-0000 (manager)" in text
+    assert "Padaria 111-222-3333 (hidden)" in text
+    assert "Sandbox 999-000-1111 (test account)" in text
+    assert "Time Encerrado 100-000-0003 (manager, CANCELED)" in text
+    assert "invited 777-888-9999 (no answer yet) · mcclink PENDING" in text
+    assert "invited 888-999-0000 (no answer yet) · not registered" in text
+    assert "cannot read below it: AuthorizationError.CUSTOMER_NOT_ENABLED" in text
+    assert "fix: the sub-manager is not enabled" in text
+    assert "1 sub-manager(s) could not be read" in text
+    # Nesting: DEEP under SUB_A1 under SUB_A, drawn by the tree's guides.
+    lines = text.splitlines()
+    deep = next(i for i, line in enumerate(lines) if "333-444-5555" in line)
+    assert "100-000-0011" in lines[deep - 1]
+    assert lines[deep].index("Oficina") > lines[deep - 1].index("Time Campinas")
+
+
+def test_depth_one_shows_the_direct_clients_only(tree_cli: Cli) -> None:
+    found = accounts(tree_cli.json("hierarchy", "--depth", "1"))
+
+    assert {a["level"] for a in found.values()} == {0, 1}
+    assert found[str(SUB_A)]["pending_invitations"] is None  # not read at this depth
+    assert found[str(SUB_A)]["error"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["hierarchy", "--depth", "0"], "'--depth': Input should be greater than or equal to 1"),
+        (["hierarchy", "--depth", "-1"], "'--depth': Input should be greater than or equal to 1"),
+        (["hierarchy", "--depth", "abc"], "'--depth': Input should be a valid integer"),
+        (["--mcc", "987-654-3210", "hierarchy"], "CUSTOMER_NOT_FOUND"),
+        (["--mcc", str(PADARIA), "hierarchy"], "111-222-3333 is a client account, not a manager"),
+        (["--mcc", "12345", "hierarchy"], "12345"),
+    ],
+)
+def test_bad_input_is_refused_with_exit_2(tree_cli: Cli, args: list[str], message: str) -> None:
+    done = tree_cli(*args, check=2)
+
+    assert message in done.stderr
+    assert done.stdout == ""
+
+
+def test_bad_input_with_json_is_the_documented_error(tree_cli: Cli) -> None:
+    error = tree_cli.json("--mcc", str(PADARIA), "hierarchy", check=2)["error"]
+
+    assert error["code"] == "InputError"
+    assert "give --mcc (or MCC_CUSTOMER_ID) a manager account's id" in error["message"]
