@@ -89,6 +89,7 @@ def test_the_post_routes_walked_below_are_the_pages_forms() -> None:
     assert set(_post_routes()) == {
         "/monitor",
         "/clients/{customer_id}/{action}",
+        "/clients/{customer_id}/move",
         "/import",
         "/import/confirm",
         "/clients/{customer_id}/onboarding-links",

@@ -223,6 +223,32 @@ _link_action(
 )
 _link_action("cancel", GoogleAdsMCCService.cancel, "Withdraw a PENDING invitation.")
 _link_action("unlink", GoogleAdsMCCService.unlink, "End an APPROVED link.")
+_link_action(
+    "hide",
+    GoogleAdsMCCService.hide,
+    "Hide an APPROVED client in the MCC's account list at Google Ads (the link stays active).",
+)
+_link_action(
+    "unhide", GoogleAdsMCCService.unhide, "Show a hidden client again in the MCC's account list."
+)
+
+
+@router.post(
+    "/clients/{customer_id}/move",
+    response_model=m.ClientOut,
+    responses=_errors(403, 404, 409, 422, 502),
+    tags=["links"],
+)
+def move_client(
+    principal: ApiOperator,
+    box: Box,
+    service: Acting,
+    customer_id: PathId,
+    body: Annotated[m.ClientMove, Body()],
+) -> JSONResponse:
+    """Move an APPROVED client to another manager of the MCC's tree in one Google call
+    (``mcclink links move``); the answer is the client as now stored under that manager."""
+    return _json(client_to_dict(service.move(box.mcc, customer_id, body.to)))
 
 
 @router.post(

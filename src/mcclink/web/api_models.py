@@ -405,6 +405,16 @@ class ClientCreate(BaseModel):
     invite: bool = Field(default=True, description="Send the MCC's invitation at once.")
 
 
+class ClientMove(BaseModel):
+    """Where to move an active client: another manager of the MCC's tree."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, json_schema_extra={"examples": [{"to": "222-000-0001"}]}
+    )
+
+    to: CustomerIdIn = Field(description="The manager to move the client to.")
+
+
 class AccountCreate(BaseModel):
     """A new Google Ads account to create under the MCC (it is linked at once)."""
 

@@ -52,6 +52,8 @@ class Action(StrEnum):
     INVITE = "invite"
     CANCEL = "cancel"
     UNLINK = "unlink"
+    HIDE = "hide"
+    UNHIDE = "unhide"
 
 
 def error_page(request: Request, exc: MccLinkError, status_code: int) -> HTMLResponse:
@@ -208,6 +210,34 @@ def revoke_onboarding_link(
     return response
 
 
+# Before ``/clients/{customer_id}/{action}``, as the onboarding links' route.
+@router.post("/clients/{customer_id}/move")
+def move_client(
+    customer_id: str,
+    principal: Operator,
+    built: Built,
+    service: Acting,
+    request: Request,
+    to: Annotated[str, Form()] = "",
+) -> Response:
+    """Move an active client to another manager of the tree; then to the clients list (the
+    client is no longer this manager's), with a note."""
+    try:
+        cid = CustomerId.parse(customer_id)
+        moved = service.move(built.mcc, cid, CustomerId.parse(to))
+    except MccLinkError as exc:
+        response = RedirectResponse(f"/clients/{quote(customer_id, safe='')}", status_code=303)
+        set_flash(response, request, Flash("error", problems.public_detail(exc)))
+        return response
+    response = RedirectResponse("/clients", status_code=303)
+    note = (
+        f"Moved {moved.name} ({moved.customer_id}) to manager {moved.mcc_customer_id}: "
+        "it is listed under that manager now."
+    )
+    set_flash(response, request, Flash("ok", note))
+    return response
+
+
 @router.post("/clients/{customer_id}/{action}")
 def client_action(
     customer_id: str,
@@ -218,7 +248,8 @@ def client_action(
     request: Request,
     back: Annotated[str, Form()] = "/clients",
 ) -> Response:
-    """Invite (or re-invite), cancel the invitation or end the link; then back, with a note."""
+    """Invite (or re-invite), cancel the invitation, end the link, hide or show the client;
+    then back, with a note."""
     response = RedirectResponse(safe_next(back), status_code=303)
     try:
         cid = CustomerId.parse(customer_id)
@@ -226,10 +257,16 @@ def client_action(
     except MccLinkError as exc:
         set_flash(response, request, Flash("error", problems.public_detail(exc)))
         return response
-    verb = {Action.INVITE: "Invited", Action.CANCEL: "Cancelled the invitation of"}.get(
-        action, "Ended the link of"
-    )
-    note = f"{verb} {done.name} ({done.customer_id}): the link is {done.status.value}."
+    verb = {
+        Action.INVITE: "Invited",
+        Action.CANCEL: "Cancelled the invitation of",
+        Action.UNLINK: "Ended the link of",
+        Action.HIDE: "Hid",
+        Action.UNHIDE: "Showed",
+    }[action]
+    shown = f"{'hidden' if done.hidden else 'shown'} in the account list"
+    state = shown if action in (Action.HIDE, Action.UNHIDE) else f"the link is {done.status.value}"
+    note = f"{verb} {done.name} ({done.customer_id}): {state}."
     set_flash(response, request, Flash("ok", note))
     return response
 
@@ -238,6 +275,8 @@ _ACTIONS: dict[Action, Callable[[GoogleAdsMCCService, CustomerId, CustomerId], C
     Action.INVITE: GoogleAdsMCCService.invite,
     Action.CANCEL: GoogleAdsMCCService.cancel,
     Action.UNLINK: GoogleAdsMCCService.unlink,
+    Action.HIDE: GoogleAdsMCCService.hide,
+    Action.UNHIDE: GoogleAdsMCCService.unhide,
 }
 
 
