@@ -501,7 +501,7 @@ class Settings:
             sign_in=sign_in,
             domains=domains,
             domain_role=_domain_role(env.get(STAFF_DOMAIN_ROLE_VAR), problems),
-            break_glass=_yes_no(BREAK_GLASS_VAR, env.get(BREAK_GLASS_VAR), problems),
+            break_glass=yes_no(BREAK_GLASS_VAR, env.get(BREAK_GLASS_VAR), problems),
             session_idle=idle or DEFAULT_SESSION_IDLE,
             session_max=longest or DEFAULT_SESSION_MAX,
             session_secret=secret,
@@ -938,7 +938,8 @@ def _domain_role(raw: str | None, problems: list[str]) -> Role:
     return role
 
 
-def _yes_no(var: str, raw: str | None, problems: list[str]) -> bool:
+def yes_no(var: str, raw: str | None, problems: list[str]) -> bool:
+    """``raw`` (the value of ``var``) as a yes/no (unset: no); a problem is added otherwise."""
     value = (raw or "").lower()
     if value not in _YES | _NO:
         problems.append(f"{var} {raw!r} is not a yes/no value: set it to on or off")

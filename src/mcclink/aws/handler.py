@@ -1,7 +1,9 @@
 """The scheduled monitor as an AWS Lambda function: ``mcclink.aws.monitor_handler``.
 
 Each invocation runs one ``monitor.sync`` per MCC of ``MCC_CUSTOMER_IDS`` (else
-``MCC_CUSTOMER_ID``) through the same ``Container`` and service the CLI uses, then publishes
+``MCC_CUSTOMER_ID``; with ``MCC_MONITOR_ALL=1`` also every other manager that has clients in
+the store, ``Store.managers``), ``MCC_MONITOR_CONCURRENCY`` (default 4) at once, through
+``monitor_all.sync_managers`` as ``mcclink monitor --all`` runs them, then publishes
 to EventBridge (``MCC_EVENT_BUS``; unset: not published) each status change of that MCC in
 history not yet published, its own and those made elsewhere (``events.publish_pending``),
 and writes ONE JSON line with the run's summary to stdout (CloudWatch Logs Insights reads
@@ -45,9 +47,24 @@ from mcclink import alerts, followups, stats
 from mcclink.aws.events import PublishResult, publish_pending
 from mcclink.aws.secrets import SECRET_ARN_VAR, fetch_secret, secret_environment
 from mcclink.bootstrap import Container
+from mcclink.config import yes_no
 from mcclink.domain import CustomerId, utcnow
-from mcclink.errors import AuthenticationFailed, ConfigurationError, InvalidCustomerId, MccLinkError
+from mcclink.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    InputError,
+    InvalidCustomerId,
+    MccLinkError,
+)
 from mcclink.monitor import SyncReport
+from mcclink.monitor_all import (
+    DEFAULT_CONCURRENCY,
+    MAX_CONCURRENCY,
+    ManagerRun,
+    check_concurrency,
+    sync_managers,
+)
+from mcclink.ports import Store
 from mcclink.reports.metrics import PeriodCounts, count_period
 from mcclink.reports.periods import Period
 from mcclink.store._aws import RETRY_CONFIG
@@ -57,6 +74,10 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
 MCC_LIST_VAR = "MCC_CUSTOMER_IDS"
+#: Yes: also every manager that has clients in the store (a Scan of Clients on DynamoDB).
+MONITOR_ALL_VAR = "MCC_MONITOR_ALL"
+#: How many managers are synced at once (default ``monitor_all.DEFAULT_CONCURRENCY``).
+CONCURRENCY_VAR = "MCC_MONITOR_CONCURRENCY"
 EVENT_BUS_VAR = "MCC_EVENT_BUS"
 #: How long a warm function trusts its copy of the secret (a rotation is seen within it).
 SECRET_TTL_SECONDS = 3600.0
@@ -79,6 +100,9 @@ class FunctionSettings:
     secret_arn: str
     mccs: tuple[CustomerId, ...]
     event_bus: str | None
+    #: ``MCC_MONITOR_ALL``: also every other manager that has clients in the store.
+    every_manager: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> FunctionSettings:
@@ -94,19 +118,49 @@ class FunctionSettings:
                 f"{SECRET_ARN_VAR} is not set: set it to the ARN of the Secrets Manager secret "
                 "holding the Google Ads credentials (the template's GoogleAdsSecretArn)"
             )
-        mccs = _mccs(environ, problems)
+        every = yes_no(MONITOR_ALL_VAR, environ.get(MONITOR_ALL_VAR, "").strip(), problems)
+        mccs = _mccs(environ, problems, required=not every)
+        concurrency = _concurrency(environ, problems)
         if problems:
             raise ConfigurationError(problems)
-        return cls(arn, mccs, environ.get(EVENT_BUS_VAR, "").strip() or None)
+        bus = environ.get(EVENT_BUS_VAR, "").strip() or None
+        return cls(arn, mccs, bus, every, concurrency)
+
+    def managers(self, store: Store) -> list[CustomerId]:
+        """The MCCs of this run: the configured ones, then (``MCC_MONITOR_ALL``) every other
+        manager that has clients in ``store``.
+
+        Raises:
+            StoreUnavailable: the store's managers could not be read.
+        """
+        found = list(self.mccs)
+        if self.every_manager:
+            found += [mcc for mcc in store.managers() if mcc not in self.mccs]
+        return found
 
 
-def _mccs(environ: Mapping[str, str], problems: list[str]) -> tuple[CustomerId, ...]:
+def _concurrency(environ: Mapping[str, str], problems: list[str]) -> int:
+    raw = environ.get(CONCURRENCY_VAR, "").strip()
+    try:
+        return check_concurrency(int(raw) if raw else DEFAULT_CONCURRENCY, CONCURRENCY_VAR)
+    except (ValueError, InputError):
+        problems.append(
+            f"{CONCURRENCY_VAR} {raw!r} is not a number from 1 to {MAX_CONCURRENCY}: set it to "
+            f"how many managers to sync at once (default {DEFAULT_CONCURRENCY})"
+        )
+        return DEFAULT_CONCURRENCY
+
+
+def _mccs(
+    environ: Mapping[str, str], problems: list[str], *, required: bool
+) -> tuple[CustomerId, ...]:
     variable = MCC_LIST_VAR if environ.get(MCC_LIST_VAR, "").strip() else "MCC_CUSTOMER_ID"
     raw = [part.strip() for part in environ.get(variable, "").split(",") if part.strip()]
-    if not raw:
+    if not raw and required:
         problems.append(
             f"no MCC to monitor: set {MCC_LIST_VAR} to the manager accounts' customer ids, "
-            "comma-separated (e.g. 123-456-7890,234-567-8901)"
+            f"comma-separated (e.g. 123-456-7890,234-567-8901), or {MONITOR_ALL_VAR}=1 for "
+            "every manager that has clients in the store"
         )
     mccs: list[CustomerId] = []
     for text in raw:
@@ -160,16 +214,21 @@ class MonitorRuntime:
         try:
             settings = FunctionSettings.from_env(self.environ)
             container = self._container(settings.secret_arn)
-            thresholds = followups.check_settings(container, settings.mccs[0])
+            managers = settings.managers(container.store)
+            thresholds = _check_follow_ups(container, managers)
             zone = container.settings.time_zone
-        except ConfigurationError as exc:
+            cycles = container.services_with_own_store()
+        except MccLinkError as exc:  # the settings, or the store's managers (not one's sync)
             log({**base, "level": "ERROR", "ok": False, "error": str(exc)})
             raise
+        runs = sync_managers(cycles, managers, concurrency=settings.concurrency)
         results = [
             _followed_up(
-                self._sync(container, mcc, settings.event_bus, thresholds, zone), container, mcc
+                self._published(container, run, settings.event_bus, thresholds, zone),
+                container,
+                run.mcc,
             )
-            for mcc in settings.mccs
+            for run in runs
         ]
         failures = [failure for _, failure in results if failure is not None]
         summary = _summary(base, [record for record, _ in results], started, self._clock())
@@ -180,21 +239,22 @@ class MonitorRuntime:
             raise failures[0]
         return summary
 
-    def _sync(
+    def _published(
         self,
         container: Container,
-        mcc: CustomerId,
+        run: ManagerRun,
         bus: str | None,
         thresholds: alerts.AlertSettings,
         zone: ZoneInfo,
     ) -> tuple[Record, MccLinkError | None]:
-        """Sync ``mcc``, then publish its pending changes; (its record, its first failure)."""
-        record, failure = _synced(container, mcc, thresholds, zone)
+        """After ``run`` (one manager's sync), publish its pending changes; (its record, its
+        first failure)."""
+        record, failure = _synced(container, run, thresholds, zone)
         if bus is None:
             return record, failure
         try:
             result = publish_pending(
-                container.store, self.events_client, mcc, bus, actor=container.actor
+                container.store, self.events_client, run.mcc, bus, actor=container.actor
             )
         except MccLinkError as exc:
             return {**record, "ok": False, "events_error": str(exc)}, failure or exc
@@ -256,17 +316,33 @@ def _followed_up(
     return record, failure
 
 
+def _check_follow_ups(container: Container, managers: list[CustomerId]) -> alerts.AlertSettings:
+    """The follow-ups' settings (the reminders' for the first manager), or the alerts' alone
+    when there is no manager to monitor.
+
+    Raises:
+        ConfigurationError: every problem at once, each naming its setting.
+    """
+    if not managers:
+        return alerts.check_settings(container)
+    return followups.check_settings(container, managers[0])
+
+
 def _synced(
-    container: Container, mcc: CustomerId, thresholds: alerts.AlertSettings, zone: ZoneInfo
+    container: Container, run: ManagerRun, thresholds: alerts.AlertSettings, zone: ZoneInfo
 ) -> tuple[Record, MccLinkError | None]:
+    """The manager's record after its sync: its report, its ``stats`` alerts and its counts
+    of the agency's day; (the record, its failure)."""
+    if run.report is None:
+        assert run.error is not None  # a run without a report has its error
+        return {"mcc": run.mcc.digits, "ok": False, "error": str(run.error)}, run.error
     try:
-        report = container.service.sync(mcc)
-        found = stats.alerts(container.store, mcc, settings=thresholds)
+        found = stats.alerts(container.store, run.mcc, settings=thresholds)
         today = Period.containing("day", utcnow(), zone)
-        counts = count_period(container.store, mcc, today)
+        counts = count_period(container.store, run.mcc, today)
     except MccLinkError as exc:
-        return {"mcc": mcc.digits, "ok": False, "error": str(exc)}, exc
-    return _mcc_record(report, found, counts), None
+        return {"mcc": run.mcc.digits, "ok": False, "error": str(exc)}, exc
+    return _mcc_record(run.report, found, counts), None
 
 
 def _mcc_record(report: SyncReport, found: list[str], today: PeriodCounts) -> Record:
