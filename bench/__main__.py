@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("monitor", "bulk_invite", "startup", "onboarding", "reminders")
+BENCHMARKS = ("monitor", "bulk_invite", "startup", "onboarding", "reminders", "reports")
 
 
 def main(names: list[str]) -> None:

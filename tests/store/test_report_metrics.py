@@ -9,7 +9,8 @@ what each brings to November:
 
 - A Ana: invited Oct 28 12:00, accepted Nov 2 09:00 (waited 4d21h), unlinked Nov 20 11:00.
   Accepted-then-unlinked: it stays one acceptance of November. Stale mark Oct 29: not in
-  November.
+  November. Invited again Dec 3: its stored invited_at is December's, so the invitation it
+  accepted in November is read from its own history.
 - B Bela: invited Nov 3 10:00, refused Nov 5 10:00 (stale mark Nov 4 10:00 passed: stale),
   invited again Nov 10 10:00, accepted Nov 13 16:00 (waited 3d6h; stale mark Nov 11: stale).
 - C Casa: invited Nov 25 08:00, still pending at the month's end (age 5d16h: "3-7 days",
@@ -21,9 +22,9 @@ what each brings to November:
   Dec 5 (after the month: its stored invited_at is December's).
 - F Fio: registered Oct 5, never invited; two invitations failed in November
   (TOO_MANY_MANAGERS), the last one's message "second try". One failure in October.
-- G Gil: invited Oct 31 20:00 (before the month), refused Nov 1 22:00 (that is Nov 2 01:00
-  UTC: a Nov 1 refusal in the agency's calendar; stale mark Nov 1 20:00: stale), invited
-  again Dec 4: its invitation time is read from its own history. One quota error Nov 8.
+- G Gil: invited Oct 31 20:00 (in the day before the month, read with it), refused Nov 1
+  22:00 (that is Nov 2 01:00 UTC: a Nov 1 refusal in the agency's calendar; stale mark Nov 1
+  20:00: stale), invited again Dec 4. One quota error Nov 8.
 - H Hugo: registered Dec 2: not a client at the month's end.
 - I Ivo: invited Nov 20 10:00, accepted Nov 21 10:00 (waited exactly 1 day: "1-3 days";
   stale mark = acceptance: not stale), unlinked and removed Dec 6: still in the sheet,
@@ -151,6 +152,7 @@ HISTORY = [
     # After the month
     move(C, PE, AP, at(12, 2, 10)),
     move(H, None, NL, at(12, 2, 11), Operation.REGISTER),
+    move(A, UN, PE, at(12, 3, 10), Operation.INVITE),
     move(G, RE, PE, at(12, 4, 10), Operation.INVITE),
     move(E, CA, PE, at(12, 5, 10), Operation.INVITE),
     move(I, AP, UN, at(12, 6, 10), Operation.UNLINK),
@@ -159,7 +161,7 @@ HISTORY = [
 
 #: The clients as stored now: statuses and times as the history above left them.
 CLIENTS = [
-    (A, "Ana Ltda", UN, at(10, 28, 12), at(11, 20, 11)),
+    (A, "Ana Ltda", PE, at(12, 3, 10), at(12, 3, 10)),
     (B, "Bela Modas", AP, at(11, 10, 10), at(11, 13, 16)),
     (C, "Casa Nova", AP, at(11, 25, 8), at(12, 2, 10)),
     (D, "Duda Doces", PE, at(9, 1, 9), at(9, 1, 9)),
@@ -272,6 +274,7 @@ def test_november_figures_equal_the_hand_computed_ones(backend: Backend) -> None
         at(11, 25, 8), C, "Casa Nova", Operation.INVITE, NL, PE, "mcclink"
     )
     assert report.clients == [
+        # Invited again in December: unlinked at November's end.
         ClientRow(A, "Ana Ltda", UN, at(11, 20, 11), at(10, 28, 12), None, None),
         ClientRow(B, "Bela Modas", AP, at(11, 13, 16), at(11, 10, 10), None, None),
         # Accepted in December: pending at November's end.
@@ -285,9 +288,9 @@ def test_november_figures_equal_the_hand_computed_ones(backend: Backend) -> None
         ClientRow(I, None, AP, at(11, 21, 10), at(11, 20, 10), None, None),
     ]
     if backend.name == "dynamodb":
-        # One Query each: clients, history after the month, the month's history (by_mcc),
-        # G's own history (its invitation before the month), the onboarding links.
-        assert backend.requests["Query"] - queries_before == 5
+        # One Query each: clients, history after the month, the day before it, the month
+        # (by_mcc), A's own history (its invitation before the month), the onboarding links.
+        assert backend.requests["Query"] - queries_before == 6
 
 
 def test_the_report_s_counts_are_what_history_alone_counts(backend: Backend) -> None:
@@ -311,16 +314,18 @@ def test_a_running_month_ends_now_and_reads_current_statuses(backend: Backend) -
     report = build_report(backend.store, MCC, december, now=NOW)
 
     assert report.as_of == NOW
-    # Sent: G (Dec 4), E (Dec 5); accepted: C (Dec 2, waited 7d2h). I's unlink: no answer.
-    assert (report.sent, report.accepted, report.refused, report.cancelled) == (2, 1, 0, 0)
+    # Sent: A (Dec 3), G (Dec 4), E (Dec 5); accepted: C (Dec 2, waited 7d2h). I's unlink:
+    # no answer.
+    assert (report.sent, report.accepted, report.refused, report.cancelled) == (3, 1, 0, 0)
     assert report.time_to_acceptance.median == timedelta(days=7, hours=2)
     assert [(p.customer_id, p.since, p.age) for p in report.pending_at_end] == [
         (D, at(9, 1, 9), NOW - at(9, 1, 9)),
+        (A, at(12, 3, 10), NOW - at(12, 3, 10)),
         (G, at(12, 4, 10), NOW - at(12, 4, 10)),
         (E, at(12, 5, 10), NOW - at(12, 5, 10)),
     ]
-    # G and E passed their 24-hour mark on Dec 5 and 6.
-    assert report.went_stale == 2
+    # A, G and E passed their 24-hour mark on Dec 4, 5 and 6.
+    assert report.went_stale == 3
     assert [c.customer_id for c in report.clients] == [A, B, C, D, E, F, G, H]
     assert report.to_dict()["clients"][7] == {
         "customer_id": H.dashed,
@@ -336,3 +341,13 @@ def test_a_running_month_ends_now_and_reads_current_statuses(backend: Backend) -
 def test_a_period_that_has_not_started_is_refused(store: Store) -> None:
     with pytest.raises(InputError, match=r"period 2027-01 has not started yet"):
         build_report(store, MCC, Period.parse("2027-01", ZONE), now=NOW)
+
+
+def test_a_stale_age_longer_than_history_reads_from_its_start(store: Store) -> None:
+    load(store)
+
+    report = build_report(store, MCC, NOVEMBER, now=NOW, pending_age=timedelta(days=999_999_999))
+
+    assert report.went_stale == 0
+    assert (report.sent, report.accepted, report.refused) == (5, 3, 2)
+    assert report.time_to_acceptance.p90 == timedelta(days=4, hours=21)

@@ -44,7 +44,13 @@ from mcclink.domain import (
 from mcclink.errors import InputError
 from mcclink.monitor import DEFAULT_PENDING_AGE
 from mcclink.onboarding import OnboardingFunnel, OnboardingLink
-from mcclink.outcomes import ANSWERS, ReminderOutcomes, google_error, is_invitation
+from mcclink.outcomes import (
+    ANSWERS,
+    HISTORY_START,
+    ReminderOutcomes,
+    google_error,
+    is_invitation,
+)
 from mcclink.ports import Store
 from mcclink.reports.periods import Period
 
@@ -409,9 +415,9 @@ class _Client:
 
 @dataclass(frozen=True)
 class _Past:
-    """A client's state at a past moment, read from its own history."""
+    """What a client's own history says of it before a moment: since when it had its
+    status then, and its last invitation."""
 
-    status: LinkStatus | None = None
     since: datetime | None = None
     invited: datetime | None = None
 
@@ -428,6 +434,8 @@ class _Reading:
     clients: dict[CustomerId, _Client] = field(default_factory=dict)
     #: The period's invitations still open, by client: when each was sent.
     open: dict[CustomerId, datetime] = field(default_factory=dict)
+    #: The last invitation of each client invited in the ``pending_age`` before the period.
+    recent: dict[CustomerId, datetime] = field(default_factory=dict)
     #: Per client, its last status change and its last invitation in the period.
     changed: dict[CustomerId, datetime] = field(default_factory=dict)
     invited: dict[CustomerId, datetime] = field(default_factory=dict)
@@ -448,6 +456,11 @@ class _Reading:
         after = self.store.history_between(self.as_of, _FAR_FUTURE, self.mcc)
         for entry in _status_changes(after):
             self._roll_back(entry)
+        start = self.period.start
+        lookback = start - min(self.pending_age, start - HISTORY_START)
+        for entry in self.store.history_between(lookback, start, self.mcc):
+            if is_invitation(entry.status_before, entry.status_after):
+                self.recent[entry.customer_id] = entry.timestamp
         for entry in self.store.history_between(self.period.start, self.as_of, self.mcc):
             self.tally.add(entry)
             self._add(entry)
@@ -483,16 +496,29 @@ class _Reading:
             self._close(client, at, after)
 
     def _close(self, client: CustomerId, at: datetime, after: LinkStatus | None) -> None:
-        """An invitation ended at ``at`` (answered, cancelled, or the client removed)."""
-        sent = self.open.pop(client, None) or self._invited_before_start(client)
-        if after is LinkStatus.APPROVED and sent is not None:
-            self.waits.append(at - sent)
-        if sent is not None and self.period.start <= sent + self.pending_age < at:
+        """An invitation ended at ``at`` (answered, cancelled, or the client removed).
+
+        One sent before the period and not in its last ``pending_age`` went stale before
+        it: its time is looked for only for its time to acceptance."""
+        sent = self.open.pop(client, None) or self.recent.get(client)
+        if after is LinkStatus.APPROVED:
+            sent = sent or self._invited_before_start(client)
+            if sent is not None:
+                self.waits.append(at - sent)
+        if sent is not None and self._went_stale(sent, at):
             self.went_stale += 1
 
+    def _went_stale(self, sent: datetime, until: datetime) -> bool:
+        """Whether an invitation sent at ``sent``, unanswered until ``until``, reached
+        ``pending_age`` in the period (in differences: ``sent + pending_age`` may overflow)."""
+        return self.period.start - sent <= self.pending_age < until - sent
+
     def _invited_before_start(self, client: CustomerId) -> datetime | None:
-        """The client's last invitation before the period: the stored ``invited_at`` (its
-        last invitation of all) when earlier, else from the client's own history."""
+        """The client's last invitation before the period: the one read just before it,
+        else the stored ``invited_at`` (its last invitation of all) when earlier, else from
+        the client's own history."""
+        if client in self.recent:
+            return self.recent[client]
         known = self.clients.get(client)
         if known is not None and known.invited is not None and known.invited < self.period.start:
             return known.invited
@@ -501,29 +527,28 @@ class _Reading:
         return self._before_start(client).invited
 
     def _before_start(self, client: CustomerId) -> _Past:
-        """The client's status, since when, and last invitation before the period, from
-        its own history (read once per client)."""
+        """Since when the client had its status at the period's start, and its last
+        invitation before it, from its own history (read once per client)."""
         if client not in self.past:
             self.past[client] = self._read_past(client, self.period.start)
         return self.past[client]
 
     def _read_past(self, client: CustomerId, moment: datetime) -> _Past:
-        status = since = None
+        since = None
         for entry in self.store.client_history(self.mcc, client):
             if entry.timestamp >= moment or not _is_status_change(entry):
                 continue
-            if since is None:
-                status, since = entry.status_after, entry.timestamp
+            since = since or entry.timestamp
             if is_invitation(entry.status_before, entry.status_after):
-                return _Past(status, since, entry.timestamp)
-        return _Past(status, since)
+                return _Past(since, entry.timestamp)
+        return _Past(since)
 
     def report(self, now: datetime) -> PeriodReport:
         """The figures read."""
         pending: list[PendingClient] = []
         rows: list[ClientRow] = []
         went_stale = self.went_stale
-        for customer_id, known in sorted(self.clients.items()):
+        for customer_id, known in sorted(self.clients.items(), key=_by_digits):
             if known.status is None or (known.created or self.period.start) >= self.as_of:
                 continue  # not registered at the period's end
             row = self._row(customer_id, known, known.status)
@@ -531,8 +556,8 @@ class _Reading:
             if row.status is LinkStatus.PENDING and row.invited_at is not None:
                 age = self.as_of - row.invited_at
                 pending.append(PendingClient(customer_id, known.name, row.invited_at, age))
-                went_stale += self.period.start <= row.invited_at + self.pending_age < self.as_of
-        pending.sort(key=lambda p: (p.since, p.customer_id))
+                went_stale += self._went_stale(row.invited_at, self.as_of)
+        pending.sort(key=lambda p: (p.since, p.customer_id.digits))
         counts = self.tally.counts(self.as_of)
         return PeriodReport(
             period=self.period,
@@ -582,6 +607,10 @@ class _Reading:
                 return
             if link.created_at < self.as_of:
                 yield link
+
+
+def _by_digits(item: tuple[CustomerId, object]) -> str:
+    return item[0].digits
 
 
 def _current(client: Client) -> _Client:

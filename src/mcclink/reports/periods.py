@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -94,12 +95,12 @@ class Period:
         year, month = divmod(self.first_day.month, 12)
         return date(self.first_day.year + year, month + 1, 1)
 
-    @property
+    @cached_property
     def start(self) -> datetime:
         """The first instant of the period, in UTC."""
         return self.midnight(self.first_day)
 
-    @property
+    @cached_property
     def end(self) -> datetime:
         """The first instant after the period, in UTC."""
         return self.midnight(self.next_day)
