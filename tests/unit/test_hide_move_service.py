@@ -42,7 +42,8 @@ def test_hide_then_unhide_records_each_and_keeps_the_status(
         (Operation.UNHIDE, Outcome.SUCCESS),
     ]
     newest = next(iter(store.client_history(MCC, SOL)))
-    assert newest.request_id and newest.status_before is newest.status_after
+    assert newest.request_id
+    assert newest.status_before is newest.status_after
 
 
 def test_hiding_a_hidden_client_is_a_noop_and_calls_nothing(
@@ -79,7 +80,8 @@ def test_googles_refusal_to_hide_is_recorded_as_failed(
 
     assert caught.value.code == "ManagerLinkError.INVALID_CHANGE"
     stored = store.get_client(MCC, SOL)
-    assert stored is not None and stored.hidden is False
+    assert stored is not None
+    assert stored.hidden is False
     assert stored.last_error is not None
     assert stored.last_error.code == "ManagerLinkError.INVALID_CHANGE"
     assert entries(store, MCC, SOL)[-1] == (Operation.HIDE, Outcome.FAILED)
@@ -118,7 +120,8 @@ def test_a_refused_move_is_recorded_failed_under_the_manager_it_stays_with(
         service.move(MCC, SOL, SUB)
 
     stored = store.get_client(MCC, SOL)
-    assert stored is not None and stored.status is LinkStatus.APPROVED
+    assert stored is not None
+    assert stored.status is LinkStatus.APPROVED
     assert store.get_client(SUB, SOL) is None
     failed = next(iter(store.client_history(MCC, SOL)))
     assert (failed.operation, failed.outcome) == (Operation.MOVE, Outcome.FAILED)
