@@ -1,13 +1,16 @@
 """Statistics and alerts the spec's original system promised, computed from the store.
 
 ``compute`` is the one place they are computed: ``mcclink stats``, the dashboard, the REST
-API and the Lambda monitor function all call it.
+API and the Lambda monitor function all call it. ``compute_all`` runs it for several managers
+and sums them (``mcclink stats --all``, ``GET /api/v1/stats?scope=all``, the dashboard's "All
+managers" view).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +47,8 @@ class Stats:
     onboarding: OnboardingFunnel
     reminders: ReminderOutcomes
     alerts: list[str]
+    #: The answers the acceptance rate and mean come from (summed by ``TreeStats``).
+    outcomes: InvitationOutcomes = field(default_factory=InvitationOutcomes, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The documented ``--json`` shape of ``mcclink stats``."""
@@ -99,6 +104,88 @@ def compute(
         onboarding=OnboardingFunnel.of(store.list_onboarding_links(mcc)),
         reminders=ReminderOutcomes.of(reading.history),
         alerts=[a.summary for a in reading.alerts(now, alert_settings)],
+        outcomes=outcomes,
+    )
+
+
+@dataclass(frozen=True)
+class TreeStats:
+    """Several managers' ``Stats`` and their sum.
+
+    The sum's acceptance rate is accepted ÷ answered over every manager's answers, and its
+    mean time to acceptance the mean over every acceptance: not averages of the managers'
+    rates or means, which would weigh a manager with two answers like one with two thousand.
+    """
+
+    managers: list[Stats]
+
+    @property
+    def outcomes(self) -> InvitationOutcomes:
+        """Every manager's answers together."""
+        parts = [s.outcomes for s in self.managers]
+        waits = tuple(wait for part in parts for wait in part.waits)
+        return InvitationOutcomes(
+            sum(p.accepted for p in parts), sum(p.refused for p in parts), waits
+        )
+
+    def total(self) -> dict[str, Any]:
+        """The managers summed: counts, answers, the rate and mean from them, the funnel."""
+        outcomes = self.outcomes
+        mean = outcomes.mean_time_to_acceptance
+        errors: Counter[str] = Counter()
+        for part in self.managers:
+            errors.update(part.errors_by_code)
+        funnels = [s.onboarding for s in self.managers]
+        return {
+            "managers": len(self.managers),
+            "total": sum(s.total for s in self.managers),
+            "by_status": {
+                k.value: sum(s.by_status[k.value] for s in self.managers) for k in LinkStatus
+            },
+            "accepted": outcomes.accepted,
+            "refused": outcomes.refused,
+            "acceptance_rate": outcomes.acceptance_rate,
+            "mean_time_to_acceptance_s": mean.total_seconds() if mean is not None else None,
+            "pending": sum(s.pending for s in self.managers),
+            "stale_pending": sum(len(s.stale_pending) for s in self.managers),
+            "errors_by_code": dict(errors.most_common()),
+            "onboarding": OnboardingFunnel(
+                sum(f.links_created for f in funnels),
+                sum(f.opened for f in funnels),
+                sum(f.signed_in for f in funnels),
+                sum(f.accepted for f in funnels),
+            ).to_dict(),
+            "alerts": sum(len(s.alerts) for s in self.managers),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented ``--json`` shape of ``mcclink stats --all``."""
+        return {
+            "scope": "all",
+            "managers": [s.to_dict() for s in self.managers],
+            "total": self.total(),
+        }
+
+
+def compute_all(
+    store: Store,
+    managers: Sequence[CustomerId],
+    *,
+    pending_age: timedelta = DEFAULT_PENDING_AGE,
+    now: datetime | None = None,
+    alert_settings: AlertSettings | None = None,
+) -> TreeStats:
+    """``compute`` for each of ``managers`` at the same moment, and their sum.
+
+    Raises:
+        StoreError: the store could not be read.
+    """
+    now = now or utcnow()
+    return TreeStats(
+        [
+            compute(store, mcc, pending_age=pending_age, now=now, alert_settings=alert_settings)
+            for mcc in managers
+        ]
     )
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
 from fastapi import Path as FastApiPath
 from fastapi.responses import JSONResponse, Response
 
-from mcclink import alerts, followups, monitor, search, stats
+from mcclink import alerts, followups, managers, monitor, search, stats
 from mcclink.bootstrap import Container
 from mcclink.domain import Client, CustomerId, LinkStatus, parse_duration, utcnow
 from mcclink.errors import GoogleAdsError, InputError
@@ -33,7 +33,7 @@ from mcclink.serialization import (
 )
 from mcclink.service import GoogleAdsMCCService, Registration
 from mcclink.web import api_models as m
-from mcclink.web.deps import acting, container
+from mcclink.web.deps import ApiManager, acting, container, directory
 from mcclink.web.problems import after_write
 from mcclink.web.roles import ApiAdmin, ApiOperator, ApiViewer
 from mcclink.web.security import web_settings
@@ -86,6 +86,7 @@ def _json(body: Any, status_code: int = 200) -> JSONResponse:
 def list_clients(
     principal: ApiViewer,
     box: Box,
+    mcc: ApiManager,
     status: Annotated[LinkStatus | None, Query(description="Only clients in this status.")] = None,
     q: Annotated[
         str | None,
@@ -97,8 +98,8 @@ def list_clients(
         Query(pattern="^[0-9]{10}$", description="``next_cursor`` of the previous page."),
     ] = None,
 ) -> JSONResponse:
-    """List the MCC's clients by customer id, a page at a time (``mcclink clients list``)."""
-    clients = box.store.list_clients(box.mcc, status)
+    """List the manager's clients by customer id, a page at a time (``mcclink clients list``)."""
+    clients = box.store.list_clients(mcc, status)
     wanted = _after((c for c in clients if search.matches(c, q)), cursor)
     page = list(islice(wanted, limit + 1))
     more = len(page) > limit
@@ -119,12 +120,13 @@ def list_clients(
 def get_client(
     principal: ApiViewer,
     box: Box,
+    mcc: ApiManager,
     customer_id: PathId,
     history: Annotated[int, Query(ge=0, le=500, description="Newest history entries.")] = 20,
 ) -> JSONResponse:
     """One client and its newest history entries (``mcclink clients show --json``)."""
-    client = box.service.get(box.mcc, customer_id)
-    entries = box.store.client_history(box.mcc, customer_id, history) if history else ()
+    client = box.service.get(mcc, customer_id)
+    entries = box.store.client_history(mcc, customer_id, history) if history else ()
     return _json({**client_to_dict(client), "history": [history_to_dict(e) for e in entries]})
 
 
@@ -136,7 +138,12 @@ def get_client(
     tags=["clients"],
 )
 def create_client(
-    principal: ApiOperator, request: Request, box: Box, service: Acting, body: m.ClientCreate
+    principal: ApiOperator,
+    request: Request,
+    box: Box,
+    service: Acting,
+    mcc: ApiManager,
+    body: m.ClientCreate,
 ) -> Response:
     """Register an advertiser (NOT_LINKED) and, unless ``invite`` is false, invite it.
 
@@ -149,11 +156,12 @@ def create_client(
     """
     registration = Registration(body.customer_id, body.name, body.email, body.attributes)
     if body.invite:
-        _check_invitation(service, box.mcc, body.customer_id)
+        _check_invitation(service, mcc, body.customer_id)
     try:
-        client = service.register(box.mcc, registration, invite=body.invite)
+        client = service.register(mcc, registration, invite=body.invite)
     except GoogleAdsError as exc:
         retry = request.url_for("invite_client", customer_id=body.customer_id.digits).path
+        retry += "" if mcc == box.mcc else f"?mcc={mcc.digits}"
         detail = f"client {body.customer_id} is registered, but its invitation failed: {exc}"
         return after_write(exc, f"{detail}; send it again with POST {retry}")
     return _json(client_to_dict(client), 201)
@@ -181,8 +189,8 @@ def _check_invitation(service: GoogleAdsMCCService, mcc: CustomerId, customer: C
 )
 def archive_client(
     principal: ApiAdmin,
-    box: Box,
     service: Acting,
+    mcc: ApiManager,
     customer_id: PathId,
     cancel_link: Annotated[
         bool,
@@ -194,7 +202,7 @@ def archive_client(
     A client whose link is PENDING or APPROVED is refused (409) unless ``cancel_link`` is
     true; the monitor never imports an archived client again.
     """
-    service.archive(box.mcc, customer_id, cancel_link=cancel_link)
+    service.archive(mcc, customer_id, cancel_link=cancel_link)
     return Response(status_code=204)
 
 
@@ -202,9 +210,9 @@ def _link_action(name: str, action: LinkAction, summary: str) -> None:
     """Register ``POST /clients/{customer_id}/NAME`` running the service's ``action``."""
 
     def route(
-        principal: ApiOperator, box: Box, service: Acting, customer_id: PathId
+        principal: ApiOperator, service: Acting, mcc: ApiManager, customer_id: PathId
     ) -> JSONResponse:
-        return _json(client_to_dict(action(service, box.mcc, customer_id)))
+        return _json(client_to_dict(action(service, mcc, customer_id)))
 
     route.__name__ = f"{name}_client"
     route.__doc__ = summary
@@ -241,14 +249,14 @@ _link_action(
 )
 def move_client(
     principal: ApiOperator,
-    box: Box,
     service: Acting,
+    mcc: ApiManager,
     customer_id: PathId,
     body: Annotated[m.ClientMove, Body()],
 ) -> JSONResponse:
     """Move an APPROVED client to another manager of the MCC's tree in one Google call
     (``mcclink links move``); the answer is the client as now stored under that manager."""
-    return _json(client_to_dict(service.move(box.mcc, customer_id, body.to)))
+    return _json(client_to_dict(service.move(mcc, customer_id, body.to)))
 
 
 @router.post(
@@ -261,6 +269,7 @@ def import_clients(
     principal: ApiOperator,
     box: Box,
     service: Acting,
+    mcc: ApiManager,
     file: Annotated[UploadFile, File(description="CSV with a customer_id,name[,email] header.")],
     validate_only: Annotated[
         bool, Query(description="Report what would be done, write nothing.")
@@ -276,7 +285,7 @@ def import_clients(
     """
     source = file.filename or "upload"
     rows, problems = parse_csv(_read_upload(file, source), source)
-    plan = plan_import(rows, {c.customer_id: c for c in box.store.list_clients(box.mcc)}, box.mcc)
+    plan = plan_import(rows, {c.customer_id: c for c in box.store.list_clients(mcc)}, mcc)
     invalid = [str(p) for p in sorted([*problems, *plan.problems], key=lambda p: p.line)]
     if invalid and not (validate_only or skip_invalid):
         listing = "\n".join(f"  {p}" for p in invalid)
@@ -286,7 +295,7 @@ def import_clients(
         )
     if not validate_only:
         for registration in plan.new:
-            service.register(box.mcc, registration)
+            service.register(mcc, registration)
     report = {"imported": len(plan.new), "skipped_existing": len(plan.existing)}
     return _json({"validate_only": validate_only, **report, "invalid": invalid})
 
@@ -305,6 +314,7 @@ def create_onboarding_link(
     principal: ApiOperator,
     box: Box,
     service: Acting,
+    mcc: ApiManager,
     customer_id: PathId,
     body: Annotated[m.OnboardingLinkCreate | None, Body()] = None,
 ) -> JSONResponse:
@@ -315,7 +325,7 @@ def create_onboarding_link(
     log names the setting.
     """
     expires_in = parse_duration((body or m.OnboardingLinkCreate()).expires)
-    link, url = new_onboarding_link(box, customer_id, expires_in, created_by=service.actor)
+    link, url = new_onboarding_link(box, customer_id, expires_in, service.actor, mcc=mcc)
     return _json(new_onboarding_link_to_dict(link, url), 201)
 
 
@@ -325,11 +335,13 @@ def create_onboarding_link(
     responses=_errors(404),
     tags=["onboarding"],
 )
-def list_onboarding_links(principal: ApiViewer, box: Box, customer_id: PathId) -> JSONResponse:
+def list_onboarding_links(
+    principal: ApiViewer, box: Box, mcc: ApiManager, customer_id: PathId
+) -> JSONResponse:
     """The client's onboarding links, newest first, with their state and funnel counts."""
-    box.service.get(box.mcc, customer_id)
+    box.service.get(mcc, customer_id)
     now = utcnow()
-    links = box.store.list_onboarding_links(box.mcc, customer_id)
+    links = box.store.list_onboarding_links(mcc, customer_id)
     return _json([onboarding_link_view(link, now) for link in links])
 
 
@@ -340,10 +352,13 @@ def list_onboarding_links(principal: ApiViewer, box: Box, customer_id: PathId) -
     tags=["onboarding"],
 )
 def revoke_onboarding_link(
-    principal: ApiOperator, box: Box, link_id: Annotated[str, FastApiPath(max_length=64)]
+    principal: ApiOperator,
+    box: Box,
+    mcc: ApiManager,
+    link_id: Annotated[str, FastApiPath(max_length=64)],
 ) -> JSONResponse:
     """Revoke a link: it stops working at once (revoking again keeps the first time)."""
-    mcc_onboarding_link(box, link_id)
+    mcc_onboarding_link(box, link_id, mcc)
     now = utcnow()
     return _json(onboarding_link_view(box.store.revoke_onboarding_link(link_id, now), now))
 
@@ -360,12 +375,13 @@ def revoke_onboarding_link(
 def client_history(
     principal: ApiViewer,
     box: Box,
+    mcc: ApiManager,
     customer_id: PathId,
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
 ) -> JSONResponse:
     """A client's history, newest first (``mcclink history CUSTOMER_ID``)."""
-    box.service.get(box.mcc, customer_id)
-    entries = box.store.client_history(box.mcc, customer_id, limit)
+    box.service.get(mcc, customer_id)
+    entries = box.store.client_history(mcc, customer_id, limit)
     return _json([history_to_dict(e) for e in entries])
 
 
@@ -378,6 +394,7 @@ def client_history(
 def history(
     principal: ApiViewer,
     box: Box,
+    mcc: ApiManager,
     since: Annotated[
         str | None,
         Query(
@@ -406,13 +423,13 @@ def history(
         ),
     ] = None,
 ) -> JSONResponse:
-    """The MCC's history in a time range, oldest first (``mcclink history --since``),
+    """The manager's history in a time range, oldest first (``mcclink history --since``),
     optionally only what one actor did."""
     end = _moment(until, "until") if until else utcnow() + timedelta(seconds=1)
     start = _moment(since, "since") if since else end - DEFAULT_HISTORY_WINDOW
     if start >= end:
         raise InputError(f"since ({start.isoformat()}) must be before until ({end.isoformat()})")
-    found = box.store.history_between(start, end, box.mcc)
+    found = box.store.history_between(start, end, mcc)
     entries = [e for e in found if search.actor_matches(e.actor, actor)][-limit:]
     return _json([history_to_dict(e) for e in entries])
 
@@ -425,29 +442,65 @@ PendingAgeHours = Annotated[
 ]
 
 
-@router.get("/stats", response_model=m.StatsOut, responses=_errors(), tags=["monitor"])
+@router.get(
+    "/stats", response_model=m.StatsOut | m.StatsAllOut, responses=_errors(), tags=["monitor"]
+)
 def get_stats(
     principal: ApiViewer,
     request: Request,
     box: Box,
+    mcc: ApiManager,
     pending_age_hours: PendingAgeHours = None,
+    scope: Annotated[
+        Literal["manager", "all"],
+        Query(
+            description="manager: the one ``mcc`` names; all: every manager of GET /managers, "
+            "each and summed (``mcclink stats --all``)."
+        ),
+    ] = "manager",
 ) -> JSONResponse:
-    """Acceptance rate, mean time to acceptance, stale invitations, errors, alerts."""
+    """Acceptance rate, mean time to acceptance, stale invitations, errors, alerts: of one
+    manager, or of every manager with their sum (``scope=all``: the acceptance rate from the
+    summed answers, not an average of the managers' rates)."""
     age = _pending_age(request, pending_age_hours)
     settings = alerts.AlertSettings.from_env(box.environ)
-    result = stats.compute(box.store, box.mcc, pending_age=age, alert_settings=settings)
-    return _json(result.to_dict())
+    if scope == "manager":
+        result = stats.compute(box.store, mcc, pending_age=age, alert_settings=settings)
+        return _json(result.to_dict())
+    if request.query_params.get("mcc"):
+        raise InputError("scope=all covers every manager: leave out mcc, or ask for scope=manager")
+    every = directory(request).all(fresh=True)
+    return _json(
+        stats.compute_all(box.store, every, pending_age=age, alert_settings=settings).to_dict()
+    )
+
+
+@router.get("/managers", response_model=m.ManagersOut, responses=_errors(), tags=["monitor"])
+def list_managers(principal: ApiViewer, request: Request, box: Box) -> JSONResponse:
+    """The managers this server acts for (any of them is a route's ``mcc=``): the configured
+    ones (``MCC_CUSTOMER_ID``, ``MCC_CUSTOMER_IDS``) first, then every other manager with
+    clients in the store, each with its clients counted by link status."""
+    known = directory(request)
+    configured = managers.configured(box.environ, box.mcc)
+    items = [
+        {
+            "mcc_customer_id": mcc.digits,
+            "default": mcc == known.default,
+            "configured": mcc in configured,
+            **managers.client_counts(box.store, mcc),
+        }
+        for mcc in known.all(fresh=True)
+    ]
+    return _json({"items": items})
 
 
 @router.get("/alerts", response_model=m.AlertsOut, responses=_errors(), tags=["monitor"])
-def get_alerts(principal: ApiViewer, box: Box) -> JSONResponse:
-    """The MCC's current alerts (``MCC_ALERT_*`` thresholds) and when each was last notified.
+def get_alerts(principal: ApiViewer, box: Box, mcc: ApiManager) -> JSONResponse:
+    """The manager's current alerts (``MCC_ALERT_*`` thresholds) and when each was last notified.
 
     The monitor tells the agency of them, at most once per condition and day.
     """
-    current = alerts.read_state(
-        box.store, box.mcc, settings=alerts.AlertSettings.from_env(box.environ)
-    )
+    current = alerts.read_state(box.store, mcc, settings=alerts.AlertSettings.from_env(box.environ))
     return _json(current.to_dict())
 
 
@@ -462,6 +515,7 @@ def run_monitor(
     request: Request,
     box: Box,
     service: Acting,
+    mcc: ApiManager,
     pending_age_hours: PendingAgeHours = None,
 ) -> JSONResponse:
     """Run one monitor cycle now, then its follow-ups (a reminder pass when mail is
@@ -469,12 +523,12 @@ def run_monitor(
     (``mcclink monitor --once --json``)."""
     age = _pending_age(request, pending_age_hours)
     try:
-        report = service.sync(box.mcc, pending_age=age)
+        report = service.sync(mcc, pending_age=age)
     except GoogleAdsError:
         # The agency hears of the failure.
-        followups.follow_up(box, sync_failed=True, actor=service.actor)
+        followups.follow_up(box, mcc=mcc, sync_failed=True, actor=service.actor)
         raise
-    follow = followups.follow_up(box, actor=service.actor)
+    follow = followups.follow_up(box, mcc=mcc, actor=service.actor)
     return _json(sync_report_to_dict(report) | follow.to_dict())
 
 
@@ -484,9 +538,9 @@ def run_monitor(
     responses=_errors(),
     tags=["monitor"],
 )
-def last_monitor_run(principal: ApiViewer, box: Box) -> JSONResponse:
+def last_monitor_run(principal: ApiViewer, box: Box, mcc: ApiManager) -> JSONResponse:
     """The last monitor cycle's history entry (operation MONITOR), or null if none ran."""
-    entry = monitor.last_run(box.store, box.mcc)
+    entry = monitor.last_run(box.store, mcc)
     return _json(None if entry is None else history_to_dict(entry))
 
 
@@ -498,11 +552,14 @@ def last_monitor_run(principal: ApiViewer, box: Box) -> JSONResponse:
     tags=["clients"],
 )
 def create_account(
-    principal: ApiOperator, box: Box, service: Acting, body: Annotated[m.AccountCreate, Body()]
+    principal: ApiOperator,
+    service: Acting,
+    mcc: ApiManager,
+    body: Annotated[m.AccountCreate, Body()],
 ) -> JSONResponse:
-    """Create a Google Ads account under the MCC and register it, linked at once."""
+    """Create a Google Ads account under the manager and register it, linked at once."""
     client = service.create_account(
-        box.mcc,
+        mcc,
         body.name,
         body.currency_code,
         body.time_zone,

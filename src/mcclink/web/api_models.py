@@ -9,7 +9,7 @@ API tests check the codecs' output against them, so the two cannot drift apart).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
@@ -154,6 +154,50 @@ class StatsOut(_Shape):
     onboarding: OnboardingFunnelOut
     reminders: RemindersOut
     alerts: list[str]
+
+
+class StatsTotalOut(_Shape):
+    """Every manager summed: the acceptance rate is accepted ÷ (accepted + refused) over all
+    their answers, the mean over all their acceptances."""
+
+    managers: int
+    total: int
+    by_status: dict[str, int]
+    accepted: int
+    refused: int
+    acceptance_rate: float | None
+    mean_time_to_acceptance_s: float | None
+    pending: int
+    stale_pending: int = Field(description="How many invitations are stale, all managers.")
+    errors_by_code: dict[str, int]
+    onboarding: OnboardingFunnelOut
+    alerts: int = Field(
+        description="How many alerts hold, all managers (each manager's row lists its own)."
+    )
+
+
+class StatsAllOut(_Shape):
+    """``GET /stats?scope=all``, ``mcclink stats --all --json``: each manager, and the sum."""
+
+    scope: Literal["all"]
+    managers: list[StatsOut]
+    total: StatsTotalOut
+
+
+class ManagerOut(_Shape):
+    """A manager the server acts for, with its clients counted by link status."""
+
+    mcc_customer_id: Digits
+    default: bool = Field(description="The server's MCC: what ``mcc=`` defaults to.")
+    configured: bool = Field(description="Named by MCC_CUSTOMER_ID or MCC_CUSTOMER_IDS.")
+    total: int
+    by_status: dict[str, int]
+
+
+class ManagersOut(_Shape):
+    """The managers any route's ``mcc=`` may name."""
+
+    items: list[ManagerOut]
 
 
 class AlertSettingsOut(_Shape):

@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mcclink import __version__
+from mcclink import __version__, managers
 from mcclink.bootstrap import Container
 from mcclink.errors import MccLinkError
 from mcclink.web import (
@@ -110,6 +110,9 @@ def create_app(container: Container, settings: WebSettings) -> FastAPI:
     app.state.container = container
     app.state.webhooks = worker
     app.state.flash_copies = views.flash_copies()
+    app.state.managers = managers.Directory(
+        container.mcc, managers.configured(container.environ, container.mcc), container.store
+    )
     app.state.onboarding = onboard.OnboardingPages(container.settings.onboarding)
     for router in _API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

@@ -1,13 +1,19 @@
-"""What routes get from the app: the container (store, service, MCC) built at start-up, and
-a service per request that records who acted: the request's principal."""
+"""What routes get from the app: the container (store, service, MCC) built at start-up, a
+service per request that records who acted (the request's principal), and the manager the
+request acts on (``mcc=``, the server's MCC by default)."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
 
 from mcclink.bootstrap import Container
+from mcclink.domain import CustomerId
+from mcclink.managers import Directory
 from mcclink.service import GoogleAdsMCCService
 from mcclink.web.auth import Principal
+from mcclink.web.views import MANAGER_COOKIE
 
 
 def container(request: Request) -> Container:
@@ -27,3 +33,56 @@ def acting(request: Request) -> GoogleAdsMCCService:
     principal = getattr(request.state, "principal", None)
     assert isinstance(principal, Principal), "the route's role check comes before its service"
     return container(request).service_as(principal.actor)
+
+
+def directory(request: Request) -> Directory:
+    """The server's known managers (``managers.Directory``, made by ``create_app``)."""
+    found = request.app.state.managers
+    assert isinstance(found, Directory)
+    return found
+
+
+#: The ``mcc`` query parameter of every API route and page.
+ManagerQuery = Annotated[
+    str | None,
+    Query(
+        max_length=20,
+        description="The manager (MCC) to act on: one of GET /api/v1/managers; default the "
+        "server's MCC_CUSTOMER_ID.",
+        examples=["123-456-7890"],
+    ),
+]
+
+
+def manager(request: Request, mcc: ManagerQuery = None) -> CustomerId:
+    """The manager an API request acts on: its ``mcc=``, else the server's MCC.
+
+    Raises:
+        InvalidCustomerId: ``mcc`` is not a customer id.
+        UnknownManager: it is no manager of this server (the message names them).
+    """
+    return directory(request).choose(mcc)
+
+
+def page_manager(request: Request, mcc: ManagerQuery = None) -> CustomerId:
+    """The manager a page acts on: ``mcc=`` of its URL (the switcher's choice, or a link
+    someone shared), else the one this browser chose last, else the server's MCC. The
+    choice is kept on ``request.state.manager`` for ``views.render``.
+
+    Raises:
+        InvalidCustomerId: ``mcc`` is not a customer id.
+        UnknownManager: it is no manager of this server (the message names them).
+    """
+    known = directory(request)
+    chosen = known.choose(mcc)
+    remembered = request.cookies.get(MANAGER_COOKIE, "")
+    if mcc is None and remembered.isdigit() and len(remembered) == 10:
+        # A remembered manager that is gone (its clients all moved away) is forgotten.
+        chosen = next((m for m in known.all() if m.digits == remembered), chosen)
+    request.state.manager = chosen
+    return chosen
+
+
+#: A route's manager: an API route's (``mcc=``) and a page's (``mcc=`` or the browser's choice).
+ApiManager = Annotated[CustomerId, Depends(manager)]
+PageManager = Annotated[CustomerId, Depends(page_manager)]

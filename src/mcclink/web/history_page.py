@@ -19,6 +19,7 @@ from mcclink.domain import HistoryEntry, Operation, utcnow
 from mcclink.errors import InputError
 from mcclink.search import actor_matches
 from mcclink.web.api import DEFAULT_HISTORY_WINDOW, MAX_ACTOR_QUERY
+from mcclink.web.deps import PageManager
 from mcclink.web.pages import Built
 from mcclink.web.roles import Viewer
 from mcclink.web.views import render
@@ -90,14 +91,15 @@ def history_page(
     request: Request,
     principal: Viewer,
     built: Built,
+    mcc: PageManager,
     actor: str = "",
     operation: str = "",
     since: str = "",
 ) -> Response:
-    """The MCC's history, newest first, filtered by actor, operation and day."""
+    """The manager's history, newest first, filtered by actor, operation and day."""
     now = utcnow()
     wanted = HistoryFilter.parse(actor, operation, since, now.date())
-    entries = built.store.history_between(wanted.start, now + timedelta(seconds=1), built.mcc)
+    entries = built.store.history_between(wanted.start, now + timedelta(seconds=1), mcc)
     matches = [e for e in entries if wanted.matches(e)]
     matches.reverse()  # the store gives them oldest first
     return render(
@@ -107,5 +109,5 @@ def history_page(
         total=len(matches),
         filter=wanted,
         operations=list(Operation),
-        mcc=built.mcc,
+        mcc=mcc,
     )

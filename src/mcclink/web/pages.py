@@ -81,10 +81,10 @@ Acting = Annotated[GoogleAdsMCCService, Depends(deps.acting)]
 
 
 @router.get("/")
-def dashboard(request: Request, principal: Viewer, built: Built) -> Response:
+def dashboard(request: Request, principal: Viewer, built: Built, mcc: deps.PageManager) -> Response:
     """Counts, acceptance, stale invitations, alerts (with their settings), the last monitor
     run and webhook failures."""
-    mcc, store = built.mcc, built.store
+    store = built.store
     pending_age = web_settings(request).pending_age
     now = utcnow()
     stale = [
@@ -110,15 +110,37 @@ def dashboard(request: Request, principal: Viewer, built: Built) -> Response:
     )
 
 
+@router.get("/managers")
+def all_managers(
+    request: Request, principal: Viewer, built: Built, mcc: deps.PageManager
+) -> Response:
+    """Every manager's figures in a row each, and the row of their sum (``mcclink stats
+    --all``); a manager's id opens its dashboard."""
+    pending_age = web_settings(request).pending_age
+    every = deps.directory(request).all(fresh=True)
+    thresholds = alerts.AlertSettings.from_env(built.environ)
+    tree = stats.compute_all(built.store, every, pending_age=pending_age, alert_settings=thresholds)
+    return render(
+        request,
+        "managers.html",
+        rows=tree,
+        total=tree.total(),
+        mean=tree.outcomes.mean_time_to_acceptance,
+        statuses=list(LinkStatus),
+        pending_age=pending_age,
+    )
+
+
 @router.post("/monitor")
-def run_monitor(request: Request, principal: Operator, built: Built, service: Acting) -> Response:
-    """Run one monitor cycle for the MCC now, then its follow-ups (reminders, alerts) as
+def run_monitor(
+    request: Request, principal: Operator, built: Built, service: Acting, mcc: deps.PageManager
+) -> Response:
+    """Run one monitor cycle for the manager now, then its follow-ups (reminders, alerts) as
     every monitor cycle does, and show its summary."""
-    mcc = built.mcc
     try:
         report = service.sync(mcc, pending_age=web_settings(request).pending_age)
     except GoogleAdsError as exc:
-        follow = followups.follow_up(built, sync_failed=True, actor=service.actor)
+        follow = followups.follow_up(built, mcc=mcc, sync_failed=True, actor=service.actor)
         failed = monitor.last_run(built.store, mcc)
         status = problems.status_for(exc)
         return render(
@@ -130,7 +152,7 @@ def run_monitor(request: Request, principal: Operator, built: Built, service: Ac
             error=exc,
             follow=follow,
         )
-    follow = followups.follow_up(built, actor=service.actor)
+    follow = followups.follow_up(built, mcc=mcc, actor=service.actor)
     run = monitor.last_run(built.store, mcc)
     return render(request, "monitor.html", report=report, run=run, error=None, follow=follow)
 
@@ -140,11 +162,16 @@ def run_monitor(request: Request, principal: Operator, built: Built, service: Ac
 
 @router.get("/clients")
 def clients(
-    request: Request, principal: Viewer, built: Built, status: str = "", q: str = ""
+    request: Request,
+    principal: Viewer,
+    built: Built,
+    mcc: deps.PageManager,
+    status: str = "",
+    q: str = "",
 ) -> Response:
     """The clients table, filtered by status and by a search on name or customer id."""
     wanted = LinkStatus.parse(status) if status else None
-    matches = [c for c in built.store.list_clients(built.mcc, wanted) if search.matches(c, q)]
+    matches = [c for c in built.store.list_clients(mcc, wanted) if search.matches(c, q)]
     return render(
         request,
         "clients.html",
@@ -158,17 +185,19 @@ def clients(
 
 
 @router.get("/clients/{customer_id}")
-def client_page(request: Request, customer_id: str, principal: Viewer, built: Built) -> Response:
+def client_page(
+    request: Request, customer_id: str, principal: Viewer, built: Built, mcc: deps.PageManager
+) -> Response:
     """One client: its details, actions and full history as a timeline."""
     cid = CustomerId.parse(customer_id)
-    client = built.service.get(built.mcc, cid)
+    client = built.service.get(mcc, cid)
     return render(
         request,
         "client.html",
         client=client,
-        history=list(built.store.client_history(built.mcc, cid)),
+        history=list(built.store.client_history(mcc, cid)),
         back=f"/clients/{cid.digits}",
-        onboarding_links=list(built.store.list_onboarding_links(built.mcc, cid)),
+        onboarding_links=list(built.store.list_onboarding_links(mcc, cid)),
         expiries=ONBOARDING_EXPIRIES,
         now=utcnow(),
     )
@@ -182,27 +211,30 @@ def create_onboarding_link(
     built: Built,
     service: Acting,
     request: Request,
+    mcc: deps.PageManager,
     expires: Annotated[str, Form()] = "14d",
 ) -> Response:
     """Make an onboarding link for the client; its URL is shown once, ready to copy."""
     response = RedirectResponse(f"/clients/{quote(customer_id, safe='')}", status_code=303)
     try:
         cid = CustomerId.parse(customer_id)
-        link, url = new_onboarding_link(built, cid, parse_duration(expires), service.actor)
+        expires_in = parse_duration(expires)
+        link, url = new_onboarding_link(built, cid, expires_in, service.actor, mcc=mcc)
     except MccLinkError as exc:
         set_flash(response, request, Flash("error", problems.public_detail(exc)))
         return response
     note = f"Onboarding link {link.id} made; it works until {link.expires_at:%Y-%m-%d %H:%M} UTC."
-    set_flash(response, request, Flash("ok", note, copy=url))
+    label = "Copy it now and send it to the advertiser (it is shown only once):"
+    set_flash(response, request, Flash("ok", note, copy=url, copy_label=label))
     return response
 
 
 @router.post("/onboarding-links/{link_id}/revoke")
 def revoke_onboarding_link(
-    link_id: str, principal: Operator, built: Built, request: Request
+    link_id: str, principal: Operator, built: Built, request: Request, mcc: deps.PageManager
 ) -> Response:
     """Revoke an onboarding link: it stops working at once."""
-    link = mcc_onboarding_link(built, link_id)
+    link = mcc_onboarding_link(built, link_id, mcc)
     built.store.revoke_onboarding_link(link.id, utcnow())
     cid = link.customer_id
     response = RedirectResponse(f"/clients/{cid.digits}" if cid else "/", status_code=303)
@@ -218,13 +250,14 @@ def move_client(
     built: Built,
     service: Acting,
     request: Request,
+    mcc: deps.PageManager,
     to: Annotated[str, Form()] = "",
 ) -> Response:
     """Move an active client to another manager of the tree; then to the clients list (the
     client is no longer this manager's), with a note."""
     try:
         cid = CustomerId.parse(customer_id)
-        moved = service.move(built.mcc, cid, CustomerId.parse(to))
+        moved = service.move(mcc, cid, CustomerId.parse(to))
     except MccLinkError as exc:
         response = RedirectResponse(f"/clients/{quote(customer_id, safe='')}", status_code=303)
         set_flash(response, request, Flash("error", problems.public_detail(exc)))
@@ -246,6 +279,7 @@ def client_action(
     built: Built,
     service: Acting,
     request: Request,
+    mcc: deps.PageManager,
     back: Annotated[str, Form()] = "/clients",
 ) -> Response:
     """Invite (or re-invite), cancel the invitation, end the link, hide or show the client;
@@ -253,7 +287,7 @@ def client_action(
     response = RedirectResponse(safe_next(back), status_code=303)
     try:
         cid = CustomerId.parse(customer_id)
-        done = _ACTIONS[action](service, built.mcc, cid)
+        done = _ACTIONS[action](service, mcc, cid)
     except MccLinkError as exc:
         set_flash(response, request, Flash("error", problems.public_detail(exc)))
         return response
@@ -296,7 +330,7 @@ class ReportRow:
 
 
 @router.get("/import")
-def import_form(request: Request, principal: Viewer) -> Response:
+def import_form(request: Request, principal: Viewer, mcc: deps.PageManager) -> Response:
     """Upload a CSV of advertisers."""
     return render(request, "import.html", max_kib=MAX_UPLOAD_BYTES // 1024)
 
@@ -319,7 +353,7 @@ def _field(form: FormData, name: str) -> str:
 
 @router.post("/import")
 def import_preview(
-    request: Request, principal: Operator, built: Built, form: Submitted
+    request: Request, principal: Operator, built: Built, mcc: deps.PageManager, form: Submitted
 ) -> Response:
     """The validation report, row by row; nothing is written until it is confirmed."""
     upload = form.get("file")
@@ -332,20 +366,25 @@ def import_preview(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{upload.filename} is not UTF-8: save it as CSV UTF-8") from None
-    return _preview(request, built, upload.filename, text)
+    return _preview(request, built, mcc, upload.filename, text)
 
 
 @router.post("/import/confirm")
 def import_confirm(
-    request: Request, principal: Operator, built: Built, service: Acting, form: Submitted
+    request: Request,
+    principal: Operator,
+    built: Built,
+    service: Acting,
+    mcc: deps.PageManager,
+    form: Submitted,
 ) -> Response:
     """Register the new rows of a previewed CSV (checked again: the store may have changed)."""
     filename, content = _field(form, "filename"), _field(form, "content")
-    plan, problems, _ = _plan(built, filename, content)
+    plan, problems, _ = _plan(built, mcc, filename, content)
     if problems and form.get("skip_invalid") != "true":
-        return _preview(request, built, filename, content)
+        return _preview(request, built, mcc, filename, content)
     for registration in plan.new:
-        service.register(built.mcc, registration)
+        service.register(mcc, registration)
     note = (
         f"Imported {len(plan.new)} client(s) from {filename}; "
         f"{len(plan.existing)} already registered, {len(problems)} bad row(s) skipped."
@@ -355,8 +394,10 @@ def import_confirm(
     return response
 
 
-def _preview(request: Request, built: Container, filename: str, text: str) -> Response:
-    plan, problems, rows = _plan(built, filename, text)
+def _preview(
+    request: Request, built: Container, mcc: CustomerId, filename: str, text: str
+) -> Response:
+    plan, problems, rows = _plan(built, mcc, filename, text)
     return render(
         request,
         "import_report.html",
@@ -370,11 +411,11 @@ def _preview(request: Request, built: Container, filename: str, text: str) -> Re
 
 
 def _plan(
-    built: Container, filename: str, text: str
+    built: Container, mcc: CustomerId, filename: str, text: str
 ) -> tuple[ImportPlan, list[RowProblem], list[ReportRow]]:
-    """The importer's plan of ``text`` and one report row per CSV row, in file order."""
+    """The importer's plan of ``text`` for ``mcc`` and one report row per CSV row, in file
+    order."""
     rows, problems = parse_csv(text, filename)
-    mcc = built.mcc
     plan = plan_import(rows, {c.customer_id: c for c in built.store.list_clients(mcc)}, mcc)
     problems = sorted([*problems, *plan.problems], key=lambda p: p.line)
     by_line = {p.line: p.message for p in problems}

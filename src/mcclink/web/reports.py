@@ -40,12 +40,16 @@ Built = Annotated[Container, Depends(deps.container)]
 
 @router.get("/reports")
 def reports_page(
-    request: Request, principal: Viewer, built: Built, period: str | None = None
+    request: Request,
+    principal: Viewer,
+    built: Built,
+    mcc: deps.PageManager,
+    period: str | None = None,
 ) -> HTMLResponse:
     """The figures and charts of ``period`` (default: this month in the agency's zone); a
     period it cannot read, or one still to come, is a 422 page naming the forms it reads."""
     zone = built.settings.time_zone
-    shared: dict[str, Any] = {"mcc": built.mcc, "zone": zone.key, "formats": FORMATS.items()}
+    shared: dict[str, Any] = {"mcc": mcc, "zone": zone.key, "formats": FORMATS.items()}
     try:
         chosen = (
             Period.containing("month", utcnow(), zone)
@@ -53,7 +57,7 @@ def reports_page(
             else Period.parse(period, zone)
         )
         report = build_report(
-            built.store, built.mcc, chosen, pending_age=web_settings(request).pending_age
+            built.store, mcc, chosen, pending_age=web_settings(request).pending_age
         )
     except InputError as exc:  # a period it cannot read, or one still to come
         return render(
@@ -81,7 +85,14 @@ def reports_page(
 
 
 @router.get("/reports/{period}/report.{fmt}")
-def download(request: Request, principal: Viewer, built: Built, period: str, fmt: str) -> Response:
+def download(
+    request: Request,
+    principal: Viewer,
+    built: Built,
+    mcc: deps.PageManager,
+    period: str,
+    fmt: str,
+) -> Response:
     """The report of ``period`` as ``GET /api/v1/reports/{period}?format=`` answers it, for
     a signed-in browser (the API wants a bearer token).
 
@@ -91,9 +102,7 @@ def download(request: Request, principal: Viewer, built: Built, period: str, fmt
     if fmt not in FORMATS:
         raise InputError(f"no report format {fmt[:20]!r}: ask for {', '.join(FORMATS)}")
     chosen = Period.parse(period, built.settings.time_zone)
-    report = build_report(
-        built.store, built.mcc, chosen, pending_age=web_settings(request).pending_age
-    )
+    report = build_report(built.store, mcc, chosen, pending_age=web_settings(request).pending_age)
     return report_response(report, fmt, built)
 
 

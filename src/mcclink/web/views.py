@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from mcclink.domain import format_span, utcnow
+from mcclink.domain import CustomerId, format_span, utcnow
+from mcclink.managers import Directory
 from mcclink.serialization import as_utc
 from mcclink.staff import Role
 from mcclink.web.ephemeral import OneTimeStore
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 FLASH_COOKIE = "mcclink_flash"
+#: The cookie a browser keeps its chosen manager in (``deps.page_manager`` reads it): not a
+#: secret, the same choice the page's URL may carry as ``?mcc=``.
+MANAGER_COOKIE = "mcclink_mcc"
+#: The pages the manager switcher leads back to (from a client's page: the clients list).
+_MANAGER_PAGES = frozenset({"clients", "history", "reports", "import", "hierarchy"})
 #: How long a one-shot message (and its value to copy) waits for the next page.
 FLASH_MAX_AGE = timedelta(minutes=1)
 
@@ -59,6 +65,8 @@ def render(
     Templates also get ``principal``: who is signed in (``auth.Principal``, kept on
     ``request.state`` by the route's role check), None on public pages; and ``can(role)``:
     whether they have that role, so a page offers only the buttons its reader may press.
+    A page that acts on a manager (``deps.page_manager``) also gets ``manager`` and the
+    switcher's ``managers``, and the browser remembers that manager.
     """
     principal: Principal | None = getattr(request.state, "principal", None)
     # Forms post the session's CSRF token; before signing in, the sign-in cookie's.
@@ -74,9 +82,27 @@ def render(
     context["flash"] = _read_flash(request)
     context["path"] = request.url.path
     context["can"] = lambda needed: principal is not None and principal.role.allows(Role(needed))
+    manager: CustomerId | None = getattr(request.state, "manager", None)
+    context.setdefault("manager", manager)
+    if manager is not None:
+        known = request.app.state.managers
+        assert isinstance(known, Directory)
+        context["managers"] = known.all()
+        section = request.url.path.split("/")[1]
+        context["switch_to"] = f"/{section}" if section in _MANAGER_PAGES else "/"
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     if FLASH_COOKIE in request.cookies:
         response.delete_cookie(FLASH_COOKIE, path="/", httponly=True, samesite="strict")
+    if manager is not None and request.cookies.get(MANAGER_COOKIE) != manager.digits:
+        response.set_cookie(
+            MANAGER_COOKIE,
+            manager.digits,
+            max_age=30 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=web_settings(request).secure_cookies,
+            path="/",
+        )
     return response
 
 

@@ -1,0 +1,133 @@
+"""The managers (MCCs) one installation acts for: the dashboard's switcher, the REST API's
+``mcc=`` and ``mcclink stats --all`` know them from here.
+
+The known managers, in this order: the default one (``--mcc``, else ``MCC_CUSTOMER_ID``), the
+configured ones (``MCC_CUSTOMER_IDS``, comma-separated, as the Lambda reads it), then every
+other manager that has clients in the store (``Store.managers``). The tree under the MCC
+(``mcclink hierarchy``) is not walked here: it costs two Google calls per manager on every
+look, and a manager of the tree without clients has nothing to show yet. To act for such a
+manager before its first client, list it in ``MCC_CUSTOMER_IDS``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+
+from mcclink.domain import CustomerId, LinkStatus
+from mcclink.errors import ConfigurationError, InputError, InvalidCustomerId
+from mcclink.ports import Store
+
+#: The comma-separated managers an installation acts for (the Lambda monitors each).
+MCC_LIST_VAR = "MCC_CUSTOMER_IDS"
+#: How long the dashboard trusts its list of the store's managers (on DynamoDB it is a Scan).
+STORE_LIST_TTL = 30.0
+
+
+class UnknownManager(InputError):
+    """A manager that is neither configured nor has clients in the store."""
+
+    def __init__(self, mcc: CustomerId, known: Sequence[CustomerId]) -> None:
+        names = ", ".join(str(m) for m in known) or "none"
+        super().__init__(
+            f"manager {mcc} is not one this server acts for; its managers are: {names}. "
+            f"Choose one of them, or add {mcc} to {MCC_LIST_VAR}"
+        )
+
+
+def configured(environ: Mapping[str, str], default: CustomerId | None) -> list[CustomerId]:
+    """``default`` (when given), then the managers of ``MCC_CUSTOMER_IDS``, each once.
+
+    Raises:
+        ConfigurationError: an entry of ``MCC_CUSTOMER_IDS`` is not a customer id.
+    """
+    found = [] if default is None else [default]
+    for text in environ.get(MCC_LIST_VAR, "").split(","):
+        if not text.strip():
+            continue
+        try:
+            mcc = CustomerId.parse(text)
+        except InvalidCustomerId as exc:
+            raise ConfigurationError(
+                f"{MCC_LIST_VAR}: {exc}: list the managers' customer ids separated by "
+                "commas, e.g. 123-456-7890,234-567-8901"
+            ) from None
+        if mcc not in found:
+            found.append(mcc)
+    return found
+
+
+def known(first: Sequence[CustomerId], store: Store) -> list[CustomerId]:
+    """``first`` (the configured managers), then the store's other managers in id order.
+
+    Raises:
+        StoreUnavailable: the store could not be read.
+    """
+    return [*first, *(m for m in store.managers() if m not in first)]
+
+
+class Directory:
+    """The known managers of a long-running server: the store's part is read again at most
+    every ``ttl`` seconds, and at once when a manager asked for is not among them (so a
+    manager whose first client was just registered is found)."""
+
+    def __init__(
+        self,
+        default: CustomerId,
+        first: Sequence[CustomerId],
+        store: Store,
+        *,
+        ttl: float = STORE_LIST_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.default = default
+        self._first = list(first)
+        self._store = store
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._read: tuple[float, list[CustomerId]] | None = None
+
+    def all(self, *, fresh: bool = False) -> list[CustomerId]:
+        """Every known manager; ``fresh`` reads the store now.
+
+        Raises:
+            StoreUnavailable: the store could not be read.
+        """
+        with self._lock:
+            now = self._clock()
+            if fresh or self._read is None or now - self._read[0] > self._ttl:
+                self._read = (now, known(self._first, self._store))
+            return list(self._read[1])
+
+    def choose(self, raw: str | None) -> CustomerId:
+        """The manager ``raw`` names (the default when empty).
+
+        Raises:
+            InvalidCustomerId: ``raw`` is not a customer id.
+            UnknownManager: it is no known manager.
+        """
+        if raw is None or not raw.strip():
+            return self.default
+        mcc = CustomerId.parse(raw)
+        if mcc in self.all():
+            return mcc
+        managers = self.all(fresh=True)
+        if mcc in managers:
+            return mcc
+        raise UnknownManager(mcc, managers)
+
+
+def client_counts(store: Store, mcc: CustomerId) -> dict[str, object]:
+    """``total`` and ``by_status`` (every status, in order) of the manager's clients.
+
+    Raises:
+        StoreUnavailable: the store could not be read.
+    """
+    counts = Counter(client.status.value for client in store.list_clients(mcc))
+    return {
+        "total": sum(counts.values()),
+        "by_status": {status.value: counts[status.value] for status in LinkStatus},
+    }
