@@ -295,6 +295,7 @@ def _import(
         name=name,
         attributes={"imported_from": "google_ads", "hidden": str(link.hidden).lower()},
         status=link.status,
+        hidden=link.hidden,
         manager_link_id=link.manager_link_id,
         link_resource_name=link.resource_name,
         invited_at=now if link.status is LinkStatus.PENDING else None,

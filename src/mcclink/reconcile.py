@@ -56,6 +56,8 @@ def state_from_google(
         "link_resource_name": link.resource_name if link else None,
         "pending_operation": None,
         "last_error": None if link else client.last_error,
+        # Hidden or shown in the Google Ads UI too: the store follows (a new link is shown).
+        "hidden": link.hidden if link else False,
     }
     if status is not client.status:
         changes["status_changed_at"] = utcnow()

@@ -3,6 +3,8 @@ and a real SQLite store."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from mcclink.domain import Client, CustomerId, LinkStatus, Operation, Outcome
@@ -169,3 +171,32 @@ def test_moving_onto_a_record_already_under_the_new_manager_is_refused_before_go
 
     assert ads.calls["move_client"] == 0
     assert store.get_client(MCC, SOL) is not None
+
+
+def test_the_monitor_follows_a_client_hidden_or_shown_in_the_google_ads_ui(
+    service: GoogleAdsMCCService, store: Store, ads: FakeAds
+) -> None:
+    linked(service, ads)
+    ads.links[(MCC, SOL)] = dataclasses.replace(ads.links[(MCC, SOL)], hidden=True)
+
+    report = service.sync(MCC)
+
+    stored = store.get_client(MCC, SOL)
+    assert stored is not None
+    assert (stored.hidden, stored.status) == (True, LinkStatus.APPROVED)
+    assert report.changes == []
+    ads.links[(MCC, SOL)] = dataclasses.replace(ads.links[(MCC, SOL)], hidden=False)
+    service.sync(MCC)
+    assert service.get(MCC, SOL).hidden is False
+
+
+def test_the_monitor_imports_a_hidden_link_as_hidden(
+    service: GoogleAdsMCCService, store: Store, ads: FakeAds
+) -> None:
+    linked(service, ads, LUA)
+    store.delete_client(service.get(MCC, LUA))  # as if never registered (no ARCHIVE entry)
+    ads.links[(MCC, LUA)] = dataclasses.replace(ads.links[(MCC, LUA)], hidden=True)
+
+    service.sync(MCC)
+
+    assert service.get(MCC, LUA).hidden is True
