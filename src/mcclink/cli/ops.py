@@ -25,6 +25,7 @@ from mcclink.serialization import client_to_dict, history_to_dict
 
 if TYPE_CHECKING:
     from mcclink.outcomes import ReminderOutcomes
+    from mcclink.stats import Stats
 
 accounts = typer.Typer(
     help="Create Google Ads accounts under the MCC.\n\n"
@@ -39,26 +40,74 @@ tables = typer.Typer(
 )
 
 
-def stats(ctx: typer.Context, pending_age: PendingAge = "24h", as_json: JsonOption = False) -> None:
+def stats(
+    ctx: typer.Context,
+    pending_age: PendingAge = "24h",
+    every_manager: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every manager (MCC_CUSTOMER_ID, MCC_CUSTOMER_IDS, then the store's others), "
+            "each and summed.",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
     """Acceptance rate, time to acceptance, pending, errors, onboarding, reminders, alerts.
 
-    Example: mcclink stats --json
+    With --all, every manager's figures and their sum: the sum's acceptance rate comes from
+    all their answers together, not from an average of their rates.
+
+    Example: mcclink stats --all --json
     """
+    from mcclink import managers
     from mcclink.alerts import AlertSettings
-    from mcclink.stats import compute
+    from mcclink.stats import compute, compute_all
 
     s = state(ctx)
     c = s.container
     thresholds = AlertSettings.from_env(c.environ)  # before the store: nothing opened when bad
-    result = compute(
-        c.store, c.mcc, pending_age=parse_duration(pending_age), alert_settings=thresholds
-    )
-    if wants_json(ctx, as_json):
-        print_json(result.to_dict())
+    age = parse_duration(pending_age)
+    if not every_manager:
+        result = compute(c.store, c.mcc, pending_age=age, alert_settings=thresholds)
+        if wants_json(ctx, as_json):
+            print_json(result.to_dict())
+            return
+        _print_stats(result, pending_age)
         return
-    data = result.to_dict()
-    rate = data["acceptance_rate"]
-    mean = result.mean_time_to_acceptance
+    if ctx.find_root().params.get("mcc"):
+        raise InputError("--all counts every manager: drop --mcc, or drop --all for one manager")
+    first = managers.configured(c.environ, c.settings.mcc_customer_id)
+    every = managers.known(first, c.store)
+    if not every:
+        raise InputError(
+            "no manager to count: the store has no clients and none is configured; set "
+            "MCC_CUSTOMER_ID (or MCC_CUSTOMER_IDS), or check the store (--store, MCC_STORE)"
+        )
+    tree = compute_all(c.store, every, pending_age=age, alert_settings=thresholds)
+    if wants_json(ctx, as_json):
+        print_json(tree.to_dict())
+        return
+    for result in tree.managers:
+        _print_stats(result, pending_age)
+    total = tree.total()
+    rate, mean = total["acceptance_rate"], tree.outcomes.mean_time_to_acceptance
+    answered = total["accepted"] + total["refused"]
+    out.print(f"[bold]All {total['managers']} managers[/]: {total['total']} client(s)")
+    out.print("  " + ", ".join(f"{k} {v}" for k, v in total["by_status"].items() if v))
+    out.print(
+        f"  acceptance rate: {'n/a' if rate is None else f'{rate:.0%}'} "
+        f"({total['accepted']} of {answered} answers)"
+    )
+    out.print(f"  mean time to acceptance: {'n/a' if mean is None else _human(mean)}")
+    out.print(f"  pending: {total['pending']} ({total['stale_pending']} over {pending_age})")
+    for code, n in total["errors_by_code"].items():
+        out.print(f"  errors {shown(code)}: {n}")
+
+
+def _print_stats(result: Stats, pending_age: str) -> None:
+    """One manager's figures for a person; its alerts on stderr."""
+    rate, mean = result.acceptance_rate, result.mean_time_to_acceptance
     out.print(f"[bold]MCC {result.mcc}[/]: {result.total} client(s)")
     out.print("  " + ", ".join(f"{k} {v}" for k, v in result.by_status.items() if v))
     out.print(f"  acceptance rate: {'n/a' if rate is None else f'{rate:.0%}'}")
