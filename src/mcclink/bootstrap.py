@@ -18,6 +18,7 @@ from mcclink.domain import CustomerId
 from mcclink.errors import ConfigurationError
 from mcclink.ports import AdsGateway, Store
 from mcclink.service import GoogleAdsMCCService
+from mcclink.staff import MAX_ACTOR_NAME, actor_name_problem
 
 if TYPE_CHECKING:
     from mcclink.ads.client import GoogleAdsClientService
@@ -189,26 +190,21 @@ class Container:
             self.store.close()
 
 
-#: The longest actor name recorded in history (each entry carries it).
-MAX_ACTOR = 64
-
-
 def _default_actor(environ: Mapping[str, str]) -> str:
     """``cli:<name>`` from MCCLINK_ACTOR, else the login name (USER, USERNAME), else ``cli``.
 
     Raises:
-        ConfigurationError: the name is over ``MAX_ACTOR`` characters or holds a control or
+        ConfigurationError: the name is over ``MAX_ACTOR_NAME`` characters or holds a control or
             format character (an escape sequence, say), naming the variable it came from.
     """
     variable = next((v for v in ("MCCLINK_ACTOR", "USER", "USERNAME") if environ.get(v)), None)
     if variable is None:
         return "cli"
     user = environ[variable]
-    bad = next((c for c in user if not c.isprintable()), None)
-    if len(user) > MAX_ACTOR or bad is not None:
-        found = f"it has {len(user):,}" if bad is None else f"it holds U+{ord(bad):04X}"
+    found = actor_name_problem(user)
+    if found is not None:
         raise ConfigurationError(
-            f"{variable} must be a printable name of at most {MAX_ACTOR} characters, without "
+            f"{variable} must be a printable name of at most {MAX_ACTOR_NAME} characters, without "
             f"control or format characters ({found}), as it is recorded in every history "
             f"entry: set {variable} to a short name such as 'ana'"
         )

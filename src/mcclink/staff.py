@@ -31,6 +31,8 @@ _TOKEN = re.compile(r"mcl_([a-z0-9]{12})_([A-Za-z0-9_-]{43})")
 _TOKEN_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
 #: The longest e-mail address accepted (RFC 5321's path limit, as for clients).
 MAX_EMAIL = 254
+#: The longest name after ``cli:`` in an actor (history records it in every entry).
+MAX_ACTOR_NAME = 64
 
 
 class Role(StrEnum):
@@ -91,6 +93,20 @@ def normalize_email(raw: str) -> str:
             "Google, e.g. ana@agencia.com.br"
         )
     return email
+
+
+def actor_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot follow ``cli:`` in an actor (empty, over ``MAX_ACTOR_NAME``
+    characters, or holding a character that is not printable: a terminal escape, say), or
+    None."""
+    bad = next((c for c in name if not c.isprintable()), None)
+    if bad is not None:
+        return f"it holds U+{ord(bad):04X}"
+    if not name.strip():
+        return "it is empty"
+    if len(name) > MAX_ACTOR_NAME:
+        return f"it has {len(name):,}"
+    return None
 
 
 def email_domain(email: str) -> str:

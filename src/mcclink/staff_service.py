@@ -22,9 +22,11 @@ from mcclink.domain import MAX_NAME, check_characters, utcnow
 from mcclink.errors import ApiTokenNotFound, InputError, MccLinkError, StaffUserNotFound
 from mcclink.ports import StaffStore
 from mcclink.staff import (
+    MAX_ACTOR_NAME,
     ApiToken,
     Role,
     StaffUser,
+    actor_name_problem,
     effective_role,
     mint_token,
     normalize_email,
@@ -334,8 +336,23 @@ def _is_actor(owner: str) -> bool:
 
 
 def _owner(raw: str) -> str:
+    """A token's owner: a user's normalized e-mail, or a checked command-line actor.
+
+    Raises:
+        InputError: a malformed e-mail, or a ``cli:<name>`` whose name is empty, long or
+            holds a character that is not printable.
+    """
     owner = raw.strip()
-    return owner if _is_actor(owner) else normalize_email(owner)
+    if not _is_actor(owner):
+        return normalize_email(owner)
+    problem = actor_name_problem(owner.removeprefix("cli:")) if owner != "cli" else None
+    if problem is not None:
+        raise InputError(
+            f"invalid token owner {owner[:80]!r}: {problem}; an owner is a user's e-mail or "
+            f"cli:<name> with a printable name of at most {MAX_ACTOR_NAME} characters "
+            "(e.g. cli:ana)"
+        )
+    return owner
 
 
 def _name(raw: str | None) -> str | None:

@@ -330,3 +330,16 @@ def test_a_users_name_is_checked_like_a_clients(
     with pytest.raises(InputError, match=problem):
         staff.add_user("ana@agencia.com.br", Role.VIEWER, name=name)
     assert staff.users() == []
+
+
+@pytest.mark.parametrize(
+    ("owner", "problem"),
+    [("cli:", "it is empty"), ("cli:" + "a" * 65, "it has 65"), ("cli:ana\x1b[31m", r"U\+001B")],
+)
+def test_a_command_line_owner_is_checked_like_mcclink_actor(
+    staff: StaffDirectory, owner: str, problem: str
+) -> None:
+    with pytest.raises(InputError, match=problem) as refused:
+        staff.create_token("ci", Role.VIEWER, owner)
+    assert "\x1b" not in str(refused.value).replace("\\x1b", "")
+    assert staff.tokens() == []
