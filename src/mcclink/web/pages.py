@@ -120,13 +120,15 @@ def all_managers(
     every = deps.directory(request).all(fresh=True)
     thresholds = alerts.AlertSettings.from_env(built.environ)
     tree = stats.compute_all(built.store, every, pending_age=pending_age, alert_settings=thresholds)
+    total = tree.total()
     return render(
         request,
         "managers.html",
         rows=tree,
-        total=tree.total(),
+        total=total,
         mean=tree.outcomes.mean_time_to_acceptance,
-        statuses=list(LinkStatus),
+        # A column for each status some client is in (seven would not fit a laptop).
+        statuses=[s for s in LinkStatus if total["by_status"][s.value]],
         pending_age=pending_age,
     )
 
