@@ -19,9 +19,8 @@ from mcclink.errors import ClientExists, ClientNotFound
 from mcclink.monitor import SyncReport
 from mcclink.onboarding import DEFAULT_EXPIRY, OnboardingEvent, new_link
 from mcclink.serialization import client_to_dict, history_to_dict, sync_report_to_dict
-from mcclink.web import api
 from mcclink.web import api_models as m
-from mcclink.web.app import API_PREFIX
+from mcclink.web.app import _API_ROUTERS, API_PREFIX
 from mcclink.web.throttle import AddressThrottle
 from tests.web.conftest import TOKEN
 
@@ -51,7 +50,8 @@ def _snapshot(container: Container) -> tuple[list[dict[str, Any]], int]:
 
 
 def _api_routes() -> list[APIRoute]:
-    return [route for route in api.router.routes if isinstance(route, APIRoute)]
+    """Every route of every router the app serves under the API prefix."""
+    return [r for router in _API_ROUTERS for r in router.routes if isinstance(r, APIRoute)]
 
 
 def _concrete(path: str) -> str:
