@@ -11,6 +11,8 @@
     ├── PADARIA 111-222-3333 ....... hidden by ROOT
     └── SANDBOX 999-000-1111 ....... a test account
     ROOT invited PENDING_ROOT 777-888-9999.
+    OTHER_MCC 100-000-0099 ......... another agency's manager, outside the tree; NEWCOMER
+    123-123-1234 is no one's client yet.
 
 The emulator's own OAuth user cannot open SUB_A directly (``accessible`` false): only a walk
 logged in as ROOT reads it.
@@ -35,6 +37,8 @@ LOST = CustomerId.parse("444-555-6666")
 SANDBOX = CustomerId.parse("999-000-1111")
 PENDING_A = CustomerId.parse("888-999-0000")
 PENDING_ROOT = CustomerId.parse("777-888-9999")
+OTHER_MCC = CustomerId.parse("100-000-0099")
+NEWCOMER = CustomerId.parse("123-123-1234")
 
 TREE = Scenario.from_json(
     json.dumps(
@@ -45,6 +49,7 @@ TREE = Scenario.from_json(
                 {"id": SUB_A1.digits, "name": "Time Campinas", "managed_by": SUB_A.digits},
                 {"id": SUB_B.digits, "name": "Time Lisboa", "managed_by": ROOT.digits},
                 {"id": CLOSED_SUB.digits, "name": "Time Encerrado", "managed_by": ROOT.digits},
+                {"id": OTHER_MCC.digits, "name": "Outra Agência"},
             ],
             "clients": [
                 {"id": PADARIA.digits, "name": "Padaria", "linked_to": [ROOT.digits]},
@@ -54,6 +59,7 @@ TREE = Scenario.from_json(
                 {"id": LOST.digits, "name": "Perdida", "linked_to": [CLOSED_SUB.digits]},
                 {"id": PENDING_A.digits, "name": "Convidada A", "invited_by": [SUB_A.digits]},
                 {"id": PENDING_ROOT.digits, "name": "Convidada", "invited_by": [ROOT.digits]},
+                {"id": NEWCOMER.digits, "name": "Sorveteria"},
             ],
         }
     ),

@@ -94,7 +94,7 @@ class Container:
 
         settings = self.google_ads_settings
         configure_library_logging(self.verbose or self.settings.debug)
-        return GoogleAdsClientService(settings)
+        return GoogleAdsClientService(settings, home=self.settings.mcc_customer_id)
 
     @cached_property
     def service(self) -> GoogleAdsMCCService:

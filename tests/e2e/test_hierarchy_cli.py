@@ -15,6 +15,7 @@ from tests.hierarchy_tree import (
     ACAI,
     CLOSED_SUB,
     DEEP,
+    NEWCOMER,
     PADARIA,
     PENDING_A,
     PENDING_ROOT,
@@ -134,3 +135,28 @@ def test_bad_input_with_json_is_the_documented_error(tree_cli: Cli) -> None:
 
     assert error["code"] == "InputError"
     assert "give --mcc (or MCC_CUSTOMER_ID) a manager account's id" in error["message"]
+
+
+def test_a_client_registered_and_invited_under_a_sub_manager_the_user_cannot_open(
+    tree_cli: Cli, fresh_emulator: Emulator
+) -> None:
+    # SUB_A is not open to the user: the login is MCC_CUSTOMER_ID (ROOT), which reaches it.
+    added = tree_cli.json("--mcc", str(SUB_A), "clients", "add", str(NEWCOMER), "--name", "Sorv")
+
+    assert (added["mcc_customer_id"], added["status"]) == (SUB_A.digits, "PENDING")
+    assert fresh_emulator.state.link_status(SUB_A.digits, NEWCOMER.digits) == "PENDING"
+    shown = tree_cli.json("--mcc", str(SUB_A), "clients", "show", str(NEWCOMER))
+    assert shown["mcc_customer_id"] == SUB_A.digits
+    tree_cli("clients", "show", str(NEWCOMER), check=2)  # not under the root
+    found = accounts(tree_cli.json("hierarchy"))
+    assert {"customer_id": str(NEWCOMER), "registered": True, "link_status": "PENDING"} in found[
+        str(SUB_A)
+    ]["pending_invitations"]
+    # A login customer that does not reach SUB_A: Google's refusal, nothing registered.
+    as_sub_b = Cli(
+        Path(tree_cli.env["HOME"]), {**tree_cli.env, "GOOGLE_ADS_LOGIN_CUSTOMER_ID": SUB_B.digits}
+    )
+    refused = as_sub_b(
+        "--mcc", str(SUB_A), "clients", "add", str(PENDING_A), "--name", "X", check=1
+    )
+    assert "USER_PERMISSION_DENIED" in refused.stderr

@@ -97,10 +97,11 @@ def test_hide_unhide_and_move_change_google_and_the_store(cli: Cli) -> None:
     assert entry["details"] == {"from_mcc": MCC, "to_mcc": SUB}
     assert entry["request_id"]
 
-    table = cli("--mcc", SUB, "links", "move", PADARIA, "--to", MCC, check=1)
+    as_sub = Cli(Path(cli.env["HOME"]), {**cli.env, "GOOGLE_ADS_LOGIN_CUSTOMER_ID": SUB})
+    table = as_sub("--mcc", SUB, "links", "move", PADARIA, "--to", MCC, check=1)
     assert "ManagerLinkError.CLIENT_OUTSIDE_TREE" in table.stderr
-    as_root = Cli(Path(cli.env["HOME"]), {**cli.env, "GOOGLE_ADS_LOGIN_CUSTOMER_ID": MCC})
-    back = as_root.json("--mcc", SUB, "links", "move", PADARIA, "--to", MCC)
+    # No login customer set: a sub-manager of MCC_CUSTOMER_ID is acted on through it.
+    back = cli.json("--mcc", SUB, "links", "move", PADARIA, "--to", MCC)
     assert back["done"][0]["mcc_customer_id"] == MCC
 
 

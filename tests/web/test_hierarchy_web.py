@@ -73,16 +73,17 @@ def test_the_api_reads_down_to_a_depth_and_from_another_manager(api: TestClient)
     ]
 
 
-def test_a_manager_the_login_cannot_open_names_googles_refusal_and_the_fix(
-    api: TestClient,
-) -> None:
-    # SUB_A as the top: the login is SUB_A itself (GOOGLE_ADS_LOGIN_CUSTOMER_ID is unset),
-    # which the user cannot open directly.
+def test_a_sub_manager_the_user_cannot_open_is_read_through_the_mcc(api: TestClient) -> None:
+    # SUB_A as the top: GOOGLE_ADS_LOGIN_CUSTOMER_ID is unset, so the login is the server's
+    # MCC (ROOT), which reaches SUB_A; SUB_A's own login would be refused.
     answer = api.get("/api/v1/hierarchy", params={"mcc": str(SUB_A)})
 
-    assert answer.status_code == 403, answer.text
-    assert "USER_PERMISSION_DENIED" in answer.text
-    assert "GOOGLE_ADS_LOGIN_CUSTOMER_ID" in answer.text
+    assert answer.status_code == 200, answer.text
+    assert [a["customer_id"] for a in answer.json()["accounts"]] == [
+        str(SUB_A),
+        str(SUB_A1),
+        str(DEEP),
+    ]
 
 
 @pytest.mark.parametrize(

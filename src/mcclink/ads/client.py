@@ -9,6 +9,7 @@ functions that need it, so importing this module stays cheap. Every call is tran
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ from mcclink.ads.error_table import ALREADY_LINKED
 from mcclink.ads.retry import AdsStats, RetryPolicy
 from mcclink.config import GoogleAdsSettings, Secret
 from mcclink.domain import CustomerId, LinkStatus
-from mcclink.errors import AccountNotFound, InvalidStatus, LinkRefused
+from mcclink.errors import AccountNotFound, GoogleAdsError, InvalidStatus, LinkRefused
 from mcclink.ports import (
     AccountInfo,
     AccountNode,
@@ -74,6 +75,12 @@ PENDING_QUERY = (
     WHERE customer_client_link.status = PENDING"""
 )
 
+#: Every manager below the customer, at any level (the login choice for sub-managers).
+MANAGERS_QUERY = """
+    SELECT customer_client.id
+    FROM customer_client
+    WHERE customer_client.manager = TRUE"""
+
 ACCOUNT_QUERY = """
     SELECT
       customer.id,
@@ -103,6 +110,7 @@ class GoogleAdsClientService(AdsGateway):
         retry_policy: RetryPolicy | None = None,
         *,
         user_token: Secret | None = None,
+        home: CustomerId | None = None,
     ) -> None:
         """Build the adapter; nothing is connected before the first call.
 
@@ -111,8 +119,13 @@ class GoogleAdsClientService(AdsGateway):
             retry_policy: attempts, back-off and deadlines (the default policy if None).
             user_token: a signed-in person's access token, used as is instead of the
                 settings' credentials (see ``for_user``).
+            home: the agency's own MCC (``MCC_CUSTOMER_ID``): without a login customer
+                set, a manager below it is acted on logged in as it (see ``_login``).
         """
         self._settings = settings
+        self._home = home
+        self._home_managers: frozenset[CustomerId] | None = None
+        self._home_lock = threading.Lock()
         self._policy = retry_policy or RetryPolicy()
         self.stats = AdsStats()
         self._conn = Connection(settings, self._policy, self.stats, user_token)
@@ -267,9 +280,8 @@ class GoogleAdsClientService(AdsGateway):
         """Move an active client from ``manager`` to ``new_manager`` (``MoveManagerLink``).
 
         Google ends the old link and activates a new one in one call, made on the client
-        account; the login customer (``GOOGLE_ADS_LOGIN_CUSTOMER_ID``, else ``manager``)
-        must reach both managers, so moving between two sub-managers needs the root's id
-        there.
+        account; the login customer (``_login(manager)``: the home MCC for a sub-manager of
+        it) must reach both managers.
 
         Raises:
             LinkRefused: the link is not active or the manager is the same
@@ -400,7 +412,8 @@ class GoogleAdsClientService(AdsGateway):
 
     def manager_view(self, manager: CustomerId, root: CustomerId) -> ManagerView:
         """``manager``'s row, direct clients and pending invitations: two SearchStreams,
-        logged in as ``GOOGLE_ADS_LOGIN_CUSTOMER_ID``, else ``root``.
+        logged in as for ``root`` (``_login``), so every manager of the tree is reached
+        through one login.
 
         ``customer_client`` from the root alone would list the whole tree in one query,
         with each account's level but not the manager it hangs under, so the tree is read
@@ -576,7 +589,36 @@ class GoogleAdsClientService(AdsGateway):
         return links
 
     def _login(self, manager: CustomerId) -> CustomerId:
-        return self._settings.login_customer_id or manager
+        """The login customer for a call on ``manager``: ``GOOGLE_ADS_LOGIN_CUSTOMER_ID``;
+        else the home MCC when ``manager`` is a sub-manager of it (one login reaches the
+        whole tree, while the user may have no access to the sub-manager itself); else
+        ``manager``."""
+        configured = self._settings.login_customer_id
+        if configured is not None:
+            return configured
+        home = self._home
+        if home is None or manager == home or manager not in self._managers_of_home(home):
+            return manager
+        return home
+
+    def _managers_of_home(self, home: CustomerId) -> frozenset[CustomerId]:
+        """The managers below ``home`` at any level, read once (one SearchStream) and kept
+        for the adapter's life; when Google refuses, none (and read again next time)."""
+        with self._home_lock:
+            if self._home_managers is None:
+                try:
+                    found, _ = self._search(
+                        home,
+                        MANAGERS_QUERY,
+                        f"reading the sub-managers of {home}",
+                        lambda rows: [CustomerId.parse(str(r.customer_client.id)) for r in rows],
+                        login=home,
+                    )
+                except GoogleAdsError as exc:
+                    _log.warning("acting on sub-managers as themselves: %s", exc)
+                    return frozenset()
+                self._home_managers = frozenset(found)
+            return self._home_managers
 
 
 def _customer(resource_name: str) -> CustomerId:

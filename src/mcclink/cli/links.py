@@ -154,8 +154,8 @@ def move(
     as_json: JsonOption = False,
 ) -> None:
     """Move an active client from the MCC to another manager of its tree, in one Google call
-    (the old link ends, the new one is active; moving between sub-managers needs
-    GOOGLE_ADS_LOGIN_CUSTOMER_ID set to the root manager).
+    (the old link ends, the new one is active; the login customer, MCC_CUSTOMER_ID for its
+    sub-managers, must reach both managers).
 
     Example: mcclink --mcc 123-456-7890 links move 111-222-3333 --to 222-000-0001
     """
