@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, expect
 from mcclink.bootstrap import Container
 from mcclink.emulator import Emulator
 from mcclink.service import Registration
-from tests.fixtures.browser import LAPTOP, Visit, needs_chromium
+from tests.fixtures.browser import LAPTOP, Visit, needs_chromium, screenshot_path
 from tests.hierarchy_tree import (
     ACAI,
     CLOSED_SUB,
@@ -158,3 +158,4 @@ def test_in_chromium_a_sub_manager_opens_and_the_unreachable_one_says_why(visit:
     page.locator("summary", has_text="Time Encerrado").click()
     expect(why).to_be_visible()
     expect(page.get_by_role("note")).to_contain_text("reactivate it in Google Ads")
+    page.screenshot(path=screenshot_path("hierarchy-laptop.png"), full_page=True)
