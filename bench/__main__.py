@@ -9,7 +9,15 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("monitor", "bulk_invite", "startup", "onboarding", "reminders", "reports")
+BENCHMARKS = (
+    "monitor",
+    "monitor_all",
+    "bulk_invite",
+    "startup",
+    "onboarding",
+    "reminders",
+    "reports",
+)
 
 
 def main(names: list[str]) -> None:

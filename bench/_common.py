@@ -142,6 +142,8 @@ class CommandRun:
     wall_s: float
     peak_rss_mb: float
     argv: list[str] = field(default_factory=list)
+    #: CPU seconds (user + system) the command used, whatever else the machine ran.
+    cpu_s: float = 0.0
 
 
 def run_command(
@@ -177,11 +179,12 @@ def run_command(
         wall_s=measured["wall_s"],
         peak_rss_mb=measured["maxrss_kb"] / 1024,
         argv=list(argv),
+        cpu_s=measured["cpu_s"],
     )
 
 
 #: Spawns argv[2:] (inheriting stdio, environment and directory), waits for it, and writes
-#: its wall time, exit code and peak RSS to the file argv[1].
+#: its wall time, exit code, peak RSS and CPU time to the file argv[1].
 _LAUNCHER = """
 import json, os, sys, time
 report, argv = sys.argv[1], sys.argv[2:]
@@ -191,7 +194,7 @@ _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - started
 with open(report, "w") as out:
     json.dump({"wall_s": wall, "returncode": os.waitstatus_to_exitcode(status),
-               "maxrss_kb": usage.ru_maxrss}, out)
+               "maxrss_kb": usage.ru_maxrss, "cpu_s": usage.ru_utime + usage.ru_stime}, out)
 """
 
 

@@ -5,7 +5,8 @@ own in-process API (``Emulator.reset``, ``state.respond``, ``state.calls``): the
 process then holds the monitor alone, as in production, while the emulator's work still
 happens on this machine and inside the measured wall time.
 
-``World`` is one N: the clients the store starts with (matching the emulator's links
+``World`` is one N (per manager: ``managers`` of them, each with N clients of its own): the
+clients the store starts with (matching the emulator's links
 exactly, ids included, so that only the 1% changes are changes) and the check that a
 cycle left the store right. A ``Backend`` makes a fresh store loaded with the world
 directly (bulk inserts, not the service) and counts its requests.
@@ -41,7 +42,9 @@ if TYPE_CHECKING:
 
     from mcclink.emulator import Emulator, Scenario
 
-MANAGER = CustomerId("1234567890")
+#: The managers a world can hold; one-manager worlds use the first.
+MANAGERS = tuple(CustomerId(str(1_234_567_890 + k)) for k in range(10))
+MANAGER = MANAGERS[0]
 _FIRST_CLIENT = 3_000_000_000
 #: Every 4th client has a PENDING invitation, the others are ACTIVE.
 _PENDING_EVERY = 4
@@ -55,6 +58,11 @@ _DYNAMODB_BATCH = 25
 
 def _client_digits(index: int) -> str:
     return str(_FIRST_CLIENT + index)
+
+
+def _manager_of(index: int, n: int) -> CustomerId:
+    """The manager of client ``index`` when each manager has ``n`` clients."""
+    return MANAGERS[index // n]
 
 
 def _changes(n: int) -> dict[int, str]:
@@ -84,9 +92,10 @@ class EmulatorProcess:
             "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"
         ]
 
-    def load(self, n: int) -> list[int]:
-        """Serve ``n`` clients linked to ``MANAGER``; returns their manager_link_ids in order."""
-        link_ids: list[int] = self._ask("load", n)
+    def load(self, n: int, managers: int = 1) -> list[int]:
+        """Serve ``n`` clients linked to each of the first ``managers`` of ``MANAGERS``;
+        returns their manager_link_ids in order (the first manager's clients first)."""
+        link_ids: list[int] = self._ask("load", n, managers)
         return link_ids
 
     def reset(self) -> None:
@@ -125,16 +134,17 @@ def _serve(pipe: Connection, cert_dir: Path) -> None:
     from mcclink.emulator import start
 
     emulator = start(_scenario(0), cert_dir=cert_dir)
-    scenario, changes = _scenario(0), {}
+    scenario, changes, n = _scenario(0), {}, 1
     try:
         while True:
             command, args = pipe.recv()
             try:
                 if command == "load":
-                    scenario, changes = _scenario(args[0]), _changes(args[0])
-                    answer: object = _link_ids(emulator, scenario)
+                    n, managers = args
+                    scenario, changes = _scenario(n, managers), _changes(n * managers)
+                    answer: object = _link_ids(emulator, scenario, n)
                 elif command == "reset":
-                    _reset(emulator, scenario, changes)
+                    _reset(emulator, scenario, changes, n)
                     answer = None
                 elif command == "calls":
                     with emulator.state.lock:
@@ -153,34 +163,39 @@ def _serve(pipe: Connection, cert_dir: Path) -> None:
         emulator.stop()
 
 
-def _scenario(n: int) -> Scenario:
+def _scenario(n: int, managers: int = 1) -> Scenario:
     from mcclink.emulator import Scenario
     from mcclink.emulator.scenario import ClientSpec, ManagerSpec
 
-    manager = MANAGER.digits
+    def client(i: int) -> ClientSpec:
+        manager = (_manager_of(i, n).digits,)
+        if i % _PENDING_EVERY == 0:
+            return ClientSpec(_client_digits(i), f"Advertiser {i}", invited_by=manager)
+        return ClientSpec(_client_digits(i), f"Advertiser {i}", linked_to=manager)
+
     return Scenario(
-        managers=(ManagerSpec(manager, "Bench agency"),),
-        clients=tuple(
-            ClientSpec(_client_digits(i), f"Advertiser {i}", invited_by=(manager,))
-            if i % _PENDING_EVERY == 0
-            else ClientSpec(_client_digits(i), f"Advertiser {i}", linked_to=(manager,))
-            for i in range(n)
+        managers=tuple(
+            ManagerSpec(m.digits, f"Bench agency {k}") for k, m in enumerate(MANAGERS[:managers])
         ),
+        clients=tuple(client(i) for i in range(n * managers)),
     )
 
 
-def _link_ids(emulator: Emulator, scenario: Scenario) -> list[int]:
+def _link_ids(emulator: Emulator, scenario: Scenario, n: int) -> list[int]:
     emulator.reset(scenario)
     state = emulator.state
     with state.lock:
-        links = [state.newest_link(MANAGER.digits, c.id) for c in scenario.clients]
+        links = [
+            state.newest_link(_manager_of(i, n).digits, c.id)
+            for i, c in enumerate(scenario.clients)
+        ]
     return [link.manager_link_id for link in links if link is not None]
 
 
-def _reset(emulator: Emulator, scenario: Scenario, changes: dict[int, str]) -> None:
+def _reset(emulator: Emulator, scenario: Scenario, changes: dict[int, str], n: int) -> None:
     emulator.reset(scenario)
     for index, action in changes.items():
-        emulator.state.respond(_client_digits(index), MANAGER.digits, action)
+        emulator.state.respond(_client_digits(index), _manager_of(index, n).digits, action)
 
 
 class Population(Protocol):
@@ -195,29 +210,35 @@ class Population(Protocol):
 
 
 class World:
-    """N clients linked to ``MANAGER`` in the emulator and in a store, and the 1% changes."""
+    """N clients linked to each of ``managers`` managers (``MANAGER`` alone by default) in
+    the emulator and in a store, and the 1% changes."""
 
-    def __init__(self, n: int, emulator: EmulatorProcess) -> None:
+    def __init__(self, n: int, emulator: EmulatorProcess, managers: int = 1) -> None:
         self.n = n
-        self.ids = [CustomerId(_client_digits(i)) for i in range(n)]
+        self.managers = MANAGERS[:managers]
+        self.ids = [CustomerId(_client_digits(i)) for i in range(n * managers)]
         self._emulator = emulator
-        self._link_ids = emulator.load(n)
-        self.changes = _changes(n)
+        self._link_ids = emulator.load(n, managers)
+        self.changes = _changes(n * managers)
 
-    def clients(self) -> Iterator[Client]:
-        """The store's clients before the cycle, as the emulator shows them before the changes."""
+    def clients(self, managers: int | None = None) -> Iterator[Client]:
+        """The store's clients before the cycle, as the emulator shows them before the
+        changes (of the first ``managers`` managers only, if given)."""
         now = utcnow()
         invited = now - timedelta(hours=1)
-        for index, (customer_id, link_id) in enumerate(zip(self.ids, self._link_ids, strict=True)):
+        count = len(self.ids) if managers is None else self.n * managers
+        pairs = zip(self.ids[:count], self._link_ids[:count], strict=True)
+        for index, (customer_id, link_id) in enumerate(pairs):
             pending = index % _PENDING_EVERY == 0
+            manager = _manager_of(index, self.n)
             yield Client(
                 customer_id=customer_id,
-                mcc_customer_id=MANAGER,
+                mcc_customer_id=manager,
                 name=f"Advertiser {index}",
                 status=LinkStatus.PENDING if pending else LinkStatus.APPROVED,
                 manager_link_id=link_id,
                 link_resource_name=(
-                    f"customers/{MANAGER.digits}/customerClientLinks/{customer_id.digits}~{link_id}"
+                    f"customers/{manager.digits}/customerClientLinks/{customer_id.digits}~{link_id}"
                 ),
                 invited_at=invited,
                 status_changed_at=invited,
@@ -259,7 +280,7 @@ class World:
                 self._expect(store, index, expected or LinkStatus.APPROVED)
 
     def _expect(self, store: Store, index: int, status: LinkStatus) -> None:
-        client = store.get_client(MANAGER, self.ids[index])
+        client = store.get_client(_manager_of(index, self.n), self.ids[index])
         if client is None or client.status is not status:
             found = client.status if client else "missing"
             raise RuntimeError(f"client #{index}: expected {status}, found {found}")
