@@ -39,6 +39,8 @@ class CustomerId:
         """
         if isinstance(raw, CustomerId):
             return raw
+        if isinstance(raw, str) and len(raw) == 10 and raw.isascii() and raw.isdigit():
+            return cls(raw)  # the stored form: every history entry read has two
         text = raw.strip() if isinstance(raw, str) else ""
         match = _CUSTOMER_ID.fullmatch(text) if text.isascii() else None
         if match is None:

@@ -3,7 +3,10 @@
 ``compute`` is the one place they are computed: ``mcclink stats``, the dashboard, the REST
 API and the Lambda monitor function all call it. ``compute_all`` runs it for several managers
 and sums them (``mcclink stats --all``, ``GET /api/v1/stats?scope=all``, the dashboard's "All
-managers" view).
+managers" view). These are figures of all time (and the clients as they are now); a day's,
+week's or month's, from history, are ``mcclink.reports.metrics``'s. Both count by
+``mcclink.outcomes``' rules (what an invitation, an answer, an error and a reminder sent
+are) and sum onboarding links with ``OnboardingFunnel``.
 """
 
 from __future__ import annotations

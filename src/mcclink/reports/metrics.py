@@ -11,14 +11,18 @@ How it reads the store, never the whole history at once (``_Reading``):
 1. the MCC's clients (``list_clients``): names, and the current status of each;
 2. the history after the period (``history_between(as_of, ...)``), to roll the current
    statuses back to the period's end: a client's first status change after it starts from
-   its status at the end. For a recent period these entries are few, where reading forward
-   from the beginning of history would read all of it;
-3. the period's history (``history_between(start, as_of)``), streamed once, oldest first:
+   its status at the end. Chosen over reading forward from the beginning of history, which
+   reads all of it for every report: for a recent period (the usual report) the entries
+   after it are few. A report of a period long past reads everything since, once;
+3. the ``pending_age`` before the period: the invitations sent then are the only ones
+   before the period that can go stale in it;
+4. the period's history (``history_between(start, as_of)``), streamed once, oldest first:
    every count is added up as it passes;
-4. for an invitation sent before the period and still open in it, its time: the client's
-   ``invited_at`` (the time of its last invitation) when that is before the period, else
-   (re-invited since, or removed) that client's own history (``client_history``), which
-   happens for few clients.
+5. for an acceptance in the period of an invitation older than that, the invitation's time
+   (time to acceptance): the client's ``invited_at`` (its last invitation) when that is
+   before the period, else (invited again since, or removed) the client's own history
+   (``client_history``), read once per client. The same for the per-client sheet's
+   invitation and status times of a client changed after the period.
 
 Memory holds a few fields per client and the period's status changes (the report lists
 them), not the history.
