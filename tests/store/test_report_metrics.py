@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -88,7 +89,7 @@ def move(
 
 
 def failure(
-    who: CustomerId, code: str, when: datetime, message: str | None = None, **changes: object
+    who: CustomerId, code: str, when: datetime, message: str | None = None, **changes: Any
 ) -> HistoryEntry:
     entry = HistoryEntry(
         who,
