@@ -157,10 +157,20 @@ class StaffDirectory:
             StaffUserNotFound: no such user.
             LastAdmin: they are the only admin.
         """
+        self.store.remove_user(self.removable(email).email, self._clock())
+
+    def removable(self, email: str) -> StaffUser:
+        """The user, if they may be removed (to check before asking "are you sure?").
+
+        Raises:
+            InputError: the e-mail address is malformed.
+            StaffUserNotFound: no such user.
+            LastAdmin: they are the only admin.
+        """
         user = self._user(email)
         if user.role is Role.ADMIN:
             self._keep_an_admin(user, f"make another user admin first, then remove {user.email}")
-        self.store.remove_user(user.email, self._clock())
+        return user
 
     def sign_out_everywhere(self, email: str) -> int:
         """End every session of a user; returns how many were live.

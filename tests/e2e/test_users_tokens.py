@@ -343,3 +343,17 @@ def test_the_tables_fit_80_columns_with_prefix_state_and_e_mail_whole(home: Path
     assert "active" in tokens
     assert maria in users
     assert "admin" in users
+
+
+def test_at_a_terminal_an_unremovable_user_is_refused_before_the_question(home: Path) -> None:
+    cli = Cli(home, {"MCC_STORE": f"sqlite:///{home / 'mcclink.db'}"})
+    cli("users", "add", ANA, "--role", "admin")
+
+    last_code, last_admin = _at_a_terminal(cli, "y", "users", "remove", ANA)
+    unknown_code, unknown = _at_a_terminal(cli, "y", "users", "remove", RITA)
+
+    assert (last_code, unknown_code) == (2, 2)
+    assert "only admin" in last_admin
+    assert f"{RITA} is not a user" in unknown
+    assert "Remove" not in last_admin + unknown
+    assert [u["email"] for u in cli.json("users", "list")] == [ANA]

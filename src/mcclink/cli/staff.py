@@ -112,7 +112,7 @@ def remove_user(
 
     Example: mcclink users remove joao@agencia.com.br --yes
     """
-    address = normalize_email(email)
+    address = _directory(ctx).removable(email).email  # an unknown or last admin: before asking
     if not yes:
         _confirm(
             f"Remove {address}? Their sessions end and their API tokens stop working.",
