@@ -91,3 +91,20 @@ def test_stats_all_with_no_manager_at_all_says_what_to_set(home: Path) -> None:
 
     assert "no manager to count" in done.stderr
     assert "MCC_CUSTOMER_ID" in done.stderr
+
+
+def test_web_refuses_to_start_with_a_bad_mcc_list(home: Path) -> None:
+    web = Cli(
+        home,
+        {
+            "MCC_STORE": f"sqlite:///{home / 'web.db'}",
+            "MCC_CUSTOMER_ID": ROOT.dashed,
+            "MCC_CUSTOMER_IDS": "123-456-7890,12-34",
+            "MCC_API_TOKEN": "test-token-0123456789abcdef-ghijklmnop",
+        },
+    )
+
+    done = web("web", "--port", "0", check=2)
+
+    assert "MCC_CUSTOMER_IDS: invalid Google Ads customer id '12-34'" in done.stderr
+    assert "separated by commas" in done.stderr
