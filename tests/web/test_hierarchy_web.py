@@ -127,6 +127,19 @@ def test_the_page_is_a_nested_list_of_disclosures(
     assert sub_a < html.index("Time Campinas") < html.index("333-444-5555")
 
 
+def test_the_page_shows_the_tree_of_the_manager_the_switcher_chose(
+    signed_in: TestClient, web_container: Container
+) -> None:
+    # A client stored under SUB_A makes it one of the server's managers (the switcher's).
+    web_container.service.register(SUB_A, Registration(PADARIA, "Padaria"), invite=False)
+    page = signed_in.get("/hierarchy", params={"mcc": SUB_A.dashed})
+
+    assert page.status_code == 200, page.text
+    assert f'manager account <span class="mono">{SUB_A.dashed}</span>' in page.text
+    assert "Agência Raiz" not in page.text
+    assert 'href="/hierarchy" aria-current="page"' in page.text
+
+
 def test_a_depth_the_page_cannot_read_is_a_422_page(signed_in: TestClient) -> None:
     page = signed_in.get("/hierarchy", params={"depth": "abc"})
 

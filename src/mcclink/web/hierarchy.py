@@ -108,18 +108,23 @@ def get_hierarchy(
 
 @router.get("/hierarchy")
 def hierarchy_page(
-    request: Request, principal: Viewer, built: Built, depth: str | None = None
+    request: Request,
+    principal: Viewer,
+    built: Built,
+    mcc: deps.PageManager,
+    depth: str | None = None,
 ) -> HTMLResponse:
-    """The tree as nested lists; a depth it cannot read is a 422 page naming the rule."""
+    """The tree under the manager the browser chose (the switcher's), as nested lists; a
+    depth it cannot read is a 422 page naming the rule."""
     try:
-        tree = read_tree(built.ads, built.store, built.mcc, parse_depth(depth))
+        tree = read_tree(built.ads, built.store, mcc, parse_depth(depth))
     except InputError as exc:
         return render(
             request,
             "hierarchy.html",
             problems.status_for(exc),
             problem=str(exc),
-            mcc=built.mcc,
+            mcc=mcc,
             depth_text=depth,
         )
     return render(
@@ -129,7 +134,7 @@ def hierarchy_page(
         children=_children(tree),
         status_of=tree.status_of,
         fix_for=fix_for,
-        mcc=built.mcc,
+        mcc=mcc,
         depth_text=depth or "",
     )
 

@@ -34,7 +34,7 @@ FLASH_COOKIE = "mcclink_flash"
 #: secret, the same choice the page's URL may carry as ``?mcc=``.
 MANAGER_COOKIE = "mcclink_mcc"
 #: The pages the manager switcher leads back to (from a client's page: the clients list).
-_MANAGER_PAGES = frozenset({"clients", "history", "reports", "import"})
+_MANAGER_PAGES = frozenset({"clients", "history", "reports", "hierarchy", "import"})
 #: How long a one-shot message (and its value to copy) waits for the next page.
 FLASH_MAX_AGE = timedelta(minutes=1)
 
