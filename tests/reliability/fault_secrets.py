@@ -9,6 +9,12 @@ failing paths: a wrong refresh token, an unreachable endpoint, Google refusals, 
 like an access token or an ID token join the secrets. Mail goes to a real SMTP server that
 offers AUTH (``strict_smtp``): a reminder and ``mail test`` log in with the password inside
 ``MCC_MAIL_URL`` and are delivered; a wrong password and an unreachable server are refused.
+Staff (``secrets_staff``): ``tokens create`` prints a personal API token once, by design; the
+token is learned from that output (the only one where it may stand), then used as a bearer
+against ``mcclink web`` (accepted; revoked and expired ones refused), listed and revoked; a
+staff member signs in with Google and out again. The tokens, the session cookie's value and
+the staff's OAuth client secret join the secrets: only a token's prefix ``mcl_<id>`` may
+appear.
 No secret may appear in stdout, stderr, a page, a message sent, any file written under the
 run's HOME / XDG / TMPDIR (the SQLite store's raw bytes and its -wal included) or, for
 DynamoDB, any item of its tables (scanned here, in the test). The emulator's own client
@@ -21,6 +27,7 @@ Permissions: the store's files (db, -wal, -shm) and the emulator's certificate a
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -33,6 +40,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +54,7 @@ from tests.e2e.conftest import MCCLINK, Served, clean_env, serve_emulator
 from tests.fixtures.smtp import StrictServer, strict_smtp
 from tests.fixtures.webhook_receiver import closed_port
 from tests.reliability import secrets_onboarding as onboarding
+from tests.reliability import secrets_staff as staff
 from tests.reliability.runner import Fault, TrialOutcome, TrialSummary, drop_tables, summarize
 
 FULL_TRIALS = 1
@@ -71,11 +80,19 @@ SECRETS = (
     onboarding.ONBOARDING_SECRET,
     MAIL_PASSWORD,
     WRONG_MAIL_PASSWORD,
+    staff.STAFF_SECRET,
 )
 MCC, FULL, GHOST = "1234567890", "5556667777", "9990001111"
+#: A sub-manager under the MCC (a tree for ``hierarchy``; ``links move`` moves D there).
+SUB = "7770001111"
+#: Registered through the API with the personal token ``ci`` (no invitation).
+BY_TOKEN = "8889990000"
 A, B, C, D = "1112223333", "2223334444", "3334445555", "4445556666"
 SCENARIO: dict[str, Any] = {
-    "managers": [{"id": MCC, "name": "Agência Demo"}],
+    "managers": [
+        {"id": MCC, "name": "Agência Demo"},
+        {"id": SUB, "name": "Filial Sul", "managed_by": MCC},
+    ],
     "clients": [
         {"id": A, "name": "Padaria Sol"},
         {"id": B, "name": "Açaí & Cia"},
@@ -88,9 +105,13 @@ SCENARIO: dict[str, Any] = {
 
 
 def scenario(web_port: int) -> dict[str, Any]:
-    """``SCENARIO`` with the advertiser who onboards through ``mcclink web`` on ``web_port``."""
-    extra = onboarding.scenario(web_port)
-    return {**SCENARIO, **extra, "clients": [*SCENARIO["clients"], *extra["clients"]]}
+    """``SCENARIO`` with the advertiser who onboards through ``mcclink web`` on ``web_port``
+    and the staff member who signs in there."""
+    merged = {**SCENARIO}
+    for extra in (onboarding.scenario(web_port), staff.scenario(web_port)):
+        for section, items in extra.items():
+            merged[section] = [*merged.get(section, []), *items]
+    return merged
 
 
 _WRONG = {"GOOGLE_ADS_REFRESH_TOKEN": WRONG_TOKEN}
@@ -111,6 +132,11 @@ _MAIL = {
 _WRONG_MAIL = {**_MAIL, "MCC_MAIL_URL": f"smtp://{MAIL_USER}:{WRONG_MAIL_PASSWORD}@{{smtp}}"}
 _NO_MAIL_SERVER = {**_MAIL, "MCC_MAIL_URL": f"smtp://{MAIL_USER}:{MAIL_PASSWORD}@127.0.0.1:1"}
 _TO = ("--to", "ana@example.com")
+#: The report's period: this month (in UTC, the report's zone here), whose history the runs make.
+_UTC = {"MCC_TIMEZONE": "UTC"}
+_MONTH = f"{datetime.now(UTC):%Y-%m}"
+#: A placeholder for a token learned earlier in the run: ``{token1}``, ``{prefix0}``.
+_LEARNED = re.compile(r"\{(token|prefix)(\d)\}")
 
 Plan = dict[tuple[str, ...], list[tuple[tuple[str, ...], dict[str, str]]]]
 
@@ -141,8 +167,13 @@ PLAN: Plan = {
     ("remind",): [(("--json",), _MAIL)],
     ("remind", "preview"): [((A,), _MAIL)],
     ("mail", "test"): [(_TO, _MAIL), (_TO, _WRONG_MAIL), (_TO, _NO_MAIL_SERVER)],
-    ("emulator", "respond"): [((A, "--accept"), {})],
-    ("monitor",): [(("--once",), _WEBHOOK), (("--once", "--json"), _WRONG)],
+    ("emulator", "respond"): [((A, "--accept"), {}), ((D, "--accept"), {})],
+    ("monitor",): [(("--once",), _WEBHOOK), (("--once", "--json"), _WRONG),
+                   (("--all", "--once"), {})],
+    ("hierarchy",): [((), {}), (("--json",), {}), ((), _WRONG)],
+    ("links", "hide"): [((D,), _WRONG), ((D,), {})],
+    ("links", "unhide"): [((D, "--json"), {})],
+    ("links", "move"): [((D, "--to", SUB), _WRONG), ((D, "--to", SUB), {})],
     ("links", "unlink"): [((A,), {})],
     ("links", "cancel"): [((C,), {}), ((B,), _WRONG)],
     ("links", "respond"): [((B, "--refuse"), {})],
@@ -150,7 +181,25 @@ PLAN: Plan = {
         (("--name", "Nova", "--currency", "BRL", "--time-zone", "America/Sao_Paulo"), {}),
     ],
     ("clients", "archive"): [((C,), {})],
-    ("stats",): [((), {}), (("--json",), {})],
+    ("users", "add"): [((staff.ADMIN, "--role", "admin", "--name", "Ana"), {}),
+                       ((staff.VIEWER, "--role", "viewer"), {})],
+    ("users", "list"): [((), {}), (("--json",), {})],
+    ("users", "set-role"): [((staff.VIEWER, "--role", "operator"), {})],
+    ("users", "sign-out"): [((staff.VIEWER,), {})],
+    ("users", "remove"): [((staff.VIEWER, "--yes"), {})],
+    # Each token is learned from this, its one showing (``Run.run``): ci acts in
+    # ``check_web_serve``; gone is revoked by the whole token, then by its prefix; brief has
+    # expired by then. ``{tokenN}`` / ``{prefixN}``: the N-th token learned, its prefix.
+    ("tokens", "create"): [
+        (("--name", "ci", "--role", "operator", "--expires", "90d"), {}),
+        (("--name", "gone", "--role", "viewer", "--owner", staff.ADMIN, "--json"), {}),
+        (("--name", "brief", "--role", "viewer", "--expires", "1s"), {}),
+    ],
+    ("tokens", "revoke"): [(("{token1}",), {}), (("{prefix1}", "--json"), {})],
+    ("tokens", "list"): [(("--all",), {}), (("--all", "--json"), {})],
+    ("report",): [(("--period", _MONTH, "-o", "report.html"), _UTC),
+                  (("--period", _MONTH, "--format", "json"), _UTC)],
+    ("stats",): [((), {}), (("--json",), {}), (("--all", "--json"), {})],
     ("alerts",): [((), {}), (("--json",), _MAIL)],
     ("history",): [(("--json",), {}), ((A,), {})],
     ("webhooks", "deliver"): [(("--json",), _WEBHOOK)],
@@ -201,21 +250,33 @@ class Run:
         }
         (home / "clients.csv").write_text(f"customer_id,name\n{C},Oficina\n{D},Farmácia\n")
         self.outputs: list[tuple[str, str]] = []
-        #: Secrets learned on the way (a sign-in's code, a link's secret part).
+        #: Secrets learned on the way (a sign-in's code, a link's secret part, a token).
         self.learned: list[str] = []
+        #: The personal API tokens ``tokens create`` printed, in order.
+        self.tokens: list[str] = []
 
     def run(self, args: tuple[str, ...], env: dict[str, str]) -> None:
-        """Run ``mcclink --verbose ARGS`` and keep what it printed."""
+        """Run ``mcclink --verbose ARGS`` (``{tokenN}`` / ``{prefixN}`` filled in) and keep
+        what it printed; a token ``tokens create`` printed is learned, not kept."""
         at = f"{self.smtp.host}:{self.smtp.port}"
         done = subprocess.run(
-            [MCCLINK, "--verbose", *args],
+            [MCCLINK, "--verbose", *(_LEARNED.sub(self._learned, a) for a in args)],
             capture_output=True,
             text=True,
             env={**self.env, **{k: v.replace("{smtp}", at) for k, v in env.items()}},
             cwd=self.home,
             timeout=120,
         )
-        self.outputs.append((" ".join(args), done.stdout + done.stderr))
+        printed = done.stdout + done.stderr
+        if args[:2] == ("tokens", "create"):
+            token, printed = staff.learn(done)
+            self.tokens.append(token)
+            self.learned.append(token)
+        self.outputs.append((" ".join(args), printed))
+
+    def _learned(self, placeholder: re.Match[str]) -> str:
+        token = self.tokens[int(placeholder[2])]
+        return token if placeholder[1] == "token" else token.rsplit("_", 1)[0]
 
     def written_files(self) -> Iterator[Path]:
         """Every file under the home that mcclink may have written (not the test's own)."""
@@ -280,37 +341,68 @@ def check_emulator_serve(run: Run) -> None:
     run.outputs.append(("emulator serve", "".join(lines)))
 
 
-def check_web_serve(run: Run) -> None:
+def check_web_serve(run: Run, staffed: bool) -> None:
     """``web``: its output and its answers (API, pages, refusals, an advertiser's onboarding
-    from the link to the result) must not echo a secret."""
+    from the link to the result) must not echo a secret. The first personal token learned
+    reads the API; ``staffed`` (the whole ``PLAN``: users and three tokens exist) adds the
+    revoked and the expired token (refused), a client registered with the first one (then
+    ``history`` names it), and a staff member's Google sign-in."""
     port = run.web_port
     process = subprocess.Popen(
         [MCCLINK, "--verbose", "web", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**run.env, "MCC_API_TOKEN": API_TOKEN},
+        env={**run.env, "MCC_API_TOKEN": API_TOKEN, **staff.ENVIRONMENT},
         cwd=run.home,
     )
     assert process.stdout is not None
     base = f"http://127.0.0.1:{port}"
     answers = [process.stdout.readline()]
     _wait_for_port(port)
-    for path, token in [("/api/v1/clients", API_TOKEN), ("/api/v1/stats", API_TOKEN),
-                        ("/api/v1/clients", WRONG_TOKEN), ("/login", None)]:  # fmt: skip
+    gets = [("/api/v1/clients", API_TOKEN), ("/api/v1/stats", API_TOKEN),
+            ("/api/v1/clients", WRONG_TOKEN), ("/login", None),
+            ("/api/v1/clients", run.tokens[0])]  # fmt: skip
+    expected = ["200", "200", "401", "200", "200"]
+    if staffed:  # the revoked token, the expired one
+        gets += [("/api/v1/stats", run.tokens[1]), ("/api/v1/stats", run.tokens[2])]
+        expected += ["401", "401"]
+    for path, token in gets:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         answers.append(_http_get(base + path, headers))
+    if staffed:
+        answers.append(_register_by_token(base, run.tokens[0]))
+        expected.append("201")
+        signed = staff.sign_in(base)
+        run.learned += signed.secrets
+        run.outputs += [("web: staff page", page) for page in signed.answers]
+        # Google, the callback, home, the tokens page, signing out, the ended session.
+        assert signed.statuses == [303, 200, 200, 200, 303, 303], signed.answers
     walked = onboarding.through_a_new_link(run, base)
     process.terminate()
     answers.append(process.communicate(timeout=10)[0])
     run.outputs.append(("web", "\n".join(answers)))
     run.outputs += [("web: onboarding page", page) for page in walked.answers]
-    statuses = [answer.split(" ", 1)[0] for answer in answers[1:5]]
-    assert statuses == ["200", "200", "401", "200"], answers
+    statuses = [answer.split(" ", 1)[0] for answer in answers[1 : len(expected) + 1]]
+    assert statuses == expected, answers
     # The link's page, the redirect to Google, the choice, the result, the replayed code
     # (refused) and the revoked link: the walk really went the whole way.
     assert walked.statuses == [200, 303, 200, 200, 400, 410], walked.answers
     assert "now manages this account" in walked.answers[3], walked.answers[3]
+    if staffed:  # the token's write is in history, named by the token's name
+        run.run(("history", BY_TOKEN, "--json"), {})
+        assert '"actor": "token:ci (cli' in run.outputs[-1][1], run.outputs[-1][1]
+
+
+def _register_by_token(base: str, token: str) -> str:
+    """``POST /api/v1/clients`` (``BY_TOKEN``, no invitation) with ``token``: the answer."""
+    body = json.dumps({"customer_id": BY_TOKEN, "name": "Cliente da API", "invite": False})
+    request = urllib.request.Request(
+        base + "/api/v1/clients",
+        data=body.encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    return _answer(request)
 
 
 def _emulator_client_file(path: Path) -> bool:
@@ -332,7 +424,10 @@ def _wait_for_port(port: int, timeout: float = 15.0) -> None:
 
 
 def _http_get(url: str, headers: dict[str, str]) -> str:
-    request = urllib.request.Request(url, headers=headers)
+    return _answer(urllib.request.Request(url, headers=headers))
+
+
+def _answer(request: urllib.request.Request) -> str:
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return f"{response.status} {dict(response.headers)} {response.read().decode()}"
@@ -378,15 +473,20 @@ def loose_permissions(run: Run) -> list[str]:
 
 #: ``make test``'s share: each command's first run; every `clients add` (refusals, wrong token).
 #: (``check_web_serve`` revokes a real link with ``onboard revoke``: the unknown id can wait.)
+#: Of the staff's commands only one `tokens create`, whose token ``check_web_serve`` sends.
 _FAST_RUNS: dict[tuple[str, ...], int] = {
     ("clients", "add"): 4,
     ("onboard", "revoke"): 0,
     ("mail", "test"): 2,  # delivered, then the wrong password
+    **dict.fromkeys([("users", c) for c in ("add", "list", "set-role", "sign-out", "remove")], 0),
+    ("tokens", "revoke"): 0,
+    ("tokens", "list"): 0,
+    ("report",): 0,
 }
 #: On DynamoDB, only the commands that write the store.
 DYNAMODB_FAST = {("tables", "create"), ("clients", "add"), ("clients", "import"),
                  ("links", "invite"), ("onboard", "link"), ("monitor",), ("history",),
-                 ("remind",)}  # fmt: skip
+                 ("remind",), ("tokens", "create")}  # fmt: skip
 
 
 def fast_plan(paths: Iterable[tuple[str, ...]]) -> Plan:
@@ -406,7 +506,7 @@ def run_every_command(run: Run, plan: Plan) -> list[str]:
     if plan is PLAN:
         check_emulator_serve(run)
     if ("web",) in plan:
-        check_web_serve(run)
+        check_web_serve(run, staffed=plan is PLAN)
     return [f"no plan for `mcclink {m}`" for m in missing]
 
 
@@ -447,10 +547,13 @@ FAULT = Fault(
     name="Secrets and permissions",
     checked="every command (Typer tree) with --verbose, wrong token, unreachable endpoint, "
     "Google refusals; an advertiser onboarding through `mcclink web`; a reminder and a test "
-    "mail delivered with the password in MCC_MAIL_URL, a wrong password, no mail server: no "
-    "secret (nor the sign-in's code, access or ID token, nor the link's secret, nor the mail "
-    "password) in stdout/stderr/pages/mails/files/store; store, cert, key, temp files 0600 "
-    "in 0700 dirs",
+    "mail delivered with the password in MCC_MAIL_URL, a wrong password, no mail server; "
+    "personal API tokens made (learned from their one showing), used as bearer (a revoked and "
+    "an expired one refused), listed, revoked; a staff Google sign-in and sign-out: no secret "
+    "(nor the sign-in's code, access or ID token, nor the link's secret, nor the mail "
+    "password, nor a token beyond its mcl_<id> prefix, nor the session cookie, nor the staff "
+    "client secret) in stdout/stderr/pages/server log/mails/files/store; store, cert, key, "
+    "temp files 0600 in 0700 dirs",
     run=run,
 )
 
