@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 #: The managers a world can hold; one-manager worlds use the first.
 MANAGERS = tuple(CustomerId(str(1_234_567_890 + k)) for k in range(10))
 MANAGER = MANAGERS[0]
+#: Above the managers of a world of several: the agency's root MCC (no clients of its own),
+#: the login customer that reaches each of them.
+ROOT_MANAGER = CustomerId("1234567800")
 _FIRST_CLIENT = 3_000_000_000
 #: Every 4th client has a PENDING invitation, the others are ACTIVE.
 _PENDING_EVERY = 4
@@ -173,9 +176,13 @@ def _scenario(n: int, managers: int = 1) -> Scenario:
             return ClientSpec(_client_digits(i), f"Advertiser {i}", invited_by=manager)
         return ClientSpec(_client_digits(i), f"Advertiser {i}", linked_to=manager)
 
+    root = (ManagerSpec(ROOT_MANAGER.digits, "Bench agency"),) if managers > 1 else ()
+    above = root[0].id if root else None
     return Scenario(
-        managers=tuple(
-            ManagerSpec(m.digits, f"Bench agency {k}") for k, m in enumerate(MANAGERS[:managers])
+        managers=root
+        + tuple(
+            ManagerSpec(m.digits, f"Bench team {k}", managed_by=above)
+            for k, m in enumerate(MANAGERS[:managers])
         ),
         clients=tuple(client(i) for i in range(n * managers)),
     )

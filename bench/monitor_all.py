@@ -1,8 +1,9 @@
 """Benchmark (issue 17): every manager in one monitor run (``mcclink monitor --all``) against
 one run per manager, one after another.
 
-The emulator holds 10 managers with N linked clients each (a quarter PENDING, the rest
-ACTIVE) and the store the same clients; 1% of each manager's links changed at the emulator
+The emulator holds 10 managers under the agency's root MCC (the login customer of every
+call), with N linked clients each (a quarter PENDING, the rest ACTIVE), and the store the
+same clients; 1% of each manager's links changed at the emulator
 (accepted, refused or ended by the advertiser). Measured, side by side in one run:
 
 - ``all``: one run over the store's managers (``Store.managers``), ``--concurrency`` cycles
@@ -22,7 +23,7 @@ Google calls = managers, peak <= 400 MB and flat in the managers, wall <= 15 s a
 on SQLite.
 
 Run: ``python -m bench.monitor_all [--n 50000] [--managers 2,5,10] [--dynamodb-n 1000]
-[--stores sqlite,dynamodb] [--concurrency 4]``.
+[--stores sqlite,dynamodb] [--concurrency 4,2]``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from pathlib import Path
 from bench._common import measured, moto_server, print_table, run_command, write_json
 from bench._monitor_world import (
     MANAGER,
+    ROOT_MANAGER,
     Backend,
     DynamoBackend,
     EmulatorProcess,
@@ -49,6 +51,7 @@ from bench._monitor_world import (
     World,
 )
 from mcclink.ads.client import GoogleAdsClientService
+from mcclink.config import Settings
 from mcclink.domain import Client
 from mcclink.monitor_all import DEFAULT_CONCURRENCY, Cycles, sync_managers
 from mcclink.ports import Store
@@ -58,6 +61,12 @@ from mcclink.store.sqlite import SqliteStore
 
 ALL, SEQUENTIAL = "all", "sequential"
 MCCLINK = str(Path(sys.executable).with_name("mcclink"))
+#: The agency's usual set-up: its root MCC as the login customer of every call (one gRPC
+#: channel; without it the adapter keeps one channel per manager it logs in as).
+_AGENCY = {
+    "MCC_CUSTOMER_ID": ROOT_MANAGER.digits,
+    "GOOGLE_ADS_LOGIN_CUSTOMER_ID": ROOT_MANAGER.digits,
+}
 #: The targets of issue 17 (SQLite, 10 x 50,000).
 WALL_TARGET_S, PEAK_TARGET_MB = 15.0, 400.0
 
@@ -141,7 +150,7 @@ def cli_case(
     """A fresh store with the first ``managers`` managers' clients; the CLI runs over it."""
     store = backend.fresh_store(_FirstManagers(world, managers))
     assert isinstance(store, SqliteStore)
-    env = {**os.environ, **env, "MCC_STORE": f"sqlite:///{store.path}"}
+    env = {**os.environ, **env, **_AGENCY, "MCC_STORE": f"sqlite:///{store.path}"}
     try:
         calls_before = world.google_calls()
         if approach == ALL:
@@ -176,11 +185,16 @@ def cli_case(
 
 
 def run_case(
-    world: World, backend: Backend, managers: int, approach: str, concurrency: int
+    world: World,
+    backend: Backend,
+    managers: int,
+    approach: str,
+    concurrency: int,
+    env: dict[str, str],
 ) -> Case:
     """A fresh store with the first ``managers`` managers' clients; one run in this process."""
     store = backend.fresh_store(_FirstManagers(world, managers))
-    adapter = world.adapter()
+    adapter = GoogleAdsClientService(Settings.from_env({**env, **_AGENCY}).google_ads())
     moto = _MotoClock()
     try:
         adapter.get_link(MANAGER, world.ids[0])  # warm-up: channel, TLS, OAuth token
@@ -255,10 +269,15 @@ def main(argv: list[str] | None = None) -> None:
             if "sqlite" in args.stores:
                 world = _world(args.n, max(args.managers), emulator)
                 backend: Backend = SqliteBackend(Path(tmp))
+                first, *others = args.concurrency
                 cases += [
-                    _shown(cli_case(world, backend, m, approach, args.concurrency, emulator.env))
+                    _shown(cli_case(world, backend, m, approach, first, emulator.env))
                     for m in args.managers
                     for approach in (ALL, SEQUENTIAL)
+                ]
+                cases += [
+                    _shown(cli_case(world, backend, max(args.managers), ALL, c, emulator.env))
+                    for c in others
                 ]
             if "dynamodb" in args.stores:
                 world = _world(args.dynamodb_n, max(args.managers), emulator)
@@ -266,7 +285,12 @@ def main(argv: list[str] | None = None) -> None:
                     cases += [
                         _shown(
                             run_case(
-                                world, DynamoBackend(), max(args.managers), a, args.concurrency
+                                world,
+                                DynamoBackend(),
+                                max(args.managers),
+                                a,
+                                args.concurrency[0],
+                                emulator.env,
                             )
                         )
                         for a in (ALL, SEQUENTIAL)
@@ -360,7 +384,8 @@ def _notes(cases: list[Case]) -> list[str]:
         f"load average when the run ended: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
         "(other work on the machine lengthens every wall time).",
     ]
-    sqlite = [c for c in cases if c.store == "sqlite" and c.approach == ALL]
+    runs = [c for c in cases if c.store == "sqlite" and c.approach == ALL]
+    sqlite = [c for c in runs if c.concurrency == runs[0].concurrency] if runs else []
     if sqlite:
         largest, smallest = (
             max(sqlite, key=lambda c: c.managers),
@@ -378,6 +403,12 @@ def _notes(cases: list[Case]) -> list[str]:
             f"{all(c.google_calls == c.managers for c in cases)}."
         )
     notes += [
+        f"sqlite --all --concurrency {c.concurrency} at {c.managers} x {c.n:,}: peak "
+        f"{c.peak_mb:.0f} MB, wall {c.wall_s:.1f} s (each running cycle holds one listing)."
+        for c in runs
+        if c not in sqlite
+    ]
+    notes += [
         f"dynamodb {c.approach} {c.managers} x {c.n:,}: {c.moto_s:.1f} s of requests to moto "
         f"(summed over threads) in {c.wall_s:.1f} s of wall time; moto answers one request at "
         "a time and copies both tables on every TransactWriteItems."
@@ -393,10 +424,15 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--managers", default="2,5,10", help="manager counts (SQLite)")
     parser.add_argument("--dynamodb-n", type=int, default=1_000, help="links per manager")
     parser.add_argument("--stores", default="sqlite,dynamodb")
-    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument(
+        "--concurrency",
+        default=f"{DEFAULT_CONCURRENCY},2",
+        help="the first for every run; each other for one more --all run at the most managers",
+    )
     args = parser.parse_args(argv)
     args.managers = [int(m) for m in args.managers.split(",")]
     args.stores = args.stores.split(",")
+    args.concurrency = [int(c) for c in args.concurrency.split(",")]
     args.argv = argv
     return args
 
