@@ -173,6 +173,13 @@ def test_every_manager_active_in_the_period_with_all(both_cli: Cli) -> None:
     assert html.count("<svg") == 8
 
 
+def test_all_answers_a_json_list_even_when_one_manager_has_history(cli: Cli) -> None:
+    body = json.loads(cli("report", "--period", PERIOD, "--all", "--format", "json").stdout)
+
+    assert isinstance(body, list)
+    assert [r["mcc_customer_id"] for r in body] == [MCC.digits]
+
+
 def _refused(done_stderr: str, *phrases: str) -> None:
     for phrase in phrases:
         assert phrase in done_stderr, done_stderr

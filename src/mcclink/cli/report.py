@@ -103,7 +103,7 @@ def report(
     age = parse_duration(pending_age)
     manager = CustomerId.parse(mcc) if mcc else None if every else container.mcc
     reports = _reports(container, chosen, manager, age)  # the store is opened from here on
-    _write(_render(reports, fmt, settings), output)
+    _write(_render(reports, fmt, settings, every=every), output)
 
 
 def _reports(
@@ -126,8 +126,10 @@ def _reports(
     ]
 
 
-def _render(reports: list[PeriodReport], fmt: ReportFormat, settings: _Settings) -> bytes:
-    """The document ``fmt`` asks for.
+def _render(
+    reports: list[PeriodReport], fmt: ReportFormat, settings: _Settings, *, every: bool
+) -> bytes:
+    """The document ``fmt`` asks for; its JSON is a list when ``every`` (``--all``).
 
     Raises:
         PdfPrintFailed: the browser did not print the PDF.
@@ -137,7 +139,7 @@ def _render(reports: list[PeriodReport], fmt: ReportFormat, settings: _Settings)
     if fmt is ReportFormat.CSV:
         return render.sheet_csv(reports).encode()
     if fmt is ReportFormat.JSON:
-        return json_text(render.report_json(reports)).encode()
+        return json_text(render.report_json(reports, as_list=every)).encode()
     html = render.report_html(reports, locale=settings.locale, agency=settings.agency)
     return html.encode() if settings.browser is None else pdf.print_pdf(html, settings.browser)
 

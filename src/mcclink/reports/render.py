@@ -7,7 +7,7 @@
   Content-Security-Policy (nothing is fetched or run, its one stylesheet allowed by hash),
   so it can be opened from anywhere and printed as it is (``mcclink.reports.pdf``).
 - ``sheet_csv``: one row per client, safe to open in a spreadsheet (``safe_cell``).
-- ``report_json``: ``PeriodReport.to_dict``, the API's body.
+- ``report_json``: ``PeriodReport.to_dict``, the API's body (a list of them for ``--all``).
 
 Dates show in the agency's zone (the period's), as ``dd/mm/aaaa`` in pt-BR and ISO
 otherwise; the sheet and JSON keep ISO dates, which every spreadsheet reads in any locale.
@@ -98,10 +98,13 @@ def sheet_csv(reports: Iterable[PeriodReport]) -> str:
     return buffer.getvalue()
 
 
-def report_json(reports: Sequence[PeriodReport]) -> dict[str, Any] | list[dict[str, Any]]:
-    """One report's ``to_dict``; a list of them for several managers."""
+def report_json(
+    reports: Sequence[PeriodReport], *, as_list: bool
+) -> dict[str, Any] | list[dict[str, Any]]:
+    """The reports' ``to_dict``: a list when ``as_list`` (``--all``, however many managers
+    had history), else the one report's."""
     bodies = [report.to_dict() for report in reports]
-    return bodies[0] if len(bodies) == 1 else bodies
+    return bodies if as_list else bodies[0]
 
 
 def report_html(reports: Sequence[PeriodReport], *, locale: str, agency: str | None = None) -> str:
