@@ -4,6 +4,7 @@ emulator loaded with ``tests.hierarchy_tree``, on SQLite and on DynamoDB (moto).
 from __future__ import annotations
 
 import json
+import signal
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -131,6 +132,27 @@ def test_no_more_managers_at_once_than_the_concurrency(
     assert len(spans) == 3
     at_once = max(sum(a <= start < b for a, b in spans) for start, _ in spans)
     assert at_once == 2
+
+
+def test_every_interval_a_cycle_over_every_manager_until_sigterm(
+    home: Path, fresh_emulator: Emulator
+) -> None:
+    load_tree(fresh_emulator)
+    cli = Cli(home, {**fresh_emulator.env(), "MCC_STORE": f"sqlite:///{home / 'mcclink.db'}"})
+    register(cli, ROOT, PADARIA)
+    register(cli, SUB_B, ACAI)
+    process = cli.popen("monitor", "--all", "--every", "1s", "--json")
+    assert process.stdout is not None
+
+    summaries = 0
+    while summaries < 2:
+        if "summary" in json.loads(process.stdout.readline()):
+            summaries += 1
+    process.send_signal(signal.SIGTERM)
+
+    assert process.wait(timeout=30) == 0
+    assert len(monitor_entries(cli, ROOT)) >= 2
+    assert len(monitor_entries(cli, SUB_B)) >= 2
 
 
 @pytest.mark.parametrize(
