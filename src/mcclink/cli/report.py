@@ -35,6 +35,18 @@ class ReportFormat(StrEnum):
     PDF = "pdf"
 
 
+def _format(raw: str | ReportFormat) -> ReportFormat:
+    """``--format``'s value. Typer's own check of a choice words its refusal as a pydantic
+    error ("Value error, ..."); this one names the choices plainly."""
+    try:
+        return ReportFormat(raw)
+    except ValueError:
+        choices = ", ".join(f.value for f in ReportFormat)
+        raise typer.BadParameter(
+            f"{raw!r} is not a report format: give one of {choices}", param_hint="'--format'"
+        ) from None
+
+
 def report(
     ctx: typer.Context,
     period: Annotated[
@@ -49,6 +61,7 @@ def report(
         ReportFormat,
         typer.Option(
             "--format",
+            parser=_format,
             help="html: the management report; pdf: the same, printed by Chromium; csv: the "
             "per-client sheet; json: every figure and the sheet.",
         ),
