@@ -190,22 +190,43 @@ class Container:
             self.store.close()
 
 
+#: Where ``getpass.getuser`` looks for the login name, in its order.
+_LOGIN_VARIABLES = ("LOGNAME", "USER", "LNAME", "USERNAME")
+
+
 def _default_actor(environ: Mapping[str, str]) -> str:
-    """``cli:<name>`` from MCCLINK_ACTOR, else the login name (USER, USERNAME), else ``cli``.
+    """``cli:<name>`` from MCCLINK_ACTOR, else the OS account's name as ``getpass.getuser``
+    finds it (the login variables of ``environ``, then the password database, so cron and
+    containers without USER still name the account), else ``cli``.
 
     Raises:
         ConfigurationError: the name is over ``MAX_ACTOR_NAME`` characters or holds a control or
             format character (an escape sequence, say), naming the variable it came from.
     """
-    variable = next((v for v in ("MCCLINK_ACTOR", "USER", "USERNAME") if environ.get(v)), None)
-    if variable is None:
+    names = ("MCCLINK_ACTOR", *_LOGIN_VARIABLES)
+    variable = next((v for v in names if environ.get(v)), None)
+    user = environ[variable] if variable else _account_name()
+    if user is None:
         return "cli"
-    user = environ[variable]
     found = actor_name_problem(user)
     if found is not None:
+        source = variable or "the account's name in the password database"
         raise ConfigurationError(
-            f"{variable} must be a printable name of at most {MAX_ACTOR_NAME} characters, without "
+            f"{source} must be a printable name of at most {MAX_ACTOR_NAME} characters, without "
             f"control or format characters ({found}), as it is recorded in every history "
-            f"entry: set {variable} to a short name such as 'ana'"
+            f"entry: set {variable or 'MCCLINK_ACTOR'} to a short name such as 'ana'"
         )
     return f"cli:{user}"
+
+
+def _account_name() -> str | None:
+    """The name of the process's account in the password database; None where there is no
+    such database (Windows) or no entry for the account (a container's arbitrary uid)."""
+    try:
+        import pwd
+    except ImportError:
+        return None
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name or None
+    except KeyError:
+        return None

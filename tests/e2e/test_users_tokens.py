@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import pwd
 import subprocess
 import time
 import uuid
@@ -159,17 +160,17 @@ def test_a_users_token_is_capped_by_their_role_and_listed_by_owner(staff: Cli) -
     assert [t["name"] for t in staff.json("tokens", "list", "--owner", "cli:ana")] == ["mine"]
 
 
-def test_without_an_os_user_name_the_token_belongs_to_the_bare_cli_actor(
+def test_without_a_login_variable_the_token_belongs_to_the_os_account(
     staff: Cli, home: Path
 ) -> None:
-    anonymous = Cli(
-        home, {k: v for k, v in staff.env.items() if k not in ("MCCLINK_ACTOR", "USER", "USERNAME")}
-    )
+    unset = ("MCCLINK_ACTOR", "LOGNAME", "USER", "LNAME", "USERNAME")  # cron, a container
+    anonymous = Cli(home, {k: v for k, v in staff.env.items() if k not in unset})
+    account = f"cli:{pwd.getpwuid(os.getuid()).pw_name}"
 
     made = anonymous.json("tokens", "create", "--name", "cron", "--role", "viewer")
 
-    assert made["owner"] == "cli"
-    assert [t["owner"] for t in anonymous.json("tokens", "list")] == ["cli"]
+    assert made["owner"] == account
+    assert [t["owner"] for t in anonymous.json("tokens", "list")] == [account]
 
 
 def test_bad_input_exits_2_names_the_problem_and_the_fix_and_writes_nothing(staff: Cli) -> None:
