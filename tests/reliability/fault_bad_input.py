@@ -3,8 +3,9 @@
 ``mcclink`` runs in a subprocess, as a user runs it, against ``mcclink emulator serve`` and a
 store (SQLite, or DynamoDB on the moto server). Each case of ``CASES`` names its expected
 exit code and the phrases its message must hold (the problem and its fix); after each one
-the store's clients and history, the emulator's links and invitation counters and the files
-of the working directory must be exactly as before, and no traceback may be printed.
+the store's clients and history, its staff (users, API tokens, sessions: every record as
+stored), the emulator's links and invitation counters and the files of the working
+directory must be exactly as before, and no traceback may be printed.
 
 Decisions the table encodes:
 
@@ -20,26 +21,35 @@ Decisions the table encodes:
   (control characters), and the refusal does not echo it raw.
 - Where ``World`` has every optional part installed, a missing extra is simulated by a
   stand-in module that fails to import, first on ``PYTHONPATH`` (no bytecode written).
+- ``World`` has staff (an admin, an operator with a browser session, a token), as an install
+  in use does; "nobody could sign in" is only true of an empty install, so that case runs on
+  a second, empty store (``{empty}``), made for it and checked unchanged too.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import subprocess
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mcclink.domain import CustomerId
+from mcclink.ports import Store
 from mcclink.serialization import client_to_dict, history_to_dict
+from mcclink.staff import new_session
 from mcclink.store import open_store
+from mcclink.store.dynamodb import DynamoDBStore
+from mcclink.store.sqlite import SqliteStore
 from tests.e2e.conftest import MCCLINK, Served, clean_env, serve_emulator
 from tests.reliability.runner import Fault, TrialOutcome, TrialSummary, drop_tables, summarize
 
@@ -59,6 +69,10 @@ SCENARIO = {
         {"id": FRESH, "name": "Oficina do Zé"},
     ],
 }
+#: The staff: the only admin, an operator signed in on a browser, someone not a user.
+ADMIN, OPERATOR, STRANGER = "ana@agencia.com.br", "joao@agencia.com.br", "rita@agencia.com.br"
+#: The SQLite tables of the staff's records.
+STAFF_TABLES = ("StaffUsers", "ApiTokens", "StaffSessions")
 BIG_ROWS, BAD_LINE = 10_000, 6_791
 BIG_CSV_SECONDS = 10.0
 _BAD_ID = ("invalid Google Ads customer id", "123-456-7890 or 1234567890")
@@ -128,6 +142,109 @@ def _missing(module: str) -> bytes:
     every extra installed; the stand-in goes first on ``PYTHONPATH``)."""
     return f"raise ModuleNotFoundError(\"No module named '{module}'\", name='{module}')\n".encode()
 
+
+_TOKEN = ("tokens", "create", "--name", "ci", "--role", "viewer")
+#: The secret part of a whole token of no one, mistyped: never echoed (its id part may be).
+_NOBODYS_SECRET = "Zq8-hunter2_" + "k7" * 15 + "x"
+_STAFF_CASES = (
+    Case("users add: unknown role", ("users", "add", STRANGER, "--role", "boss"),
+         ("Invalid value for --role", "unknown role 'boss'", "use one of viewer, operator, admin")),
+    Case("users add: role missing", ("users", "add", STRANGER), ("Missing option '--role'",)),
+    Case("users add: malformed e-mail", ("users", "add", "rita at agencia", "--role", "viewer"),
+         ("invalid e-mail address 'rita at agencia'", "e.g. ana@agencia.com.br")),
+    Case("users add: already a user", ("users", "add", OPERATOR.upper(), "--role", "viewer"),
+         (f"{OPERATOR} is already a user", "mcclink users set-role")),
+    Case("users add: escape sequence in the name",
+         ("users", "add", STRANGER, "--role", "viewer", "--name", f"Rita{_ESCAPE}"),
+         ("the name holds U+001B, a control character", "remove it"), absent=("\x1b", "\x07")),
+    Case("users add: 300-character name",
+         ("users", "add", STRANGER, "--role", "viewer", "--name", "N" * 300),
+         ("the name has 300 characters: at most 255",)),
+    Case("users set-role: not a user", ("users", "set-role", STRANGER, "--role", "admin"),
+         (f"{STRANGER} is not a user", "mcclink users list")),
+    Case("users set-role: the last admin", ("users", "set-role", ADMIN, "--role", "operator"),
+         (f"{ADMIN} is the only admin", "make another user admin first")),
+    Case("users remove: not a user", ("users", "remove", STRANGER, "--yes"),
+         (f"{STRANGER} is not a user", "mcclink users list")),
+    Case("users remove: the last admin", ("users", "remove", ADMIN, "--yes"),
+         (f"{ADMIN} is the only admin", "make another user admin first")),
+    Case("users remove: no terminal and no --yes", ("users", "remove", OPERATOR),
+         ("no terminal to ask for confirmation", "pass --yes")),
+    Case("users sign-out: not a user", ("users", "sign-out", STRANGER),
+         (f"{STRANGER} is not a user", "mcclink users list")),
+    Case("--json: the last admin", ("users", "remove", ADMIN, "--yes", "--json"),
+         ('"code": "LastAdmin"', f'"message": "{ADMIN} is the only admin')),
+    Case("tokens create: --expires 90 days", (*_TOKEN, "--expires", "90 days"),
+         ("Invalid value for --expires", "invalid duration '90 days'", "e.g. 30s, 10m, 24h")),
+    Case("tokens create: --expires 0s", (*_TOKEN, "--expires", "0s"),
+         ("invalid duration '0s'", "longer than zero")),
+    Case("tokens create: --expires over ten years", (*_TOKEN, "--expires", "999999999d"),
+         ("at most 3650 days", "leave it out for a token that does not expire")),
+    Case("tokens create: name with a space",
+         ("tokens", "create", "--name", "CI Token", "--role", "viewer"),
+         ("invalid token name 'CI Token'", "e.g. ci or zapier")),
+    Case("tokens create: owner not a user", (*_TOKEN, "--owner", STRANGER),
+         (f"{STRANGER} is not a user", "mcclink users list")),
+    Case("tokens create: owner cli: with an escape sequence",
+         (*_TOKEN, "--owner", f"cli:ana{_ESCAPE}"),
+         ("invalid token owner", "it holds U+001B",
+          "cli:<name> with a printable name of at most 64 characters (e.g. cli:ana)"),
+         absent=("\x1b", "\x07")),
+    Case("tokens create: owner cli: with no name", (*_TOKEN, "--owner", "cli:"),
+         ("invalid token owner 'cli:': it is empty", "(e.g. cli:ana)")),
+    Case("tokens create: owner cli: of 500 characters", (*_TOKEN, "--owner", "cli:" + "a" * 500),
+         ("invalid token owner", "it has 500", "at most 64 characters"), absent=("a" * 100,)),
+    Case("tokens create: owner's address malformed", (*_TOKEN, "--owner", "rita at x"),
+         ("invalid e-mail address 'rita at x'", "e.g. ana@agencia.com.br")),
+    Case("tokens create: role above the owner's",
+         ("tokens", "create", "--name", "ci", "--role", "admin", "--owner", OPERATOR),
+         (f"{OPERATOR} is operator", "--role operator or lower")),
+    Case("tokens revoke: unknown id", ("tokens", "revoke", "mcl_q3jxv0mn8btz"),
+         ("no API token has id 'q3jxv0mn8btz'", "mcclink tokens list")),
+    Case("tokens revoke: a whole token of no one",
+         ("tokens", "revoke", f"mcl_q3jxv0mn8btz_{_NOBODYS_SECRET}"),
+         ("no API token has id 'q3jxv0mn8btz'", "mcclink tokens list"),
+         absent=(_NOBODYS_SECRET[:12], _NOBODYS_SECRET[-12:])),
+    Case("tokens list: owner malformed", ("tokens", "list", "--owner", "bad-owner"),
+         ("invalid e-mail address 'bad-owner'",)),
+)  # fmt: skip
+#: Hiding, showing and moving links, the tree, every manager at once (issue #17).
+_TREE_CASES = (
+    Case("id short: links hide", ("links", "hide", "12-34"), _BAD_ID),
+    Case("links hide: a PENDING client", ("links", "hide", INVITED),
+         ("cannot hide 111-222-3333: the link is PENDING", "hide needs an APPROVED link")),
+    Case("links unhide: an unknown client", ("links", "unhide", FRESH),
+         ("client 3334445555 is not registered under MCC 1234567890", "mcclink clients add")),
+    Case("links move: --to malformed", ("links", "move", INVITED, "--to", "abc"),
+         ("Invalid value for --to", "invalid Google Ads customer id 'abc'")),
+    Case("links move: no --to", ("links", "move", INVITED), ("Missing option '--to'",)),
+    Case("links move: --to the MCC itself", ("links", "move", INVITED, "--to", MCC),
+         ("cannot move 111-222-3333 to 123-456-7890: that is the manager it is under", "--to")),
+    Case("links move: --to the client itself", ("links", "move", INVITED, "--to", INVITED),
+         ("that is the client itself", "--to")),
+    Case("links move: a PENDING client", ("links", "move", INVITED, "--to", SUB_MANAGER),
+         ("cannot move 111-222-3333: the link is PENDING", "move needs an APPROVED link")),
+    Case("links move: an unknown client", ("links", "move", FRESH, "--to", SUB_MANAGER),
+         ("client 3334445555 is not registered under MCC 1234567890", "mcclink clients add")),
+    Case("hierarchy: --depth 0", ("hierarchy", "--depth", "0"),
+         ("'--depth'", "greater than or equal to 1", "mcclink hierarchy --help")),
+    Case("hierarchy: --depth -1", ("hierarchy", "--depth", "-1"),
+         ("'--depth'", "greater than or equal to 1", "mcclink hierarchy --help")),
+    Case("hierarchy: --depth abc", ("hierarchy", "--depth", "abc"),
+         ("'--depth'", "valid integer", "mcclink hierarchy --help")),
+    Case("hierarchy: unknown manager", ("--mcc", "9998887777", "hierarchy"),
+         ("CUSTOMER_NOT_FOUND", "check --mcc")),
+    Case("hierarchy: a client account as --mcc", ("--mcc", INVITED, "hierarchy"),
+         ("is a client account, not a manager", "a manager account's id")),
+    Case("stats --all with --mcc", ("--mcc", SUB_MANAGER, "stats", "--all"),
+         ("--all counts every manager: drop --mcc",)),
+    Case("stats --all: MCC_CUSTOMER_IDS entry malformed", ("stats", "--all"),
+         ("MCC_CUSTOMER_IDS", "invalid Google Ads customer id '12-34'", "separated by commas"),
+         env={"MCC_CUSTOMER_IDS": f"{MCC},12-34"}),
+    Case("web: MCC_CUSTOMER_IDS entry malformed", ("web", "--port", "0"),
+         ("MCC_CUSTOMER_IDS", "invalid Google Ads customer id '12-34'", "separated by commas"),
+         env={"MCC_CUSTOMER_IDS": f"{MCC},12-34"}),
+)  # fmt: skip
 
 #: The stand-in is put in the working directory; no bytecode is written next to it.
 _STAND_IN = {"PYTHONPATH": "{work}", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -324,9 +441,9 @@ CASES: tuple[Case, ...] = (
     Case("public URL and MCC missing: onboard link", ("onboard", "link"),
          ("MCC_PUBLIC_URL is not set", "no MCC given"),
          env={"MCC_CUSTOMER_ID": None, "MCC_PUBLIC_URL": None}),
-    Case("API token and MCC missing: web", ("web", "--port", "0"),
-         ("MCC_API_TOKEN is not set", "no MCC given"),
-         env={"MCC_CUSTOMER_ID": None, "MCC_API_TOKEN": None}),
+    Case("no way in and MCC missing: web", ("web", "--port", "0"),
+         ("nobody could sign in", "no MCC given"),
+         env={"MCC_CUSTOMER_ID": None, "MCC_API_TOKEN": None, "MCC_STORE": "{empty}"}),
     # web and webhook settings (MCC_PUBLIC_URL: None where the emulator's
     # http://127.0.0.1:8080 would name an allowed host)
     Case("web: MCC_API_TOKEN too short", ("web",),
@@ -446,6 +563,78 @@ CASES: tuple[Case, ...] = (
     Case("monitor: MCC_ALERT_EMAIL without MCC_MAIL_URL", ("monitor", "--once"),
          ("MCC_ALERT_EMAIL is set but MCC_MAIL_URL is not",),
          env={"MCC_ALERT_EMAIL": "ops@agency.example", "MCC_MAIL_URL": None}),
+    # the period report (issue #17)
+    Case("report: period 2026-13", ("report", "--period", "2026-13", "-o", "r.html"),
+         ("invalid period '2026-13'", "a month 2026-11, an ISO week 2026-W47 or a day 2026-11-05")),
+    Case("report: period in words", ("report", "--period", "novembro", "-o", "r.html"),
+         ("invalid period 'novembro'", "an ISO week 2026-W47")),
+    Case("report: period not started", ("report", "--period", "2099-01", "-o", "r.html"),
+         ("period 2099-01 has not started yet", "pick the current period or an earlier one")),
+    Case("report: MCC_TIMEZONE Mars/Olympus", ("report", "--period", "2026-11", "-o", "r.html"),
+         ("MCC_TIMEZONE 'Mars/Olympus' is not a time zone",
+          "an IANA name such as America/Sao_Paulo"),
+         env={"MCC_TIMEZONE": "Mars/Olympus"}),
+    Case("report: MCC_TIMEZONE and MCC_LOCALE", ("report", "--period", "2026-11", "-o", "r.html"),
+         ("MCC_TIMEZONE 'Mars/Olympus' is not a time zone",
+          "MCC_LOCALE 'fr' must be one of pt-BR, en"),
+         env={"MCC_TIMEZONE": "Mars/Olympus", "MCC_LOCALE": "fr"}),
+    Case("report: pdf without a browser",
+         ("report", "--period", "2026-11", "--format", "pdf", "-o", "r.pdf"),
+         ("a PDF report is printed by Chromium, and none was found", "apt-get install chromium",
+          "--format html"), env={"PATH": "{work}/no-browser-here", "MCC_CHROMIUM": None}),
+    Case("report: MCC_CHROMIUM not a program",
+         ("report", "--period", "2026-11", "--format", "pdf", "-o", "r.pdf"),
+         ("MCC_CHROMIUM '/nonexistent/chromium' is not a program that can be run",
+          "/usr/bin/chromium"),
+         env={"MCC_CHROMIUM": "/nonexistent/chromium"}),
+    Case("report: unknown manager", ("report", "--period", "2026-11", "--mcc", SUB_MANAGER),
+         ("manager 987-654-3210 has no clients in the store", "check the manager's id")),
+    Case("report: --mcc and --all",
+         ("report", "--period", "2026-11", "--all", "--mcc", SUB_MANAGER),
+         ("give either --mcc or --all, not both",)),
+    Case("report: --all, nobody active", ("report", "--period", "2020-01", "--all"),
+         ("no manager has history in 2020-01", "check the period")),
+    Case("report: format xlsx", ("report", "--period", "2026-11", "--format", "xlsx"),
+         ("'xlsx' is not one of 'html', 'csv', 'json', 'pdf'",)),
+    Case("report: -o in a missing directory",
+         ("report", "--period", "2026-11", "-o", "missing/r.html"),
+         ("cannot write the report to missing/r.html: No such file or directory",
+          "give -o a file in a directory you can write to")),
+    Case("report: -o is a directory", ("report", "--period", "2026-11", "-o", "{work}"),
+         ("cannot write the report to", "Is a directory")),
+    Case("report: --pending-age soon", ("report", "--period", "2026-11", "--pending-age", "soon"),
+         ("invalid duration 'soon'", "24h")),
+    Case("report: no manager", ("report", "--period", "2026-11"),
+         ("no MCC given", "set MCC_CUSTOMER_ID"), env={"MCC_CUSTOMER_ID": None}),
+    Case("doctor: MCC_TIMEZONE not a time zone", ("doctor",),
+         ("MCC_TIMEZONE 'America/Sao_Paolo' is not a time zone", "America/Sao_Paulo"),
+         env={"MCC_TIMEZONE": "America/Sao_Paolo"}),
+    Case("STAFF_TABLE with a space", ("--store", "dynamodb://?region=sa-east-1", "clients", "list"),
+         ("DynamoDB table name 'a b' is invalid", "STAFF_TABLE"), env={"STAFF_TABLE": "a b"}),
+    # the staff (issue #16): their settings, then `users` and `tokens`
+    Case("web: staff settings wrong", ("web",),
+         ("MCC_STAFF_DOMAIN_ROLE cannot be admin", "MCC_BREAK_GLASS 'maybe' is not a yes/no value",
+          "MCC_SESSION_IDLE '1m' must be between 5m and 30d",
+          "MCC_SESSION_SECRET is too short (12 characters, at least 32)"),
+         env={"MCC_API_TOKEN": _WEB_TOKEN, "MCC_STAFF_DOMAIN_ROLE": "admin",
+              "MCC_BREAK_GLASS": "maybe", "MCC_SESSION_IDLE": "1m",
+              "MCC_SESSION_SECRET": "short-secret"}, absent=("short-secret",)),
+    Case("web: Google sign-in without its client secret", ("web",),
+         ("MCC_STAFF_CLIENT_SECRET is not set: copy the secret of the web OAuth client",),
+         env={"MCC_API_TOKEN": _WEB_TOKEN, "MCC_STAFF_CLIENT_ID": "staff.apps.example"}),
+    Case("web: MCC_STAFF_DOMAINS without Google sign-in", ("web",),
+         ("MCC_STAFF_DOMAINS is set but MCC_STAFF_CLIENT_ID is not",),
+         env={"MCC_API_TOKEN": _WEB_TOKEN, "MCC_STAFF_DOMAINS": "agencia.com.br"}),
+    Case("web: MCC_SESSION_IDLE longer than MCC_SESSION_MAX", ("web",),
+         ("MCC_SESSION_IDLE (3d) is longer than MCC_SESSION_MAX (1d)",),
+         env={"MCC_API_TOKEN": _WEB_TOKEN, "MCC_SESSION_IDLE": "3d", "MCC_SESSION_MAX": "1d"}),
+    Case("doctor: staff domain malformed and session lengths crossed", ("doctor",),
+         ("MCC_STAFF_DOMAINS: 'agencia com' is not a domain name",
+          "MCC_SESSION_IDLE (3d) is longer than MCC_SESSION_MAX (1d)"),
+         env={"MCC_STAFF_DOMAINS": "agencia com", "MCC_SESSION_IDLE": "3d",
+              "MCC_SESSION_MAX": "1d"}),
+    *_STAFF_CASES,
+    *_TREE_CASES,
 )  # fmt: skip
 
 
@@ -495,33 +684,51 @@ SQLITE_FAST = _pick(
     "clients add: e-mail <script>",
     "store path through",
     "MCCLINK_ACTOR with",
+    "report: period 2026-13",
+    "no way in",
+    "users add: already",
+    "users remove: the last admin",
+    "tokens create: role above",
+    "tokens revoke: a whole token",
 )
 DYNAMODB_FAST = _pick(
     "id short: clients add", "csv 10,000", "csv registered", "unknown status",
     "refresh token missing: links invite", "refresh token missing: clients import",
-    "csv 100 KB", "archive two",
+    "csv 100 KB", "archive two", "no way in", "users set-role: the last admin",
+    "tokens create: role above",
 )  # fmt: skip
 
 
 class World:
-    """A running emulator and a store with two clients (one PENDING), for one trial."""
+    """A running emulator and a store with two clients (one PENDING) and staff (``ADMIN``,
+    ``OPERATOR`` signed in, a viewer token), for one trial; beside it an empty store."""
 
-    def __init__(self, store: str, work: Path) -> None:
-        self.work = work
+    def __init__(self, store: str, root: Path) -> None:
+        self.work = work = root / "work"
+        work.mkdir()
         self.served: Served = serve_emulator(work, SCENARIO)
         prefix = f"r3{uuid.uuid4().hex[:8]}-"
-        self.url = (
-            f"sqlite:///{work / 'mcclink.db'}"
+        self.url, self.empty_url = (
+            (f"sqlite:///{work / 'mcclink.db'}", f"sqlite:///{root / 'empty.db'}")
             if store == "sqlite"
-            else f"dynamodb://?region=us-east-1&prefix={prefix}"
+            else (
+                f"dynamodb://?region=us-east-1&prefix={prefix}",
+                f"dynamodb://?region=us-east-1&prefix={prefix}empty-",
+            )
         )
         self.env = {**clean_env(work), **self.served.env, "MCC_STORE": self.url}
         #: Seconds each case's command took, by case name.
         self.seconds: dict[str, float] = {}
         if store == "dynamodb":
             self.run("tables", "create", check=0)
+        self.run("tables", "create", env={"MCC_STORE": self.empty_url}, check=0)
         self.run("clients", "add", INVITED, "--name", "Padaria Sol", check=0)
         self.run("clients", "add", REGISTERED, "--name", "Açaí & Cia", "--no-invite", check=0)
+        self.run("users", "add", ADMIN, "--role", "admin", check=0)
+        self.run("users", "add", OPERATOR, "--role", "operator", check=0)
+        self.run(*_TOKEN, "--owner", OPERATOR, check=0)
+        with closing(open_store(self.url, self.env)) as opened:
+            opened.add_session(new_session(OPERATOR, datetime.now(UTC), timedelta(hours=12))[1])
 
     def run(
         self, *args: str, env: Mapping[str, str | None] | None = None, check: int | None = None
@@ -532,8 +739,8 @@ class World:
             if value is None:
                 merged.pop(name, None)
             else:
-                merged[name] = value.replace("{work}", str(self.work))
-        words = [a.replace("{work}", str(self.work)) for a in args]
+                merged[name] = self._fill(value)
+        words = [self._fill(a) for a in args]
         done = subprocess.run(
             [MCCLINK, *words], capture_output=True, text=True, env=merged, cwd=self.work, timeout=60
         )
@@ -541,31 +748,51 @@ class World:
             raise AssertionError(f"{args}: exit {done.returncode}\n{done.stdout}\n{done.stderr}")
         return done
 
+    def _fill(self, text: str) -> str:
+        return text.replace("{work}", str(self.work)).replace("{empty}", self.empty_url)
+
     def snapshot(self, mcc: str = MCC) -> dict[str, Any]:
-        """The store's clients and history of ``mcc``, Google's links, the directory's files."""
-        store = open_store(self.url, self.env)
-        try:
+        """The store's clients and history of ``mcc`` and its staff's records, the empty
+        store's staff, Google's links, the directory's files."""
+        with closing(open_store(self.url, self.env)) as store:
             owner = CustomerId(mcc)
             clients = [client_to_dict(c) for c in store.list_clients(owner)]
             far = datetime(2100, 1, 1, tzinfo=UTC)
             entries = store.history_between(datetime(2000, 1, 1, tzinfo=UTC), far, owner)
             history = [history_to_dict(e) for e in entries]
-        finally:
-            store.close()
+            staff = staff_records(store)
+        with closing(open_store(self.empty_url, self.env)) as empty:
+            empty_staff = staff_records(empty)
         files = sorted(str(p.relative_to(self.work)) for p in self.work.rglob("*"))
         return {
             "clients": clients,
             "history": history,
+            "staff": staff,
+            "empty store's staff": empty_staff,
             "google": self.served.admin("/_emulator/state")["links"],
             "files": files,
         }
 
     def close(self) -> None:
-        """Stop the emulator and drop the tables of a DynamoDB store."""
+        """Stop the emulator and drop the tables of the DynamoDB stores."""
         self.served.process.terminate()
         self.served.process.wait(timeout=10)
         if self.url.startswith("dynamodb:"):
             drop_tables(self.url)
+            drop_tables(self.empty_url)
+
+
+def staff_records(store: Store) -> list[str]:
+    """Every staff record of ``store`` (users, API tokens, sessions) as stored, each as text:
+    the rows of its SQLite tables, or the items of its DynamoDB Staff table (a scan: test-only).
+    """
+    if isinstance(store, SqliteStore):
+        with closing(sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)) as db:
+            rows = [(t, *r) for t in STAFF_TABLES for r in db.execute(f"SELECT * FROM {t}")]
+        return sorted(repr(row) for row in rows)
+    assert isinstance(store, DynamoDBStore)
+    items = store.client.scan(TableName=store.names.staff, ConsistentRead=True)["Items"]
+    return sorted(json.dumps(item, sort_keys=True) for item in items)
 
 
 @contextmanager
@@ -685,8 +912,11 @@ FAULT = Fault(
     "files (a file as a directory, /proc), env incl. MCCLINK_ACTOR, settings problems "
     "together, web token and hosts, webhook secret, missing extras, google-ads.yaml (incl. a "
     "device), scenario, mail settings (never echoing MCC_MAIL_URL's password), "
-    "reminder and alert settings, remind preview): exit 2, message names problem and fix, "
-    "store/Google/files unchanged; BOM CSV, sub-manager and a Rich-markup name accepted, "
+    "reminder and alert settings, remind preview, the period report, links hide/unhide/move, "
+    "hierarchy, stats --all, staff settings, users and tokens (the last admin, a role above "
+    "the owner's, a token owner with an escape sequence, a whole token never echoed), nobody "
+    "could sign in): exit 2, message names problem and fix, store (its staff too)/Google/"
+    "files unchanged; BOM CSV, sub-manager and a Rich-markup name accepted, "
     "cycle refused (exit 1)",
     run=run,
 )
