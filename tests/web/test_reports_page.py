@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, utcnow
-from mcclink.reports.periods import Period
+from mcclink.reports.periods import Period, format_day
 from tests.web.report_history import PERIOD, TOO_MANY, write_november
 
 CHARTS = ("volume", "funnel", "time-to-acceptance", "pending-age")
@@ -105,13 +105,24 @@ def test_the_period_picker_links_the_periods_around_it(
     assert 'href="/reports?period=2026-03-02" rel="next"' in day
 
 
-def test_without_a_period_the_page_shows_this_month_in_the_agencys_zone(
-    signed_in: TestClient, web_container: Container
+@pytest.mark.parametrize("url", ["/reports", "/reports?period=", "/reports?period=+"])
+def test_without_a_period_the_page_shows_this_month_so_far_in_the_agencys_zone(
+    signed_in: TestClient, web_container: Container, url: str
 ) -> None:
-    this_month = Period.containing("month", utcnow(), web_container.settings.time_zone)
-    page = signed_in.get("/reports").text
+    """An empty period (the picker cleared and submitted) is this month too, not a 422."""
+    zone = web_container.settings.time_zone
+    now = utcnow()
+    this_month = Period.containing("month", now, zone)
+    answer = signed_in.get(url)
+    assert answer.status_code == 200, answer.text
+    page = answer.text
     assert f'name="period" value="{this_month.label}"' in page
     assert "No invitations in this period." in page
+    first, last = (
+        format_day(day, "pt-BR") for day in (this_month.first_day, this_month.days()[-1])
+    )
+    today = format_day(now.astimezone(zone).date(), "pt-BR")
+    assert f"{first} to {last}, so far (up to {today} " in page  # as the HTML report says it
 
 
 @pytest.mark.parametrize("raw", ["2026-13", "november", "2026-W54", "2026-02-30"])

@@ -112,11 +112,8 @@ def report_html(reports: Sequence[PeriodReport], *, locale: str, agency: str | N
     document in English; ``locale`` (``pt-BR`` or ``en``) sets how dates are written."""
     first = reports[0]
     period = first.period
-    days = period.days()
     title = f"Onboarding report {period.label}" + (f": {agency}" if agency else "")
-    span = f"{format_day(days[0], locale)} to {format_day(days[-1], locale)}"
-    if first.as_of < period.end:  # a running period: its figures so far
-        span += f", so far (up to {_moment(first.as_of, first, locale)})"
+    span = period_span(first, locale)
     whom = (
         f"manager account {first.mcc.dashed}"
         if len(reports) == 1
@@ -142,6 +139,16 @@ def report_html(reports: Sequence[PeriodReport], *, locale: str, agency: str | N
             "period."
         ),
     )
+
+
+def period_span(report: PeriodReport, locale: str) -> str:
+    """The days ``report`` covers, "01/11/2026 to 30/11/2026"; a period still running ends
+    with ", so far (up to <when its figures were taken>)"."""
+    days = report.period.days()
+    span = f"{format_day(days[0], locale)} to {format_day(days[-1], locale)}"
+    if report.as_of < report.period.end:  # a running period: its figures so far
+        span += f", so far (up to {_moment(report.as_of, report, locale)})"
+    return span
 
 
 def _section(report: PeriodReport, locale: str) -> str:

@@ -21,7 +21,7 @@ from mcclink.mail import locale_for
 from mcclink.reports import render as report_render
 from mcclink.reports.charts import report_charts
 from mcclink.reports.metrics import PeriodReport, build_report
-from mcclink.reports.periods import Period, format_day
+from mcclink.reports.periods import Period
 from mcclink.web import deps, problems
 from mcclink.web.roles import Viewer
 from mcclink.web.security import web_settings
@@ -46,14 +46,15 @@ def reports_page(
     mcc: deps.PageManager,
     period: str | None = None,
 ) -> HTMLResponse:
-    """The figures and charts of ``period`` (default: this month in the agency's zone); a
-    period it cannot read, or one still to come, is a 422 page naming the forms it reads."""
+    """The figures and charts of ``period`` (default, or empty as the picker sends it when
+    cleared: this month in the agency's zone, so far); a period it cannot read, or one still
+    to come, is a 422 page naming the forms it reads."""
     zone = built.settings.time_zone
     shared: dict[str, Any] = {"mcc": mcc, "zone": zone.key, "formats": FORMATS.items()}
     try:
         chosen = (
             Period.containing("month", utcnow(), zone)
-            if period is None
+            if not (period and period.strip())
             else Period.parse(period, zone)
         )
         report = build_report(
@@ -76,7 +77,7 @@ def reports_page(
         report=report,
         charts=report_charts(report, locale),
         period_text=chosen.label,
-        days=[format_day(chosen.first_day, locale), format_day(chosen.days()[-1], locale)],
+        span=report_render.period_span(report, locale),
         previous=_previous(chosen).label,
         following=following.label if following.start <= report.generated_at else None,
         pending_limit=PENDING_LIMIT,
