@@ -58,7 +58,8 @@ class StaffStore(abc.ABC):
     @abc.abstractmethod
     def remove_user(self, email: str, at: datetime) -> None:
         """Remove the user and revoke every session of theirs at ``at`` (their tokens stop
-        working with them: ``staff.effective_role``).
+        working with them: ``staff.effective_role``; ``StaffDirectory.remove_user`` also
+        revokes each token first, so adding the user back restores none).
 
         Raises:
             StaffUserNotFound: no such user.

@@ -149,15 +149,24 @@ class StaffDirectory:
             self._keep_an_admin(user, f"make another user admin first, then change {user.email}")
         return self.store.set_user_role(user.email, role)
 
-    def remove_user(self, email: str) -> None:
-        """Remove a user; their sessions end and their tokens stop working.
+    def remove_user(self, email: str) -> StaffUser:
+        """Remove a user; their sessions end and every token of theirs is revoked for good
+        (adding them back later restores none). Returns the user as they were.
+
+        Their tokens are revoked before the user goes, so an interrupted removal leaves no
+        token that a later ``add_user`` of the same address would bring back to life.
 
         Raises:
             InputError: the e-mail address is malformed.
             StaffUserNotFound: no such user.
             LastAdmin: they are the only admin.
         """
-        self.store.remove_user(self.removable(email).email, self._clock())
+        user, now = self.removable(email), self._clock()
+        for token in self.store.list_tokens(user.email):
+            if token.revoked_at is None:
+                self.store.revoke_token(token.id, now)
+        self.store.remove_user(user.email, now)
+        return user
 
     def removable(self, email: str) -> StaffUser:
         """The user, if they may be removed (to check before asking "are you sure?").

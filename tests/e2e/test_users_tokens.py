@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from mcclink.staff_service import Admission, Identity, StaffDirectory
+from mcclink.store import open_store
 from tests.e2e.conftest import MCCLINK, Cli
 from tests.e2e.test_onboard_cli import everything_stored
 
@@ -60,6 +62,36 @@ def test_the_first_admin_is_added_then_users_are_listed_changed_signed_out_and_r
     assert signed_out == {"email": JOAO, "sessions_ended": 0}
     assert f"{JOAO} removed" in removed.stdout
     assert [u["email"] for u in staff.json("users", "list")] == [ANA]
+
+
+def test_removing_a_user_revokes_their_tokens_for_good(staff: Cli) -> None:
+    staff("users", "add", ANA, "--role", "admin")
+    staff("users", "add", JOAO, "--role", "operator")
+    made = staff.json("tokens", "create", "--name", "ci", "--role", "operator", "--owner", JOAO)
+
+    removed = staff("users", "remove", JOAO, "--yes")
+    staff("users", "add", JOAO, "--role", "operator")
+    listed = staff.json("tokens", "list", "--all", "--owner", JOAO)
+
+    assert f"{JOAO} removed: signed out, their tokens revoked" in removed.stdout
+    assert "MCC_STAFF_DOMAINS" not in removed.stderr  # added by hand, not by a domain
+    assert [(t["id"], t["state"]) for t in listed] == [(made["id"], "revoked")]
+    assert staff.json("tokens", "list", "--owner", JOAO) == []
+
+
+def test_removing_a_user_admitted_by_domain_says_the_domain_lets_them_back(staff: Cli) -> None:
+    staff("users", "add", ANA, "--role", "admin")
+    store = open_store(staff.env["MCC_STORE"])
+    admission = Admission(frozenset({"agencia.com.br"}))
+    StaffDirectory(store, "web").admit(Identity(RITA, True, "agencia.com.br", None, "1"), admission)
+    store.close()
+
+    removed = staff("users", "remove", RITA, "--yes")
+    warning = " ".join(removed.stderr.split())
+
+    assert f"{RITA} removed" in removed.stdout
+    assert "entered as a member of agencia.com.br (MCC_STAFF_DOMAINS)" in warning
+    assert "take agencia.com.br out of MCC_STAFF_DOMAINS" in warning
 
 
 def test_a_token_is_printed_once_and_afterwards_only_its_prefix_appears(staff: Cli) -> None:

@@ -162,18 +162,37 @@ def test_unknown_users_are_named(staff: StaffDirectory) -> None:
         staff.set_role("zé@agencia.com.br", Role.ADMIN)
 
 
-def test_removing_a_user_ends_their_sessions_and_kills_their_tokens(
+def test_a_token_whose_owner_is_gone_from_the_store_is_refused(
     staff: StaffDirectory, store: MemoryStaff
 ) -> None:
     staff.add_user("ana@agencia.com.br", Role.ADMIN)
     staff.add_user("bia@agencia.com.br", Role.OPERATOR)
     secret, _ = staff.create_token("ci", Role.OPERATOR, "bia@agencia.com.br")
     assert staff.resolve_token(secret).role is Role.OPERATOR
-    staff.remove_user("bia@agencia.com.br")
+    store.remove_user("bia@agencia.com.br", T0)  # the store alone: the token is not revoked
     with pytest.raises(TokenRefused, match="no longer a user") as refused:
         staff.resolve_token(secret)
     assert refused.value.reason == "owner_gone"
     assert secret not in str(refused.value)
+
+
+def test_a_removed_user_added_back_gets_none_of_their_tokens_back(
+    staff: StaffDirectory, clock: Clock
+) -> None:
+    staff.add_user("ana@agencia.com.br", Role.ADMIN)
+    staff.add_user("bia@agencia.com.br", Role.OPERATOR)
+    secret, _ = staff.create_token("ci", Role.OPERATOR, "bia@agencia.com.br")
+    _, old = staff.create_token("old", Role.VIEWER, "bia@agencia.com.br")
+    clock.now += timedelta(hours=1)
+    staff.revoke_token(old.id)
+    clock.now += timedelta(hours=1)
+    assert staff.remove_user("bia@agencia.com.br").role is Role.OPERATOR
+    staff.add_user("bia@agencia.com.br", Role.OPERATOR)
+    with pytest.raises(TokenRefused) as refused:
+        staff.resolve_token(secret)
+    assert refused.value.reason == "revoked"
+    revoked = {t.name: t.revoked_at for t in staff.tokens("bia@agencia.com.br")}
+    assert revoked == {"ci": T0 + timedelta(hours=2), "old": T0 + timedelta(hours=1)}
 
 
 def test_a_token_never_has_more_than_its_owner(staff: StaffDirectory) -> None:

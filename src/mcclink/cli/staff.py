@@ -106,7 +106,7 @@ def remove_user(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Remove a user: their sessions end and their tokens stop working (the last admin stays).
+    """Remove a user: their sessions end and their tokens are revoked (the last admin stays).
 
     Asks first at a terminal; elsewhere (a script, cron) --yes is required.
 
@@ -115,14 +115,23 @@ def remove_user(
     address = _directory(ctx).removable(email).email  # an unknown or last admin: before asking
     if not yes:
         _confirm(
-            f"Remove {address}? Their sessions end and their API tokens stop working.",
+            f"Remove {address}? Their sessions end and their API tokens are revoked.",
             what=f"remove {address}",
         )
-    _directory(ctx).remove_user(address)
+    user = _directory(ctx).remove_user(address)
+    by = user.created_by or ""
+    domain = by.removeprefix("domain:") if by.startswith("domain:") else ""
     if wants_json(ctx, as_json):
         print_json({"email": address, "removed": True})
     else:
-        out.print(f"[green]✓[/] {shown(address)} removed: signed out, their tokens no longer work")
+        out.print(f"[green]✓[/] {shown(address)} removed: signed out, their tokens revoked")
+    if domain:
+        err.print(
+            f"[yellow]![/] {shown(address)} entered as a member of {shown(domain)} "
+            "(MCC_STAFF_DOMAINS): they enter again, as a new user with MCC_STAFF_DOMAIN_ROLE's "
+            f"role, at their next Google sign-in; to keep them out, take {shown(domain)} out "
+            "of MCC_STAFF_DOMAINS or suspend their account at Google"
+        )
 
 
 @users.command("sign-out")
