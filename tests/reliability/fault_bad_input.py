@@ -236,6 +236,14 @@ _TREE_CASES = (
          ("CUSTOMER_NOT_FOUND", "check --mcc")),
     Case("hierarchy: a client account as --mcc", ("--mcc", INVITED, "hierarchy"),
          ("is a client account, not a manager", "a manager account's id")),
+    Case("monitor --all with --mcc", ("--mcc", MCC, "monitor", "--all"),
+         ("--all syncs every manager of the store: drop --mcc",)),
+    Case("monitor --all with --tree", ("monitor", "--all", "--tree"),
+         ("give either --all (the store's managers) or --tree, not both",)),
+    Case("monitor --concurrency 0", ("monitor", "--all", "--concurrency", "0"),
+         ("--concurrency 0 is out of range", "from 1 to 32")),
+    Case("monitor --concurrency without --all", ("monitor", "--concurrency", "3"),
+         ("--concurrency applies to --all or --tree",)),
     Case("stats --all with --mcc", ("--mcc", SUB_MANAGER, "stats", "--all"),
          ("--all counts every manager: drop --mcc",)),
     Case("stats --all: MCC_CUSTOMER_IDS entry malformed", ("stats", "--all"),
@@ -913,10 +921,10 @@ FAULT = Fault(
     "together, web token and hosts, webhook secret, missing extras, google-ads.yaml (incl. a "
     "device), scenario, mail settings (never echoing MCC_MAIL_URL's password), "
     "reminder and alert settings, remind preview, the period report, links hide/unhide/move, "
-    "hierarchy, stats --all, staff settings, users and tokens (the last admin, a role above "
-    "the owner's, a token owner with an escape sequence, a whole token never echoed), nobody "
-    "could sign in): exit 2, message names problem and fix, store (its staff too)/Google/"
-    "files unchanged; BOM CSV, sub-manager and a Rich-markup name accepted, "
+    "hierarchy, stats --all, monitor --all, staff settings, users and tokens (the last "
+    "admin, a role above the owner's, a token owner with an escape sequence, a whole token "
+    "never echoed), nobody could sign in): exit 2, message names problem and fix, store (its "
+    "staff too)/Google/files unchanged; BOM CSV, sub-manager and a Rich-markup name accepted, "
     "cycle refused (exit 1)",
     run=run,
 )
