@@ -220,8 +220,9 @@ class StaffDirectory:
             expires_in: how long it works, at most ``MAX_TOKEN_LIFETIME``; None for no end.
 
         Raises:
-            InputError: a malformed name or e-mail, ``role`` above the owner's, or an expiry
-                that is not positive or over ten years.
+            InputError: a malformed name or e-mail, ``role`` above the owner's, an expiry
+                that is not positive or over ten years, or a name the owner already gives a
+                token that is neither revoked nor expired.
             StaffUserNotFound: ``owner`` names no user.
         """
         if expires_in is not None and not timedelta() < expires_in <= MAX_TOKEN_LIFETIME:
@@ -237,8 +238,21 @@ class StaffDirectory:
                     f"{user.email} is {user.role.value}: a token of theirs can have at most "
                     f"that role, not {role.value}; choose --role {user.role.value} or lower"
                 )
-        secret, record = mint_token(name, role, owner, self._clock(), expires_in)
+        now = self._clock()
+        secret, record = mint_token(name, role, owner, now, expires_in)
+        self._refuse_a_name_in_use(record, now)
         return secret, self.store.add_token(record)
+
+    def _refuse_a_name_in_use(self, new: ApiToken, now: datetime) -> None:
+        """History names a token ``token:<name> (<owner>)``: two usable tokens of one owner
+        with one name could not be told apart there."""
+        same = [t for t in self.store.list_tokens(new.owner) if t.name == new.name]
+        usable = next((t for t in same if t.usable_at(now)), None)
+        if usable is not None:
+            raise InputError(
+                f"{new.owner} already has a token named {new.name} ({usable.prefix}): choose "
+                f"another name (--name), or revoke {usable.prefix} first"
+            )
 
     def revoke_token(self, ref: str, *, by: str | None = None) -> ApiToken:
         """Revoke a token named by its id, its ``mcl_<id>`` prefix or the whole token.

@@ -275,6 +275,13 @@ def test_bad_input_exits_2_names_the_problem_and_the_fix_and_writes_nothing(staf
             ("tokens", "create", "--name", "ci", "--role", "admin", "--owner", JOAO),
             (f"{JOAO} is operator", "--role operator or lower"),
         ),
+        "a name the owner already uses": (
+            ("tokens", "create", "--name", "kept", "--role", "viewer"),
+            (
+                f"cli:ana already has a token named kept (mcl_{kept['id']})",
+                "choose another name (--name), or revoke",
+            ),
+        ),
         "unknown token id": (
             ("tokens", "revoke", "mcl_q3jxv0mn8btz"),
             ("no API token has id 'q3jxv0mn8btz'", "mcclink tokens list"),

@@ -362,3 +362,19 @@ def test_a_command_line_owner_is_checked_like_mcclink_actor(
         staff.create_token("ci", Role.VIEWER, owner)
     assert "\x1b" not in str(refused.value).replace("\\x1b", "")
     assert staff.tokens() == []
+
+
+def test_an_owner_may_not_give_two_usable_tokens_one_name(
+    staff: StaffDirectory, clock: Clock
+) -> None:
+    staff.add_user("ana@agencia.com.br", Role.ADMIN)
+    _, first = staff.create_token("ci", Role.VIEWER, "ana@agencia.com.br", timedelta(hours=1))
+    with pytest.raises(InputError, match=rf"already has a token named ci \({first.prefix}\)") as e:
+        staff.create_token(" ci ", Role.VIEWER, "ana@agencia.com.br")
+    assert f"another name (--name), or revoke {first.prefix} first" in str(e.value)
+    staff.create_token("ci", Role.VIEWER, "cli:ana")  # another owner: another actor
+    clock.now += timedelta(hours=1)  # the first has expired: its name is free again
+    _, second = staff.create_token("ci", Role.VIEWER, "ana@agencia.com.br")
+    staff.revoke_token(second.id)
+    staff.create_token("ci", Role.VIEWER, "ana@agencia.com.br")
+    assert len(staff.tokens("ana@agencia.com.br")) == 3

@@ -230,6 +230,19 @@ def test_a_token_that_cannot_be_made_is_told_and_none_is_stored(
     assert staff.tokens() == []
 
 
+def test_a_second_usable_token_of_the_same_name_is_refused_naming_the_first(
+    admin: TestClient, staff: StaffDirectory
+) -> None:
+    _post(admin, "/tokens", "/tokens", name="ci", role="viewer", expires="30d")
+    [first] = staff.tokens(ADMIN)
+    landed = _post(admin, "/tokens", "/tokens", name="ci", role="viewer", expires="30d")
+    assert _flash(landed).startswith(
+        f"error: {ADMIN} already has a token named ci ({first.prefix}): choose another name"
+    )
+    assert 'id="copy-value"' not in landed
+    assert staff.tokens() == [first]
+
+
 def test_the_token_form_offers_roles_up_to_ones_own(
     client: TestClient, web_container: Container, staff: StaffDirectory
 ) -> None:
