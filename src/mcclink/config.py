@@ -479,7 +479,7 @@ class Settings:
         env, problems = self.staff_env, list[str]()
         sign_in = self._staff_sign_in(problems)
         domains = _staff_domains(env.get(STAFF_DOMAINS_VAR), problems)
-        if domains and sign_in is None:
+        if domains and STAFF_CLIENT_ID_VAR not in env:
             problems.append(
                 f"{STAFF_DOMAINS_VAR} is set but {STAFF_CLIENT_ID_VAR} is not: people of those "
                 f"domains enter by signing in with Google; set {STAFF_CLIENT_ID_VAR} and "

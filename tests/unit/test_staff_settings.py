@@ -105,6 +105,17 @@ def test_a_wrong_value_is_named_with_its_fix(env: dict[str, str], problem: str) 
     assert problem in _problems(**env)
 
 
+def test_domains_with_a_client_id_but_no_secret_are_told_only_of_the_secret() -> None:
+    message = _problems(
+        MCC_STAFF_DOMAINS="agencia.com.br",
+        MCC_STAFF_CLIENT_ID="staff.apps.googleusercontent.com",
+        MCC_PUBLIC_URL="https://ads.agencia.com.br",
+    )
+
+    assert "MCC_STAFF_CLIENT_SECRET is not set" in message
+    assert "MCC_STAFF_CLIENT_ID is not" not in message
+
+
 def test_every_problem_comes_in_one_error() -> None:
     message = _problems(
         MCC_STAFF_DOMAIN_ROLE="admin",
