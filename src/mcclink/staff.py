@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from mcclink.domain import is_email_address
 from mcclink.errors import InputError
 
 #: The visible start of every personal API token: ``mcl_``, then its id.
@@ -29,8 +30,6 @@ TOKEN_MARK = "mcl_"
 _TOKEN = re.compile(r"mcl_([a-z0-9]{12})_([A-Za-z0-9_-]{43})")
 #: A token's name: what it is for (``ci``, ``zapier``), shown in history as ``token:<name>``.
 _TOKEN_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
-#: The longest e-mail address accepted (RFC 5321's path limit, as for clients).
-MAX_EMAIL = 254
 #: The longest name after ``cli:`` in an actor (history records it in every entry).
 MAX_ACTOR_NAME = 64
 
@@ -75,19 +74,11 @@ def normalize_email(raw: str) -> str:
     """A staff e-mail address as stored and compared: trimmed, lower case.
 
     Raises:
-        InputError: it is not one ``local@domain`` address of at most ``MAX_EMAIL``
-            characters, printable and without spaces.
+        InputError: it is not one plain address, as a client's e-mail must be
+            (``domain.is_email_address``).
     """
     email = raw.strip().lower()
-    local, at, domain = email.rpartition("@")
-    if (
-        not at
-        or not local
-        or "." not in domain
-        or len(email) > MAX_EMAIL
-        or any(c.isspace() or not c.isprintable() for c in email)
-        or "@" in local
-    ):
+    if not is_email_address(email):
         raise InputError(
             f"invalid e-mail address {raw!r}: give the address the person signs in with at "
             "Google, e.g. ana@agencia.com.br"

@@ -139,7 +139,22 @@ def test_users_are_stored_by_their_normalized_address_with_who_added_them(
         staff.add_user("ana@agencia.com.br", Role.VIEWER)
 
 
-@pytest.mark.parametrize("bad", ["ana", "ana@", "@x.com", "a b@x.com", "ana@localhost"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "ana",
+        "ana@",
+        "@x.com",
+        "a b@x.com",
+        "ana@localhost",
+        "ana@.com",
+        "ana@agencia.com.",
+        "ana@agencia..com.br",
+        "ana..silva@agencia.com.br",
+        "ana@-agencia.com.br",
+        "ana@agencia.com.br\x1b[31m",
+    ],
+)
 def test_a_malformed_address_is_refused_with_an_example(staff: StaffDirectory, bad: str) -> None:
     with pytest.raises(InputError, match=r"e\.g\. ana@agencia\.com\.br"):
         staff.add_user(bad, Role.VIEWER)
