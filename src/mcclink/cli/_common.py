@@ -152,16 +152,18 @@ def history_table(
 ) -> FittedTable:
     """A table of history entries (``title`` is plain text); ``one_client``: they are one
     client's, shown on its page, so without a Customer ID column. When narrow the customer id
-    goes first, then the outcome (a failure still shows its code, in red), then the statuses;
-    a date never wraps, and the status change gets the width left before anything else."""
+    goes first, then the outcome (a failure still shows its code, in red), then who acted,
+    then the statuses; a date never wraps, and the status change gets the width left before
+    anything else."""
     from mcclink.cli._tables import Column, FittedTable
 
     columns = [
         Column("When (UTC)"),
         Column("Customer ID", drop=1),
         Column("Operation"),
-        Column("Before → after", wrap=True, drop=3),
+        Column("Before → after", wrap=True, drop=4),
         Column("Outcome", drop=2),
+        Column("Who", wrap=True, drop=3),
         Column("Error"),
     ]
     rows = []
@@ -176,6 +178,7 @@ def history_table(
                 e.operation.value,
                 f"{before} → {after}",
                 f"[{style}]{e.outcome.value}[/]",
+                shown(e.actor),
                 f"[red]{shown(_short(e.error_code))}[/]" if e.error_code else "",
             ]
         )

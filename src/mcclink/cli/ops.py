@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
+from mcclink import search
 from mcclink.cli._common import (
     JsonOption,
     clients_table,
@@ -131,23 +133,35 @@ def history(
     since: Annotated[str | None, typer.Option(help="From this date/time (UTC), ISO 8601.")] = None,
     until: Annotated[str | None, typer.Option(help="Before this date/time (UTC).")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many entries.")] = 100,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            help="Only what this actor did: any part of it, case and accents aside "
+            "(cli:ana, ana@agencia.com.br, token:ci).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show ExecutionHistory: one client's (newest first) or the MCC's in a time range.
+    """Show ExecutionHistory: one client's (newest first) or the MCC's in a time range, with
+    who acted.
 
-    Example: mcclink history --since 2026-01-01
+    Example: mcclink history --since 2026-01-01 --actor ana@
     """
+    who = search.actor_query(actor or "")
     s = state(ctx)
     store, mcc = s.container.store, s.container.mcc
     if customer_id:
         cid = CustomerId.parse(customer_id)
-        entries = list(store.client_history(mcc, cid, limit))
+        # With a filter, the newest ``limit`` of the actor's entries, not of all of them.
+        found = store.client_history(mcc, cid, None if who else limit)
+        entries = list(islice((e for e in found if search.actor_matches(e.actor, who)), limit))
         if not entries and store.get_client(mcc, cid) is None:  # archived clients keep theirs
             raise ClientNotFound(mcc.digits, cid.digits)
     else:
         start = _when(since) if since else utcnow() - timedelta(days=7)
         end = _when(until) if until else utcnow() + timedelta(seconds=1)
-        entries = list(store.history_between(start, end, mcc))[-limit:]
+        found = store.history_between(start, end, mcc)
+        entries = [e for e in found if search.actor_matches(e.actor, who)][-limit:]
     if wants_json(ctx, as_json):
         print_json([history_to_dict(e) for e in entries])
     else:

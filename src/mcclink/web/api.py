@@ -68,9 +68,6 @@ LinkAction = Callable[[GoogleAdsMCCService, CustomerId, CustomerId], Client]
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 #: The history window when ``since`` is not given (the CLI's).
 DEFAULT_HISTORY_WINDOW = timedelta(days=7)
-#: The longest ``actor`` filter: an actor is at most ``token:`` + a 32-character name + an
-#: owner's e-mail address (254).
-MAX_ACTOR_QUERY = 300
 #: The moments ``since`` / ``until`` may name.
 _EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
 
@@ -417,7 +414,7 @@ def history(
     actor: Annotated[
         str | None,
         Query(
-            max_length=MAX_ACTOR_QUERY,
+            max_length=search.MAX_ACTOR_QUERY,
             description="Only entries whose actor holds this text, any case (e.g. "
             "`ana@agencia.com.br`, `token:ci`, `break-glass`).",
         ),

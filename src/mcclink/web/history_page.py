@@ -17,8 +17,8 @@ from fastapi.responses import Response
 
 from mcclink.domain import HistoryEntry, Operation, utcnow
 from mcclink.errors import InputError
-from mcclink.search import actor_matches
-from mcclink.web.api import DEFAULT_HISTORY_WINDOW, MAX_ACTOR_QUERY
+from mcclink.search import actor_matches, actor_query
+from mcclink.web.api import DEFAULT_HISTORY_WINDOW
 from mcclink.web.deps import PageManager
 from mcclink.web.pages import Built
 from mcclink.web.roles import Viewer
@@ -48,14 +48,9 @@ class HistoryFilter:
             InputError: an unknown operation, ``since`` is not a YYYY-MM-DD date, or the
                 actor is longer than any actor can be.
         """
-        if len(actor) > MAX_ACTOR_QUERY:
-            raise InputError(
-                f"the actor filter has {len(actor)} characters: an actor has at most "
-                f"{MAX_ACTOR_QUERY}; type a part of it (an e-mail address, token:ci)"
-            )
         return cls(
             since=_day(since) if since.strip() else today - DEFAULT_HISTORY_WINDOW,
-            actor=actor.strip(),
+            actor=actor_query(actor),
             operation=_operation(operation) if operation.strip() else None,
         )
 
