@@ -226,7 +226,7 @@ class FakeAds(AdsGateway):
         ]
         return [
             AccountNode(manager, "Manager", 0, True, "BRL", "America/Sao_Paulo"),
-            *(AccountNode(i.customer_id, i.name, 1, False, i.currency_code, i.time_zone)
+            *(AccountNode(i.customer_id, i.name, 1, i.manager, i.currency_code, i.time_zone)
               for i in managed),
         ]  # fmt: skip
 

@@ -6,7 +6,8 @@ of that MCC once (lazily), and writes a client only when Google's view differs f
 link vanished at Google go back to ``NOT_LINKED``, and live links (PENDING, ACTIVE) at
 Google for clients the store does not know are imported, named as Google names the
 account (``customer_client.descriptive_name``, read only when an ACTIVE one is imported;
-Google shows a manager no name for an account it does not yet manage). Links that ended
+Google shows a manager no name for an account it does not yet manage); a live link to a
+manager account (a sub-manager of the tree) is counted, never imported. Links that ended
 (refused, cancelled, inactive) are imported only when asked (``import_all``), and a client
 archived from the store is never imported again: the newest entry of its life in history
 (register, import, account creation or archive) is the archive.
@@ -40,7 +41,7 @@ from mcclink.domain import (
     utcnow,
 )
 from mcclink.errors import ClientExists, GoogleAdsError, StoreError
-from mcclink.ports import AdsGateway, GoogleLink, Store
+from mcclink.ports import AccountNode, AdsGateway, GoogleLink, Store
 from mcclink.reconcile import LIVE
 
 #: Invitations pending longer than this are flagged (the spec's original system: 24 h).
@@ -100,6 +101,8 @@ class SyncReport:
     errors: list[str] = field(default_factory=list)
     stale_pending: list[Client] = field(default_factory=list)
     links_seen: int = 0
+    #: Live links at Google to manager accounts (sub-managers), not imported as clients.
+    skipped_managers: int = 0
     request_id: str | None = None
     duration_ms: float = 0.0
 
@@ -240,13 +243,21 @@ def _import_unknown(
     request_id: str | None,
     report: SyncReport,
 ) -> None:
-    """Import the clients of ``links`` the store never knew or did not archive."""
+    """Import the clients of ``links`` the store never knew or did not archive.
+
+    A link to a manager account (a sub-manager of the tree) is no advertiser: it is counted
+    in ``report.skipped_managers``, never imported.
+    """
     links = [link for link in links if not _archived(recorder.store, link, report)]
-    names = _account_names(recorder.ads, mcc, links, report)
-    if names is None:
+    accounts = _accounts(recorder.ads, mcc, links, report)
+    if accounts is None:
         return
     for link in links:
-        name = storable_name(names.get(link.client), f"Imported {link.client}")
+        account = accounts.get(link.client)
+        if account is not None and account.manager:
+            report.skipped_managers += 1
+            continue
+        name = storable_name(account.name if account else None, f"Imported {link.client}")
         _import(recorder, link, name, request_id, report)
 
 
@@ -264,12 +275,13 @@ def _archived(store: Store, link: GoogleLink, report: SyncReport) -> bool:
         return True
 
 
-def _account_names(
+def _accounts(
     ads: AdsGateway, mcc: CustomerId, links: list[GoogleLink], report: SyncReport
-) -> dict[CustomerId, str] | None:
-    """Google's names of the accounts ``mcc`` manages; None when they could not be read.
+) -> dict[CustomerId, AccountNode] | None:
+    """The accounts ``mcc`` manages directly (name, manager or not); None when they could
+    not be read.
 
-    Read only when an ACTIVE link is to be imported: Google names no other account.
+    Read only when an ACTIVE link is to be imported: Google shows no other account.
     """
     if not any(link.status is LinkStatus.APPROVED for link in links):
         return {}
@@ -281,7 +293,7 @@ def _account_names(
             f"({exc}); the next cycle tries again"
         )
         return None
-    return {node.customer_id: node.name.strip() for node in nodes if node.level == 1}
+    return {node.customer_id: node for node in nodes if node.level == 1}
 
 
 def _import(
@@ -293,7 +305,7 @@ def _import(
         customer_id=link.client,
         mcc_customer_id=link.manager,
         name=name,
-        attributes={"imported_from": "google_ads", "hidden": str(link.hidden).lower()},
+        attributes={"imported_from": "google_ads"},
         status=link.status,
         hidden=link.hidden,
         manager_link_id=link.manager_link_id,

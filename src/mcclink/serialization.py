@@ -345,6 +345,7 @@ def sync_report_to_dict(
         "started_at": report.started_at.isoformat(),
         "duration_ms": round(report.duration_ms, 1),
         "links_seen": report.links_seen,
+        "skipped_managers": report.skipped_managers,
         "request_id": report.request_id,
         "counts": {s.value: report.counts.get(s, 0) for s in LinkStatus},
         "changes": [

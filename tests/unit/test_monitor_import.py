@@ -3,6 +3,8 @@ names the account; the rest only when asked (``import_all``, ``MCC_IMPORT_ALL_LI
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from mcclink.config import Settings
@@ -110,3 +112,31 @@ def test_mcc_import_all_links_refuses_anything_else_naming_the_fix() -> None:
     settings = Settings.from_env({"MCC_IMPORT_ALL_LINKS": "sometimes"})
     with pytest.raises(ConfigurationError, match=r"MCC_IMPORT_ALL_LINKS 'sometimes'.*set it to 1"):
         _ = settings.import_all_links
+
+
+def test_a_live_link_to_a_sub_manager_is_counted_not_imported(
+    service: GoogleAdsMCCService, store: Store, ads: FakeAds
+) -> None:
+    ads.infos[ACTIVE] = AccountInfo(
+        ACTIVE, "Team Brazil", "BRL", "America/Sao_Paulo", False, True, "ENABLED"
+    )
+
+    report = service.sync(MCC)
+
+    assert set(imported(store)) == {PENDING}
+    assert report.skipped_managers == 1
+    assert report.ok
+    assert store.get_client(MCC, ACTIVE) is None
+
+
+def test_an_imported_client_keeps_hidden_on_the_client_only(
+    service: GoogleAdsMCCService, store: Store, ads: FakeAds
+) -> None:
+    ads.links[(MCC, ACTIVE)] = replace(ads.links[(MCC, ACTIVE)], hidden=True)
+
+    service.sync(MCC)
+
+    client = store.get_client(MCC, ACTIVE)
+    assert client is not None
+    assert client.hidden
+    assert client.attributes == {"imported_from": "google_ads"}

@@ -184,11 +184,17 @@ def emulator_serve(
 
 @emulator.command("respond")
 def emulator_respond(
+    ctx: typer.Context,
     customer_id: Annotated[str, typer.Argument(help="The advertiser that answers.")],
     accept: Annotated[bool, typer.Option("--accept", help="Accept the invitation.")] = False,
     refuse: Annotated[bool, typer.Option("--refuse", help="Refuse the invitation.")] = False,
     unlink: Annotated[bool, typer.Option("--unlink", help="End an active link.")] = False,
-    manager: Annotated[str | None, typer.Option(help="Manager (default: MCC_CUSTOMER_ID).")] = None,
+    manager: Annotated[
+        str | None,
+        typer.Option(
+            help="The inviting manager (default: the global --mcc, else MCC_CUSTOMER_ID)."
+        ),
+    ] = None,
     admin_url: Annotated[
         str | None,
         typer.Option(
@@ -213,7 +219,8 @@ def emulator_respond(
     ]
     if len(chosen) != 1:
         raise typer.BadParameter("say exactly one of --accept, --refuse or --unlink")
-    result = respond(admin_url, CustomerId.parse(customer_id).digits, chosen[0], manager)
+    inviter = CustomerId.parse(manager) if manager else state(ctx).container.mcc
+    result = respond(admin_url, CustomerId.parse(customer_id).digits, chosen[0], inviter.digits)
     print_json(result)
 
 

@@ -398,6 +398,11 @@ def _print_report(
     for c in report.changes:
         before = status_text(c.status_before) if c.status_before else "(imported)"
         out.print(f"  {c.customer_id}: {before} → {status_text(c.status_after)}")
+    if report.skipped_managers:
+        out.print(
+            f"  skipped {report.skipped_managers} sub-manager(s): manager accounts are not "
+            "imported as clients (see mcclink hierarchy)"
+        )
     if report.stale_pending:
         print_clients(report.stale_pending, "Invitations pending too long")
     for error in report.errors:

@@ -250,6 +250,9 @@ class SyncReportOut(_Shape):
     started_at: datetime
     duration_ms: float
     links_seen: int
+    skipped_managers: int = Field(
+        description="Live links to manager accounts (sub-managers), not imported as clients."
+    )
     request_id: str | None
     counts: dict[str, int]
     changes: list[StatusChangeOut]
