@@ -254,9 +254,12 @@ class StaffSession:
     expires_at: datetime
     revoked_at: datetime | None = None
 
-    def live_at(self, now: datetime, idle: timedelta) -> bool:
-        """Not revoked, not past its absolute end, and used within ``idle``."""
-        return self.revoked_at is None and now < self.expires_at and now - self.last_seen_at < idle
+    def live_at(self, now: datetime, idle: timedelta, longest: timedelta) -> bool:
+        """Not revoked, used within ``idle``, and before its absolute end: ``expires_at``, or
+        ``longest`` after it began if that comes first (a shorter ``MCC_SESSION_MAX`` set
+        since holds for sessions made before it too)."""
+        end = min(self.expires_at, self.created_at + longest)
+        return self.revoked_at is None and now < end and now - self.last_seen_at < idle
 
     def seen(self, now: datetime) -> StaffSession:
         """The session with ``last_seen_at`` moved to ``now``."""

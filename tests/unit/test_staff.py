@@ -80,9 +80,19 @@ def test_a_session_ends_when_idle_or_at_its_absolute_end() -> None:
     assert session.id_hash == token_hash(value)
     assert session.csrf not in repr(session)
     assert value not in repr(session)
-    idle = timedelta(hours=2)
-    assert session.live_at(T0 + timedelta(hours=1), idle)
-    assert not session.live_at(T0 + timedelta(hours=2), idle)
+    idle, longest = timedelta(hours=2), timedelta(hours=12)
+    assert session.live_at(T0 + timedelta(hours=1), idle, longest)
+    assert not session.live_at(T0 + timedelta(hours=2), idle, longest)
     late = session.seen(T0 + timedelta(hours=11))
-    assert late.live_at(T0 + timedelta(hours=11, minutes=30), idle)
-    assert not late.live_at(T0 + timedelta(hours=12), idle)
+    assert late.live_at(T0 + timedelta(hours=11, minutes=30), idle, longest)
+    assert not late.live_at(T0 + timedelta(hours=12), idle, longest)
+
+
+def test_a_shorter_longest_session_ends_sessions_made_before_it() -> None:
+    _, session = new_session("ana@agencia.com.br", T0, timedelta(hours=12))
+    busy = session.seen(T0 + timedelta(hours=3, minutes=50))
+    idle = timedelta(hours=2)
+    assert busy.live_at(T0 + timedelta(hours=3, minutes=59), idle, timedelta(hours=4))
+    assert not busy.live_at(T0 + timedelta(hours=4), idle, timedelta(hours=4))
+    # A longer one set later does not stretch a session past the end it was made with.
+    assert not busy.live_at(T0 + timedelta(hours=12), timedelta(days=1), timedelta(days=2))

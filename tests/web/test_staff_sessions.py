@@ -111,6 +111,26 @@ def test_a_busy_session_still_ends_at_its_absolute_end(
     assert not _in(browser)
 
 
+def test_a_shorter_longest_session_after_a_restart_ends_the_sessions_made_before(
+    web_env: dict[str, str], clock: WallClock, browser: TestClient
+) -> None:
+    shorter = staff_environ(
+        web_env, MCC_API_TOKEN=None, MCC_SESSION_IDLE="30m", MCC_SESSION_MAX="1h"
+    )
+    restarted = Container(environ=web_env, actor="web")
+    try:
+        with TestClient(_app(restarted, shorter, clock), base_url="http://127.0.0.1") as there:
+            there.cookies.set(SESSION_COOKIE, browser.cookies[SESSION_COOKIE])
+            for minutes in (20, 40, 59):  # in use all along: never idle
+                clock.now = START + timedelta(minutes=minutes)
+                assert _in(there)
+            clock.now = START + timedelta(hours=1)
+            assert not _in(there)
+            assert _in(browser)  # the old server still runs with MCC_SESSION_MAX=2h
+    finally:
+        restarted.close()
+
+
 def test_use_is_written_at_most_once_a_minute(
     browser: TestClient, clock: WallClock, web_container: Container
 ) -> None:

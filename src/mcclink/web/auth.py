@@ -263,7 +263,8 @@ def _session_principal(request: Request) -> Principal | None:
     if session is None:  # never made here: a guess, or a store replaced since
         count_failure(request)
         return None
-    if not session.live_at(now, web_settings(request).staff.session_idle):
+    staff = web_settings(request).staff
+    if not session.live_at(now, staff.session_idle, staff.session_max):
         return None
     if session.email == BREAK_GLASS:
         if not break_glass_usable(request):
