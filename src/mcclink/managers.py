@@ -29,11 +29,16 @@ STORE_LIST_TTL = 30.0
 class UnknownManager(InputError):
     """A manager that is neither configured nor has clients in the store."""
 
-    def __init__(self, mcc: CustomerId, known: Sequence[CustomerId]) -> None:
+    def __init__(self, mcc: CustomerId, known: Sequence[CustomerId], *, api: bool) -> None:
         names = ", ".join(str(m) for m in known) or "none"
+        choose = (
+            "Give one of them as mcc= (GET /api/v1/managers lists them)"
+            if api
+            else "Choose one of them"
+        )
         super().__init__(
             f"manager {mcc} is not one this server acts for; its managers are: {names}. "
-            f"Choose one of them, or add {mcc} to {MCC_LIST_VAR}"
+            f"{choose}, or add {mcc} to {MCC_LIST_VAR}"
         )
 
 
@@ -102,8 +107,9 @@ class Directory:
                 self._read = (now, known(self._first, self._store))
             return list(self._read[1])
 
-    def choose(self, raw: str | None) -> CustomerId:
-        """The manager ``raw`` names (the default when empty).
+    def choose(self, raw: str | None, *, api: bool = False) -> CustomerId:
+        """The manager ``raw`` names (the default when empty); ``api``: it is the REST API's
+        ``mcc=``, and a refusal says how to name one there.
 
         Raises:
             InvalidCustomerId: ``raw`` is not a customer id.
@@ -117,7 +123,7 @@ class Directory:
         managers = self.all(fresh=True)
         if mcc in managers:
             return mcc
-        raise UnknownManager(mcc, managers)
+        raise UnknownManager(mcc, managers, api=api)
 
 
 def client_counts(store: Store, mcc: CustomerId) -> dict[str, object]:

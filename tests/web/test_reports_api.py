@@ -87,7 +87,11 @@ def test_another_manager_in_the_store_is_named_with_mcc(api: TestClient, seeded:
         ("2026-13", {}, ("invalid period '2026-13'", "an ISO week 2026-W47")),
         ("novembro", {}, ("invalid period 'novembro'",)),
         ("2099-01", {}, ("has not started yet",)),
-        (PERIOD, {"mcc": "555-444-3333"}, ("manager 555-444-3333 has no clients", "--mcc")),
+        (
+            PERIOD,
+            {"mcc": "555-444-3333"},
+            ("manager 555-444-3333 is not one this server acts for", "mcc=", "/api/v1/managers"),
+        ),
         (PERIOD, {"mcc": "12-34"}, ("invalid Google Ads customer id",)),
         (PERIOD, {"format": "pdf"}, ("query format",)),
     ],
@@ -102,6 +106,7 @@ def test_bad_input_is_a_422_problem_naming_it(
     assert answer.headers["content-type"] == "application/problem+json"
     for phrase in phrases:
         assert phrase in answer.json()["detail"]
+    assert "--" not in answer.json()["detail"]  # the CLI's options mean nothing to the API
 
 
 def test_without_a_token_nothing_is_said(client: TestClient, seeded: Container) -> None:

@@ -14,13 +14,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from mcclink.bootstrap import Container
-from mcclink.domain import CustomerId
-from mcclink.reports.managers import require_known
 from mcclink.reports.metrics import build_report
 from mcclink.reports.periods import FORMS, Period
 from mcclink.staff import Role
 from mcclink.web import api_models as m
-from mcclink.web.deps import container
+from mcclink.web.deps import ApiManager, container
 from mcclink.web.reports import report_response
 from mcclink.web.roles import RoleCheck
 from mcclink.web.security import web_settings
@@ -47,14 +45,7 @@ def get_report(
     request: Request,
     box: Box,
     period: Annotated[str, Path(max_length=32, description=f"The period: {FORMS}.")],
-    mcc: Annotated[
-        str | None,
-        Query(
-            max_length=32,
-            json_schema_extra=m.CUSTOMER_ID_SCHEMA,
-            description="The manager account (default: the server's MCC).",
-        ),
-    ] = None,
+    mcc: ApiManager,
     format: Annotated[
         Literal["json", "csv", "html"],
         Query(description="json: every figure and the sheet; csv: the sheet; html: the report."),
@@ -65,13 +56,10 @@ def get_report(
     and time, what was pending at the end and for how long, errors, the onboarding funnel,
     reminders, each day's figures, the status changes and the per-client sheet.
 
-    An unknown manager, a malformed period, or one that has not started, is a 422.
+    ``mcc=`` names the manager, as on every route (one of ``GET /api/v1/managers``). An
+    unknown manager, a malformed period, or one that has not started, is a 422.
     """
-    settings = box.settings
-    chosen = Period.parse(period, settings.time_zone)
-    manager = CustomerId.parse(mcc) if mcc else box.mcc
+    chosen = Period.parse(period, box.settings.time_zone)
     pending_age = web_settings(request).pending_age
-    report = require_known(
-        box.store, build_report(box.store, manager, chosen, pending_age=pending_age)
-    )
+    report = build_report(box.store, mcc, chosen, pending_age=pending_age)
     return report_response(report, format, box)

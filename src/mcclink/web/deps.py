@@ -61,7 +61,7 @@ def manager(request: Request, mcc: ManagerQuery = None) -> CustomerId:
         InvalidCustomerId: ``mcc`` is not a customer id.
         UnknownManager: it is no manager of this server (the message names them).
     """
-    return directory(request).choose(mcc)
+    return directory(request).choose(mcc, api=True)
 
 
 def page_manager(request: Request, mcc: ManagerQuery = None) -> CustomerId:
