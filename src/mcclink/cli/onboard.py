@@ -141,12 +141,16 @@ def links_table(links: Iterable[OnboardingLink], now: datetime, title: str) -> F
     """A table of onboarding links: id, account, state at ``now``, expiry, funnel."""
     from mcclink.cli._tables import Column, FittedTable
 
+    # Whole at 80 columns (a 16-character id): the expiry's time goes under its date, and
+    # "Signed in" on two lines; narrower, the expiry goes, then the state.
     columns = (
         Column("ID"),
         Column("Account"),
-        Column("State"),
-        Column("Expires"),
-        *(Column(name, wrap=True, justify="right") for name in ("Opened", "Signed in", "Accepted")),
+        Column("State", drop=2),
+        Column("Expires", drop=1, wrap=True),
+        Column("Opened", justify="right"),
+        Column("Signed in", wrap=True, justify="right"),
+        Column("Accepted", justify="right"),
     )
     rows = []
     for made in links:
