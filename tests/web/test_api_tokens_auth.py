@@ -189,6 +189,21 @@ def test_the_server_starts_only_with_a_way_in(web_container: Container) -> None:
         create_app(web_container, WebSettings.from_env({}))
 
 
+def test_users_without_google_sign_in_or_a_usable_token_are_no_way_in(
+    web_container: Container, staff: StaffDirectory
+) -> None:
+    staff.add_user("bia@agencia.com.br", Role.ADMIN)
+    staff.revoke_token(staff.create_token("old", Role.VIEWER, "cli:ana")[1].id)
+
+    with pytest.raises(ConfigurationError) as refused:
+        create_app(web_container, WebSettings.from_env({}))
+
+    assert "nobody could sign in: mcclink has users, but they sign in with Google" in str(
+        refused.value
+    )
+    assert "MCC_STAFF_CLIENT_ID" in str(refused.value)
+
+
 # -- the throttle ---------------------------------------------------------------------------
 
 

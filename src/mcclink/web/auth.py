@@ -138,19 +138,28 @@ def install(app: FastAPI, settings: WebSettings, api_prefix: str, staff: StaffSt
 
 
 def check_ways_in(settings: WebSettings, staff: StaffStore) -> None:
-    """At least one way in: ``MCC_API_TOKEN``, Google sign-in, or users or tokens in the
-    store (read only when neither setting is given).
+    """At least one way in: ``MCC_API_TOKEN``, Google sign-in, or a usable personal token in
+    the store (read only when neither setting is given). Users alone are none: they enter
+    only by signing in with Google.
 
     Raises:
         ConfigurationError: none of them, naming each way.
     """
-    if settings.token or settings.staff.sign_in or staff.list_users() or staff.list_tokens():
+    if settings.token or settings.staff.sign_in:
         return
+    now = utcnow()
+    if any(token.usable_at(now) for token in staff.list_tokens()):
+        return
+    users = (
+        "mcclink has users, but they sign in with Google, which is not set up: "
+        if staff.list_users()
+        else ""
+    )
     raise ConfigurationError(
-        "nobody could sign in: set MCC_STAFF_CLIENT_ID and MCC_STAFF_CLIENT_SECRET (sign in "
-        "with Google; add the first admin with `mcclink users add EMAIL --role admin`), make "
-        "a personal API token with `mcclink tokens create`, or set the break-glass token "
-        f"MCC_API_TOKEN: {TOKEN_HINT}"
+        f"nobody could sign in: {users}set MCC_STAFF_CLIENT_ID and MCC_STAFF_CLIENT_SECRET "
+        "(sign in with Google; add the first admin with `mcclink users add EMAIL --role "
+        "admin`), make a personal API token with `mcclink tokens create`, or set the "
+        f"break-glass token MCC_API_TOKEN: {TOKEN_HINT}"
     )
 
 
