@@ -93,7 +93,7 @@ def test_cancelling_an_active_link_is_an_invalid_status_change(
         ads.cancel_invitation(MCC, active)
 
     assert caught.value.code == "ManagerLinkError.INVALID_STATUS_CHANGE"
-    assert "mcclink sync" in caught.value.message
+    assert "mcclink monitor --once" in caught.value.message
 
 
 def test_answering_a_cancelled_invitation_finds_no_pending_invite(

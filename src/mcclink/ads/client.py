@@ -19,7 +19,13 @@ from mcclink.ads.error_table import ALREADY_LINKED
 from mcclink.ads.retry import AdsStats, RetryPolicy
 from mcclink.config import GoogleAdsSettings, Secret
 from mcclink.domain import CustomerId, LinkStatus
-from mcclink.errors import AccountNotFound, GoogleAdsError, InvalidStatus, LinkRefused
+from mcclink.errors import (
+    AccountNotFound,
+    GoogleAdsError,
+    InvalidStatus,
+    LinkRefused,
+    PermissionDenied,
+)
 from mcclink.ports import (
     AccountInfo,
     AccountNode,
@@ -289,7 +295,8 @@ class GoogleAdsClientService(AdsGateway):
                 (``CLIENT_OUTSIDE_TREE``), below the client (``CYCLE_NOT_ALLOWED``), or too
                 deep (``MAX_DEPTH_EXCEEDED``).
             PermissionDenied: the login customer cannot reach the client
-                (``USER_PERMISSION_DENIED``).
+                (``USER_PERMISSION_DENIED``); a ``LinkRefused`` with that code when the
+                reason is the link itself, ended at Google.
             AccountNotFound, AuthenticationFailed, TransientError: as for
                 ``send_invitation``.
         """
@@ -305,9 +312,12 @@ class GoogleAdsClientService(AdsGateway):
             new_manager.digits
         )
         action = f"moving {link.client} from {manager} to {new_manager}"
-        response, request_id = self._send(
-            login, _MANAGER_LINKS, "move_manager_link", request, action
-        )
+        try:
+            response, request_id = self._send(
+                login, _MANAGER_LINKS, "move_manager_link", request, action
+            )
+        except PermissionDenied as exc:
+            raise self._unless_ended(manager, link, exc, action) from exc
         parsed = service.parse_customer_manager_link_path(response.resource_name)
         link_id = int(parsed["manager_link_id"])
         name = self._conn.service(login, _CLIENT_LINKS).customer_client_link_path(
@@ -315,6 +325,25 @@ class GoogleAdsClientService(AdsGateway):
         )
         moved = GoogleLink(new_manager, link.client, link_id, LinkStatus.APPROVED, name)
         return LinkChange(moved, request_id)
+
+    def _unless_ended(
+        self, manager: CustomerId, link: GoogleLink, refusal: PermissionDenied, action: str
+    ) -> GoogleAdsError:
+        """What a move refused for permission means: when ``link`` has ended at Google the
+        login no longer reaches the client through it, and Google says only that."""
+        try:
+            current = self.get_link(manager, link.client)
+        except GoogleAdsError:
+            return refusal  # the login cannot read the manager's links either
+        if current is None or current.status is LinkStatus.APPROVED:
+            return refusal
+        return LinkRefused(
+            f"{action}: the link between {manager} and {link.client} is "
+            f"{current.status.value} at Google (it ended there), and only an active link can "
+            "be moved: `mcclink monitor --once` records its real state",
+            code=refusal.code,
+            request_id=refusal.request_id,
+        )
 
     def list_links(self, manager: CustomerId) -> LinkListing:
         """Every client link of ``manager``, in one SearchStream.

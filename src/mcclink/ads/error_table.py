@@ -8,7 +8,7 @@ on the gRPC status (``mcclink.ads.errors``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from mcclink.errors import (
@@ -56,6 +56,10 @@ _NOT_COMPATIBLE = (
 )
 _ALREADY = "already done: the link is in place (not an error; mcclink reads its real state)"
 _NOT_FOUND = "a customer id names no Google Ads account: check the ids"
+_READ_LINK = (
+    "`mcclink links status CUSTOMER_ID` reads the link at Google, `mcclink monitor --once` "
+    "records it"
+)
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,24 @@ class Rule:
 
     kind: type[GoogleAdsError]
     hint: str
+    #: The fix for one kind of call instead, by the verb its action opens with
+    #: (``hiding 111-222-3333 in ...``): Google answers some codes for unlike mistakes.
+    by_verb: Mapping[str, str] = field(default_factory=dict)
+
+    def hint_for(self, action: str) -> str:
+        """The fix for the call ``action`` describes."""
+        return self.by_verb.get(action.split(" ", 1)[0], self.hint)
 
 
 def _rules(kind: type[GoogleAdsError], hint: str, *codes: str) -> dict[str, Rule]:
     return dict.fromkeys(codes, Rule(kind, hint))
+
+
+_NOT_ACTIVE = f"only an active link can be {{}}: {_READ_LINK}"
+_NOT_A_MANAGER = (
+    "the new manager (--to) is not a manager account (or names no account): name a manager "
+    "of the tree (`mcclink hierarchy` lists them)"
+)
 
 
 #: Each Google error code mcclink knows, what it becomes and the fix a person can act on.
@@ -118,13 +136,16 @@ RULES: Mapping[str, Rule] = MappingProxyType(
             _NOT_COMPATIBLE,
             "ManagerLinkError.ACCOUNTS_NOT_COMPATIBLE_FOR_LINKING",
         ),
-        **_rules(
+        # Google answers it for linking across test and production, and for hiding or moving
+        # a link that is not active (or moving it to the manager it already has).
+        "ManagerLinkError.INVALID_CHANGE": Rule(
             LinkRefused,
-            # Google answers it for both: linking across test and production, and hiding or
-            # moving a link that is not active (or moving it to the manager it already has).
-            f"{_NOT_COMPATIBLE}; and only an active link can be hidden, shown or moved (to "
-            "another manager): run `mcclink sync` to read the link's real state",
-            "ManagerLinkError.INVALID_CHANGE",
+            _NOT_COMPATIBLE,
+            {
+                "hiding": _NOT_ACTIVE.format("hidden"),
+                "showing": _NOT_ACTIVE.format("shown"),
+                "moving": _NOT_ACTIVE.format("moved, to a manager other than its own"),
+            },
         ),
         **_rules(
             LinkRefused,
@@ -134,14 +155,14 @@ RULES: Mapping[str, Rule] = MappingProxyType(
         ),
         **_rules(
             LinkRefused,
-            "Google does not allow this status change for the link's current status: run "
-            "`mcclink sync` to read the real status, then act on it",
+            "Google does not allow this status change for the link's current status: "
+            f"{_READ_LINK}, then act on it",
             "ManagerLinkError.INVALID_STATUS_CHANGE",
         ),
         **_rules(
             LinkRefused,
             "there is no pending invitation from this manager to answer: it was cancelled, "
-            "answered or never sent; run `mcclink sync`",
+            f"answered or never sent; {_READ_LINK}",
             "CustomerManagerLinkError.NO_PENDING_INVITE",
         ),
         **_rules(
@@ -157,7 +178,10 @@ RULES: Mapping[str, Rule] = MappingProxyType(
         ),
         **_rules(
             LinkRefused,
-            "the client is outside this manager's tree: act from the manager that owns the link",
+            "the new manager (--to) is outside the login customer's tree, and a move stays "
+            "under it: the login customer is GOOGLE_ADS_LOGIN_CUSTOMER_ID if set, else "
+            "MCC_CUSTOMER_ID when acting for one of its sub-managers, else the acting manager; "
+            "name a manager under it (`mcclink hierarchy` lists them)",
             "ManagerLinkError.CLIENT_OUTSIDE_TREE",
         ),
         **_rules(
@@ -177,7 +201,7 @@ RULES: Mapping[str, Rule] = MappingProxyType(
         ),
         **_rules(
             LinkRefused,
-            "the link named does not exist (any more): run `mcclink sync` to read the links",
+            f"the link named does not exist (any more): {_READ_LINK}",
             "MutateError.RESOURCE_NOT_FOUND",
         ),
         **_rules(
@@ -214,7 +238,10 @@ RULES: Mapping[str, Rule] = MappingProxyType(
             _NOT_FOUND,
             "AuthenticationError.CUSTOMER_NOT_FOUND",
             "AuthenticationError.CLIENT_CUSTOMER_ID_INVALID",
-            "RequestError.INVALID_CUSTOMER_ID",
+        ),
+        # A move names one new account: the new manager, which must be a manager account.
+        "RequestError.INVALID_CUSTOMER_ID": Rule(
+            AccountNotFound, _NOT_FOUND, {"moving": _NOT_A_MANAGER}
         ),
         **_rules(
             AccountNotFound,

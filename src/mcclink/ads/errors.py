@@ -73,7 +73,7 @@ def translate(
     rule = RULES.get(failure.code)
     kind = rule.kind if rule else _kind_from_status(failure.status)
     said = _scrub(failure.message, secrets)
-    hint = rule.hint if rule else ""
+    hint = rule.hint_for(action) if rule else ""
     text = f"{hint}. Google Ads said: {said}" if hint and said else hint or said
     text = f"{action}: {text}" if action and text else action or text
     return kind(text or "Google Ads call failed", code=failure.code, request_id=failure.request_id)
