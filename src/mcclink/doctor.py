@@ -195,12 +195,27 @@ def _staff(container: Container) -> str:
     elif staff.break_glass:
         found.append(f"break-glass MCC_API_TOKEN on ({BREAK_GLASS_VAR}=on)")
     else:
-        found.append(
-            f"break-glass MCC_API_TOKEN only while mcclink has no user ({BREAK_GLASS_VAR} off)"
-        )
+        found.append(_break_glass_off(container))
     idle, longest = format_span(staff.session_idle), format_span(staff.session_max)
     found.append(f"sessions end after {idle} idle, {longest} at most")
     return "; ".join(found)
+
+
+def _break_glass_off(container: Container) -> str:
+    """Whether the set ``MCC_API_TOKEN`` is accepted now that ``MCC_BREAK_GLASS`` is off: only
+    while the store has no user (when the store cannot be read, the rule alone)."""
+    rule = f"only while mcclink has no user ({BREAK_GLASS_VAR} off)"
+    try:
+        users = container.store.list_users()
+    except MccLinkError:  # the store's own row names the problem
+        return f"break-glass MCC_API_TOKEN {rule}"
+    if users:
+        return (
+            "break-glass MCC_API_TOKEN is set and now refused: mcclink has users and "
+            f"{BREAK_GLASS_VAR} is off (unset MCC_API_TOKEN, or set {BREAK_GLASS_VAR}=on to "
+            "keep it as an admin token)"
+        )
+    return f"break-glass MCC_API_TOKEN accepted {rule}"
 
 
 def _check_provider(issuer: str, client_id: str, redirect_uri: str) -> None:

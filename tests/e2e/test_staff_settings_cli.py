@@ -63,11 +63,15 @@ def test_doctor_shows_how_staff_sign_in_and_checks_the_provider(
     assert f"Google sign-in by {env['MCC_OIDC_ISSUER']}" in detail
     assert f"redirect URI {env['MCC_PUBLIC_URL']}/login/callback" in detail
     assert "verified accounts of agencia.com.br enter as viewer" in detail
-    assert "break-glass MCC_API_TOKEN only while mcclink has no user" in detail
+    assert "break-glass MCC_API_TOKEN accepted only while mcclink has no user" in detail
     assert "sessions end after 1 h idle, 12 h at most" in detail
     assert "openid-configuration cannot be read" in str(_staff_row(red)["detail"])
+    staff("users", "add", "ana@agencia.com.br", "--role", "admin")
+    with_users = str(_staff_row(staff("doctor", "--json").stdout)["detail"])
+    assert "break-glass MCC_API_TOKEN is set and now refused: mcclink has users" in with_users
+    assert "set MCC_BREAK_GLASS=on to keep it" in with_users
     for secret in (SECRET, SESSION_SECRET):
-        assert secret not in detail + red
+        assert secret not in detail + red + with_users
 
 
 def test_doctor_without_staff_settings_says_google_sign_in_is_optional(tmp_path: Path) -> None:
