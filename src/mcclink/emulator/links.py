@@ -27,7 +27,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mcclink.emulator import failures
 from mcclink.emulator.failures import RpcFault
 from mcclink.emulator.model import Account, Link
-from mcclink.emulator.scenario import MAX_MANAGERS_PER_CLIENT, MAX_PENDING_INVITATIONS_PER_CLIENT
+from mcclink.emulator.scenario import (
+    MAX_HIERARCHY_LEVELS,
+    MAX_MANAGERS_PER_CLIENT,
+    MAX_PENDING_INVITATIONS_PER_CLIENT,
+)
 
 #: Currencies the emulator accepts for new accounts (a subset of Google's list).
 CURRENCIES = frozenset(
@@ -70,13 +74,6 @@ class World(Protocol):
         """Whether ``customer`` is ``login`` or below it in the ACTIVE-link hierarchy."""
 
 
-#: Levels a hierarchy may have, from the top manager down to the lowest account (Google Ads API
-#: "System limits": "Maximum number of levels in a hierarchy, from the top-level manager
-#: account to the bottom-most Google Ads account: 6", answered with
-#: ``ManagerLinkError.MAX_DEPTH_EXCEEDED``). The top manager is ``customer_client.level`` 0,
-#: so the lowest account may sit at level 5.
-MAX_HIERARCHY_LEVELS = 6
-
 _BY_MANAGER = {("PENDING", "CANCELED"), ("ACTIVE", "INACTIVE")}
 _CLIENT_MOVES = frozenset({"ACTIVE", "REFUSED", "INACTIVE"})
 #: The advertiser's answers (admin side and ``auto_respond``), as the status each one sets.
@@ -96,7 +93,7 @@ def invite(
     Raises:
         RpcFault: the client does not exist or is not enabled, the manager cannot invite,
             the pair is already pending / active, the manager already reaches the client
-            through a sub-manager, or a limit is reached.
+            through a sub-manager, or a limit is reached (managers, invitations, depth).
     """
     client = state.account(client_id)
     if client is None:
@@ -127,6 +124,7 @@ def invite(
             location=location,
         )
     _check_manager_room(state, client.id, location)
+    _check_depth(state, manager.id, client.id, location)
     pending = [k for k in state.manager_links(client.id) if k.status == "PENDING"]
     if len(pending) >= MAX_PENDING_INVITATIONS_PER_CLIENT:
         raise RpcFault(
@@ -237,7 +235,8 @@ def client_set_status(
 
     Raises:
         RpcFault: ``NO_PENDING_INVITE`` to answer a link that is not PENDING,
-            ``TOO_MANY_MANAGERS`` to accept with 5 managers, ``INVALID_STATUS_CHANGE`` otherwise.
+            ``TOO_MANY_MANAGERS`` to accept with 5 managers, ``MAX_DEPTH_EXCEEDED`` to accept
+            below the lowest level, ``INVALID_STATUS_CHANGE`` otherwise.
     """
     if status not in _CLIENT_MOVES or (status == "INACTIVE" and link.status != "ACTIVE"):
         raise _invalid_status_change(link, status, location)
@@ -245,6 +244,7 @@ def client_set_status(
         raise RpcFault(failures.NO_PENDING_INVITE, "No pending invitation.", location=location)
     if status == "ACTIVE":
         _check_manager_room(state, link.client, location)
+        _check_depth(state, link.manager, link.client, location)
     if not validate_only:
         link.status = status
 
@@ -296,18 +296,25 @@ def move(
             "The client is already managed by this manager.",
             location=where,
         )
-    lowest = _depth(state, new_manager.id) + 1 + _height(state, link.client)
-    if lowest >= MAX_HIERARCHY_LEVELS:
-        raise RpcFault(
-            failures.MAX_DEPTH_EXCEEDED,
-            "Adding this link would exceed the maximum hierarchy depth: the lowest account "
-            f"would be at level {lowest + 1} of at most {MAX_HIERARCHY_LEVELS}.",
-            location=where,
-        )
+    _check_depth(state, new_manager.id, link.client, where)
     if validate_only:
         return None
     link.status = "INACTIVE"
     return state.add_link(new_manager.id, link.client, "ACTIVE")
+
+
+def _check_depth(state: World, manager: str, client: str, location: Sequence[str]) -> None:
+    """Refuse a link under ``manager`` that would put the lowest account of ``client``'s
+    branch below Google's deepest level (``MAX_HIERARCHY_LEVELS``, the top manager level 0)."""
+    lowest = _depth(state, manager) + 1 + _height(state, client)
+    if lowest >= MAX_HIERARCHY_LEVELS:
+        raise RpcFault(
+            failures.MAX_DEPTH_EXCEEDED,
+            "Adding this link would exceed the maximum hierarchy depth: the lowest account "
+            f"would be at level {lowest} (the top manager is level 0; at most level "
+            f"{MAX_HIERARCHY_LEVELS - 1}).",
+            location=location,
+        )
 
 
 def _depth(state: World, customer: str) -> int:

@@ -23,7 +23,12 @@ Manager traits (all optional):
   (then ``CustomerClientLinkError.MAX_CUSTOMER_LIMIT_REACHED``); no limit by default.
 - ``"currency_code"`` (default ``"BRL"``), ``"time_zone"`` (default ``"America/Sao_Paulo"``).
 - ``"managed_by": "<manager id>"`` -- a sub-manager, ACTIVE under that scenario manager (a tree
-  of managers; a manager has at most one manager, and none above itself).
+  of managers; a manager has at most one manager, and none above itself). The tree keeps
+  Google's depth limit: a manager at most at level 5 (its top manager is level 0), a client
+  linked to it at most at level 5 too.
+- ``"accessible": false``, ``"status": "CANCELED"`` (or ``"SUSPENDED"``, ``"CLOSED"``) -- as
+  for clients below: a sub-manager the OAuth user cannot open itself (a walk logged in as a
+  manager above it still reads it), or one that is not enabled.
 
 Client (advertiser) traits (all optional):
 
@@ -113,6 +118,13 @@ MAX_SCENARIO_BYTES = 64 * 1024 * 1024
 #: Google's limits the emulator enforces.
 MAX_MANAGERS_PER_CLIENT = 5
 MAX_PENDING_INVITATIONS_PER_CLIENT = 20
+#: Levels a hierarchy may have, from the top manager down to the lowest account (Google Ads
+#: API "System limits", https://developers.google.com/google-ads/api/docs/best-practices/
+#: system-limits: "Maximum number of levels in a hierarchy, from the top-level manager account
+#: to the bottom-most Google Ads account: 6", answered with
+#: ``ManagerLinkError.MAX_DEPTH_EXCEEDED``). Counted as ``customer_client.level`` counts them,
+#: the top manager at level 0, so the lowest account may sit at level 5.
+MAX_HIERARCHY_LEVELS = 6
 
 ACCOUNT_STATUSES = ("ENABLED", "CANCELED", "SUSPENDED", "CLOSED")
 AUTO_RESPONSES = ("accept", "refuse")
@@ -176,6 +188,8 @@ class ManagerSpec:
     currency_code: str = "BRL"
     time_zone: str = "America/Sao_Paulo"
     managed_by: str | None = None
+    accessible: bool = True
+    status: str = "ENABLED"
 
 
 @dataclass(frozen=True)
@@ -309,7 +323,9 @@ class Scenario:
                 )
 
     def _check_tree(self, manager_ids: set[str]) -> None:
+        """Every ``managed_by`` names a manager, makes no cycle and keeps Google's depth."""
         parents = {m.id: m.managed_by for m in self.managers if m.managed_by}
+        levels: dict[str, int] = {}
         for index, manager in enumerate(self.managers):
             if manager.managed_by and manager.managed_by not in manager_ids:
                 raise Problem(
@@ -321,6 +337,12 @@ class Scenario:
                     raise Problem(f"managers[{index}].managed_by makes a cycle of managers")
                 seen.add(above)
                 above = parents.get(above)
+            levels[manager.id] = len(seen) - 1
+            _check_level(levels[manager.id], f"managers[{index}] ({manager.id})")
+        for index, client in enumerate(self.clients):
+            for manager_id in client.linked_to:
+                level = levels.get(manager_id, 0) + 1
+                _check_level(level, f"clients[{index}] ({client.id}, linked_to {manager_id})")
 
     def _check_people(self, account_ids: set[str]) -> None:
         for name, keys in (
@@ -334,6 +356,15 @@ class Scenario:
             strangers = sorted(set(user.access or {}) - account_ids)
             if strangers:
                 raise Problem(f"users[{index}].access names no scenario account: {strangers}")
+
+
+def _check_level(level: int, what: str) -> None:
+    if level >= MAX_HIERARCHY_LEVELS:
+        raise Problem(
+            f"{what} would sit at level {level} of its tree, counted as customer_client.level "
+            f"counts (the top manager is level 0): Google allows levels 0 to "
+            f"{MAX_HIERARCHY_LEVELS - 1}; shorten its managed_by chain"
+        )
 
 
 def _input_error(source: str, problem: str) -> InputError:
@@ -356,6 +387,8 @@ def _manager(raw: object, where: str) -> ManagerSpec:
             if "managed_by" in item
             else None
         ),
+        accessible=bool_at(item, "accessible", True, where),
+        status=choice_at(item, "status", ACCOUNT_STATUSES, "ENABLED", where),
     )
 
 
