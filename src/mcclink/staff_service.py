@@ -262,6 +262,7 @@ class StaffDirectory:
             by: the e-mail of the user asking: unless an admin, they may revoke only their own.
 
         Raises:
+            InputError: ``ref`` holds no id.
             ApiTokenNotFound: no such token (or, to a user who is not admin, not theirs).
         """
         token_id = _token_ref(ref)
@@ -403,12 +404,22 @@ def _name(raw: str | None) -> str | None:
 
 def _token_ref(ref: str) -> str:
     """The id in a token reference: the id, ``mcl_<id>``, or the whole token (of which only
-    the id part is ever kept, so a mistyped secret is never echoed)."""
+    the id part is ever kept, so a mistyped secret is never echoed).
+
+    Raises:
+        InputError: the reference holds no id (empty, or ``mcl_`` alone).
+    """
     text = ref.strip()
     whole = token_id_of(text)
     if whole is not None:
         return whole
-    return text.removeprefix("mcl_").partition("_")[0][:64]
+    token_id = text.removeprefix("mcl_").partition("_")[0][:64]
+    if not token_id:
+        raise InputError(
+            "no token id given: give the token's id or its mcl_<id> prefix, as "
+            "`mcclink tokens list` shows it"
+        )
+    return token_id
 
 
 def _when(moment: datetime) -> str:

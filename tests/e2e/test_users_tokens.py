@@ -282,6 +282,10 @@ def test_bad_input_exits_2_names_the_problem_and_the_fix_and_writes_nothing(staf
                 "choose another name (--name), or revoke",
             ),
         ),
+        "no token id": (
+            ("tokens", "revoke", ""),
+            ("no token id given", "mcclink tokens list"),
+        ),
         "unknown token id": (
             ("tokens", "revoke", "mcl_q3jxv0mn8btz"),
             ("no API token has id 'q3jxv0mn8btz'", "mcclink tokens list"),
@@ -397,3 +401,8 @@ def test_at_a_terminal_an_unremovable_user_is_refused_before_the_question(home: 
     assert f"{RITA} is not a user" in unknown
     assert "Remove" not in last_admin + unknown
     assert [u["email"] for u in cli.json("users", "list")] == [ANA]
+
+
+def test_the_help_calls_the_address_email(home: Path) -> None:
+    usage = Cli(home, {})("users", "add", "--help").stdout
+    assert "Usage: mcclink users add [OPTIONS] {EMAIL}" in usage

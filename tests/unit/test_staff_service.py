@@ -393,3 +393,9 @@ def test_an_owner_may_not_give_two_usable_tokens_one_name(
     staff.revoke_token(second.id)
     staff.create_token("ci", Role.VIEWER, "ana@agencia.com.br")
     assert len(staff.tokens("ana@agencia.com.br")) == 3
+
+
+@pytest.mark.parametrize("ref", ["", "  ", "mcl_", "mcl__x"])
+def test_revoking_asks_for_an_id_when_given_none(staff: StaffDirectory, ref: str) -> None:
+    with pytest.raises(InputError, match=r"no token id given: give the token's id or its mcl_"):
+        staff.revoke_token(ref)

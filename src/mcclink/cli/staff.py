@@ -41,7 +41,9 @@ tokens = typer.Typer(
 RoleOption = Annotated[
     str, typer.Option("--role", help="admin, operator or viewer.", show_default=False)
 ]
-EmailArgument = Annotated[str, typer.Argument(help="The address they sign in with at Google.")]
+EmailArgument = Annotated[
+    str, typer.Argument(metavar="EMAIL", help="The address they sign in with at Google.")
+]
 
 _STATE_STYLE = {TokenState.ACTIVE: "green", TokenState.EXPIRED: "dim", TokenState.REVOKED: "red"}
 
