@@ -207,7 +207,11 @@ def _link_action(name: str, action: LinkAction, summary: str) -> None:
     """Register ``POST /clients/{customer_id}/NAME`` running the service's ``action``."""
 
     def route(
-        principal: ApiOperator, service: Acting, mcc: ApiManager, customer_id: PathId
+        principal: ApiOperator,
+        service: Acting,
+        mcc: ApiManager,
+        customer_id: PathId,
+        body: Annotated[m.NoFields | None, Body()] = None,
     ) -> JSONResponse:
         return _json(client_to_dict(action(service, mcc, customer_id)))
 
@@ -216,7 +220,7 @@ def _link_action(name: str, action: LinkAction, summary: str) -> None:
     router.post(
         f"/clients/{{customer_id}}/{name}",
         response_model=m.ClientOut,
-        responses=_errors(403, 404, 409, 502),
+        responses=_errors(400, 403, 404, 409, 502),
         tags=["links"],
     )(route)
 
@@ -241,7 +245,7 @@ _link_action(
 @router.post(
     "/clients/{customer_id}/move",
     response_model=m.ClientOut,
-    responses=_errors(403, 404, 409, 422, 502),
+    responses=_errors(400, 403, 404, 409, 502),
     tags=["links"],
 )
 def move_client(

@@ -24,6 +24,7 @@ from mcclink.domain import (
     Operation,
     Outcome,
 )
+from mcclink.errors import InputError
 from mcclink.onboarding import OnboardingState
 from mcclink.web.problems import PROBLEM_MEDIA_TYPE
 
@@ -35,10 +36,21 @@ CUSTOMER_ID_SCHEMA: dict[str, Any] = {
     "description": "Google Ads customer id, 123-456-7890 or 1234567890.",
 }
 
+
+def _customer_id_in(value: object) -> CustomerId:
+    """``CustomerId.parse`` for a JSON value, which must be a string: a number loses the
+    dashes and any leading zero, so it is refused, not read."""
+    if not isinstance(value, str):
+        raise InputError(
+            f'a customer id must be a JSON string such as "123-456-7890", not {value!r}'
+        )
+    return CustomerId.parse(value)
+
+
 #: A customer id in a request: parsed by ``CustomerId.parse``, so a bad one is answered
 #: with the CLI's message.
 CustomerIdIn = Annotated[
-    CustomerId, PlainValidator(CustomerId.parse), WithJsonSchema(CUSTOMER_ID_SCHEMA)
+    CustomerId, PlainValidator(_customer_id_in), WithJsonSchema(CUSTOMER_ID_SCHEMA)
 ]
 #: A customer id in an answer: always 10 digits.
 Digits = Annotated[str, Field(pattern="^[0-9]{10}$", examples=["1112223333"])]
@@ -450,6 +462,12 @@ class ClientCreate(BaseModel):
         f"characters, values of at most {MAX_ATTRIBUTE_VALUE:,}, no control characters.",
     )
     invite: bool = Field(default=True, description="Send the MCC's invitation at once.")
+
+
+class NoFields(BaseModel):
+    """A body with nothing to say: an action on the client in the path takes no field."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
 
 
 class ClientMove(BaseModel):
