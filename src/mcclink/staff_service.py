@@ -364,6 +364,20 @@ class StaffDirectory:
         )
 
 
+def reentry_warning(user: StaffUser) -> str | None:
+    """What to tell whoever removed ``user`` when an allowed domain let them in: they enter
+    again at their next Google sign-in. None for a user someone registered."""
+    by = user.created_by or ""
+    if not by.startswith("domain:"):
+        return None
+    domain = by.removeprefix("domain:")
+    return (
+        f"{user.email} entered as a member of {domain} (MCC_STAFF_DOMAINS): they enter again, "
+        "as a new user with MCC_STAFF_DOMAIN_ROLE's role, at their next Google sign-in; to keep "
+        f"them out, take {domain} out of MCC_STAFF_DOMAINS or suspend their account at Google"
+    )
+
+
 def _is_actor(owner: str) -> bool:
     """True for a command-line actor (``cli``, ``cli:ana``), False for a user's e-mail."""
     return owner == "cli" or owner.startswith("cli:")

@@ -16,7 +16,7 @@ from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, utcnow
 from mcclink.service import Registration
 from mcclink.staff import Role, TokenState, new_session
-from mcclink.staff_service import StaffDirectory
+from mcclink.staff_service import Admission, Identity, StaffDirectory
 from mcclink.web.security import SESSION_COOKIE
 from mcclink.web.views import FLASH_COOKIE
 from tests.web.conftest import csrf_token
@@ -127,6 +127,17 @@ def test_removing_a_user_ends_their_session_at_once_but_the_last_admin_stays(
     landed = _post(admin, "/admin/users/remove", "/admin/users", email=ADMIN)
     assert _flash(landed).startswith(f"error: {ADMIN} is the only admin")
     assert staff.store.get_user(ADMIN) is not None
+
+
+def test_removing_a_user_an_allowed_domain_let_in_says_they_can_enter_again(
+    admin: TestClient, staff: StaffDirectory
+) -> None:
+    member = Identity("novo@agencia.com.br", True, "agencia.com.br", "Novo", "1")
+    staff.admit(member, Admission(frozenset({"agencia.com.br"})))
+    landed = _post(admin, "/admin/users/remove", "/admin/users", email=member.email)
+    assert _flash(landed).startswith(f"ok: Removed {member.email}")
+    assert "they enter again" in _flash(landed)
+    assert "take agencia.com.br out of MCC_STAFF_DOMAINS" in _flash(landed)
 
 
 def test_signing_a_user_out_everywhere_ends_their_sessions(

@@ -21,7 +21,7 @@ from mcclink.domain import parse_duration, utcnow
 from mcclink.errors import InputError
 from mcclink.serialization import api_token_view, format_timestamp, staff_user_to_dict
 from mcclink.staff import ApiToken, Role, StaffUser, TokenState, normalize_email
-from mcclink.staff_service import StaffDirectory
+from mcclink.staff_service import StaffDirectory, reentry_warning
 
 if TYPE_CHECKING:
     from mcclink.cli._tables import FittedTable
@@ -120,20 +120,13 @@ def remove_user(
             f"Remove {address}? Their sessions end and their API tokens are revoked.",
             what=f"remove {address}",
         )
-    user = _directory(ctx).remove_user(address)
-    by = user.created_by or ""
-    domain = by.removeprefix("domain:") if by.startswith("domain:") else ""
+    warning = reentry_warning(_directory(ctx).remove_user(address))
     if wants_json(ctx, as_json):
         print_json({"email": address, "removed": True})
     else:
         out.print(f"[green]✓[/] {shown(address)} removed: signed out, their tokens revoked")
-    if domain:
-        err.print(
-            f"[yellow]![/] {shown(address)} entered as a member of {shown(domain)} "
-            "(MCC_STAFF_DOMAINS): they enter again, as a new user with MCC_STAFF_DOMAIN_ROLE's "
-            f"role, at their next Google sign-in; to keep them out, take {shown(domain)} out "
-            "of MCC_STAFF_DOMAINS or suspend their account at Google"
-        )
+    if warning:
+        err.print(f"[yellow]![/] {shown(warning)}")
 
 
 @users.command("sign-out")

@@ -21,6 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from mcclink.errors import InputError, MccLinkError
 from mcclink.staff import ApiToken, Role
+from mcclink.staff_service import reentry_warning
 from mcclink.web import problems
 from mcclink.web.auth import Principal, clock, directory
 from mcclink.web.roles import Admin, Viewer
@@ -102,8 +103,9 @@ def remove_user(request: Request, principal: Admin, email: Email = "") -> Respon
     """Remove a user: their sessions end and their tokens stop working at once."""
 
     def remove() -> Flash:
-        directory(request, principal.actor).remove_user(email)
-        return Flash("ok", f"Removed {email}: signed out everywhere, their tokens no longer work.")
+        warning = reentry_warning(directory(request, principal.actor).remove_user(email))
+        done = f"Removed {email}: signed out everywhere, their tokens revoked."
+        return Flash("ok", f"{done} {warning}." if warning else done)
 
     return _done(request, USERS_PAGE, remove)
 
