@@ -52,3 +52,20 @@ def test_emulator_respond_answers_the_global_mccs_invitation(cli: Cli) -> None:
     link = json.loads(done.stdout)
 
     assert (link["manager"], link["status"]) == (SUB, "ACTIVE")
+
+
+def test_hide_shows_the_hidden_state_and_says_noop_when_nothing_changed(cli: Cli) -> None:
+    cli("monitor", "--once")
+
+    first = cli("links", "hide", PADARIA).stdout
+    assert "Hidden" in first
+    assert "yes" in first
+    assert "NOOP" not in first
+    again = cli("links", "hide", PADARIA).stdout
+    assert "111-222-3333: NOOP, already hidden: nothing changed" in again
+    assert "1 done (1 NOOP), 0 failed" in again
+    as_json = cli.json("links", "unhide", PADARIA)
+    assert (as_json["noop"], as_json["done"][0]["hidden"]) == ([], False)
+    assert cli.json("links", "unhide", PADARIA)["noop"] == [PADARIA]
+    shown = cli("clients", "show", PADARIA).stdout
+    assert "Hidden" in shown

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -112,39 +112,49 @@ def shown(value: object, *, lines: bool = False) -> str:
 
 
 def print_clients(
-    clients: Sequence[Client], title: str | None = None, console: Console | None = None
+    clients: Sequence[Client],
+    title: str | None = None,
+    console: Console | None = None,
+    *,
+    with_hidden: bool = False,
 ) -> None:
-    """Print clients as a Rich table, or, past ``PLAIN_ROWS``, as fast plain columns."""
+    """Print clients as a Rich table, or, past ``PLAIN_ROWS``, as fast plain columns;
+    ``with_hidden``: always the table, with its Hidden column."""
     console = console or out
-    if len(clients) <= PLAIN_ROWS:
-        console.print(clients_table(clients, title))
+    if with_hidden or len(clients) <= PLAIN_ROWS:
+        console.print(clients_table(clients, title, with_hidden=with_hidden))
         return
     console.file.write(plain_clients(clients, console, title))
     console.file.flush()
 
 
-def clients_table(clients: Iterable[Client], title: str | None = None) -> FittedTable:
-    """A table of clients (``title`` is plain text); the date column goes first when narrow."""
+def clients_table(
+    clients: Iterable[Client], title: str | None = None, *, with_hidden: bool = False
+) -> FittedTable:
+    """A table of clients (``title`` is plain text); the date column goes first when narrow.
+    ``with_hidden`` adds whether each is hidden in its manager's account list."""
     from mcclink.cli._tables import Column, FittedTable
 
-    columns = (
+    columns = [
         Column("Customer ID"),
         Column("Name", wrap=True, min_width=8),
         Column("Status"),
+        *([Column("Hidden")] if with_hidden else []),
         Column("Changed (UTC)", drop=1),
         Column("Last error"),
-    )
+    ]
     rows = [
         (
             c.customer_id.dashed,
             shown(c.name),
             status_text(c.status),
+            *(["yes" if c.hidden else "no"] if with_hidden else []),
             c.status_changed_at.strftime(MINUTE) if c.status_changed_at else "",
             f"[red]{shown(_short(c.last_error.code))}[/]" if c.last_error else "",
         )
         for c in clients
     ]
-    return FittedTable(columns, rows, title)
+    return FittedTable(tuple(columns), rows, title)
 
 
 def history_table(
@@ -254,15 +264,29 @@ def bulk_json(result: BulkResult) -> dict[str, Any]:
     }
 
 
-def print_bulk(result: BulkResult, console: Console | None = None) -> None:
-    """Print a bulk run's outcome for a person (on ``console``, else stdout and stderr)."""
+def print_bulk(
+    result: BulkResult,
+    console: Console | None = None,
+    *,
+    noops: Mapping[CustomerId, str] | None = None,
+) -> None:
+    """Print a bulk run's outcome for a person (on ``console``, else stdout and stderr).
+
+    ``noops`` (hide / unhide): the clients left as they were, with why; the table then shows
+    whether each client is hidden.
+    """
     if result.done:
-        print_clients(sorted(result.done.values(), key=lambda c: c.customer_id), None, console)
+        clients = sorted(result.done.values(), key=lambda c: c.customer_id)
+        print_clients(clients, None, console, with_hidden=noops is not None)
+    for cid, note in sorted((noops or {}).items()):
+        (console or out).print(f"{cid}: NOOP, {note}: nothing changed")
     for cid, exc in result.failed.items():
         message = str(exc) if cid.dashed in str(exc) else f"{cid}: {exc}"
         (console or err).print("[red]✗[/]", shown(message, lines=True))
+    unchanged = f" ({len(noops)} NOOP)" if noops else ""
     (console or out).print(
-        f"{len(result.done)} done, {len(result.failed)} failed, {result.retries} retried call(s)"
+        f"{len(result.done)} done{unchanged}, {len(result.failed)} failed, "
+        f"{result.retries} retried call(s)"
     )
 
 

@@ -192,7 +192,7 @@ def show(
     if wants_json(ctx, as_json):
         print_json({**client_to_dict(client), "history": [history_to_dict(e) for e in history]})
         return
-    out.print(clients_table([client], title=client.name))
+    out.print(clients_table([client], title=client.name, with_hidden=True))
     if client.last_error:
         error = client.last_error
         err.print(f"[red]last error[/]: {shown(error.code)}: {shown(error.message, lines=True)}")

@@ -49,7 +49,10 @@ def _bulk(
     conc: int,
     js: bool,
     max_qps: float | None = None,
+    noops: dict[CustomerId, str] | None = None,
 ) -> None:
+    """Run ``action`` on every id and print the outcome; ``noops`` (hide / unhide) is
+    filled by ``action`` with the clients it left as they were."""
     s = state(ctx)
     if max_qps is not None:
         s.container.max_qps = max_qps
@@ -65,15 +68,22 @@ def _bulk(
         show_progress=len(customer_ids) > 1 and not as_json,
     )
     result.retries = s.container.google_ads_retries()
+    unchanged = None if noops is None else {c: n for c, n in noops.items() if c in result.done}
     if as_json:
-        print_json(bulk_json(result))
+        data = bulk_json(result)
+        if unchanged is not None:
+            data["noop"] = sorted(c.digits for c in unchanged)
+        print_json(data)
     else:
-        print_bulk(result)
+        print_bulk(result, noops=unchanged)
     bulk_exit(result)
 
 
-def _bulk_command(name: str, action: Action, label: str, doc: str) -> None:
-    """Register ``mcclink links NAME CUSTOMER_ID...``, running ``action`` on each id."""
+def _bulk_command(
+    name: str, action: Action, label: str, doc: str, *, hides: bool | None = None
+) -> None:
+    """Register ``mcclink links NAME CUSTOMER_ID...``, running ``action`` on each id;
+    ``hides`` (hide: True, unhide: False) makes it say which clients were already so."""
 
     def command(
         ctx: typer.Context,
@@ -82,7 +92,10 @@ def _bulk_command(name: str, action: Action, label: str, doc: str) -> None:
         max_qps: MaxQpsOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        _bulk(ctx, customer_ids, action, label, concurrency, as_json, max_qps)
+        noops: dict[CustomerId, str] = {}
+        run = action if hides is None else _noting_noops(action, hides, noops)
+        noted = None if hides is None else noops
+        _bulk(ctx, customer_ids, run, label, concurrency, as_json, max_qps, noted)
 
     command.__doc__ = doc
     app.command(name)(command)
@@ -117,6 +130,18 @@ _bulk_command(
 )
 
 
+def _noting_noops(action: Action, hidden: bool, noops: dict[CustomerId, str]) -> Action:
+    """``action`` (hide or unhide), noting in ``noops`` each client already as asked (the
+    service then records a NOOP and sends nothing to Google)."""
+
+    def act(service: GoogleAdsMCCService, mcc: CustomerId, cid: CustomerId) -> Client:
+        if service.get(mcc, cid).hidden is hidden:
+            noops[cid] = "already hidden" if hidden else "already shown"
+        return action(service, mcc, cid)
+
+    return act
+
+
 _bulk_command(
     "hide",
     GoogleAdsMCCService.hide,
@@ -125,6 +150,7 @@ _bulk_command(
 
     Example: mcclink links hide 111-222-3333 444-555-6666
     """,
+    hides=True,
 )
 
 
@@ -136,6 +162,7 @@ _bulk_command(
 
     Example: mcclink links unhide 111-222-3333
     """,
+    hides=False,
 )
 
 
