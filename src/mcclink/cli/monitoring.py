@@ -34,7 +34,7 @@ from mcclink.cli.webhooks import print_delivery, warn_if_plain_http
 from mcclink.config import check_all
 from mcclink.domain import CustomerId, LinkStatus, parse_duration
 from mcclink.errors import InputError, MccLinkError
-from mcclink.monitor_all import DEFAULT_CONCURRENCY, ManagerRun
+from mcclink.monitor_all import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, ManagerRun
 from mcclink.serialization import sync_report_to_dict
 
 if TYPE_CHECKING:
@@ -76,7 +76,8 @@ def monitor(
         int | None,
         typer.Option(
             "--concurrency",
-            help=f"With --all or --tree: managers synced at once (default {DEFAULT_CONCURRENCY}).",
+            help="With --all or --tree: managers synced at once, 1 to "
+            f"{MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY}).",
         ),
     ] = None,
     as_json: JsonOption = False,
