@@ -20,7 +20,7 @@ from mcclink.errors import InputError, InvalidCustomerId, InvalidStatus, Invalid
 _CUSTOMER_ID = re.compile(r"(\d{3})-?(\d{3})-?(\d{4})")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class CustomerId:
     """A Google Ads customer id: always 10 digits inside, ``123-456-7890`` when shown."""
 
@@ -396,10 +396,12 @@ def _unstorable(char: str) -> bool:
 
 def is_blank(text: str) -> bool:
     """Whether ``text`` shows nothing: only blanks and invisible format characters."""
+    if text[:1].isalnum():
+        return False  # most names: decided by their first character
     return all(c.isspace() or unicodedata.category(c) == "Cf" for c in text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Client:
     """An advertiser registered under one MCC, and where its link stands."""
 

@@ -301,7 +301,7 @@ class Store(StaffStore):
         """Release connections."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GoogleLink:
     """A link between the MCC and a client, as Google Ads reports it."""
 

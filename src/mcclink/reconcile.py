@@ -49,6 +49,8 @@ def state_from_google(
         return client
     if link is not None and older_than_stored(client, link):
         return client
+    if _agrees(client, link):
+        return client  # most clients of a monitor cycle: checked without building a copy
     status = link.status if link else LinkStatus.NOT_LINKED
     changes: dict[str, object] = {
         "status": status,
@@ -63,8 +65,28 @@ def state_from_google(
         changes["status_changed_at"] = utcnow()
         if status is LinkStatus.PENDING:
             changes["invited_at"] = changes["status_changed_at"]
-    unchanged = all(getattr(client, k) == v for k, v in changes.items())
-    return client if unchanged else client.evolve(last_checked_at=utcnow(), **changes)
+    return client.evolve(last_checked_at=utcnow(), **changes)
+
+
+def _agrees(client: Client, link: GoogleLink | None) -> bool:
+    """Whether ``client`` already records what ``link`` says (no action in flight, and no
+    error left over when Google shows a link)."""
+    if client.pending_operation is not None:
+        return False
+    if link is None:
+        return (
+            client.status == LinkStatus.NOT_LINKED
+            and client.manager_link_id is None
+            and client.link_resource_name is None
+            and not client.hidden
+        )
+    return (
+        client.status == link.status
+        and client.manager_link_id == link.manager_link_id
+        and client.link_resource_name == link.resource_name
+        and client.hidden == link.hidden
+        and client.last_error is None
+    )
 
 
 #: Where each status stands in the life of one link: Google only moves a link forward
