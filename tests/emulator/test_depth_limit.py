@@ -3,6 +3,8 @@ an invitation, its acceptance, a scenario's tree (a move is in tests/ads/test_hi
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from mcclink.emulator import Emulator
@@ -73,7 +75,7 @@ def test_a_scenario_client_linked_below_the_lowest_level_is_refused() -> None:
 def test_a_scenario_sub_manager_may_be_unreachable_or_cancelled(
     fresh_emulator: Emulator,
 ) -> None:
-    managers = [
+    managers: list[dict[str, Any]] = [
         {"id": MCC, "name": "Agência"},
         {"id": CHAIN[0], "name": "Fechada", "managed_by": MCC, "accessible": False},
         {"id": CHAIN[1], "name": "Encerrada", "managed_by": MCC, "status": "CANCELED"},
