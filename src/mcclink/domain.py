@@ -80,6 +80,8 @@ class LinkStatus(StrEnum):
         Raises:
             InvalidStatus: an unknown name; the message lists the known ones.
         """
+        if raw in _STATUS_NAMES:
+            return _STATUS_NAMES[raw]  # the stored form: every client read has one
         try:
             return cls(raw.strip().upper())
         except ValueError:
@@ -123,6 +125,7 @@ class LinkStatus(StrEnum):
             )
 
 
+_STATUS_NAMES: Mapping[str, LinkStatus] = MappingProxyType({s.value: s for s in LinkStatus})
 _FROM_GOOGLE: Mapping[str, LinkStatus] = MappingProxyType(
     {
         "PENDING": LinkStatus.PENDING,

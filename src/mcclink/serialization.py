@@ -36,6 +36,8 @@ _E = TypeVar("_E", Operation, Outcome, LinkStatus)
 
 def as_utc(moment: datetime) -> datetime:
     """``moment`` in UTC (a naive datetime is taken to be UTC already)."""
+    if moment.tzinfo is UTC:
+        return moment  # every timestamp read from a store
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 

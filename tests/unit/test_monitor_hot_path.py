@@ -8,6 +8,7 @@ any one field that differs makes a new copy carrying Google's view.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from mcclink.domain import Client, CustomerId, LastError, LinkStatus, Operation
 from mcclink.ports import GoogleLink
 from mcclink.reconcile import state_from_google
+from mcclink.serialization import parse_timestamp
 
 MCC = CustomerId("1000000001")
 SOL = CustomerId("2000000002")
@@ -104,3 +106,18 @@ def test_any_link_field_left_when_google_shows_no_link_is_cleared(
 def test_the_values_held_per_link_carry_no_attribute_dict(value: object) -> None:
     # 50,000 links x four cycles at once: a __dict__ per object is tens of megabytes.
     assert not hasattr(value, "__dict__")
+
+
+@pytest.mark.parametrize("raw", ["pending", " Pending ", "PENDING"])
+def test_a_status_read_as_stored_or_typed_is_the_same_member(raw: str) -> None:
+    assert LinkStatus.parse(raw) is LinkStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-03-14T12:00:00.000000Z", "2026-03-14T14:00:00+02:00", "2026-03-14T12:00:00"]
+)
+def test_a_timestamp_read_in_utc_or_any_offset_comes_back_in_utc(text: str) -> None:
+    moment = parse_timestamp(text)
+
+    assert moment == datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+    assert moment.utcoffset() == UTC.utcoffset(None)
