@@ -45,10 +45,20 @@ TREE = Scenario.from_json(
         {
             "managers": [
                 {"id": ROOT.digits, "name": "Agência Raiz"},
-                {"id": SUB_A.digits, "name": "Time São Paulo", "managed_by": ROOT.digits},
+                {
+                    "id": SUB_A.digits,
+                    "name": "Time São Paulo",
+                    "managed_by": ROOT.digits,
+                    "accessible": False,
+                },
                 {"id": SUB_A1.digits, "name": "Time Campinas", "managed_by": SUB_A.digits},
                 {"id": SUB_B.digits, "name": "Time Lisboa", "managed_by": ROOT.digits},
-                {"id": CLOSED_SUB.digits, "name": "Time Encerrado", "managed_by": ROOT.digits},
+                {
+                    "id": CLOSED_SUB.digits,
+                    "name": "Time Encerrado",
+                    "managed_by": ROOT.digits,
+                    "status": "CANCELED",
+                },
                 {"id": OTHER_MCC.digits, "name": "Outra Agência"},
             ],
             "clients": [
@@ -68,8 +78,8 @@ TREE = Scenario.from_json(
 
 
 def load_tree(emu: Emulator) -> None:
-    """Reset ``emu`` to ``TREE`` and add what a scenario cannot say: a hidden link, a
-    cancelled sub-manager, one the user cannot open, a test account under a production root."""
+    """Reset ``emu`` to ``TREE`` and add what a scenario cannot say: a hidden link and a test
+    account under a production root."""
     emu.reset(TREE)
     state = emu.state
     with state.lock:
@@ -78,8 +88,3 @@ def load_tree(emu: Emulator) -> None:
         link = state.newest_link(ROOT.digits, PADARIA.digits)
         assert link is not None
         link.hidden = True
-        closed, private = state.account(CLOSED_SUB.digits), state.account(SUB_A.digits)
-        assert closed is not None
-        assert private is not None
-        closed.status = "CANCELED"
-        private.accessible = False
