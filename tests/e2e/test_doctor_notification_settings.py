@@ -28,7 +28,7 @@ def test_doctor_lists_reminder_and_alert_problems_with_the_others_in_one_check(
     assert done.returncode == 2
     checks = json.loads(done.stdout)
     assert [c["check"] for c in checks] == [
-        "settings", "google ads", "mcc", "store", "onboarding", "mail"
+        "settings", "google ads", "mcc", "store", "onboarding", "staff sign-in", "mail"
     ]  # fmt: skip
     assert_one_error_lists(
         checks[0]["detail"],

@@ -35,6 +35,8 @@ def create_client(home: Path, stdin: IO[bytes]) -> tuple[int, dict[str, Any]]:
         preexec_fn=_cap_memory,
     )
     assert "Traceback" not in done.stderr
+    # Seen once under heavy load: nothing on stdout; say how the script ended if it recurs.
+    assert done.stdout, (done.returncode, done.stderr[-2000:])
     return done.returncode, json.loads(done.stdout)
 
 
