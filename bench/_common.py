@@ -13,6 +13,7 @@ launcher, the floor is the launcher's own RSS (about 10 MB: a bare Python).
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import json
 import os
@@ -264,3 +265,17 @@ def _came_up(url: str, server: subprocess.Popen[bytes]) -> bool:
         except OSError:
             time.sleep(0.05)
     return False
+
+
+def store_arguments(
+    prog: str, doc: str | None, clients: int, stores: Sequence[str], argv: list[str]
+) -> argparse.Namespace:
+    """The arguments of a bench over the stores: ``--clients N`` and ``--stores a,b`` (a
+    list), with ``argv`` kept as given."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc)
+    parser.add_argument("--clients", type=int, default=clients)
+    parser.add_argument("--stores", default=",".join(stores))
+    args = parser.parse_args(argv)
+    args.stores = args.stores.split(",")
+    args.argv = argv
+    return args

@@ -23,7 +23,6 @@ Run: ``python -m bench.reminders [--clients 50000] [--stores sqlite,dynamodb]``.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -35,7 +34,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench._common import measured, moto_server, print_table, write_json
+from bench._common import measured, moto_server, print_table, store_arguments, write_json
 from bench._monitor_world import Backend, DynamoBackend, SqliteBackend
 from mcclink.domain import Client, CustomerId, LinkStatus, utcnow
 from mcclink.ports import Store
@@ -270,7 +269,7 @@ def run_case(store: Store, world: Reminders, backend: Backend, approach: str, du
 
 def main(argv: list[str] | None = None) -> None:
     """Measure both approaches on each store, print the table, write the JSON."""
-    args = _arguments(argv or [])
+    args = store_arguments("python -m bench.reminders", __doc__, CLIENTS, STORES, argv or [])
     cases: list[Case] = []
     loads: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="mcclink-bench-remind-") as tmp:
@@ -388,16 +387,6 @@ def _notes(cases: list[Case], loads: dict[str, float]) -> list[str]:
             "request count."
         )
     return notes
-
-
-def _arguments(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.reminders", description=__doc__)
-    parser.add_argument("--clients", type=int, default=CLIENTS)
-    parser.add_argument("--stores", default=",".join(STORES))
-    args = parser.parse_args(argv)
-    args.stores = args.stores.split(",")
-    args.argv = argv
-    return args
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ Run: ``python -m bench.reports [--clients 50000] [--stores sqlite,dynamodb]``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -44,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
-from bench._common import measured, moto_server, print_table, write_json
+from bench._common import measured, moto_server, print_table, store_arguments, write_json
 from bench._monitor_world import MANAGER, Backend, DynamoBackend, SqliteBackend
 from bench.reminders import counting_reads
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Operation, Outcome
@@ -349,7 +348,7 @@ def run_store(backend: Backend, n: int) -> list[Case]:
 
 def main(argv: list[str] | None = None) -> None:
     """Measure each store, print the table, write the JSON."""
-    args = _arguments(argv or [])
+    args = store_arguments("python -m bench.reports", __doc__, CLIENTS, STORES, argv or [])
     cases: list[Case] = []
     with tempfile.TemporaryDirectory(prefix="mcclink-bench-reports-") as tmp:
         for name in args.stores:
@@ -425,16 +424,6 @@ def _notes(cases: list[Case]) -> list[str]:
             "the MCC's history through by_mcc, one Query (paged) per period read."
         )
     return notes
-
-
-def _arguments(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.reports", description=__doc__)
-    parser.add_argument("--clients", type=int, default=CLIENTS)
-    parser.add_argument("--stores", default=",".join(STORES))
-    args = parser.parse_args(argv)
-    args.stores = args.stores.split(",")
-    args.argv = argv
-    return args
 
 
 if __name__ == "__main__":
