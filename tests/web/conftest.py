@@ -5,6 +5,7 @@
 - ``web_app`` / ``client``: the ASGI app and a TestClient without credentials.
 - ``api``: a TestClient that sends the bearer token.
 - ``live_server``: the app served by uvicorn on a free loopback port (for the browser).
+- ``visit``: a laptop-sized Chromium context on ``live_server``; no CSP or script error allowed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser
 
 from mcclink.bootstrap import Container
 from mcclink.emulator import CLIENT_ID, CLIENT_SECRET, Emulator
@@ -30,6 +32,7 @@ from mcclink.store import open_store
 from mcclink.store.dynamodb import DynamoDBStore
 from mcclink.web.app import create_app
 from mcclink.web.security import WebSettings
+from tests.fixtures.browser import LAPTOP, Visit
 
 TOKEN = "test-token-0123456789abcdef-ghijklmnop"
 #: The TestClient's base URL: onboarding links and the sign-in redirect point here.
@@ -145,6 +148,15 @@ def live_server(web_app: FastAPI) -> Iterator[LiveServer]:
     """The app served by uvicorn in a thread on a free loopback port."""
     with serving(web_app, free_port()) as server:
         yield server
+
+
+@pytest.fixture
+def visit(browser: Browser, live_server: LiveServer) -> Iterator[Visit]:
+    """A laptop-sized browser context on the live server; no CSP or script errors allowed."""
+    opened = Visit(browser, live_server, viewport=LAPTOP)
+    yield opened
+    opened.close()
+    assert opened.problems == []
 
 
 def csrf_token(html: str) -> str:

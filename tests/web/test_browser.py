@@ -7,7 +7,6 @@ in the browser is ``test_onboarding_browser``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -53,15 +52,6 @@ def busy_agency(registered: Container, fresh_emulator: Emulator) -> Container:
     waiting = service.get(mcc, CustomerId.parse("333-444-5555"))
     registered.store.update_client(waiting.evolve(invited_at=utcnow() - timedelta(days=3)))
     return registered
-
-
-@pytest.fixture
-def visit(browser: Browser, live_server: LiveServer) -> Iterator[Visit]:
-    """A laptop-sized browser context on the live server; no CSP or script errors allowed."""
-    opened = Visit(browser, live_server, viewport=LAPTOP)
-    yield opened
-    opened.close()
-    assert opened.problems == []
 
 
 def test_a_manager_invites_a_client_and_sees_it_approved_after_a_monitor_run(

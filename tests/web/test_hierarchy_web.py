@@ -4,16 +4,15 @@ emulator holding ``tests.hierarchy_tree`` (ROOT is the server's MCC); the page i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from mcclink.bootstrap import Container
 from mcclink.emulator import Emulator
 from mcclink.service import Registration
-from tests.fixtures.browser import LAPTOP, Visit, needs_chromium, screenshot_path
+from tests.fixtures.browser import Visit, needs_chromium, screenshot_path
 from tests.hierarchy_tree import (
     ACAI,
     CLOSED_SUB,
@@ -27,7 +26,6 @@ from tests.hierarchy_tree import (
     SUB_B,
     load_tree,
 )
-from tests.web.conftest import LiveServer
 
 
 @pytest.fixture
@@ -146,14 +144,6 @@ def test_a_depth_the_page_cannot_read_is_a_422_page(signed_in: TestClient) -> No
     assert page.status_code == 422
     assert "depth must be a whole number from 1" in page.text
     assert 'aria-invalid="true"' in page.text
-
-
-@pytest.fixture
-def visit(browser: Browser, live_server: LiveServer) -> Iterator[Visit]:
-    opened = Visit(browser, live_server, viewport=LAPTOP)
-    yield opened
-    opened.close()
-    assert opened.problems == []
 
 
 @needs_chromium

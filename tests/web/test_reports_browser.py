@@ -8,7 +8,6 @@ The laptop screenshot lands in ``test-output/browser/reports-laptop.png``;
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -32,15 +31,6 @@ TITLES = (
 def november(web_container: Container) -> Container:
     write_november(web_container.store, web_container.mcc)
     return web_container
-
-
-@pytest.fixture
-def visit(browser: Browser, live_server: LiveServer) -> Iterator[Visit]:
-    """A laptop-sized browser context; no CSP or script errors allowed."""
-    opened = Visit(browser, live_server, viewport=LAPTOP)
-    yield opened
-    opened.close()
-    assert opened.problems == []
 
 
 def test_the_charts_draw_with_their_text_alternatives_and_are_screenshotted(
