@@ -73,6 +73,9 @@ def test_every_manager_of_the_store_one_refused_the_others_synced(
     assert sorted(results) == sorted(m.digits for m in (ROOT, SUB_B, CLOSED_SUB))
     assert results[CLOSED_SUB.digits]["ok"] is False
     assert results[ROOT.digits]["ok"] is results[SUB_B.digits]["ok"] is True
+    # ROOT's live links to its three sub-managers are counted, never imported as clients.
+    skipped = {mcc: results[mcc.digits]["skipped_managers"] for mcc in (ROOT, SUB_B)}
+    assert skipped == {ROOT: 3, SUB_B: 0}
     for manager, customer in ((ROOT, PADARIA), (SUB_B, ACAI)):
         client = aws_world.store.get_client(manager, customer)
         assert client is not None

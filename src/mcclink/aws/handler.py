@@ -355,6 +355,7 @@ def _mcc_record(report: SyncReport, found: list[str], today: PeriodCounts) -> Re
         "errors": len(report.errors),
         "problems": report.errors[:MAX_PROBLEMS_LOGGED],
         "links_seen": report.links_seen,
+        "skipped_managers": report.skipped_managers,
         "stale_pending": len(report.stale_pending),
         "google_request_id": report.request_id,
         "duration_ms": round(report.duration_ms, 1),
