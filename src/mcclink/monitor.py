@@ -1,8 +1,9 @@
 """The monitor: one Google Ads query per MCC, compared with the store, changed-only writes.
 
 A cycle reads every client link of the MCC in one SearchStream, walks the store's clients
-of that MCC once (lazily), and writes a client only when Google's view differs from it
-(status change and history entry in one write). It also reconciles drift: clients whose
+of that MCC once (lazily, as ``StoredLink``s: only what the comparison needs), and reads
+whole and writes a client only when Google's view differs from it (status change and
+history entry in one write). It also reconciles drift: clients whose
 link vanished at Google go back to ``NOT_LINKED``, and live links (PENDING, ACTIVE) at
 Google for clients the store does not know are imported, named as Google names the
 account (``customer_client.descriptive_name``, read only when an ACTIVE one is imported;
@@ -41,8 +42,8 @@ from mcclink.domain import (
     utcnow,
 )
 from mcclink.errors import ClientExists, GoogleAdsError, StoreError
-from mcclink.ports import AccountNode, AdsGateway, GoogleLink, Store
-from mcclink.reconcile import LIVE
+from mcclink.ports import AccountNode, AdsGateway, GoogleLink, Store, StoredLink
+from mcclink.reconcile import LIVE, agrees
 
 #: Invitations pending longer than this are flagged (the spec's original system: 24 h).
 DEFAULT_PENDING_AGE = timedelta(hours=24)
@@ -147,11 +148,20 @@ def sync(
     report.links_seen = len(listing.links)
     at_google = _newest_per_client(listing.links)
     stale_before = utcnow() - pending_age
-    for client in recorder.store.list_clients(mcc):
-        link = at_google.pop(client.customer_id, None)
+    for stored in recorder.store.stored_links(mcc):
+        link = at_google.pop(stored.customer_id, None)
+        if agrees(stored, link):
+            # Most clients: Google shows what the store records, nothing to read or write.
+            report.counts[stored.status] += 1
+            if _stale(stored.status, stored.invited_at, stale_before):
+                _add_stale(recorder.store, mcc, stored, report)
+            continue
+        client = _whole(recorder.store, mcc, stored, report)
+        if client is None:
+            continue
         current = _reconcile(recorder, client, link, listing.request_id, report)
         report.counts[current.status] += 1
-        if _stale(current, stale_before):
+        if _stale(current.status, current.invited_at, stale_before):
             report.stale_pending.append(current)
     unknown = [link for link in at_google.values() if import_all or link.status in LIVE]
     _import_unknown(recorder, mcc, unknown, listing.request_id, report)
@@ -178,14 +188,33 @@ def sync_client(
     report.links_seen = int(link is not None)
     current = _reconcile(recorder, client, link, None, report)
     report.counts[current.status] += 1
-    if _stale(current, utcnow() - pending_age):
+    if _stale(current.status, current.invited_at, utcnow() - pending_age):
         report.stale_pending.append(current)
     report.duration_ms = (time.monotonic() - started) * 1000
     return report
 
 
-def _stale(client: Client, stale_before: datetime) -> bool:
-    return client.status is LinkStatus.PENDING and (client.invited_at or utcnow()) < stale_before
+def _stale(status: LinkStatus, invited_at: datetime | None, stale_before: datetime) -> bool:
+    return status is LinkStatus.PENDING and (invited_at or utcnow()) < stale_before
+
+
+def _whole(store: Store, mcc: CustomerId, stored: StoredLink, report: SyncReport) -> Client | None:
+    """The whole client of ``stored``, read now if the store read less; None when it left
+    the store meanwhile (archived) or could not be read (an error of the report)."""
+    if stored.client is not None:
+        return stored.client
+    try:
+        return store.get_client(mcc, stored.customer_id)
+    except StoreError as exc:
+        report.errors.append(f"{stored.customer_id}: {exc}")
+        return None
+
+
+def _add_stale(store: Store, mcc: CustomerId, stored: StoredLink, report: SyncReport) -> None:
+    """Report the (unchanged) client of ``stored`` as pending too long, read whole."""
+    client = _whole(store, mcc, stored, report)
+    if client is not None:
+        report.stale_pending.append(client)
 
 
 def last_run(store: Store, mcc: CustomerId) -> HistoryEntry | None:

@@ -123,6 +123,41 @@ class StaffStore(abc.ABC):
         """
 
 
+@dataclass(frozen=True, slots=True)
+class StoredLink:
+    """What the monitor compares of one stored client with Google's view of its link
+    (``Store.stored_links``): enough to tell that nothing changed without the whole client.
+    """
+
+    customer_id: CustomerId
+    status: LinkStatus
+    manager_link_id: int | None
+    link_resource_name: str | None
+    hidden: bool
+    #: An action's write-ahead mark is set (``Client.pending_operation``).
+    in_flight: bool
+    #: The client records an error (``Client.last_error``).
+    failed: bool
+    invited_at: datetime | None
+    #: The whole client when the store read it anyway; None: read it when needed.
+    client: Client | None = None
+
+    @classmethod
+    def of(cls, client: Client) -> StoredLink:
+        """What ``client`` records of its link (and the client itself)."""
+        return cls(
+            customer_id=client.customer_id,
+            status=client.status,
+            manager_link_id=client.manager_link_id,
+            link_resource_name=client.link_resource_name,
+            hidden=client.hidden,
+            in_flight=client.pending_operation is not None,
+            failed=client.last_error is not None,
+            invited_at=client.invited_at,
+            client=client,
+        )
+
+
 class Store(StaffStore):
     """Clients, their ExecutionHistory and onboarding links, for any number of MCCs, and the
     agency's staff (``StaffStore``).
@@ -162,6 +197,19 @@ class Store(StaffStore):
         Raises:
             StoreUnavailable: the store could not be reached or stayed busy.
         """
+
+    def stored_links(self, mcc: CustomerId) -> Iterator[StoredLink]:
+        """What a monitor cycle compares of every client of ``mcc``, lazily, ordered by
+        customer id (``list_clients``' order).
+
+        A store may read less than whole clients here (``StoredLink.client`` None): the
+        cycle then reads whole only the clients whose link changed. By default, the whole
+        clients of ``list_clients``.
+
+        Raises:
+            StoreUnavailable: the store could not be reached or stayed busy.
+        """
+        return (StoredLink.of(client) for client in self.list_clients(mcc))
 
     @abc.abstractmethod
     def managers(self) -> list[CustomerId]:

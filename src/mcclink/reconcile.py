@@ -12,7 +12,7 @@ from datetime import datetime
 
 from mcclink.domain import Client, LinkStatus, utcnow
 from mcclink.errors import InputError
-from mcclink.ports import GoogleLink
+from mcclink.ports import GoogleLink, StoredLink
 
 #: The statuses of a link in force at Google, or about to be (an invitation not yet
 #: answered): such a link must be ended before its client leaves the store.
@@ -49,8 +49,8 @@ def state_from_google(
         return client
     if link is not None and older_than_stored(client, link):
         return client
-    if _agrees(client, link):
-        return client  # most clients of a monitor cycle: checked without building a copy
+    if agrees(StoredLink.of(client), link):
+        return client
     status = link.status if link else LinkStatus.NOT_LINKED
     changes: dict[str, object] = {
         "status": status,
@@ -68,24 +68,28 @@ def state_from_google(
     return client.evolve(last_checked_at=utcnow(), **changes)
 
 
-def _agrees(client: Client, link: GoogleLink | None) -> bool:
-    """Whether ``client`` already records what ``link`` says (no action in flight, and no
-    error left over when Google shows a link)."""
-    if client.pending_operation is not None:
+def agrees(stored: StoredLink, link: GoogleLink | None) -> bool:
+    """Whether a stored client already records what ``link`` says (no action in flight,
+    and no error left over when Google shows a link): then Google's view implies nothing.
+
+    Most clients of a monitor cycle agree: the cycle checks them on ``StoredLink``s, never
+    reading them whole.
+    """
+    if stored.in_flight:
         return False
     if link is None:
         return (
-            client.status == LinkStatus.NOT_LINKED
-            and client.manager_link_id is None
-            and client.link_resource_name is None
-            and not client.hidden
+            stored.status == LinkStatus.NOT_LINKED
+            and stored.manager_link_id is None
+            and stored.link_resource_name is None
+            and not stored.hidden
         )
     return (
-        client.status == link.status
-        and client.manager_link_id == link.manager_link_id
-        and client.link_resource_name == link.resource_name
-        and client.hidden == link.hidden
-        and client.last_error is None
+        stored.status == link.status
+        and stored.manager_link_id == link.manager_link_id
+        and stored.link_resource_name == link.resource_name
+        and stored.hidden == link.hidden
+        and not stored.failed
     )
 
 

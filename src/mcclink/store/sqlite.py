@@ -50,7 +50,7 @@ from mcclink.errors import (
 )
 from mcclink.files import make_private_dirs
 from mcclink.onboarding import DEFAULT_EXPIRY, OnboardingEvent, OnboardingLink, new_link
-from mcclink.ports import Store
+from mcclink.ports import Store, StoredLink
 from mcclink.serialization import (
     api_token_from_dict,
     api_token_to_dict,
@@ -61,6 +61,7 @@ from mcclink.serialization import (
     history_to_dict,
     onboarding_link_from_dict,
     onboarding_link_to_dict,
+    parse_timestamp,
     staff_session_from_dict,
     staff_session_to_dict,
     staff_user_from_dict,
@@ -71,6 +72,11 @@ from mcclink.store.migrations import migrate
 
 #: Columns holding a JSON document (accents kept as they are: ensure_ascii=False).
 _JSON_COLUMNS = frozenset({"attributes", "last_error", "details"})
+#: What ``stored_links`` reads of a client: the columns a monitor cycle compares.
+_STORED_LINK = (
+    "customer_id, status, manager_link_id, link_resource_name, hidden, invited_at, "
+    "pending_operation IS NOT NULL AS in_flight, last_error IS NOT NULL AS failed"
+)
 _KEY = "mcc_customer_id = :mcc_customer_id AND customer_id = :customer_id"
 _IF_NEW = " ON CONFLICT (mcc_customer_id, customer_id) DO NOTHING"
 _IF_NEW_LINK = " ON CONFLICT (id) DO NOTHING"
@@ -184,6 +190,17 @@ class SqliteStore(Store):
             where, params = f"{where} AND status = :status", {**params, "status": status.value}
         rows = self._keyset("Clients", where, params, ("customer_id",))
         return (_client(row, mcc) for row in rows)
+
+    def stored_links(self, mcc: CustomerId) -> Iterator[StoredLink]:
+        """See ``Store.stored_links``: the compared columns only, never whole clients
+        (building 50,000 clients cost more than the rest of a monitor cycle together).
+
+        Raises:
+            StoreUnavailable: the database failed.
+        """
+        where, params = "mcc_customer_id = :mcc", {"mcc": mcc.digits}
+        rows = self._keyset("Clients", where, params, ("customer_id",), columns=_STORED_LINK)
+        return (_stored_link(row) for row in rows)
 
     def managers(self) -> list[CustomerId]:
         """See ``Store.managers``: one step of the primary key's index per MCC (a skip
@@ -576,6 +593,7 @@ class SqliteStore(Store):
         descending: bool = False,
         limit: int | None = None,
         first: str | None = None,
+        columns: str = "*",
     ) -> Iterator[dict[str, Any]]:
         """Rows page by page, each page starting after the last key seen (no OFFSET scans).
 
@@ -583,23 +601,25 @@ class SqliteStore(Store):
         the last key instead. SQLite bounds an index range with one condition per column: a
         start kept for every page would scan from it again each time.
 
-        The lock is held for one page at a time, never while the caller consumes rows.
+        ``columns`` is what each row holds (the key columns among them). The lock is held for
+        one page at a time, never while the caller consumes rows.
         """
-        columns = ", ".join(order)
+        keys = ", ".join(order)
         after = ", ".join(f":after_{c}" for c in order)
         direction, beyond = ("DESC", "<") if descending else ("ASC", ">")
         ordering = ", ".join(f"{c} {direction}" for c in order)
         next_page, remaining = (f"{where} AND {first}" if first else where), limit
         while remaining is None or remaining > 0:
             size = self._page_size if remaining is None else min(self._page_size, remaining)
-            sql = f"SELECT * FROM {table} WHERE {next_page} ORDER BY {ordering} LIMIT {size}"
+            sql = f"SELECT {columns} FROM {table} WHERE {next_page} ORDER BY {ordering}"
+            sql = f"{sql} LIMIT {size}"
             with self._locked() as conn:
                 rows = _records(conn.execute(sql, params))
             yield from rows
             if len(rows) < size:
                 return
             remaining = None if remaining is None else remaining - len(rows)
-            next_page = f"{where} AND ({columns}) {beyond} ({after})"
+            next_page = f"{where} AND ({keys}) {beyond} ({after})"
             params = {**params, **{f"after_{c}": rows[-1][c] for c in order}}
 
     @contextmanager
@@ -830,6 +850,20 @@ def _client(record: dict[str, Any], mcc: CustomerId) -> Client:
     # selected by, shared, and the stored digits checked without the parser's regex.
     ids = {"mcc_customer_id": mcc, "customer_id": CustomerId(record["customer_id"])}
     return client_from_dict(record | ids)
+
+
+def _stored_link(record: dict[str, Any]) -> StoredLink:
+    invited = record["invited_at"]
+    return StoredLink(
+        customer_id=CustomerId(record["customer_id"]),
+        status=LinkStatus.parse(record["status"] or LinkStatus.NOT_LINKED.value),
+        manager_link_id=record["manager_link_id"],
+        link_resource_name=record["link_resource_name"],
+        hidden=bool(record["hidden"]),
+        in_flight=bool(record["in_flight"]),
+        failed=bool(record["failed"]),
+        invited_at=None if invited is None else parse_timestamp(invited),
+    )
 
 
 def _entry(record: dict[str, Any]) -> HistoryEntry:
