@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from mcclink.ads import GoogleAdsClientService
 from mcclink.emulator import Emulator
-from tests.ads.conftest import MCC, MakeAds
+from tests.ads.conftest import FAST_RETRY, MCC, MakeAds
 
 LIMIT = 20
 CALLS = 60
@@ -21,8 +22,13 @@ def hammer(ads: GoogleAdsClientService) -> None:
 
 
 def warmed(make_ads: MakeAds, emu: Emulator, max_qps: float | None) -> GoogleAdsClientService:
-    """An adapter whose channel and token are ready, on an emulator admitting ``LIMIT``/s."""
-    ads = make_ads(max_qps=max_qps)
+    """An adapter whose channel and token are ready, on an emulator admitting ``LIMIT``/s.
+
+    Its retries may take 20 attempts: unpaced, the same threads meet a full window again
+    after each wait, and on a loaded machine one of them was refused 5 times in a row
+    (what is tested is that every refusal is seen and retried, not the attempt budget).
+    """
+    ads = make_ads(replace(FAST_RETRY, max_attempts=20, deadline=60.0), max_qps=max_qps)
     ads.list_links(MCC)
     emu.set_knobs(qps_limit=LIMIT)
     return ads
