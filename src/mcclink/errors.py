@@ -35,17 +35,53 @@ into one of these. The service, the CLI and the monitor only ever see this tree:
     │       └── MailSettingsRefused   unreachable, no TLS, wrong password (also a
     │                                 ConfigurationError: exit 2, names the setting)
     └── PdfPrintFailed                the browser did not print the report      (exit 1)
+
+A message says the problem and its fix. Where the fix names a CLI option (``--to``) that the
+REST API and the dashboard do not have, the error carries a ``Fix`` in each one's words: the
+message (``str``) is the CLI's, and ``told(surface)`` is what the API or a page shows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar, Literal
+
+#: Where a message is shown: the CLI, the REST API's problem documents, the dashboard's pages.
+Surface = Literal["cli", "api", "page"]
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What to do about an error in each surface's words: the CLI's options, the REST API's
+    fields and query parameters, the dashboard's forms."""
+
+    cli: str
+    api: str
+    page: str
 
 
 class MccLinkError(Exception):
-    """Base of every error mcclink raises on purpose."""
+    """Base of every error mcclink raises on purpose.
+
+    ``fix``: the first argument is the fact alone; the message adds the CLI's fix, and
+    ``told`` gives another surface's.
+    """
 
     exit_code: ClassVar[int] = 1
+    fix: Fix | None = None
+    fact: str = ""
+
+    def __init__(self, *args: object, fix: Fix | None = None) -> None:
+        if fix is not None:
+            self.fact, self.fix = str(args[0]), fix
+            args = (f"{self.fact}; {fix.cli}", *args[1:])
+        super().__init__(*args)
+
+    def told(self, surface: Surface) -> str:
+        """The message as ``surface`` shows it: with the fix in its words, when there is one."""
+        if self.fix is None:
+            return str(self)
+        return f"{self.fact}; {getattr(self.fix, surface)}"
 
 
 class InputError(MccLinkError, ValueError):
@@ -142,8 +178,13 @@ class ClientNotFound(StoreError):
     def __init__(self, mcc: str, customer_id: str) -> None:
         self.mcc, self.customer_id = mcc, customer_id
         super().__init__(
-            f"client {customer_id} is not registered under MCC {mcc}; "
-            "register it with `mcclink clients add` (or check --mcc)"
+            f"client {customer_id} is not registered under MCC {mcc}",
+            fix=Fix(
+                cli="register it with `mcclink clients add` (or check --mcc)",
+                api="register it with POST /api/v1/clients (or check mcc=)",
+                page="register it (Import a CSV, or `mcclink clients add`), or choose another "
+                "manager in the Manager list",
+            ),
         )
 
 

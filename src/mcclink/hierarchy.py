@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mcclink.domain import CustomerId, LinkStatus
-from mcclink.errors import AccountNotFound, GoogleAdsError, InputError, PermissionDenied
+from mcclink.errors import AccountNotFound, Fix, GoogleAdsError, InputError, PermissionDenied
 from mcclink.ports import AccountNode, AdsGateway, Store
 
 #: What to do about a sub-manager the walk could not read, by Google's refusal.
@@ -75,12 +75,26 @@ def walk(ads: AdsGateway, root: CustomerId, depth: int | None = None) -> Iterato
     try:
         view = ads.manager_view(root, root)
     except AccountNotFound as exc:
-        raise InputError(f"{exc}; check --mcc (or MCC_CUSTOMER_ID)") from exc
+        raise InputError(
+            str(exc),
+            fix=Fix(
+                cli="check --mcc (or MCC_CUSTOMER_ID)",
+                api="check mcc= (without it, the server's MCC_CUSTOMER_ID)",
+                page="choose another manager in the Manager list (or check the server's "
+                "MCC_CUSTOMER_ID and MCC_CUSTOMER_IDS)",
+            ),
+        ) from exc
     own = next((n for n in view.nodes if n.level == 0), None)
     if own is None or not own.manager:
         raise InputError(
-            f"{root} is a client account, not a manager: give --mcc (or MCC_CUSTOMER_ID) "
-            "a manager account's id"
+            f"{root} is a client account, not a manager",
+            fix=Fix(
+                cli="give --mcc (or MCC_CUSTOMER_ID) a manager account's id",
+                api="give mcc= a manager account's id (without it, the server's "
+                "MCC_CUSTOMER_ID must be one)",
+                page="choose a manager account in the Manager list (the server's "
+                "MCC_CUSTOMER_ID and MCC_CUSTOMER_IDS must name managers)",
+            ),
         )
     queue: deque[TreeNode] = deque([TreeNode(own, None)])
     seen = {root}

@@ -47,7 +47,7 @@ def _done(request: Request, page: str, act: Callable[[], Flash]) -> Response:
     try:
         flash = act()
     except MccLinkError as exc:
-        flash = Flash("error", problems.public_detail(exc))
+        flash = Flash("error", problems.public_detail(exc, "page"))
     set_flash(response, request, flash)
     return response
 

@@ -123,7 +123,7 @@ def hierarchy_page(
             request,
             "hierarchy.html",
             problems.status_for(exc),
-            problem=str(exc),
+            problem=exc.told("page"),
             mcc=mcc,
             depth_text=depth,
         )

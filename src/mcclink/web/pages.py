@@ -57,8 +57,9 @@ class Action(StrEnum):
 
 
 def error_page(request: Request, exc: MccLinkError, status_code: int) -> HTMLResponse:
-    """An mcclink error as a page, with the CLI's message (none of the server's local details)."""
-    message = problems.public_detail(exc)
+    """An mcclink error as a page: its message, the fix in the dashboard's words (none of the
+    server's local details)."""
+    message = problems.public_detail(exc, "page")
     return render(request, "error.html", status_code, message=message, status=status_code)
 
 
@@ -223,7 +224,7 @@ def create_onboarding_link(
         expires_in = parse_duration(expires)
         link, url = new_onboarding_link(built, cid, expires_in, service.actor, mcc=mcc)
     except MccLinkError as exc:
-        set_flash(response, request, Flash("error", problems.public_detail(exc)))
+        set_flash(response, request, Flash("error", problems.public_detail(exc, "page")))
         return response
     note = f"Onboarding link {link.id} made; it works until {link.expires_at:%Y-%m-%d %H:%M} UTC."
     label = "Copy it now and send it to the advertiser (it is shown only once):"
@@ -262,7 +263,7 @@ def move_client(
         moved = service.move(mcc, cid, CustomerId.parse(to))
     except MccLinkError as exc:
         response = RedirectResponse(f"/clients/{quote(customer_id, safe='')}", status_code=303)
-        set_flash(response, request, Flash("error", problems.public_detail(exc)))
+        set_flash(response, request, Flash("error", problems.public_detail(exc, "page")))
         return response
     response = RedirectResponse("/clients", status_code=303)
     note = (
@@ -291,7 +292,7 @@ def client_action(
         cid = CustomerId.parse(customer_id)
         done = _ACTIONS[action](service, mcc, cid)
     except MccLinkError as exc:
-        set_flash(response, request, Flash("error", problems.public_detail(exc)))
+        set_flash(response, request, Flash("error", problems.public_detail(exc, "page")))
         return response
     verb = {
         Action.INVITE: "Invited",

@@ -1,6 +1,7 @@
 """Errors as JSON problem documents (RFC 9457), with the CLI's messages.
 
-An mcclink error keeps its message (the same words the CLI prints) and gets the HTTP status
+An mcclink error keeps its message (the words the CLI prints; a fix that names a CLI option
+is told in the API's words, ``MccLinkError.told``: ``mcc=``, not ``--mcc``) and gets the HTTP status
 that matches its exit code's meaning: bad input 4xx with nothing written, a failure at Google
 Ads or in the store 5xx. A failure of the server's own store or settings is the exception:
 its message names local details (a file path, a table, an endpoint), so a remote caller gets
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -78,17 +79,18 @@ _LOCAL_FAILURES: tuple[tuple[type[errors.MccLinkError], str], ...] = (
 )
 
 
-def public_detail(exc: errors.MccLinkError) -> str:
-    """What a caller of the server may read of ``exc``: its message, unless it is a 5xx failure
-    of the server's store or settings; that one is logged and told as what failed and what to
-    do, without the local details (a file path, a table, an endpoint) its message names.
+def public_detail(exc: errors.MccLinkError, surface: Literal["api", "page"]) -> str:
+    """What a caller of the server may read of ``exc``: its message with the fix in
+    ``surface``'s words (``MccLinkError.told``), unless it is a 5xx failure of the server's
+    store or settings; that one is logged and told as what failed and what to do, without the
+    local details (a file path, a table, an endpoint) its message names.
     """
     if status_for(exc) >= 500:
         for cls, detail in _LOCAL_FAILURES:
             if isinstance(exc, cls):
                 log.error("%s: %s", type(exc).__name__, exc)
                 return f"{detail}; the server log has the details"
-    return str(exc)
+    return exc.told(surface)
 
 
 def problem(
@@ -111,7 +113,7 @@ def problem(
 
 def from_error(exc: errors.MccLinkError) -> JSONResponse:
     """The problem document of an mcclink error: its class as ``code``, its message."""
-    return problem(status_for(exc), _title(exc), public_detail(exc), code=type(exc).__name__)
+    return problem(status_for(exc), _title(exc), public_detail(exc, "api"), code=type(exc).__name__)
 
 
 def after_write(exc: errors.GoogleAdsError, detail: str) -> JSONResponse:
