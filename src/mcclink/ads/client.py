@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from mcclink.ads.connection import Connection
-from mcclink.ads.error_table import ALREADY_LINKED
+from mcclink.ads.error_table import ALREADY_LINKED, RUN_MONITOR
 from mcclink.ads.retry import AdsStats, RetryPolicy
 from mcclink.config import GoogleAdsSettings, Secret
 from mcclink.domain import CustomerId, LinkStatus
@@ -340,7 +340,7 @@ class GoogleAdsClientService(AdsGateway):
         return LinkRefused(
             f"{action}: the link between {manager} and {link.client} is "
             f"{current.status.value} at Google (it ended there), and only an active link can "
-            "be moved: `mcclink monitor --once` records its real state",
+            f"be moved: a monitor cycle records its real state ({RUN_MONITOR})",
             code=refusal.code,
             request_id=refusal.request_id,
         )

@@ -56,9 +56,17 @@ _NOT_COMPATIBLE = (
 )
 _ALREADY = "already done: the link is in place (not an error; mcclink reads its real state)"
 _NOT_FOUND = "a customer id names no Google Ads account: check the ids"
+#: How a monitor cycle is run, on each surface (these hints reach the CLI, API and dashboard).
+RUN_MONITOR = (
+    "`mcclink monitor --once`, POST /api/v1/monitor/run or the dashboard's Run monitor now"
+)
 _READ_LINK = (
-    "`mcclink links status CUSTOMER_ID` reads the link at Google, `mcclink monitor --once` "
-    "records it"
+    "`mcclink links status CUSTOMER_ID` reads the link at Google, a monitor cycle records it "
+    f"({RUN_MONITOR})"
+)
+#: Where the managers of the tree are listed, on each surface.
+_TREE_LISTS = (
+    "`mcclink hierarchy`, GET /api/v1/hierarchy and the dashboard's Hierarchy page list them"
 )
 
 
@@ -83,8 +91,8 @@ def _rules(kind: type[GoogleAdsError], hint: str, *codes: str) -> dict[str, Rule
 
 _NOT_ACTIVE = f"only an active link can be {{}}: {_READ_LINK}"
 _NOT_A_MANAGER = (
-    "the new manager (--to) is not a manager account (or names no account): name a manager "
-    "of the tree (`mcclink hierarchy` lists them)"
+    "the new manager is not a manager account (or names no account): name a manager of the "
+    f"tree ({_TREE_LISTS})"
 )
 
 
@@ -178,10 +186,10 @@ RULES: Mapping[str, Rule] = MappingProxyType(
         ),
         **_rules(
             LinkRefused,
-            "the new manager (--to) is outside the login customer's tree, and a move stays "
-            "under it: the login customer is GOOGLE_ADS_LOGIN_CUSTOMER_ID if set, else "
+            "the new manager is outside the login customer's tree, and a move stays under "
+            "it: the login customer is GOOGLE_ADS_LOGIN_CUSTOMER_ID if set, else "
             "MCC_CUSTOMER_ID when acting for one of its sub-managers, else the acting manager; "
-            "name a manager under it (`mcclink hierarchy` lists them)",
+            f"name a manager under it ({_TREE_LISTS})",
             "ManagerLinkError.CLIENT_OUTSIDE_TREE",
         ),
         **_rules(
