@@ -42,8 +42,9 @@ _TOO_MANY_INVITES = (
     "them, or cancel old ones, then invite again"
 )
 _IN_HIERARCHY = (
-    "the client is already managed by another manager in this MCC's hierarchy: end that "
-    "link first, or manage it through that sub-manager"
+    "the client is already managed by another manager of this MCC's hierarchy (above, beside "
+    "or below it; an account is linked once per hierarchy): end that link first, or manage "
+    "the client from that manager"
 )
 _CYCLE = "linking would make a cycle (the client manages this manager, directly or not)"
 _TOO_MANY_ACCOUNTS = (

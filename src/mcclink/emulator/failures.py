@@ -18,8 +18,10 @@ Choices where Google's behaviour is not documented (kept in one place, here):
   ``ManagerLinkError.ALREADY_INVITED_BY_THIS_MANAGER`` (the newer, generic enum;
   ``CustomerClientLinkError.CLIENT_ALREADY_INVITED_BY_THIS_MANAGER`` is never sent).
   Likewise ``ManagerLinkError.TOO_MANY_MANAGERS`` for a client at 5 managers, and
-  ``ManagerLinkError.ALREADY_MANAGED_IN_HIERARCHY`` for a client that the inviting manager
-  already reaches through one of its sub-managers.
+  ``ManagerLinkError.ALREADY_MANAGED_IN_HIERARCHY`` for a client that another manager of the
+  inviting manager's hierarchy (the same top-level manager: above it, beside it or below it)
+  already manages; Google Ads Help states the rule, not the API code the UI's "Invitee is
+  already managed by another manager in your hierarchy" corresponds to.
 - Too many invitations waiting at the client:
   ``CustomerClientLinkError.CLIENT_HAS_TOO_MANY_INVITATIONS``.
 - A manager out of account creations: ``CustomerClientLinkError.MAX_CUSTOMER_LIMIT_REACHED``.

@@ -116,8 +116,11 @@ def invite(
         raise RpcFault(
             failures.CYCLE_NOT_ALLOWED, "Adding this link will create a cycle.", location=location
         )
-    # A direct ACTIVE link was answered above: here the manager reaches it via a sub-manager.
-    if state.is_under(client.id, manager.id):
+    # A direct ACTIVE link was answered above. "An account can only be linked once within
+    # the same manager hierarchy" (support.google.com/google-ads/answer/9626114), the one
+    # under the same top-level manager: a manager above the inviter, beside it or below it
+    # already managing the client is refused alike.
+    if _in_same_hierarchy(state, manager.id, state.active_managers(client.id)):
         raise RpcFault(
             failures.ALREADY_MANAGED_IN_HIERARCHY,
             "The client is already managed in the hierarchy of this manager.",
@@ -171,6 +174,24 @@ def _check_can_invite(
             "cannot be linked.",
             location=location,
         )
+
+
+def _top_manager(state: World, account_id: str) -> str:
+    """The top-level manager of ``account_id``'s hierarchy (itself when nothing manages it);
+    a manager has at most one manager directly above it."""
+    seen = {account_id}
+    above = state.active_managers(account_id)
+    while above and above[0] not in seen:
+        account_id = above[0]
+        seen.add(account_id)
+        above = state.active_managers(account_id)
+    return account_id
+
+
+def _in_same_hierarchy(state: World, manager_id: str, others: Sequence[str]) -> bool:
+    """Whether one of ``others`` shares ``manager_id``'s top-level manager."""
+    top = _top_manager(state, manager_id)
+    return any(_top_manager(state, other) == top for other in others)
 
 
 def _check_manager_room(state: World, client_id: str, location: Sequence[str]) -> None:
