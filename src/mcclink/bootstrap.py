@@ -118,6 +118,8 @@ class Container:
             lambda: self.ads,
             actor=actor,
             import_all_links=self.settings.import_all_links,
+            verify_managers=True,
+            home=self.settings.mcc_customer_id,
         )
 
     def services_with_own_store(self) -> Callable[[], AbstractContextManager[GoogleAdsMCCService]]:

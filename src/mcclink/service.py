@@ -32,10 +32,14 @@ from mcclink.domain import (
     utcnow,
 )
 from mcclink.errors import (
+    AccountNotFound,
     ClientNotFound,
+    ConfigurationError,
+    Fix,
     GoogleAdsError,
     InputError,
     InvalidTransition,
+    PermissionDenied,
     TransientError,
     VersionConflict,
 )
@@ -45,6 +49,14 @@ from mcclink.reconcile import LIVE, state_from_google, stored_link
 
 #: How often a write is retried from a fresh read when another writer changed the client.
 CONFLICT_RETRIES = 5
+
+#: What to do about a manager Google does not confirm, in each surface's words.
+_OTHER_MANAGER = Fix(
+    cli="give --mcc a manager of your tree (`mcclink hierarchy` lists them), or set "
+    "GOOGLE_ADS_LOGIN_CUSTOMER_ID to a manager above it",
+    api="give mcc= a manager of your tree (GET /api/v1/hierarchy lists them)",
+    page="choose a manager of your tree in the Manager list (Hierarchy shows them)",
+)
 
 #: Decides the next state from the freshest stored client: (client, entry) or None for no write.
 Decision = Callable[[Client], "tuple[Client, HistoryEntry] | None"]
@@ -112,6 +124,8 @@ class GoogleAdsMCCService:
         *,
         actor: str = "mcclink",
         import_all_links: bool = False,
+        verify_managers: bool = False,
+        home: CustomerId | None = None,
     ) -> None:
         """Build the service.
 
@@ -122,11 +136,20 @@ class GoogleAdsMCCService:
             actor: who is acting, recorded in every history entry.
             import_all_links: every monitor cycle also imports unknown clients whose link
                 ended (``MCC_IMPORT_ALL_LINKS``); by default only live links are imported.
+            verify_managers: before the first client is registered under a manager the
+                store holds no client of, ask Google whether it is a manager the login
+                reaches (``check_manager``); the installation's services do.
+            home: the installation's own manager (``MCC_CUSTOMER_ID``), never asked about:
+                ``mcclink doctor`` checks it.
         """
         self.store = store
         self._ads = ads
         self.actor = actor
         self.import_all_links = import_all_links
+        self.verify_managers = verify_managers
+        self.home = home
+        #: Managers known to hold clients, or that Google confirmed: asked about once.
+        self._managers: set[CustomerId] = set()
 
     @cached_property
     def ads(self) -> AdsGateway:
@@ -143,22 +166,75 @@ class GoogleAdsMCCService:
 
     # -- registering ---------------------------------------------------------------------
 
+    def check_manager(self, mcc: CustomerId) -> None:
+        """Make sure clients may be registered under ``mcc``, before the first one is.
+
+        With ``verify_managers``, a manager other than ``home`` that the store holds no
+        client of is looked up at Google once (``describe_account``, logged in as any call on
+        ``mcc`` is): it must exist, be enabled, be reachable and be a manager. Otherwise a
+        client would be registered under an account that can neither invite it nor be
+        monitored. When Google cannot be asked (unavailable, no settings), nothing is
+        registered: run the command again.
+
+        Raises:
+            InputError: ``mcc`` is a client account, no account, not enabled, or out of
+                the login's reach.
+            ConfigurationError: no usable Google Ads settings to ask with.
+            GoogleAdsError: Google could not be asked (unavailable, credentials refused).
+            StoreError: the store failed.
+        """
+        if not self.verify_managers or mcc == self.home or mcc in self._managers:
+            return
+        if next(self.store.list_clients(mcc), None) is None:
+            self._ask_google_about(mcc)
+        self._managers.add(mcc)
+
+    def _ask_google_about(self, mcc: CustomerId) -> None:
+        """Raise unless Google says ``mcc`` is a manager the login reaches."""
+        why = f"{mcc} is not MCC_CUSTOMER_ID and has no client yet, so Google Ads was asked"
+        try:
+            account = self.ads.describe_account(mcc)
+        except ConfigurationError as exc:
+            raise ConfigurationError([f"{why} whether it is a manager", *exc.problems]) from exc
+        except (AccountNotFound, PermissionDenied) as exc:
+            raise InputError(
+                f"cannot register clients under {mcc}: it is no enabled manager your login "
+                f"reaches (Google Ads answered {exc}); nothing was registered",
+                fix=_OTHER_MANAGER,
+            ) from exc
+        except GoogleAdsError as exc:
+            # Unavailable, or the credentials refused: nothing is written, the user retries.
+            exc.args = (f"{why} whether it is a manager: {exc}; nothing was registered",)
+            raise
+        if not account.manager:
+            raise InputError(
+                f"cannot register clients under {mcc}: it is a client account, not a manager "
+                "(MCC); nothing was registered",
+                fix=_OTHER_MANAGER,
+            )
+
     def register(
         self, mcc: CustomerId, registration: Registration, *, invite: bool = False
     ) -> Client:
         """Register an advertiser as ``NOT_LINKED`` and, with ``invite``, invite it at once.
 
+        ``mcc`` is checked first (``check_manager``): nothing is written under an account
+        that is not a manager.
+
         Raises:
-            InputError: a blank name, or the MCC itself as the client.
+            InputError: a blank name, the MCC itself as the client, or ``mcc`` refused by
+                ``check_manager``.
             ClientExists: already registered under ``mcc``.
-            ConfigurationError: ``invite`` without usable Google Ads settings (nothing is
-                written).
+            ConfigurationError: ``invite`` (or ``check_manager``) without usable Google Ads
+                settings (nothing is written).
             GoogleAdsError: the invitation failed (the client stays registered, with
-                ``last_error`` set and the failure in history).
+                ``last_error`` set and the failure in history); or ``check_manager`` could
+                not ask Google (nothing is written).
             StoreError: the store failed.
         """
         if invite:
             self.require_ads()
+        self.check_manager(mcc)
         client = Client(
             customer_id=registration.customer_id,
             mcc_customer_id=mcc,

@@ -47,6 +47,16 @@ def register(cli: Cli, manager: CustomerId, client: CustomerId) -> None:
     cli("--mcc", str(manager), "clients", "add", str(client), "--name", "Anunciante", "--no-invite")
 
 
+def register_then_close(cli: Cli, emulator: Emulator) -> None:
+    """LOST registered under CLOSED_SUB while it was open (a closed manager is refused at
+    registration), then CLOSED_SUB cancelled, as the tree has it."""
+    closed = emulator.state.account(CLOSED_SUB.digits)
+    assert closed is not None
+    closed.status = "ENABLED"
+    register(cli, CLOSED_SUB, LOST)
+    closed.status = "CANCELED"
+
+
 def lines(done: Any) -> list[dict[str, Any]]:
     return [json.loads(line) for line in done.stdout.splitlines()]
 
@@ -67,7 +77,7 @@ def test_every_manager_of_the_store_one_failing_the_others_synced(
 ) -> None:
     register(tree_cli, ROOT, PADARIA)
     register(tree_cli, SUB_B, ACAI)
-    register(tree_cli, CLOSED_SUB, LOST)  # Google answers CUSTOMER_NOT_ENABLED for it
+    register_then_close(tree_cli, fresh_emulator)  # Google answers CUSTOMER_NOT_ENABLED for it
 
     done = tree_cli("monitor", "--all", "--json", "--concurrency", "2", check=1)
 
@@ -88,9 +98,11 @@ def test_every_manager_of_the_store_one_failing_the_others_synced(
     assert tree_cli.json("--mcc", str(SUB_B), "clients", "show", str(ACAI))["status"] == "APPROVED"
 
 
-def test_a_person_sees_each_manager_and_the_failure_named(tree_cli: Cli) -> None:
+def test_a_person_sees_each_manager_and_the_failure_named(
+    tree_cli: Cli, fresh_emulator: Emulator
+) -> None:
     register(tree_cli, ROOT, PADARIA)
-    register(tree_cli, CLOSED_SUB, LOST)
+    register_then_close(tree_cli, fresh_emulator)
 
     done = tree_cli("monitor", "--all", check=1)
 

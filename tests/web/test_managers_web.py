@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId, LinkStatus
+from mcclink.emulator import Emulator
+from mcclink.emulator.model import Account
 from mcclink.web.app import create_app
 from mcclink.web.security import WebSettings
 from mcclink.web.views import MANAGER_COOKIE
@@ -163,9 +165,15 @@ def test_every_read_route_reads_the_manager_mcc_names(served: Served) -> None:
     ]
 
 
-def test_the_write_routes_act_on_the_manager_mcc_names(served: Served) -> None:
+def test_the_write_routes_act_on_the_manager_mcc_names(
+    served: Served, fresh_emulator: Emulator
+) -> None:
     api, store = served.api, served.container.store
     newcomer = CustomerId.parse("888-999-0000")
+    # SUB has no client yet, so its first registration asks Google whether it is a manager.
+    with fresh_emulator.state.lock:
+        fresh_emulator.state.add_account(Account(SUB.digits, "Filial", manager=True))
+        fresh_emulator.state.add_link(served.root.digits, SUB.digits, "ACTIVE")
 
     made = api.post(
         "/api/v1/clients",

@@ -150,8 +150,13 @@ def create_client(
     changed its mind in between), the client stays registered with ``last_error`` set, as
     ``mcclink clients add`` leaves it, and the answer is a 502 (503: unavailable) problem
     saying so: send the invitation again with ``POST /clients/{customer_id}/invite``.
+    A manager ``mcc=`` names that is not the server's MCC and has no client yet is looked
+    up at Google first: a client account, or one the login does not reach, is a 422.
     """
     registration = Registration(body.customer_id, body.name, body.email, body.attributes)
+    # Before the invitation's check, so a manager Google cannot confirm is answered as such
+    # (a 4xx, or its own 5xx when Google is down), never as "registered, but".
+    service.check_manager(mcc)
     if body.invite:
         _check_invitation(service, mcc, body.customer_id)
     try:
