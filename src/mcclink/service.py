@@ -50,12 +50,16 @@ from mcclink.reconcile import LIVE, state_from_google, stored_link
 #: How often a write is retried from a fresh read when another writer changed the client.
 CONFLICT_RETRIES = 5
 
-#: What to do about a manager Google does not confirm, in each surface's words.
+#: What to do about an account that is no manager, in each surface's words.
 _OTHER_MANAGER = Fix(
-    cli="give --mcc a manager of your tree (`mcclink hierarchy` lists them), or set "
-    "GOOGLE_ADS_LOGIN_CUSTOMER_ID to a manager above it",
+    cli="give --mcc a manager of your tree (`mcclink hierarchy` lists them)",
     api="give mcc= a manager of your tree (GET /api/v1/hierarchy lists them)",
     page="choose a manager of your tree in the Manager list (Hierarchy shows them)",
+)
+#: What to do about an account Google does not show the login: the same, or another login.
+_UNREACHED = replace(
+    _OTHER_MANAGER,
+    cli=f"{_OTHER_MANAGER.cli}, or set GOOGLE_ADS_LOGIN_CUSTOMER_ID to a manager above it",
 )
 
 #: Decides the next state from the freshest stored client: (client, entry) or None for no write.
@@ -200,7 +204,7 @@ class GoogleAdsMCCService:
             raise InputError(
                 f"cannot register clients under {mcc}: it is no enabled manager your login "
                 f"reaches (Google Ads answered {exc}); nothing was registered",
-                fix=_OTHER_MANAGER,
+                fix=_UNREACHED,
             ) from exc
         except GoogleAdsError as exc:
             # Unavailable, or the credentials refused: nothing is written, the user retries.

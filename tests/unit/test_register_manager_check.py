@@ -70,6 +70,7 @@ def test_a_client_account_as_manager_is_refused_before_anything_is_written(
         with pytest.raises(InputError, match="it is a client account, not a manager") as refused:
             service.register(LUA, Registration(SOL, "Sol"), invite=invite)
         assert "give --mcc a manager of your tree" in str(refused.value)
+        assert "GOOGLE_ADS_LOGIN_CUSTOMER_ID" not in str(refused.value)  # no login helps
         assert "give mcc= a manager of your tree" in refused.value.told("api")
 
     assert nothing_under(store, LUA)
@@ -89,8 +90,10 @@ def test_an_unknown_or_unreachable_account_is_refused_with_googles_answer(
     if failure is not None:
         google.failures["describe_account"] = failure
 
-    with pytest.raises(InputError, match=f"no enabled manager your login reaches.*{code}"):
+    with pytest.raises(InputError, match=f"no enabled manager your login reaches.*{code}") as no:
         checking(store, google).register(GHOST, Registration(SOL, "Sol"))
+
+    assert "or set GOOGLE_ADS_LOGIN_CUSTOMER_ID to a manager above it" in str(no.value)
 
     assert nothing_under(store, GHOST)
 
