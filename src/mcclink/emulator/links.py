@@ -117,8 +117,9 @@ def invite(
             failures.CYCLE_NOT_ALLOWED, "Adding this link will create a cycle.", location=location
         )
     # A direct ACTIVE link was answered above. "An account can only be linked once within
-    # the same manager hierarchy" (support.google.com/google-ads/answer/9626114), the one
-    # under the same top-level manager: a manager above the inviter, beside it or below it
+    # the same manager hierarchy" (support.google.com/google-ads/answer/9626114), a hierarchy
+    # being the accounts "with the same top-level manager" (support.google.com/
+    # adscreativestudio/answer/13047850): a manager above the inviter, beside it or below it
     # already managing the client is refused alike.
     if _in_same_hierarchy(state, manager.id, state.active_managers(client.id)):
         raise RpcFault(
