@@ -475,16 +475,25 @@ class GoogleAdsMCCService:
         if to in (mcc, customer_id):
             what = "the manager it is under" if to == mcc else "the client itself"
             raise InputError(
-                f"cannot move {customer_id} to {to}: that is {what}; name another manager "
-                "of the tree with --to"
+                f"cannot move {customer_id} to {to}: that is {what}",
+                fix=Fix(
+                    cli="name another manager of the tree with --to",
+                    api="give another manager of the tree as `to`",
+                    page="enter another manager of the tree in Move to manager",
+                ),
             )
         client = self.get(mcc, customer_id)
         _require_active(client, "move")
         if self.store.get_client(to, customer_id) is not None:
+            api = f"DELETE /api/v1/clients/{customer_id.digits}?mcc={to.digits}"
+            cli = f"mcclink --mcc {to} clients archive {customer_id}"
             raise InputError(
-                f"cannot move {customer_id} to {to}: another record of it is registered under "
-                f"{to}; archive that one first (mcclink --mcc {to} clients archive "
-                f"{customer_id}), then move again"
+                f"cannot move {customer_id} to {to}: another record of it is registered under {to}",
+                fix=Fix(
+                    cli=f"archive that one first ({cli}), then move again",
+                    api=f"archive that one first ({api}), then move again",
+                    page=f"an admin archives that one first ({cli}, or {api}), then move again",
+                ),
             )
         link = stored_link(client)
         details = {"from_mcc": mcc.digits, "to_mcc": to.digits}

@@ -414,7 +414,8 @@ class PeriodReportOut(_Shape):
 
 
 class Problem(BaseModel):
-    """An error (RFC 9457 problem document); ``detail`` is the CLI's message.
+    """An error (RFC 9457 problem document); ``detail`` is the CLI's message, its fix in the
+    API's words (a field, ``mcc=``, a route) where the CLI's names an option.
 
     Inlined in the document (it is served as ``application/problem+json``, which FastAPI's
     response models cannot name), so it refers to no other schema.
