@@ -16,7 +16,7 @@ import pytest
 from mcclink.ads import GoogleAdsClientService
 from mcclink.domain import CustomerId, LinkStatus
 from mcclink.emulator import Emulator, Scenario
-from mcclink.errors import LinkRefused, PermissionDenied
+from mcclink.errors import AccountNotFound, LinkRefused, PermissionDenied
 from mcclink.ports import GoogleLink
 from tests.ads.conftest import MakeAds
 
@@ -25,6 +25,7 @@ SUB_A = CustomerId.parse("100-000-0001")
 SUB_B = CustomerId.parse("100-000-0002")
 CHAIN = [CustomerId.parse(f"100-000-001{n}") for n in range(5)]
 OUTSIDE = CustomerId.parse("100-000-0099")  # a manager of another agency
+CLOSED = CustomerId.parse("100-000-0098")  # a cancelled sub-manager of ROOT
 PADARIA = CustomerId.parse("111-222-3333")
 ACAI = CustomerId.parse("222-333-4444")
 INVITED = CustomerId.parse("888-999-0000")
@@ -35,6 +36,14 @@ TREE = Scenario.from_json(
             "managers": [
                 {"id": m.digits, "name": f"Manager {m}"}
                 for m in (ROOT, SUB_A, SUB_B, *CHAIN, OUTSIDE)
+            ]
+            + [
+                {
+                    "id": CLOSED.digits,
+                    "name": "Closed",
+                    "managed_by": ROOT.digits,
+                    "status": "CANCELED",
+                }
             ],
             "clients": [
                 {"id": PADARIA.digits, "name": "Padaria", "linked_to": [ROOT.digits]},
@@ -166,6 +175,20 @@ def test_a_too_deep_move_names_googles_limit_and_the_fix(
 
     assert "6 levels" in caught.value.message
     assert "higher in the tree" in caught.value.message
+
+
+def test_a_move_to_a_cancelled_manager_is_refused_with_a_hint_to_choose_an_enabled_one(
+    root_ads: GoogleAdsClientService, tree: Emulator
+) -> None:
+    link = link_of(root_ads, ROOT, PADARIA)
+
+    with pytest.raises(AccountNotFound) as caught:
+        root_ads.move_client(ROOT, link, CLOSED)
+
+    assert caught.value.code == "AuthorizationError.CUSTOMER_NOT_ENABLED"
+    assert "the new manager is not enabled" in caught.value.message
+    assert "mcclink hierarchy" in caught.value.message
+    assert link_of(root_ads, ROOT, PADARIA) == link
 
 
 def test_moving_a_manager_below_itself_is_a_cycle(

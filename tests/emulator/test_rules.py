@@ -296,3 +296,33 @@ def test_inviting_a_client_already_under_a_sub_manager_is_refused(
 
     assert error_code(exc) == "manager_link_error.ALREADY_MANAGED_IN_HIERARCHY"
     assert fresh_emulator.state.link_status(MCC, PADARIA) is None
+
+
+def test_moving_a_client_to_a_manager_that_is_not_enabled_is_refused(
+    fresh_emulator: Emulator, ads_client_factory: AdsClientFactory
+) -> None:
+    fresh_emulator.reset(
+        scenario(
+            {"id": PADARIA, "name": "P", "linked_to": [MCC]},
+            managers=[
+                {"id": MCC, "name": "A"},
+                {"id": OTHER_MANAGER, "name": "B", "managed_by": MCC, "status": "CANCELED"},
+            ],
+        )
+    )
+    ads = ads_client_factory(MCC)
+    link = fresh_emulator.state.newest_link(MCC, PADARIA)
+    assert link is not None
+    request = ads.get_type("MoveManagerLinkRequest")
+    request.customer_id = PADARIA
+    request.previous_customer_manager_link = link.manager_link_name
+    request.new_manager = f"customers/{OTHER_MANAGER}"
+    service = ads.get_service("CustomerManagerLinkService")
+
+    exc = refusal(lambda: service.move_manager_link(request=request))
+
+    assert error_code(exc) == "authorization_error.CUSTOMER_NOT_ENABLED"
+    path = [e.field_name for e in exc.failure.errors[0].location.field_path_elements]
+    assert path == ["new_manager"]
+    assert fresh_emulator.state.link_status(MCC, PADARIA) == "ACTIVE"
+    assert fresh_emulator.state.link_status(OTHER_MANAGER, PADARIA) is None

@@ -252,11 +252,16 @@ RULES: Mapping[str, Rule] = MappingProxyType(
         "RequestError.INVALID_CUSTOMER_ID": Rule(
             AccountNotFound, _NOT_FOUND, {"moving": _NOT_A_MANAGER}
         ),
-        **_rules(
+        # A move names one new account, the new manager: the one found not enabled.
+        "AuthorizationError.CUSTOMER_NOT_ENABLED": Rule(
             AccountNotFound,
             "the account is not enabled (cancelled, suspended or never set up): use an "
             "enabled account, or reactivate it in Google Ads",
-            "AuthorizationError.CUSTOMER_NOT_ENABLED",
+            {
+                "moving": "the new manager is not enabled (cancelled, suspended or closed), so "
+                "it cannot take clients: choose an enabled manager of the tree "
+                f"({_TREE_LISTS}, each with its status), or reactivate it in Google Ads"
+            },
         ),
         **_rules(
             PermissionDenied,

@@ -285,14 +285,23 @@ def move(
     has already checked that the user may act on the client through ``login``.
 
     Raises:
-        RpcFault: the link is not ACTIVE, the new manager is unknown, the same, outside the
-            login's hierarchy, below the client (a cycle), already manages the client, or
-            would put the client's lowest account deeper than ``MAX_HIERARCHY_LEVELS``.
+        RpcFault: the link is not ACTIVE, the new manager is unknown, not enabled, the same,
+            outside the login's hierarchy, below the client (a cycle), already manages the
+            client, or would put the client's lowest account deeper than ``MAX_HIERARCHY_LEVELS``.
     """
     where = ("new_manager",)
     new_manager = state.account(new_manager_id)
     if new_manager is None or not new_manager.manager:
         raise RpcFault(failures.INVALID_CUSTOMER_ID, "Invalid customer ID.", location=where)
+    if new_manager.status != "ENABLED":
+        # MoveManagerLink lists AuthorizationError among its errors; a cancelled, suspended
+        # or closed account answers CUSTOMER_NOT_ENABLED to any call, a move to it included.
+        raise RpcFault(
+            failures.CUSTOMER_NOT_ENABLED,
+            f"The customer account {new_manager.id} can't be accessed because it is not yet "
+            "enabled or has been deactivated.",
+            location=where,
+        )
     if link.status != "ACTIVE" or new_manager.id == link.manager:
         raise RpcFault(
             failures.INVALID_CHANGE,
