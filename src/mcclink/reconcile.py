@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from mcclink.domain import Client, LinkStatus, utcnow
-from mcclink.errors import InputError
+from mcclink.errors import Fix, InputError
 from mcclink.ports import GoogleLink, StoredLink
 
 #: The statuses of a link in force at Google, or about to be (an invitation not yet
@@ -23,8 +23,12 @@ def stored_link(client: Client) -> GoogleLink:
     """The link as last recorded for ``client`` (the service only acts on recorded links)."""
     if client.manager_link_id is None or client.link_resource_name is None:
         raise InputError(
-            f"client {client.customer_id} has no recorded link id: "
-            "run `mcclink monitor --once` to read it from Google Ads"
+            f"client {client.customer_id} has no recorded link id",
+            fix=Fix(
+                cli="run `mcclink monitor --once` to read it from Google Ads",
+                api="run a monitor cycle (POST /api/v1/monitor/run) to read it from Google Ads",
+                page="press Run monitor now to read it from Google Ads",
+            ),
         )
     return GoogleLink(
         manager=client.mcc_customer_id,

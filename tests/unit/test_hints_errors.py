@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
+
+from mcclink.domain import Client, CustomerId
 from mcclink.errors import ClientNotFound, Fix, InputError, InvalidTransition
+from mcclink.reconcile import stored_link
 
 FIX = Fix(cli="name it with --to", api="give it as `to`", page="enter it in Move to manager")
 
@@ -44,3 +48,15 @@ def test_an_unknown_client_is_told_how_to_register_it_on_each_surface() -> None:
     assert error.told("api").endswith("register it with POST /api/v1/clients (or check mcc=)")
     assert "--mcc" not in error.told("page")
     assert (error.mcc, error.customer_id) == ("1234567890", "1112223333")
+
+
+def test_a_client_without_a_recorded_link_is_told_how_to_read_it_on_each_surface() -> None:
+    client = Client(CustomerId("2000000002"), CustomerId("1000000001"), "Sol")
+
+    with pytest.raises(InputError) as raised:
+        stored_link(client)
+
+    assert str(raised.value).endswith("run `mcclink monitor --once` to read it from Google Ads")
+    assert "POST /api/v1/monitor/run" in raised.value.told("api")
+    assert "Run monitor now" in raised.value.told("page")
+    assert "--once" not in raised.value.told("api") + raised.value.told("page")
