@@ -472,3 +472,9 @@ class HistoryEntry:
     details: Mapping[str, str] = field(default_factory=dict)
     timestamp: datetime = field(default_factory=utcnow)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def kept_by(self, mcc: CustomerId) -> HistoryEntry:
+        """This entry as the manager ``mcc`` keeps it too (a move, under the manager the
+        client left): its id is derived from this one's, so writing the pair again is
+        recognised as the same write."""
+        return replace(self, mcc_customer_id=mcc, id=f"{self.id}-{mcc.digits}")

@@ -246,8 +246,9 @@ class Store(StaffStore):
     @abc.abstractmethod
     def move_client(self, client: Client, new_mcc: CustomerId, entry: HistoryEntry) -> Client:
         """Re-key ``client`` under ``new_mcc`` if its version is still ``client.version``:
-        the old record goes, the new one (version ``client.version + 1``) and ``entry`` are
-        written, all in one write.
+        the old record goes, the new one (version ``client.version + 1``) and ``entry`` (the
+        move, under ``new_mcc``) are written, and so is ``entry.kept_by(...)`` under the MCC
+        the client leaves, all in one write: both managers' history tell of the move.
 
         Returns the client stored under ``new_mcc``.
 
@@ -256,7 +257,7 @@ class Store(StaffStore):
             VersionConflict: the stored version differs; nothing written.
             ClientExists: ``new_mcc`` already has a client with this customer id; nothing
                 written.
-            StoreError: ``entry``'s id is already recorded; nothing written.
+            StoreError: ``entry``'s id (or its copy's) is already recorded; nothing written.
             StoreUnavailable: the store could not be reached or stayed busy.
         """
 

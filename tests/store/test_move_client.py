@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from mcclink.store.tables import client_item
 from tests.store.conftest import Backend
 from tests.store.records import MCC, OTHER_MCC, a_client, an_entry, customer
 
+HOUR = timedelta(hours=1)
+
 
 def linked(backend: Backend) -> Client:
     """Client 1, APPROVED under MCC (and hidden there), as stored."""
@@ -26,10 +29,20 @@ def linked(backend: Backend) -> Client:
 
 
 def move_entry(client: Client) -> HistoryEntry:
+    """The move's entry as the service records it: under the new manager."""
     return an_entry(
         client,
+        mcc_customer_id=OTHER_MCC,
         operation=Operation.MOVE,
         details={"from_mcc": MCC.digits, "to_mcc": OTHER_MCC.digits},
+    )
+
+
+def both_histories(backend: Backend) -> tuple[list[HistoryEntry], list[HistoryEntry]]:
+    """Client 1's history under the manager it left and under the new one."""
+    store = backend.store
+    return list(store.client_history(MCC, customer(1))), list(
+        store.client_history(OTHER_MCC, customer(1))
     )
 
 
@@ -46,7 +59,27 @@ def test_a_moved_client_is_stored_under_the_new_manager_with_its_entry(backend: 
     assert backend.store.get_client(MCC, customer(1)) is None
     assert list(backend.store.list_clients(MCC)) == []
     assert list(backend.store.list_clients(OTHER_MCC, LinkStatus.APPROVED)) == [moved]
-    assert list(backend.store.client_history(MCC, customer(1))) == [entry]
+    assert both_histories(backend) == ([entry.kept_by(MCC)], [entry])
+
+
+def test_the_manager_left_keeps_the_move_in_its_history(backend: Backend) -> None:
+    client = linked(backend)
+    entry = move_entry(client)
+
+    backend.store.move_client(client, OTHER_MCC, entry)
+
+    [left] = backend.store.client_history(MCC, customer(1))
+    assert (left.operation, left.mcc_customer_id, left.details) == (
+        Operation.MOVE,
+        MCC,
+        {"from_mcc": MCC.digits, "to_mcc": OTHER_MCC.digits},
+    )
+    assert left.id != entry.id
+    assert (left.timestamp, left.request_id) == (entry.timestamp, entry.request_id)
+    everything = backend.store.history_between(entry.timestamp, entry.timestamp + HOUR)
+    assert sorted(e.mcc_customer_id.digits for e in everything) == sorted(
+        [MCC.digits, OTHER_MCC.digits]
+    )
 
 
 def test_a_stale_version_is_a_conflict_and_writes_nothing(backend: Backend) -> None:
@@ -58,7 +91,7 @@ def test_a_stale_version_is_a_conflict_and_writes_nothing(backend: Backend) -> N
 
     assert backend.store.get_client(MCC, customer(1)) == newer
     assert backend.store.get_client(OTHER_MCC, customer(1)) is None
-    assert list(backend.store.client_history(MCC, customer(1))) == []
+    assert both_histories(backend) == ([], [])
 
 
 def test_a_client_gone_is_not_found(backend: Backend) -> None:
@@ -82,7 +115,7 @@ def test_a_customer_already_under_the_new_manager_is_refused_and_nothing_moves(
 
     assert backend.store.get_client(MCC, customer(1)) == client
     assert backend.store.get_client(OTHER_MCC, customer(1)) == there
-    assert list(backend.store.client_history(MCC, customer(1))) == []
+    assert both_histories(backend) == ([], [])
 
 
 def test_an_entry_already_recorded_is_refused_and_nothing_moves(backend: Backend) -> None:
@@ -95,6 +128,21 @@ def test_an_entry_already_recorded_is_refused_and_nothing_moves(backend: Backend
 
     assert backend.store.get_client(MCC, customer(1)) == client
     assert backend.store.get_client(OTHER_MCC, customer(1)) is None
+    assert both_histories(backend) == ([], [entry])
+
+
+def test_a_copy_already_recorded_under_the_manager_left_is_refused_and_nothing_moves(
+    backend: Backend,
+) -> None:
+    client = linked(backend)
+    entry = move_entry(client)
+    backend.store.append_history(entry.kept_by(MCC))
+
+    with pytest.raises(HistoryEntryExists):
+        backend.store.move_client(client, OTHER_MCC, entry)
+
+    assert backend.store.get_client(MCC, customer(1)) == client
+    assert both_histories(backend) == ([entry.kept_by(MCC)], [])
 
 
 def test_a_move_whose_answer_was_lost_succeeds_once(backend: Backend) -> None:
@@ -106,7 +154,7 @@ def test_a_move_whose_answer_was_lost_succeeds_once(backend: Backend) -> None:
 
     assert backend.store.get_client(OTHER_MCC, customer(1)) == moved
     assert backend.store.get_client(MCC, customer(1)) is None
-    assert list(backend.store.client_history(MCC, customer(1))) == [entry]
+    assert both_histories(backend) == ([entry.kept_by(MCC)], [entry])
 
 
 def test_a_real_conflict_is_still_a_conflict_when_the_answer_was_lost(backend: Backend) -> None:

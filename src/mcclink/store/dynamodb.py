@@ -261,7 +261,8 @@ class DynamoDBStore(Store):
 
     def move_client(self, client: Client, new_mcc: CustomerId, entry: HistoryEntry) -> Client:
         """See ``Store.move_client``: one ``TransactWriteItems`` deletes the old item (if its
-        version is still the one read), puts the new one (if its key is free) and the entry.
+        version is still the one read), puts the new one (if its key is free) and the entry
+        under both managers.
 
         Raises:
             ClientNotFound: no such client.
@@ -284,7 +285,13 @@ class DynamoDBStore(Store):
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
         cid = client.customer_id.digits
-        items = [{"Delete": delete}, {"Put": put}, {"Put": self._history_put(entry)}]
+        left = entry.kept_by(client.mcc_customer_id)
+        items = [
+            {"Delete": delete},
+            {"Put": put},
+            {"Put": self._history_put(entry)},
+            {"Put": self._history_put(left)},
+        ]
         self._transact(
             cast("list[TransactWriteItemTypeDef]", items),
             [self.names.clients, self.names.history],
@@ -853,7 +860,9 @@ class DynamoDBStore(Store):
             if codes[index] == "TransactionConflict":
                 # Another transaction holds the client: it exists and is changing.
                 return failures[0]({})
-        if codes[len(failures)] == "ConditionalCheckFailed":
+        # The history puts follow the client writes (a move has two: its entry and the
+        # copy under the manager left, whose id derives from the entry's).
+        if "ConditionalCheckFailed" in codes[len(failures) :]:
             return _duplicate(entry)
         return StoreUnavailable(
             f"DynamoDB cancelled the write ({', '.join(codes)}); nothing was written, retry"

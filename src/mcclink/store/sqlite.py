@@ -250,7 +250,7 @@ class SqliteStore(Store):
 
     def move_client(self, client: Client, new_mcc: CustomerId, entry: HistoryEntry) -> Client:
         """See ``Store.move_client``: one transaction deletes the old row, inserts the new
-        one and the entry.
+        one and the entry under both managers.
 
         Raises:
             ClientNotFound: no such client.
@@ -268,6 +268,7 @@ class SqliteStore(Store):
             if conn.execute(_insert("Clients", row) + _IF_NEW, row).rowcount == 0:
                 raise ClientExists(new_mcc.digits, client.customer_id.digits)
             _insert_history(conn, entry)
+            _insert_history(conn, entry.kept_by(client.mcc_customer_id))
         return moved
 
     def append_history(self, entry: HistoryEntry) -> None:
