@@ -13,6 +13,9 @@ one pace for the project's quota). Memory stays bounded by the concurrency, not 
 managers: a cycle holds one manager's listing, and the next manager starts only when the
 caller has taken a finished run, so at most ``concurrency`` listings exist at once.
 
+Which managers a tree run covers is decided here too (``TreeManagers``): the CLI's
+``--tree`` and the Lambda's ``MCC_MONITOR_TREE`` both use it.
+
 This module never imports the service: the caller passes how a cycle's service is opened.
 """
 
@@ -30,13 +33,17 @@ from types import TracebackType
 from typing import Protocol
 
 from mcclink.domain import CustomerId
-from mcclink.errors import InputError, MccLinkError
+from mcclink.errors import AccountNotFound, InputError, MccLinkError
+from mcclink.hierarchy import walk
 from mcclink.monitor import DEFAULT_PENDING_AGE, SyncReport
+from mcclink.ports import AdsGateway
 
 #: Managers synced at once unless told otherwise (``--concurrency``, ``MCC_MONITOR_CONCURRENCY``).
 DEFAULT_CONCURRENCY = 4
 #: The most managers synced at once: each holds a listing and a store connection.
 MAX_CONCURRENCY = 32
+#: Google's status of an account whose links can be read (``AccountNode.status``).
+ENABLED = "ENABLED"
 
 
 class Cycles(Protocol):
@@ -69,6 +76,44 @@ class ManagerRun:
     def ok(self) -> bool:
         """True when the cycle ran and met no error."""
         return self.report is not None and self.report.ok
+
+
+@dataclass(frozen=True)
+class SkippedManager:
+    """A manager of the tree that a tree run leaves out: Google holds its account as not
+    enabled (CANCELED, SUSPENDED, CLOSED), so its links cannot be read."""
+
+    mcc: CustomerId
+    status: str
+
+    def to_dict(self) -> dict[str, str]:
+        """Its JSON shape (``monitor --tree --json``'s summary, the Lambda's log line)."""
+        return {"mcc_customer_id": self.mcc.digits, "status": self.status}
+
+
+class TreeManagers:
+    """The managers a tree run syncs: each root and every manager below it whose account
+    is ENABLED, as ``hierarchy.walk`` finds them (lazily, each root once); the managers
+    left out are in ``skipped`` once the walk has passed them.
+
+    Iterating raises what ``walk`` raises for a root: ``InputError`` (a client account, no
+    account, not enabled), ``GoogleAdsError`` (the root could not be read).
+    """
+
+    def __init__(self, ads: AdsGateway, roots: Iterable[CustomerId]) -> None:
+        self._ads, self._roots = ads, tuple(dict.fromkeys(roots))
+        self.skipped: list[SkippedManager] = []
+
+    def __iter__(self) -> Iterator[CustomerId]:
+        for root in self._roots:
+            for node in walk(self._ads, root):
+                account = node.account
+                if not account.manager:
+                    continue
+                if account.status == ENABLED:
+                    yield account.customer_id
+                elif all(s.mcc != account.customer_id for s in self.skipped):
+                    self.skipped.append(SkippedManager(account.customer_id, account.status))
 
 
 def check_concurrency(concurrency: int, source: str = "--concurrency") -> int:
@@ -114,7 +159,7 @@ def sync_managers(
             with lent() as cycles:
                 report = cycles.sync(mcc, pending_age=pending_age, import_all=import_all)
         except MccLinkError as exc:
-            return ManagerRun(mcc, error=exc)
+            return ManagerRun(mcc, error=_explained(mcc, exc))
         return ManagerRun(mcc, report=report)
 
     with (
@@ -129,6 +174,21 @@ def sync_managers(
             for future in finished:
                 yield future.result()
                 running |= {pool.submit(cycle, mcc, lend) for mcc in islice(todo, 1)}
+
+
+def _explained(mcc: CustomerId, error: MccLinkError) -> MccLinkError:
+    """``error``; or, when Google holds ``mcc`` itself as not enabled, the same error (its
+    code kept) saying what that means for the clients registered under it and what to do."""
+    if not (isinstance(error, AccountNotFound) and error.code.endswith("CUSTOMER_NOT_ENABLED")):
+        return error
+    return AccountNotFound(
+        f"manager {mcc} is not enabled at Google Ads (cancelled, suspended or closed): its "
+        "links cannot be read, so the clients registered under it are not monitored; "
+        f"reactivate {mcc} in Google Ads, or archive its clients (`mcclink --mcc {mcc} "
+        "clients archive`) and register them under an enabled manager",
+        code=error.code,
+        request_id=error.request_id,
+    )
 
 
 class _Lender:

@@ -62,7 +62,7 @@ def test_every_manager_of_the_store_one_refused_the_others_synced(
 
     monkeypatch.setattr(handler, "sync_managers", recorded)
 
-    with pytest.raises(GoogleAdsError, match="not yet enabled"):
+    with pytest.raises(GoogleAdsError, match=f"manager {CLOSED_SUB} is not enabled at Google Ads"):
         MonitorRuntime(every_manager(aws_world)).run(SCHEDULED, Context())
 
     assert bounds == [2]  # MCC_MONITOR_CONCURRENCY, through the CLI's own code path

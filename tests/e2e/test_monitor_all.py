@@ -112,17 +112,45 @@ def test_a_person_sees_each_manager_and_the_failure_named(
     assert f"failed: {CLOSED_SUB}" in done.stdout
 
 
-def test_the_tree_syncs_every_manager_under_the_mcc(tree_cli: Cli) -> None:
+def test_the_tree_syncs_every_enabled_manager_and_names_the_cancelled_one(tree_cli: Cli) -> None:
     register(tree_cli, SUB_A1, DEEP)
 
-    done = tree_cli("--mcc", str(ROOT), "monitor", "--tree", "--json", check=1)
+    done = tree_cli("--mcc", str(ROOT), "monitor", "--tree", "--json")
 
     *runs, last = lines(done)
     managers = {run["mcc_customer_id"] for run in runs}
-    assert managers == {m.digits for m in (ROOT, SUB_A, SUB_A1, SUB_B, CLOSED_SUB)}
-    assert CLOSED_SUB.digits in last["summary"]["failed"]
+    assert managers == {m.digits for m in (ROOT, SUB_A, SUB_A1, SUB_B)}
+    assert last["summary"]["failed"] == []
+    assert last["summary"]["skipped"] == [
+        {"mcc_customer_id": CLOSED_SUB.digits, "status": "CANCELED"}
+    ]
     deep = next(run for run in runs if run["mcc_customer_id"] == SUB_A1.digits)
     assert after(deep, DEEP) == "APPROVED"
+    assert monitor_entries(tree_cli, CLOSED_SUB) == []  # not tried: nothing recorded
+
+
+def test_a_person_sees_the_skipped_manager_and_its_status(tree_cli: Cli) -> None:
+    done = tree_cli("--mcc", str(ROOT), "monitor", "--tree")
+
+    assert "4 manager(s)" in done.stdout
+    assert f"skipped, not enabled at Google Ads: {CLOSED_SUB} (CANCELED)" in done.stdout
+    assert "failed" not in done.stdout
+    assert done.stderr == ""
+
+
+def test_with_all_a_cancelled_manager_with_clients_fails_saying_what_to_do(
+    tree_cli: Cli, fresh_emulator: Emulator
+) -> None:
+    register_then_close(tree_cli, fresh_emulator)
+
+    done = tree_cli("monitor", "--all", "--json", check=1)
+
+    run, last = lines(done)
+    assert last["summary"]["failed"] == [CLOSED_SUB.digits]
+    message = run["error"]["message"]
+    assert f"manager {CLOSED_SUB} is not enabled at Google Ads" in message
+    assert "the clients registered under it are not monitored" in message
+    assert f"`mcclink --mcc {CLOSED_SUB} clients archive`" in message
 
 
 def test_no_more_managers_at_once_than_the_concurrency(

@@ -34,7 +34,13 @@ from mcclink.cli.webhooks import print_delivery, warn_if_plain_http
 from mcclink.config import check_all
 from mcclink.domain import CustomerId, LinkStatus, parse_duration
 from mcclink.errors import InputError, MccLinkError
-from mcclink.monitor_all import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, ManagerRun
+from mcclink.monitor_all import (
+    DEFAULT_CONCURRENCY,
+    MAX_CONCURRENCY,
+    ManagerRun,
+    SkippedManager,
+    TreeManagers,
+)
 from mcclink.serialization import sync_report_to_dict
 
 if TYPE_CHECKING:
@@ -70,7 +76,12 @@ def monitor(
         ),
     ] = False,
     tree: Annotated[
-        bool, typer.Option("--tree", help="Every manager under the MCC (the MCC included).")
+        bool,
+        typer.Option(
+            "--tree",
+            help="Every enabled manager under the MCC (the MCC included); cancelled or "
+            "closed ones are skipped.",
+        ),
     ] = False,
     concurrency: Annotated[
         int | None,
@@ -101,8 +112,10 @@ def monitor(
     under the MCC, read from Google Ads) each manager gets its own cycle, --concurrency at
     a time: one listing and one MONITOR entry per manager, its follow-ups as above. A
     manager that fails never stops the others: its error is printed and recorded, and the
-    exit code is 1. With --json each manager prints one JSON object per line, then a
-    summary line.
+    exit code is 1. --tree skips the sub-managers Google holds as not enabled (cancelled,
+    suspended, closed: nothing to read) and names them with their status; with --all such
+    a manager fails, since clients are registered under it. With --json each manager
+    prints one JSON object per line, then a summary line.
 
     Example: mcclink monitor --every 10m
     """
@@ -155,7 +168,8 @@ def monitor(
 class _Many:
     """A run over many managers (--all or --tree)."""
 
-    #: The managers of one cycle, read afresh for each (lazily for --tree).
+    #: The managers of one cycle, read afresh for each (lazily for --tree: ``TreeManagers``,
+    #: which also names the managers it skips).
     managers: Callable[[], Iterable[CustomerId]]
     concurrency: int
     #: --all: the store's managers when the command started (the first cycle runs over
@@ -192,22 +206,9 @@ def _many(
         return None
     bound = check_concurrency(DEFAULT_CONCURRENCY if concurrency is None else concurrency)
     if tree:
-        return _Many(lambda: _tree_managers(s), bound)
+        return _Many(lambda: TreeManagers(s.container.ads, [s.container.mcc]), bound)
     store = s.container.store
     return _Many(store.managers, bound, store.managers())
-
-
-def _tree_managers(s: State) -> Iterator[CustomerId]:
-    """The MCC and every manager below it, as ``hierarchy.walk`` finds them (lazily).
-
-    Raises:
-        InputError: the MCC is a client account.
-        GoogleAdsError: the MCC itself could not be read.
-    """
-    from mcclink.hierarchy import walk
-
-    c = s.container
-    return (node.account.customer_id for node in walk(c.ads, c.mcc) if node.account.manager)
 
 
 def _monitor_many(
@@ -229,9 +230,10 @@ def _monitor_many(
         _stop_on_signals(stop)
     while True:
         started, outcomes = time.monotonic(), _Outcomes()
+        covered = managers if managers is not None else many.managers()
         runs = sync_managers(
             cycles,
-            managers if managers is not None else many.managers(),
+            covered,
             concurrency=many.concurrency,
             pending_age=age,
             import_all=import_all,
@@ -240,6 +242,8 @@ def _monitor_many(
             for run in runs:
                 outcomes.add(run, _after_run(s, run, webhook, as_json))
                 advance(run.mcc)
+        if isinstance(covered, TreeManagers):
+            outcomes.skipped = covered.skipped
         _print_summary(outcomes, time.monotonic() - started, as_json)
         managers = None
         if interval is None:
@@ -267,6 +271,8 @@ class _Outcomes:
 
     synced: list[CustomerId] = field(default_factory=list)
     failed: list[CustomerId] = field(default_factory=list)
+    #: --tree: the managers left out (not enabled at Google).
+    skipped: list[SkippedManager] = field(default_factory=list)
     changes: int = 0
     #: The first follow-up failure (its exit code, when no manager failed).
     follow_up_failure: MccLinkError | None = None
@@ -330,17 +336,20 @@ def _print_summary(outcomes: _Outcomes, seconds: float, as_json: bool) -> None:
             "managers": managers,
             "synced": [m.digits for m in outcomes.synced],
             "failed": [m.digits for m in outcomes.failed],
+            "skipped": [m.to_dict() for m in outcomes.skipped],
             "changes": outcomes.changes,
             "duration_ms": round(seconds * 1000, 1),
         }
         print_json({"summary": summary}, one_line=True)
         return
     failed = ", ".join(str(m) for m in outcomes.failed)
+    skipped = ", ".join(f"{m.mcc} ({m.status})" for m in outcomes.skipped)
     out.print(
         f"[bold]{managers} manager(s)[/] in {seconds:.1f} s: {len(outcomes.synced)} synced, "
         f"{outcomes.changes} change(s)"
         + (f"; [red]failed: {failed}[/]" if failed else "")
-        + ("" if managers else " (no manager has clients in the store)")
+        + (f"; skipped, not enabled at Google Ads: {skipped}" if skipped else "")
+        + ("" if managers or skipped else " (no manager has clients in the store)")
     )
 
 
