@@ -2,8 +2,10 @@
 
 Each invocation runs one ``monitor.sync`` per MCC of ``MCC_CUSTOMER_IDS`` (else
 ``MCC_CUSTOMER_ID``; with ``MCC_MONITOR_ALL=1`` also every other manager that has clients in
-the store, ``Store.managers``), ``MCC_MONITOR_CONCURRENCY`` (default 4) at once, through
-``monitor_all.sync_managers`` as ``mcclink monitor --all`` runs them, then publishes
+the store, ``Store.managers``; with ``MCC_MONITOR_TREE=1`` every enabled manager under them,
+``monitor_all.TreeManagers`` as ``mcclink monitor --tree`` finds them),
+``MCC_MONITOR_CONCURRENCY`` (default 4) at once, through ``monitor_all.sync_managers`` as
+``mcclink monitor --all`` runs them, then publishes
 to EventBridge (``MCC_EVENT_BUS``; unset: not published) each status change of that MCC in
 history not yet published, its own and those made elsewhere (``events.publish_pending``),
 and writes ONE JSON line with the run's summary to stdout (CloudWatch Logs Insights reads
@@ -61,6 +63,8 @@ from mcclink.monitor_all import (
     DEFAULT_CONCURRENCY,
     MAX_CONCURRENCY,
     ManagerRun,
+    SkippedManager,
+    TreeManagers,
     check_concurrency,
     sync_managers,
 )
@@ -76,6 +80,8 @@ if TYPE_CHECKING:
 MCC_LIST_VAR = "MCC_CUSTOMER_IDS"
 #: Yes: also every manager that has clients in the store (a Scan of Clients on DynamoDB).
 MONITOR_ALL_VAR = "MCC_MONITOR_ALL"
+#: Yes: every enabled manager under the configured MCCs (read from Google Ads each run).
+MONITOR_TREE_VAR = "MCC_MONITOR_TREE"
 #: How many managers are synced at once (default ``monitor_all.DEFAULT_CONCURRENCY``).
 CONCURRENCY_VAR = "MCC_MONITOR_CONCURRENCY"
 EVENT_BUS_VAR = "MCC_EVENT_BUS"
@@ -103,6 +109,8 @@ class FunctionSettings:
     #: ``MCC_MONITOR_ALL``: also every other manager that has clients in the store.
     every_manager: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
+    #: ``MCC_MONITOR_TREE``: every enabled manager under the configured MCCs.
+    tree: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> FunctionSettings:
@@ -119,16 +127,23 @@ class FunctionSettings:
                 "holding the Google Ads credentials (the template's GoogleAdsSecretArn)"
             )
         every = yes_no(MONITOR_ALL_VAR, environ.get(MONITOR_ALL_VAR, "").strip(), problems)
-        mccs = _mccs(environ, problems, required=not every)
+        tree = yes_no(MONITOR_TREE_VAR, environ.get(MONITOR_TREE_VAR, "").strip(), problems)
+        if every and tree:
+            problems.append(
+                f"{MONITOR_ALL_VAR} and {MONITOR_TREE_VAR} are both on: turn one off "
+                f"({MONITOR_ALL_VAR}: every manager that has clients in the store; "
+                f"{MONITOR_TREE_VAR}: every enabled manager under {MCC_LIST_VAR})"
+            )
+        mccs = _mccs(environ, problems, required=not every, tree=tree)
         concurrency = _concurrency(environ, problems)
         if problems:
             raise ConfigurationError(problems)
         bus = environ.get(EVENT_BUS_VAR, "").strip() or None
-        return cls(arn, mccs, bus, every, concurrency)
+        return cls(arn, mccs, bus, every, concurrency, tree)
 
     def managers(self, store: Store) -> list[CustomerId]:
-        """The MCCs of this run: the configured ones, then (``MCC_MONITOR_ALL``) every other
-        manager that has clients in ``store``.
+        """The MCCs of this run without ``MCC_MONITOR_TREE``: the configured ones, then
+        (``MCC_MONITOR_ALL``) every other manager that has clients in ``store``.
 
         Raises:
             StoreUnavailable: the store's managers could not be read.
@@ -137,6 +152,20 @@ class FunctionSettings:
         if self.every_manager:
             found += [mcc for mcc in store.managers() if mcc not in self.mccs]
         return found
+
+    def covered(self, container: Container) -> tuple[list[CustomerId], list[SkippedManager]]:
+        """The managers this run syncs, and (``MCC_MONITOR_TREE``) those of the trees it
+        leaves out, not enabled at Google Ads.
+
+        Raises:
+            StoreUnavailable: the store's managers could not be read.
+            InputError: a configured MCC of a tree is a client account, or not enabled.
+            GoogleAdsError: a configured MCC of a tree could not be read.
+        """
+        if not self.tree:
+            return self.managers(container.store), []
+        trees = TreeManagers(container.ads, self.mccs)
+        return list(trees), trees.skipped
 
 
 def _concurrency(environ: Mapping[str, str], problems: list[str]) -> int:
@@ -152,11 +181,16 @@ def _concurrency(environ: Mapping[str, str], problems: list[str]) -> int:
 
 
 def _mccs(
-    environ: Mapping[str, str], problems: list[str], *, required: bool
+    environ: Mapping[str, str], problems: list[str], *, required: bool, tree: bool
 ) -> tuple[CustomerId, ...]:
     variable = MCC_LIST_VAR if environ.get(MCC_LIST_VAR, "").strip() else "MCC_CUSTOMER_ID"
     raw = [part.strip() for part in environ.get(variable, "").split(",") if part.strip()]
-    if not raw and required:
+    if not raw and tree:
+        problems.append(
+            f"{MONITOR_TREE_VAR} monitors the trees under {MCC_LIST_VAR}, which is empty: set "
+            "it to the top managers' customer ids, comma-separated (e.g. 123-456-7890)"
+        )
+    elif not raw and required:
         problems.append(
             f"no MCC to monitor: set {MCC_LIST_VAR} to the manager accounts' customer ids, "
             f"comma-separated (e.g. 123-456-7890,234-567-8901), or {MONITOR_ALL_VAR}=1 for "
@@ -214,7 +248,11 @@ class MonitorRuntime:
         try:
             settings = FunctionSettings.from_env(self.environ)
             container = self._container(settings.secret_arn)
-            managers = settings.managers(container.store)
+            managers, skipped = settings.covered(container)
+            if settings.tree:  # a tree's managers not enabled at Google: left out, no failure
+                base["managers_skipped"] = [
+                    {"mcc": m.mcc.digits, "status": m.status} for m in skipped
+                ]
             thresholds = _check_follow_ups(container, managers)
             zone = container.settings.time_zone
             cycles = container.services_with_own_store()
