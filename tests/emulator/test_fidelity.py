@@ -139,6 +139,8 @@ def test_hiding_a_pending_link_is_refused(manager: Any, pending_link: str) -> No
     exc = refusal(lambda: _update_client_link(manager, pending_link, ["hidden"], hidden=True))
 
     assert error_code(exc) == "manager_link_error.INVALID_CHANGE"
+    message = exc.failure.errors[0].message
+    assert message == "Only an ACTIVE link can be hidden or shown; this link is PENDING."
 
 
 @pytest.mark.usefixtures("pending_link")

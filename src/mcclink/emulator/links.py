@@ -238,7 +238,7 @@ def manager_set_hidden(
     if link.status != "ACTIVE":
         raise RpcFault(
             failures.INVALID_CHANGE,
-            f"Only an ACTIVE link can be hidden or shown, not a {link.status} one.",
+            f"Only an ACTIVE link can be hidden or shown; this link is {link.status}.",
             location=location,
         )
     if not validate_only:
