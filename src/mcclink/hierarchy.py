@@ -49,17 +49,29 @@ class TreeNode:
     error: GoogleAdsError | None = None
 
 
+#: The most levels below its root a walk may be asked to read (CLI ``--depth``, the API's
+#: ``depth``, the dashboard's field). Google nests accounts far less deep: it only bounds a
+#: request.
+MAX_DEPTH = 100
+
+
 def check_depth(depth: int | None) -> int | None:
-    """``depth`` when it is None (the whole tree) or 1 and more.
+    """``depth`` when it is None (the whole tree) or from 1 to ``MAX_DEPTH``.
 
     Raises:
-        InputError: 0 or less.
+        InputError: anything else.
     """
-    if depth is not None and depth < 1:
-        raise InputError(
-            f"depth must be 1 or more (1 shows the manager's direct clients), not {depth}"
-        )
+    if depth is not None and not 1 <= depth <= MAX_DEPTH:
+        raise InputError(depth_rule(depth))
     return depth
+
+
+def depth_rule(given: object) -> str:
+    """What a depth must be, and the value ``given`` that is not."""
+    return (
+        f"depth must be a whole number from 1 to {MAX_DEPTH} (1 shows the manager's direct "
+        f"clients), not {given!r}"
+    )
 
 
 def walk(ads: AdsGateway, root: CustomerId, depth: int | None = None) -> Iterator[TreeNode]:
@@ -148,7 +160,7 @@ class Tree:
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON shape (``mcclink hierarchy --json``, the API)."""
         return {
-            "root": str(self.root),
+            "root": self.root.digits,
             "depth": self.depth,
             "accounts": [self._node_dict(n) for n in self.nodes],
             "unreachable": len(self.unreachable),
@@ -157,10 +169,10 @@ class Tree:
     def _node_dict(self, node: TreeNode) -> dict[str, Any]:
         account = node.account
         data: dict[str, Any] = {
-            "customer_id": str(account.customer_id),
+            "customer_id": account.customer_id.digits,
             "name": account.name,
             "level": account.level,
-            "parent": None if node.parent is None else str(node.parent),
+            "parent": None if node.parent is None else node.parent.digits,
             "manager": account.manager,
             "hidden": account.hidden,
             "status": account.status,
@@ -171,7 +183,7 @@ class Tree:
         }
         if account.manager:
             data["pending_invitations"] = node.pending and [
-                {"customer_id": str(c), **self._overlay(account.customer_id, c)}
+                {"customer_id": c.digits, **self._overlay(account.customer_id, c)}
                 for c in node.pending
             ]
             data["error"] = (

@@ -53,34 +53,37 @@ def test_the_tree_with_the_overlay_of_what_mcclink_holds(tree_cli: Cli) -> None:
 
     tree = tree_cli.json("hierarchy")
 
-    assert tree["root"] == str(ROOT)
+    assert tree["root"] == ROOT.digits
     assert tree["depth"] is None
     assert tree["unreachable"] == 1
     found = accounts(tree)
     assert list(found) == [
-        str(a) for a in (ROOT, SUB_A, SUB_B, CLOSED_SUB, PADARIA, SANDBOX, SUB_A1, ACAI, DEEP)
+        a.digits for a in (ROOT, SUB_A, SUB_B, CLOSED_SUB, PADARIA, SANDBOX, SUB_A1, ACAI, DEEP)
     ]
-    padaria = found[str(PADARIA)]
-    assert padaria["parent"] == str(ROOT)
+    padaria = found[PADARIA.digits]
+    assert padaria["parent"] == ROOT.digits
     assert padaria["hidden"] is True
     assert (padaria["registered"], padaria["link_status"]) == (True, "APPROVED")
-    assert (found[str(ACAI)]["registered"], found[str(ACAI)]["link_status"]) == (True, "APPROVED")
-    assert found[str(DEEP)]["registered"] is False
-    assert found[str(DEEP)]["level"] == 3
-    assert found[str(SANDBOX)]["test_account"] is True
+    assert (found[ACAI.digits]["registered"], found[ACAI.digits]["link_status"]) == (
+        True,
+        "APPROVED",
+    )
+    assert found[DEEP.digits]["registered"] is False
+    assert found[DEEP.digits]["level"] == 3
+    assert found[SANDBOX.digits]["test_account"] is True
     assert "pending_invitations" not in padaria  # not a manager
-    assert found[str(ROOT)]["pending_invitations"] == [
-        {"customer_id": str(PENDING_ROOT), "registered": True, "link_status": "PENDING"}
+    assert found[ROOT.digits]["pending_invitations"] == [
+        {"customer_id": PENDING_ROOT.digits, "registered": True, "link_status": "PENDING"}
     ]
-    assert found[str(SUB_A)]["pending_invitations"] == [
-        {"customer_id": str(PENDING_A), "registered": False, "link_status": None}
+    assert found[SUB_A.digits]["pending_invitations"] == [
+        {"customer_id": PENDING_A.digits, "registered": False, "link_status": None}
     ]
-    closed = found[str(CLOSED_SUB)]
+    closed = found[CLOSED_SUB.digits]
     assert closed["status"] == "CANCELED"
     assert closed["pending_invitations"] is None
     assert closed["error"]["code"] == "AuthorizationError.CUSTOMER_NOT_ENABLED"
     assert "reactivate it in Google Ads" in closed["error"]["fix"]
-    assert found[str(SUB_A)]["error"] is None
+    assert found[SUB_A.digits]["error"] is None
 
 
 def test_the_tree_as_text(tree_cli: Cli) -> None:
@@ -108,8 +111,8 @@ def test_depth_one_shows_the_direct_clients_only(tree_cli: Cli) -> None:
     found = accounts(tree_cli.json("hierarchy", "--depth", "1"))
 
     assert {a["level"] for a in found.values()} == {0, 1}
-    assert found[str(SUB_A)]["pending_invitations"] is None  # not read at this depth
-    assert found[str(SUB_A)]["error"] is None
+    assert found[SUB_A.digits]["pending_invitations"] is None  # not read at this depth
+    assert found[SUB_A.digits]["error"] is None
 
 
 @pytest.mark.parametrize(
@@ -149,8 +152,8 @@ def test_a_client_registered_and_invited_under_a_sub_manager_the_user_cannot_ope
     assert shown["mcc_customer_id"] == SUB_A.digits
     tree_cli("clients", "show", str(NEWCOMER), check=2)  # not under the root
     found = accounts(tree_cli.json("hierarchy"))
-    assert {"customer_id": str(NEWCOMER), "registered": True, "link_status": "PENDING"} in found[
-        str(SUB_A)
+    assert {"customer_id": NEWCOMER.digits, "registered": True, "link_status": "PENDING"} in found[
+        SUB_A.digits
     ]["pending_invitations"]
     # A login customer that does not reach SUB_A: Google's refusal, nothing registered.
     as_sub_b = Cli(

@@ -47,15 +47,15 @@ def test_the_api_answers_the_tree_with_the_overlay(api: TestClient, registered: 
 
     assert answer.status_code == 200, answer.text
     tree = answer.json()
-    assert (tree["root"], tree["depth"], tree["unreachable"]) == (str(ROOT), None, 1)
+    assert (tree["root"], tree["depth"], tree["unreachable"]) == (ROOT.digits, None, 1)
     found = {a["customer_id"]: a for a in tree["accounts"]}
-    assert found[str(DEEP)]["parent"] == str(SUB_A1)
-    assert found[str(PADARIA)]["hidden"] is True
-    assert found[str(ROOT)]["pending_invitations"] == [
-        {"customer_id": str(PENDING_ROOT), "registered": True, "link_status": "PENDING"}
+    assert found[DEEP.digits]["parent"] == SUB_A1.digits
+    assert found[PADARIA.digits]["hidden"] is True
+    assert found[ROOT.digits]["pending_invitations"] == [
+        {"customer_id": PENDING_ROOT.digits, "registered": True, "link_status": "PENDING"}
     ]
-    assert found[str(SUB_A)]["pending_invitations"][0]["customer_id"] == str(PENDING_A)
-    error = found[str(CLOSED_SUB)]["error"]
+    assert found[SUB_A.digits]["pending_invitations"][0]["customer_id"] == PENDING_A.digits
+    error = found[CLOSED_SUB.digits]["error"]
     assert error["code"] == "AuthorizationError.CUSTOMER_NOT_ENABLED"
     assert "reactivate it in Google Ads" in error["fix"]
 
@@ -66,8 +66,8 @@ def test_the_api_reads_down_to_a_depth_and_from_another_manager(api: TestClient)
 
     branch = api.get("/api/v1/hierarchy", params={"mcc": str(SUB_B)}).json()
     assert [(a["customer_id"], a["level"]) for a in branch["accounts"]] == [
-        (str(SUB_B), 0),
-        (str(ACAI), 1),
+        (SUB_B.digits, 0),
+        (ACAI.digits, 1),
     ]
 
 
@@ -78,9 +78,9 @@ def test_a_sub_manager_the_user_cannot_open_is_read_through_the_mcc(api: TestCli
 
     assert answer.status_code == 200, answer.text
     assert [a["customer_id"] for a in answer.json()["accounts"]] == [
-        str(SUB_A),
-        str(SUB_A1),
-        str(DEEP),
+        SUB_A.digits,
+        SUB_A1.digits,
+        DEEP.digits,
     ]
 
 
@@ -90,6 +90,7 @@ def test_a_sub_manager_the_user_cannot_open_is_read_through_the_mcc(api: TestCli
         ({"depth": "0"}, "depth"),
         ({"depth": "-1"}, "depth"),
         ({"depth": "abc"}, "depth"),
+        ({"depth": "101"}, "less than or equal to 100"),
         ({"mcc": "12345"}, "12345"),
         ({"mcc": ""}, "customer id"),
         ({"mcc": str(PADARIA)}, "is a client account, not a manager"),
@@ -138,11 +139,12 @@ def test_the_page_shows_the_tree_of_the_manager_the_switcher_chose(
     assert 'href="/hierarchy" aria-current="page"' in page.text
 
 
-def test_a_depth_the_page_cannot_read_is_a_422_page(signed_in: TestClient) -> None:
-    page = signed_in.get("/hierarchy", params={"depth": "abc"})
+@pytest.mark.parametrize("depth", ["abc", "101"])
+def test_a_depth_the_page_cannot_read_is_a_422_page(signed_in: TestClient, depth: str) -> None:
+    page = signed_in.get("/hierarchy", params={"depth": depth})
 
     assert page.status_code == 422
-    assert "depth must be a whole number from 1" in page.text
+    assert "depth must be a whole number from 1 to 100" in page.text
     assert 'aria-invalid="true"' in page.text
 
 

@@ -8,6 +8,7 @@ import typer
 
 from mcclink.cli._common import JsonOption, out, print_json, shown, state, status_text, wants_json
 from mcclink.domain import CustomerId
+from mcclink.hierarchy import MAX_DEPTH
 
 if TYPE_CHECKING:
     from rich.tree import Tree as RichTree
@@ -22,7 +23,9 @@ def hierarchy(
         typer.Option(
             "--depth",
             min=1,
-            help="Levels below the MCC to read (1: its direct clients; default: the whole tree).",
+            max=MAX_DEPTH,
+            help=f"Levels below the MCC to read, 1 to {MAX_DEPTH} (1: its direct clients; "
+            "default: the whole tree).",
         ),
     ] = None,
     as_json: JsonOption = False,

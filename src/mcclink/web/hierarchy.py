@@ -17,7 +17,15 @@ from pydantic import BaseModel, Field
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId
 from mcclink.errors import InputError
-from mcclink.hierarchy import Tree, TreeNode, fix_for, read_tree
+from mcclink.hierarchy import (
+    MAX_DEPTH,
+    Tree,
+    TreeNode,
+    check_depth,
+    depth_rule,
+    fix_for,
+    read_tree,
+)
 from mcclink.staff import Role
 from mcclink.web import api_models as m
 from mcclink.web import deps, problems
@@ -28,7 +36,10 @@ api_router = APIRouter(dependencies=[Depends(RoleCheck(Role.VIEWER, api=True))])
 router = APIRouter(include_in_schema=False)
 
 Built = Annotated[Container, Depends(deps.container)]
-_DEPTH_HELP = "Levels below the manager to read (1: its direct clients; default: the whole tree)."
+_DEPTH_HELP = (
+    f"Levels below the manager to read, 1 to {MAX_DEPTH} (1: its direct clients; default: the "
+    "whole tree)."
+)
 
 
 class HeldOut(BaseModel):
@@ -88,7 +99,7 @@ class HierarchyOut(BaseModel):
 )
 def get_hierarchy(
     box: Built,
-    depth: Annotated[int | None, Query(ge=1, le=100, description=_DEPTH_HELP)] = None,
+    depth: Annotated[int | None, Query(ge=1, le=MAX_DEPTH, description=_DEPTH_HELP)] = None,
     mcc: Annotated[
         str | None,
         Query(
@@ -118,6 +129,7 @@ def hierarchy_page(
     depth it cannot read is a 422 page naming the rule."""
     try:
         tree = read_tree(built.ads, built.store, mcc, parse_depth(depth))
+        deps.directory(request).learn_names(tree)  # the switcher names them from now on
     except InputError as exc:
         return render(
             request,
@@ -140,19 +152,17 @@ def hierarchy_page(
 
 
 def parse_depth(text: str | None) -> int | None:
-    """The page's ``depth`` field: empty for the whole tree, else a whole number from 1.
+    """The page's ``depth`` field: empty for the whole tree, else a whole number from 1 to
+    ``MAX_DEPTH``.
 
     Raises:
         InputError: anything else, named.
     """
     if not text:
         return None
-    if not text.isdigit() or int(text) < 1:
-        raise InputError(
-            f"depth must be a whole number from 1 (1 shows the manager's direct clients), "
-            f"not {text!r}"
-        )
-    return int(text)
+    if not (text.isascii() and text.isdigit()):  # int() takes '²'-like digits badly
+        raise InputError(depth_rule(text))
+    return check_depth(int(text))
 
 
 def _children(tree: Tree) -> dict[CustomerId, list[TreeNode]]:
