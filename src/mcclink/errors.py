@@ -17,6 +17,7 @@ into one of these. The service, the CLI and the monitor only ever see this tree:
     ├── StoreError                    the store failed the operation            (exit 1)
     │   ├── ClientExists              (exit 2: the input names a registered client)
     │   ├── ClientNotFound            (exit 2: the input names an unknown client)
+    │   │   └── ClientMovedAway           it was moved to another manager: says which
     │   ├── OnboardingLinkNotFound    (exit 2: the input names an unknown link)
     │   ├── StaffUserExists           (exit 2: the input names a registered user)
     │   ├── StaffUserNotFound         (exit 2: the input names an unknown user)
@@ -184,6 +185,23 @@ class ClientNotFound(StoreError):
                 api="register it with POST /api/v1/clients (or check mcc=)",
                 page="register it (Import a CSV, or `mcclink clients add`), or choose another "
                 "manager in the Manager list",
+            ),
+        )
+
+
+class ClientMovedAway(ClientNotFound):
+    """The client is no longer under this MCC: a move took it to another manager."""
+
+    def __init__(self, mcc: str, customer_id: str, to: str, on: str) -> None:
+        self.mcc, self.customer_id, self.to = mcc, customer_id, to
+        StoreError.__init__(
+            self,
+            f"client {customer_id} is not registered under MCC {mcc}: it was moved to {to} on {on}",
+            fix=Fix(
+                cli=f"act on it there, with --mcc {to} (`mcclink --mcc {to} clients show "
+                f"{customer_id}`)",
+                api=f"act on it there, with mcc={to}",
+                page=f"choose {to} in the Manager list to act on it there",
             ),
         )
 

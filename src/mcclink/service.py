@@ -33,6 +33,7 @@ from mcclink.domain import (
 )
 from mcclink.errors import (
     AccountNotFound,
+    ClientMovedAway,
     ClientNotFound,
     ConfigurationError,
     Fix,
@@ -61,6 +62,27 @@ _UNREACHED = replace(
     _OTHER_MANAGER,
     cli=f"{_OTHER_MANAGER.cli}, or set GOOGLE_ADS_LOGIN_CUSTOMER_ID to a manager above it",
 )
+
+#: Where to name another manager as the destination of a move, on each surface.
+_OTHER_DESTINATION = Fix(
+    cli="name with --to a manager of your tree (`mcclink hierarchy` lists them)",
+    api="give as `to` a manager of your tree (GET /api/v1/hierarchy lists them)",
+    page="enter in Move to manager a manager of your tree (Hierarchy shows them)",
+)
+
+
+@dataclass(frozen=True)
+class _Aim:
+    """What a manager is checked for (``check_manager``), in a refusal's words."""
+
+    #: What cannot be done, e.g. ``register clients under 100-000-0001``.
+    action: str
+    #: What was left as it was, e.g. ``nothing was registered``.
+    unchanged: str
+    #: How to name another manager: for a client account, and for one out of reach.
+    other: Fix
+    unreached: Fix
+
 
 #: Decides the next state from the freshest stored client: (client, entry) or None for no write.
 Decision = Callable[[Client], "tuple[Client, HistoryEntry] | None"]
@@ -170,8 +192,9 @@ class GoogleAdsMCCService:
 
     # -- registering ---------------------------------------------------------------------
 
-    def check_manager(self, mcc: CustomerId) -> None:
-        """Make sure clients may be registered under ``mcc``, before the first one is.
+    def check_manager(self, mcc: CustomerId, aim: _Aim | None = None) -> None:
+        """Make sure clients may be registered under ``mcc``, before the first one is
+        (or moved to it: ``aim`` words the refusal).
 
         With ``verify_managers``, a manager other than ``home`` that the store holds no
         client of is looked up at Google once (``describe_account``, logged in as any call on
@@ -190,10 +213,16 @@ class GoogleAdsMCCService:
         if not self.verify_managers or mcc == self.home or mcc in self._managers:
             return
         if next(self.store.list_clients(mcc), None) is None:
-            self._ask_google_about(mcc)
+            registering = _Aim(
+                f"register clients under {mcc}",
+                "nothing was registered",
+                _OTHER_MANAGER,
+                _UNREACHED,
+            )
+            self._ask_google_about(mcc, aim or registering)
         self._managers.add(mcc)
 
-    def _ask_google_about(self, mcc: CustomerId) -> None:
+    def _ask_google_about(self, mcc: CustomerId, aim: _Aim) -> None:
         """Raise unless Google says ``mcc`` is a manager the login reaches."""
         why = f"{mcc} is not MCC_CUSTOMER_ID and has no client yet, so Google Ads was asked"
         try:
@@ -202,19 +231,19 @@ class GoogleAdsMCCService:
             raise ConfigurationError([f"{why} whether it is a manager", *exc.problems]) from exc
         except (AccountNotFound, PermissionDenied) as exc:
             raise InputError(
-                f"cannot register clients under {mcc}: it is no enabled manager your login "
-                f"reaches (Google Ads answered {exc}); nothing was registered",
-                fix=_UNREACHED,
+                f"cannot {aim.action}: it is no enabled manager your login reaches (Google Ads "
+                f"answered {exc}); {aim.unchanged}",
+                fix=aim.unreached,
             ) from exc
         except GoogleAdsError as exc:
             # Unavailable, or the credentials refused: nothing is written, the user retries.
-            exc.args = (f"{why} whether it is a manager: {exc}; nothing was registered",)
+            exc.args = (f"{why} whether it is a manager: {exc}; {aim.unchanged}",)
             raise
         if not account.manager:
             raise InputError(
-                f"cannot register clients under {mcc}: it is a client account, not a manager "
-                "(MCC); nothing was registered",
-                fix=_OTHER_MANAGER,
+                f"cannot {aim.action}: it is a client account, not a manager (MCC); "
+                f"{aim.unchanged}",
+                fix=aim.other,
             )
 
     def register(
@@ -304,12 +333,13 @@ class GoogleAdsMCCService:
         """The registered client.
 
         Raises:
-            ClientNotFound: not registered under ``mcc``.
+            ClientNotFound: not registered under ``mcc`` (``ClientMovedAway``: a move took it
+                to another manager, named).
             StoreError: the store failed.
         """
         client = self.store.get_client(mcc, customer_id)
         if client is None:
-            raise ClientNotFound(mcc.digits, customer_id.digits)
+            raise not_registered(self.store, mcc, customer_id)
         return client
 
     # -- link actions --------------------------------------------------------------------
@@ -458,14 +488,17 @@ class GoogleAdsMCCService:
     def move(self, mcc: CustomerId, customer_id: CustomerId, to: CustomerId) -> Client:
         """Move an active client from ``mcc`` to the manager ``to`` of the same tree.
 
-        Google ends the old link and activates the new one in one call (``MoveManagerLink``);
-        the store then keeps the client under ``to``, in the same write as its ``MOVE``
-        entry (recorded under ``to``, with ``from_mcc`` and ``to_mcc``; its earlier history
-        stays under ``mcc``). A refusal is recorded under ``mcc`` as a FAILED ``MOVE``.
+        ``to`` is checked first (``check_manager``): an account that is no manager the
+        login reaches is bad input, and nothing is sent or written. Google ends the old link
+        and activates the new one in one call (``MoveManagerLink``); the store then keeps the
+        client under ``to``, in the same write as its ``MOVE`` entry (with ``from_mcc`` and
+        ``to_mcc``, under ``to`` and under ``mcc``; its earlier history stays under ``mcc``).
+        A refusal is recorded under ``mcc`` as a FAILED ``MOVE``.
 
         Raises:
-            InputError: ``to`` is ``mcc`` or the client itself, or ``to`` already has a
-                client registered with this id (nothing sent).
+            InputError: ``to`` is ``mcc`` or the client itself, ``to`` already has a client
+                registered with this id, or ``check_manager`` refused ``to`` (nothing sent).
+            ConfigurationError: no usable Google Ads settings.
             ClientNotFound: not registered under ``mcc``.
             InvalidTransition: the link is not ``APPROVED`` (Google moves active links only).
             GoogleAdsError: Google refused or failed (recorded).
@@ -495,6 +528,15 @@ class GoogleAdsMCCService:
                     page=f"an admin archives that one first ({cli}, or {api}), then move again",
                 ),
             )
+        self.check_manager(
+            to,
+            _Aim(
+                f"move {customer_id} to {to}",
+                "nothing was changed",
+                _OTHER_DESTINATION,
+                _OTHER_DESTINATION,
+            ),
+        )
         link = stored_link(client)
         details = {"from_mcc": mcc.digits, "to_mcc": to.digits}
         started = time.monotonic()
@@ -849,6 +891,26 @@ class GoogleAdsMCCService:
             duration_ms=(time.monotonic() - started) * 1000 if started is not None else None,
             details=dict(details or {}),
         )
+
+
+def not_registered(store: Store, mcc: CustomerId, customer_id: CustomerId) -> ClientNotFound:
+    """The error for a client not registered under ``mcc``: ``ClientMovedAway`` when the
+    newest entry ``mcc`` keeps of it is a move away (it says where to), else
+    ``ClientNotFound``.
+
+    Raises:
+        StoreError: the store failed.
+    """
+    newest = next(store.client_history(mcc, customer_id, 1), None)
+    if (
+        newest is None
+        or newest.operation is not Operation.MOVE
+        or newest.outcome is not Outcome.SUCCESS
+        or newest.details.get("from_mcc") != mcc.digits
+    ):
+        return ClientNotFound(mcc.digits, customer_id.digits)
+    to = CustomerId.parse(newest.details["to_mcc"])
+    return ClientMovedAway(mcc.digits, customer_id.digits, str(to), f"{newest.timestamp:%Y-%m-%d}")
 
 
 def _require_active(client: Client, action: str) -> None:

@@ -16,6 +16,7 @@ from tests.e2e.conftest import MCC, Cli, Served, serve_emulator
 
 SUB = "2000000001"
 OUTSIDE = "3000000001"
+CLOSED = "2000000002"
 PADARIA = "1112223333"
 ACAI = "2223334444"
 INVITED = "8889990000"
@@ -26,6 +27,7 @@ TREE = {
     "managers": [
         {"id": MCC, "name": "Agência"},
         {"id": SUB, "name": "Time Sul", "managed_by": MCC},
+        {"id": CLOSED, "name": "Time Norte", "managed_by": MCC, "status": "CANCELED"},
         {"id": OUTSIDE, "name": "Outra agência"},
     ],
     "clients": [
@@ -90,7 +92,12 @@ def test_hide_unhide_and_move_change_google_and_the_store(cli: Cli) -> None:
     assert client["hidden"] is False  # the new link is shown
     assert google_links(cli, "--mcc", SUB)[PADARIA]["status"] == "APPROVED"
     assert google_links(cli)[PADARIA]["status"] == "UNLINKED"
-    cli("clients", "show", PADARIA, check=2)  # no longer under the MCC
+    gone = cli("clients", "show", PADARIA, check=2).stderr.replace("\n", " ")
+    assert "it was moved to 200-000-0001 on " in gone  # no longer under the MCC
+    assert f"mcclink --mcc 200-000-0001 clients show {PADARIA}" in gone
+    left = history(cli, PADARIA)[0]  # the manager left keeps the move
+    assert (left["operation"], left["mcc_customer_id"]) == ("MOVE", MCC)
+    assert left["details"] == {"from_mcc": MCC, "to_mcc": SUB}
     assert cli.json("--mcc", SUB, "clients", "show", PADARIA)["status"] == "APPROVED"
     entry = history(cli, PADARIA, "--mcc", SUB)[0]
     assert (entry["operation"], entry["outcome"]) == ("MOVE", "SUCCESS")
@@ -116,6 +123,9 @@ BAD_INPUT = [
     (("links", "move", PADARIA, "--to", PADARIA), "that is the client itself"),
     (("links", "move", INVITED, "--to", SUB), "move needs an APPROVED link"),
     (("links", "move", GHOST, "--to", SUB), UNREGISTERED),
+    (("links", "move", PADARIA, "--to", ACAI), "it is a client account, not a manager"),
+    (("links", "move", PADARIA, "--to", GHOST), "it is no enabled manager your login reaches"),
+    (("links", "move", PADARIA, "--to", CLOSED), "AuthorizationError.CUSTOMER_NOT_ENABLED"),
 ]
 
 
@@ -129,7 +139,9 @@ def test_bad_input_exits_2_naming_the_problem_and_writes_nothing(cli: Cli) -> No
 
     assert {c: history(cli, c) for c in (PADARIA, INVITED)} == before
     assert google_links(cli)[PADARIA]["status"] == "APPROVED"
+    assert cli.json("clients", "show", PADARIA)["last_error"] is None
     assert cli.json("--mcc", SUB, "clients", "list") == []
+    assert cli.json("stats")["errors_by_code"] == {}  # no Google failure counted
 
 
 def test_googles_refusal_exits_1_and_is_recorded_with_both_managers(cli: Cli) -> None:

@@ -22,8 +22,9 @@ from mcclink.cli._common import (
 )
 from mcclink.cli.monitoring import PendingAge
 from mcclink.domain import CustomerId, parse_duration, utcnow
-from mcclink.errors import ClientNotFound, InputError
+from mcclink.errors import InputError
 from mcclink.serialization import client_to_dict, history_to_dict
+from mcclink.service import not_registered
 
 if TYPE_CHECKING:
     from mcclink.outcomes import ReminderOutcomes
@@ -156,7 +157,7 @@ def history(
         found = store.client_history(mcc, cid, None if who else limit)
         entries = list(islice((e for e in found if search.actor_matches(e.actor, who)), limit))
         if not entries and store.get_client(mcc, cid) is None:  # archived clients keep theirs
-            raise ClientNotFound(mcc.digits, cid.digits)
+            raise not_registered(store, mcc, cid)
     else:
         start = _when(since) if since else utcnow() - timedelta(days=7)
         end = _when(until) if until else utcnow() + timedelta(seconds=1)
