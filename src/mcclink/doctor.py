@@ -23,7 +23,13 @@ from mcclink.config import (
     check_all,
 )
 from mcclink.domain import format_span
-from mcclink.errors import ConfigurationError, MccLinkError
+from mcclink.errors import (
+    AccountNotFound,
+    ConfigurationError,
+    MccLinkError,
+    PermissionDenied,
+)
+from mcclink.managers import MCC_LIST_VAR, configured
 from mcclink.reminders import steps_from_env
 
 
@@ -82,7 +88,8 @@ def run_checks(container: Container) -> list[Check]:
                 f"{container.mcc} is not a manager account: set MCC_CUSTOMER_ID (or --mcc) to "
                 "your manager (MCC) account's id"
             )
-        return f"{root.name!r} is a manager account with {len(nodes) - 1} direct client(s)"
+        found = f"{root.name!r} is a manager account with {len(nodes) - 1} direct client(s)"
+        return found + _listed_managers(container)
 
     def store() -> str:
         container.store.check()
@@ -96,6 +103,35 @@ def run_checks(container: Container) -> list[Check]:
     attempt("staff sign-in", lambda: _staff(container))
     attempt("mail", lambda: _mail(container))
     return checks
+
+
+def _listed_managers(container: Container) -> str:
+    """The other managers ``MCC_CUSTOMER_IDS`` lists, each asked of Google (its ``customer``
+    row): a client account, or an account the login does not reach, is a setting to fix
+    (``stats --all`` and the dashboard read only the store, so nothing else would say so).
+
+    Raises:
+        ConfigurationError: every such entry, named, with its fix.
+    """
+    others = [m for m in configured(container.environ, None) if m != container.mcc]
+    problems = []
+    for mcc in others:
+        try:
+            account = container.ads.describe_account(mcc)
+        except (AccountNotFound, PermissionDenied) as exc:
+            problems.append(
+                f"{MCC_LIST_VAR}: {mcc} is no enabled manager your login reaches (Google Ads "
+                f"answered {exc.code}): remove it from {MCC_LIST_VAR}, or give the login access"
+            )
+            continue
+        if not account.manager:
+            problems.append(
+                f"{MCC_LIST_VAR}: {mcc} is a client account, not a manager: remove it from "
+                f"{MCC_LIST_VAR}"
+            )
+    if problems:
+        raise ConfigurationError(problems)
+    return f"; {MCC_LIST_VAR}: {len(others)} more manager(s), each a manager" if others else ""
 
 
 def _mail(container: Container) -> str:

@@ -185,7 +185,9 @@ def emulator_serve(
 @emulator.command("respond")
 def emulator_respond(
     ctx: typer.Context,
-    customer_id: Annotated[str, typer.Argument(help="The advertiser that answers.")],
+    customer_id: Annotated[
+        str, typer.Argument(metavar="CUSTOMER_ID", help="The advertiser that answers.")
+    ],
     accept: Annotated[bool, typer.Option("--accept", help="Accept the invitation.")] = False,
     refuse: Annotated[bool, typer.Option("--refuse", help="Refuse the invitation.")] = False,
     unlink: Annotated[bool, typer.Option("--unlink", help="End an active link.")] = False,

@@ -28,9 +28,8 @@ from mcclink.cli._common import (
 )
 from mcclink.cli._listing import print_json_array
 from mcclink.domain import CustomerId, LinkStatus, Operation
-from mcclink.errors import InputError
+from mcclink.errors import ClientNotFound, InputError
 from mcclink.serialization import client_to_dict, history_to_dict
-from mcclink.service import not_registered
 
 app = typer.Typer(
     help="Register, import, list, show and archive advertisers.\n\n"
@@ -44,7 +43,9 @@ Concurrency = Annotated[int, typer.Option(min=1, max=64, help="Invitations sent 
 @app.command("add")
 def add(
     ctx: typer.Context,
-    customer_id: Annotated[str, typer.Argument(help="Google Ads customer id, 123-456-7890.")],
+    customer_id: Annotated[
+        str, typer.Argument(metavar="CUSTOMER_ID", help="Google Ads customer id, 123-456-7890.")
+    ],
     name: Annotated[str, typer.Option("--name", help="The advertiser's name.")],
     email: Annotated[str | None, typer.Option(help="Contact e-mail.")] = None,
     invite: Annotated[
@@ -72,7 +73,10 @@ def add(
 def import_(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="CSV with a customer_id,name[,email] header, at most 16 MiB.")
+        Path,
+        typer.Argument(
+            metavar="FILE", help="CSV with a customer_id,name[,email] header, at most 16 MiB."
+        ),
     ],
     invite: Annotated[bool, typer.Option("--invite", help="Invite every imported client.")] = False,
     skip_invalid: Annotated[
@@ -176,7 +180,9 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    customer_id: Annotated[str, typer.Argument(help="Google Ads customer id.")],
+    customer_id: Annotated[
+        str, typer.Argument(metavar="CUSTOMER_ID", help="Google Ads customer id.")
+    ],
     limit: Annotated[int, typer.Option(min=1, help="History entries to show.")] = 20,
     as_json: JsonOption = False,
 ) -> None:
@@ -188,7 +194,7 @@ def show(
     mcc, cid = s.container.mcc, CustomerId.parse(customer_id)
     client = s.container.store.get_client(mcc, cid)
     if client is None:
-        raise not_registered(s.container.store, mcc, cid)
+        raise ClientNotFound(mcc.digits, cid.digits)
     history = list(s.container.store.client_history(mcc, cid, limit))
     if wants_json(ctx, as_json):
         print_json({**client_to_dict(client), "history": [history_to_dict(e) for e in history]})
@@ -203,7 +209,9 @@ def show(
 @app.command("archive")
 def archive(
     ctx: typer.Context,
-    customer_ids: Annotated[list[str], typer.Argument(help="Customer ids to archive.")],
+    customer_ids: Annotated[
+        list[str], typer.Argument(metavar="CUSTOMER_ID", help="Customer ids to archive.")
+    ],
     cancel_link: Annotated[
         bool,
         typer.Option(

@@ -35,7 +35,9 @@ app = typer.Typer(
     "Example: mcclink links invite 111-222-3333 444-555-6666"
 )
 
-Ids = Annotated[list[str], typer.Argument(help="One or more Google Ads customer ids.")]
+Ids = Annotated[
+    list[str], typer.Argument(metavar="CUSTOMER_ID", help="One or more Google Ads customer ids.")
+]
 Concurrency = Annotated[int, typer.Option(min=1, max=64, help="Calls made at once.")]
 
 Action = Callable[[GoogleAdsMCCService, CustomerId, CustomerId], Client]
@@ -169,7 +171,9 @@ _bulk_command(
 @app.command("move")
 def move(
     ctx: typer.Context,
-    customer_id: Annotated[str, typer.Argument(help="The active client account to move.")],
+    customer_id: Annotated[
+        str, typer.Argument(metavar="CUSTOMER_ID", help="The active client account to move.")
+    ],
     to: Annotated[
         str,
         typer.Option(
@@ -200,7 +204,9 @@ def move(
 @app.command("respond")
 def respond(
     ctx: typer.Context,
-    customer_id: Annotated[str, typer.Argument(help="The client account answering.")],
+    customer_id: Annotated[
+        str, typer.Argument(metavar="CUSTOMER_ID", help="The client account answering.")
+    ],
     accept: Annotated[
         bool | None, typer.Option("--accept/--refuse", help="Accept or refuse the invitation.")
     ] = None,
@@ -222,7 +228,9 @@ def respond(
 @app.command("status")
 def status(
     ctx: typer.Context,
-    customer_id: Annotated[str, typer.Argument(help="Google Ads customer id.")],
+    customer_id: Annotated[
+        str, typer.Argument(metavar="CUSTOMER_ID", help="Google Ads customer id.")
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Ask Google Ads for one link's current state (the store is not changed).

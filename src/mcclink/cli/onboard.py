@@ -42,8 +42,9 @@ def link(
     customer_id: Annotated[
         str | None,
         typer.Argument(
+            metavar="CUSTOMER_ID",
             help="The registered client the link is for (default: the agency's general "
-            "access page, where the advertiser picks any of their accounts)."
+            "access page, where the advertiser picks any of their accounts).",
         ),
     ] = None,
     expires: Annotated[
@@ -87,7 +88,8 @@ def link(
 def list_(
     ctx: typer.Context,
     customer_id: Annotated[
-        str | None, typer.Argument(help="Only the links made for this client.")
+        str | None,
+        typer.Argument(metavar="CUSTOMER_ID", help="Only the links made for this client."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -114,7 +116,9 @@ def list_(
 @app.command("revoke")
 def revoke(
     ctx: typer.Context,
-    link_id: Annotated[str, typer.Argument(help="The link's id, as `onboard list` shows it.")],
+    link_id: Annotated[
+        str, typer.Argument(metavar="LINK_ID", help="The link's id, as `onboard list` shows it.")
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Revoke an onboarding link: it stops working at once (its counts stay).

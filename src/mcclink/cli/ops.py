@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Annotated, cast
@@ -97,7 +98,7 @@ def stats(
     rate, mean = total["acceptance_rate"], tree.outcomes.mean_time_to_acceptance
     answered = total["accepted"] + total["refused"]
     out.print(f"[bold]All {total['managers']} managers[/]: {total['total']} client(s)")
-    out.print("  " + ", ".join(f"{k} {v}" for k, v in total["by_status"].items() if v))
+    out.print(f"  {_statuses(total['by_status'])}")
     out.print(
         f"  acceptance rate: {'n/a' if rate is None else f'{rate:.0%}'} "
         f"({total['accepted']} of {answered} answers)"
@@ -112,7 +113,7 @@ def _print_stats(result: Stats, pending_age: str) -> None:
     """One manager's figures for a person; its alerts on stderr."""
     rate, mean = result.acceptance_rate, result.mean_time_to_acceptance
     out.print(f"[bold]MCC {result.mcc}[/]: {result.total} client(s)")
-    out.print("  " + ", ".join(f"{k} {v}" for k, v in result.by_status.items() if v))
+    out.print(f"  {_statuses(result.by_status)}")
     out.print(f"  acceptance rate: {'n/a' if rate is None else f'{rate:.0%}'}")
     out.print(f"  mean time to acceptance: {'n/a' if mean is None else _human(mean)}")
     out.print(f"  pending: {result.pending} ({len(result.stale_pending)} over {pending_age})")
@@ -130,7 +131,9 @@ def _print_stats(result: Stats, pending_age: str) -> None:
 
 def history(
     ctx: typer.Context,
-    customer_id: Annotated[str | None, typer.Argument(help="One client's history.")] = None,
+    customer_id: Annotated[
+        str | None, typer.Argument(metavar="CUSTOMER_ID", help="One client's history.")
+    ] = None,
     since: Annotated[str | None, typer.Option(help="From this date/time (UTC), ISO 8601.")] = None,
     until: Annotated[str | None, typer.Option(help="Before this date/time (UTC).")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many entries.")] = 100,
@@ -175,6 +178,11 @@ def _when(raw: str) -> datetime:
     except ValueError:
         raise InputError(f"invalid date {raw!r}: expected ISO 8601, e.g. 2026-01-31") from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _statuses(by_status: Mapping[str, int]) -> str:
+    """The clients per status, those with none left out: ``PENDING 2, APPROVED 5``."""
+    return ", ".join(f"{k} {v}" for k, v in by_status.items() if v) or "no clients"
 
 
 def _reminders_line(reminders: ReminderOutcomes) -> str:

@@ -60,7 +60,9 @@ def remind(
 @app.command("preview")
 def preview(
     ctx: typer.Context,
-    customer_id: Annotated[str, typer.Argument(help="The client whose reminder to show.")],
+    customer_id: Annotated[
+        str, typer.Argument(metavar="CUSTOMER_ID", help="The client whose reminder to show.")
+    ],
     html: Annotated[
         bool, typer.Option("--html", help="Print the HTML part instead of the text.")
     ] = False,
