@@ -6,7 +6,9 @@ configured ones (``MCC_CUSTOMER_IDS``, comma-separated, as the Lambda reads it),
 other manager that has clients in the store (``Store.managers``). The tree under the MCC
 (``mcclink hierarchy``) is not walked here: it costs two Google calls per manager on every
 look, and a manager of the tree without clients has nothing to show yet. To act for such a
-manager before its first client, list it in ``MCC_CUSTOMER_IDS``.
+manager before its first client, list it in ``MCC_CUSTOMER_IDS``. The managers' names are
+the ones the dashboard's last walks of the tree read (``Directory.learn_names``): known once
+someone opened the Hierarchy page, never asked of Google for their own sake.
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from mcclink.domain import CustomerId, LinkStatus
 from mcclink.errors import ConfigurationError, InputError, InvalidCustomerId
 from mcclink.ports import Store
+
+if TYPE_CHECKING:
+    from mcclink.hierarchy import Tree
 
 #: The comma-separated managers an installation acts for (the Lambda monitors each).
 MCC_LIST_VAR = "MCC_CUSTOMER_IDS"
@@ -94,6 +100,7 @@ class Directory:
         self._clock = clock
         self._lock = threading.Lock()
         self._read: tuple[float, list[CustomerId]] | None = None
+        self._names: dict[CustomerId, str] = {}
 
     def all(self, *, fresh: bool = False) -> list[CustomerId]:
         """Every known manager; ``fresh`` reads the store now.
@@ -106,6 +113,17 @@ class Directory:
             if fresh or self._read is None or now - self._read[0] > self._ttl:
                 self._read = (now, known(self._first, self._store))
             return list(self._read[1])
+
+    def learn_names(self, tree: Tree) -> None:
+        """Remember the names Google gave the managers of a walked ``tree``."""
+        found = {n.account.customer_id: n.account.name for n in tree.nodes if n.account.manager}
+        with self._lock:
+            self._names.update({mcc: name for mcc, name in found.items() if name})
+
+    def names(self) -> dict[CustomerId, str]:
+        """The managers' names learned so far (``learn_names``), by manager."""
+        with self._lock:
+            return dict(self._names)
 
     def choose(self, raw: str | None, *, api: bool = False) -> CustomerId:
         """The manager ``raw`` names (the default when empty); ``api``: it is the REST API's

@@ -129,7 +129,6 @@ def hierarchy_page(
     depth it cannot read is a 422 page naming the rule."""
     try:
         tree = read_tree(built.ads, built.store, mcc, parse_depth(depth))
-        deps.directory(request).learn_names(tree)  # the switcher names them from now on
     except InputError as exc:
         return render(
             request,
@@ -139,6 +138,7 @@ def hierarchy_page(
             mcc=mcc,
             depth_text=depth,
         )
+    deps.directory(request).learn_names(tree)  # the switcher names them from now on
     return render(
         request,
         "hierarchy.html",

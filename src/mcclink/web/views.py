@@ -65,8 +65,9 @@ def render(
     Templates also get ``principal``: who is signed in (``auth.Principal``, kept on
     ``request.state`` by the route's role check), None on public pages; and ``can(role)``:
     whether they have that role, so a page offers only the buttons its reader may press.
-    A page that acts on a manager (``deps.page_manager``) also gets ``manager`` and the
-    switcher's ``managers``, and the browser remembers that manager.
+    A page that acts on a manager (``deps.page_manager``) also gets ``manager``, the
+    switcher's ``managers`` and their ``manager_names`` (those known), and the browser
+    remembers that manager.
     """
     principal: Principal | None = getattr(request.state, "principal", None)
     # Forms post the session's CSRF token; before signing in, the sign-in cookie's.
@@ -88,6 +89,7 @@ def render(
         known = request.app.state.managers
         assert isinstance(known, Directory)
         context["managers"] = known.all()
+        context["manager_names"] = known.names()
         section = request.url.path.split("/")[1]
         context["switch_to"] = f"/{section}" if section in _MANAGER_PAGES else "/"
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
