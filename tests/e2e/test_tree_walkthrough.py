@@ -1,0 +1,180 @@
+"""docs/hierarchy.md's walkthrough, run as written: the emulator serves the shipped
+docs/examples/tree.json and every ``mcclink`` line of the walkthrough runs in order, so the
+page and its scenario cannot drift from what the CLI does."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Cli, Served, serve_emulator
+
+ROOT_DIR = Path(__file__).resolve().parents[2]
+PAGE = ROOT_DIR / "docs" / "hierarchy.md"
+SCENARIO = ROOT_DIR / "docs" / "examples" / "tree.json"
+
+ROOT, SUL, NORTE, PORTO_ALEGRE = "1234567890", "2220000001", "2220000002", "2220000011"
+PADARIA, PET_SHOP, ACAI, OFICINA = "1112223333", "4445556666", "2223334444", "3334445555"
+LIVRARIA, SORVETERIA, FLORICULTURA, CAFE = "6667778888", "7778889999", "8889990000", "9990001111"
+
+
+def walkthrough_commands() -> list[list[str]]:
+    """The ``mcclink`` lines of the page's step-by-step block, comments dropped, in order
+    (starting the emulator is the fixture's part)."""
+    block = PAGE.read_text(encoding="utf-8").split("## Step by step", 1)[1].split("```")[1]
+    lines = [shlex.split(line, comments=True) for line in block.splitlines()]
+    return [
+        words[1:]
+        for words in lines
+        if words[:1] == ["mcclink"] and words[1:3] != ["emulator", "serve"]
+    ]
+
+
+@pytest.fixture
+def tree(home: Path) -> Iterator[Served]:
+    served = serve_emulator(home, json.loads(SCENARIO.read_text(encoding="utf-8")))
+    yield served
+    served.process.send_signal(signal.SIGINT)
+    served.process.wait(timeout=10)
+
+
+@pytest.fixture
+def cli(home: Path, tree: Served) -> Cli:
+    return Cli(home, {**tree.env, "MCC_STORE": f"sqlite:///{home / 'tree.db'}"})
+
+
+def accounts(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {a["customer_id"]: a for a in tree["accounts"]}
+
+
+def test_the_page_serves_the_shipped_scenario() -> None:
+    page = PAGE.read_text(encoding="utf-8")
+
+    assert "mcclink emulator serve --scenario docs/examples/tree.json" in page
+    assert len(walkthrough_commands()) >= 8
+
+
+def test_the_shipped_tree_is_what_the_page_draws(cli: Cli) -> None:
+    tree = cli.json("hierarchy")
+
+    assert (tree["root"], tree["unreachable"]) == (ROOT, 0)
+    found = accounts(tree)
+    parents = {cid: a["parent"] for cid, a in found.items()}
+    assert parents == {
+        ROOT: None,
+        PADARIA: ROOT,
+        SUL: ROOT,
+        NORTE: ROOT,
+        ACAI: SUL,
+        PORTO_ALEGRE: SUL,
+        LIVRARIA: NORTE,
+        SORVETERIA: PORTO_ALEGRE,
+    }
+    invited = {
+        cid: [p["customer_id"] for p in a["pending_invitations"]]
+        for cid, a in found.items()
+        if a["manager"]
+    }
+    assert invited == {ROOT: [PET_SHOP], SUL: [OFICINA], NORTE: [], PORTO_ALEGRE: [FLORICULTURA]}
+    assert found[SORVETERIA]["level"] == 3
+    assert not any(a["registered"] for a in found.values())
+
+
+def test_every_step_of_the_walkthrough_succeeds_and_leaves_the_tree_it_describes(
+    cli: Cli,
+) -> None:
+    for args in walkthrough_commands():
+        cli(*args)
+
+    found = accounts(cli.json("hierarchy"))
+    assert found[PADARIA]["parent"] == SUL  # moved
+    assert (found[PADARIA]["registered"], found[PADARIA]["link_status"]) == (True, "APPROVED")
+    assert found[LIVRARIA]["hidden"] is True
+    assert {"customer_id": CAFE, "registered": True, "link_status": "PENDING"} in found[SUL][
+        "pending_invitations"
+    ]
+    assert found[SORVETERIA]["registered"] is True  # imported by monitor --tree
+    move = cli.json("--mcc", SUL, "history", PADARIA)[0]
+    assert (move["operation"], move["details"]) == ("MOVE", {"from_mcc": ROOT, "to_mcc": SUL})
+
+
+# -- what the newcomer review found, on the same tree ------------------------------------------
+
+
+def test_a_bulk_run_that_changed_some_clients_exits_with_its_failures_code(cli: Cli) -> None:
+    cli("monitor", "--tree")
+
+    # PADARIA is hidden; PET_SHOP's invitation is PENDING and CAFE is not registered: bad input.
+    mixed = cli.json("links", "hide", PADARIA, PET_SHOP, CAFE, check=2)
+
+    assert [c["customer_id"] for c in mixed["done"]] == [PADARIA]
+    assert sorted(f["customer_id"] for f in mixed["failed"]) == [PET_SHOP, CAFE]
+    assert mixed["noop"] == []
+    links = {link["customer_id"]: link for link in cli.json("links", "list")}
+    assert links[PADARIA]["hidden"] is True  # changed, though the run exits 2
+    again = cli.json("links", "unhide", PADARIA, PADARIA, LIVRARIA, check=2)  # not ROOT's
+    assert [c["customer_id"] for c in again["done"]] == [PADARIA]
+    assert [f["customer_id"] for f in again["failed"]] == [LIVRARIA]
+
+
+@pytest.mark.parametrize("depth", ["101", "99999999999999999999"])
+def test_a_depth_past_the_apis_bound_is_refused_naming_it(cli: Cli, depth: str) -> None:
+    refused = cli("hierarchy", "--depth", depth, check=2)
+
+    assert "'--depth': Input should be less than or equal to 100" in refused.stderr
+    assert refused.stdout == ""
+
+
+def test_the_deepest_depth_allowed_reads_the_tree_and_the_help_names_the_range(cli: Cli) -> None:
+    assert len(cli.json("hierarchy", "--depth", "100")["accounts"]) == 8
+
+    assert "Levels below the MCC to read, 1 to 100" in cli("hierarchy", "--help").stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        (("links", "move"), "Usage: mcclink links move [OPTIONS] {CUSTOMER_ID}"),
+        (("links", "hide"), "Usage: mcclink links hide [OPTIONS] {CUSTOMER_ID}..."),
+        (("clients", "show"), "Usage: mcclink clients show [OPTIONS] {CUSTOMER_ID}"),
+        (("history",), "Usage: mcclink history [OPTIONS] [CUSTOMER_ID]"),
+        (("onboard", "revoke"), "Usage: mcclink onboard revoke [OPTIONS] {LINK_ID}"),
+    ],
+)
+def test_help_and_usage_errors_name_the_arguments_as_the_docs_do(
+    home: Path, command: tuple[str, ...], usage: str
+) -> None:
+    bare = Cli(home, {})
+
+    assert usage in bare(*command, "--help").stdout
+    if "{" in usage:  # a required argument left out: the usage line says it too
+        assert usage in bare(*command, check=2).stderr
+
+
+def test_stats_says_so_when_a_manager_has_no_clients(cli: Cli) -> None:
+    text = cli("--mcc", NORTE, "stats").stdout
+
+    assert f"MCC {NORTE[:3]}-{NORTE[3:6]}-{NORTE[6:]}: 0 client(s)\n  no clients\n" in text
+
+
+def test_doctor_says_when_mcc_customer_ids_names_no_manager(home: Path, tree: Served) -> None:
+    env = {**tree.env, "MCC_STORE": f"sqlite:///{home / 'tree.db'}"}
+    listed = Cli(home, {**env, "MCC_CUSTOMER_IDS": f"{SUL},{ACAI},987-654-3210"})
+
+    checks = {c["check"]: c for c in listed.json("doctor", check=2)}
+
+    assert checks["mcc"]["ok"] is False
+    detail = checks["mcc"]["detail"]
+    assert "MCC_CUSTOMER_IDS: 222-333-4444 is a client account, not a manager" in detail
+    assert "MCC_CUSTOMER_IDS: 987-654-3210 is no enabled manager your login reaches" in detail
+    assert "CUSTOMER_NOT_FOUND" in detail
+    assert "222-000-0001" not in detail  # a manager: fine
+    fine = Cli(home, {**env, "MCC_CUSTOMER_IDS": f"{SUL},{NORTE}"}).json("doctor")
+    mcc = next(c for c in fine if c["check"] == "mcc")
+    assert "MCC_CUSTOMER_IDS: 2 more manager(s), each a manager" in mcc["detail"]
