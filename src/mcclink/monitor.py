@@ -47,9 +47,16 @@ from mcclink.reconcile import LIVE, agrees
 
 #: Invitations pending longer than this are flagged (the spec's original system: 24 h).
 DEFAULT_PENDING_AGE = timedelta(hours=24)
-#: The history entries that begin or end a client's life in the store.
+#: The history entries that begin or end a client's life under a manager in the store (a
+#: move does either: arriving under the new manager, leaving the old one).
 _LIFE = frozenset(
-    {Operation.REGISTER, Operation.IMPORT, Operation.CREATE_ACCOUNT, Operation.ARCHIVE}
+    {
+        Operation.REGISTER,
+        Operation.IMPORT,
+        Operation.CREATE_ACCOUNT,
+        Operation.ARCHIVE,
+        Operation.MOVE,
+    }
 )
 
 
@@ -291,14 +298,20 @@ def _import_unknown(
 
 
 def _archived(store: Store, link: GoogleLink, report: SyncReport) -> bool:
-    """Whether the client of ``link`` was archived (or its history could not be read)."""
+    """Whether the client of ``link`` left ``link.manager`` for good: archived, or moved to
+    another manager (the link the move ended is not a client to import), or its history
+    could not be read."""
     try:
         life = (
-            entry.operation
+            entry
             for entry in store.client_history(link.manager, link.client)
             if entry.operation in _LIFE and entry.outcome is Outcome.SUCCESS
         )
-        return next(life, None) is Operation.ARCHIVE
+        newest = next(life, None)
+        return newest is not None and (
+            newest.operation is Operation.ARCHIVE
+            or newest.details.get("from_mcc") == link.manager.digits  # a move away
+        )
     except StoreError as exc:
         report.errors.append(f"{link.client}: not imported, its history could not be read: {exc}")
         return True

@@ -98,6 +98,8 @@ def test_hide_unhide_and_move_change_google_and_the_store(cli: Cli) -> None:
     left = history(cli, PADARIA)[0]  # the manager left keeps the move
     assert (left["operation"], left["mcc_customer_id"]) == ("MOVE", MCC)
     assert left["details"] == {"from_mcc": MCC, "to_mcc": SUB}
+    cli("monitor", "--once", "--import-all")  # the link the move ended is not imported
+    assert PADARIA not in {c["customer_id"] for c in cli.json("clients", "list")}
     assert cli.json("--mcc", SUB, "clients", "show", PADARIA)["status"] == "APPROVED"
     entry = history(cli, PADARIA, "--mcc", SUB)[0]
     assert (entry["operation"], entry["outcome"]) == ("MOVE", "SUCCESS")
