@@ -473,6 +473,15 @@ class HistoryEntry:
     timestamp: datetime = field(default_factory=utcnow)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
+    @property
+    def managers_moved(self) -> tuple[CustomerId, CustomerId] | None:
+        """For a ``MOVE``: the manager the client left and the one it was moved to (its
+        ``from_mcc`` and ``to_mcc``); None for any other entry."""
+        moved = self.details.get("from_mcc"), self.details.get("to_mcc")
+        if self.operation is not Operation.MOVE or None in moved:
+            return None
+        return CustomerId.parse(str(moved[0])), CustomerId.parse(str(moved[1]))
+
     def kept_by(self, mcc: CustomerId) -> HistoryEntry:
         """This entry as the manager ``mcc`` keeps it too (a move, under the manager the
         client left): its id is derived from this one's, so writing the pair again is

@@ -308,9 +308,11 @@ def _archived(store: Store, link: GoogleLink, report: SyncReport) -> bool:
             if entry.operation in _LIFE and entry.outcome is Outcome.SUCCESS
         )
         newest = next(life, None)
-        return newest is not None and (
-            newest.operation is Operation.ARCHIVE
-            or newest.details.get("from_mcc") == link.manager.digits  # a move away
+        if newest is None:
+            return False
+        moved = newest.managers_moved
+        return newest.operation is Operation.ARCHIVE or (
+            moved is not None and moved[0] == link.manager
         )
     except StoreError as exc:
         report.errors.append(f"{link.client}: not imported, its history could not be read: {exc}")

@@ -516,6 +516,15 @@ class GoogleAdsMCCService:
                 ),
             )
         client = self.get(mcc, customer_id)
+        self.check_manager(
+            to,
+            _Aim(
+                f"move {customer_id} to {to}",
+                "nothing was changed",
+                _OTHER_DESTINATION,
+                _OTHER_DESTINATION,
+            ),
+        )
         _require_active(client, "move")
         if self.store.get_client(to, customer_id) is not None:
             api = f"DELETE /api/v1/clients/{customer_id.digits}?mcc={to.digits}"
@@ -528,15 +537,6 @@ class GoogleAdsMCCService:
                     page=f"an admin archives that one first ({cli}, or {api}), then move again",
                 ),
             )
-        self.check_manager(
-            to,
-            _Aim(
-                f"move {customer_id} to {to}",
-                "nothing was changed",
-                _OTHER_DESTINATION,
-                _OTHER_DESTINATION,
-            ),
-        )
         link = stored_link(client)
         details = {"from_mcc": mcc.digits, "to_mcc": to.digits}
         started = time.monotonic()
@@ -902,15 +902,11 @@ def not_registered(store: Store, mcc: CustomerId, customer_id: CustomerId) -> Cl
         StoreError: the store failed.
     """
     newest = next(store.client_history(mcc, customer_id, 1), None)
-    if (
-        newest is None
-        or newest.operation is not Operation.MOVE
-        or newest.outcome is not Outcome.SUCCESS
-        or newest.details.get("from_mcc") != mcc.digits
-    ):
+    moved = newest.managers_moved if newest and newest.outcome is Outcome.SUCCESS else None
+    if newest is None or moved is None or moved[0] != mcc:
         return ClientNotFound(mcc.digits, customer_id.digits)
-    to = CustomerId.parse(newest.details["to_mcc"])
-    return ClientMovedAway(mcc.digits, customer_id.digits, str(to), f"{newest.timestamp:%Y-%m-%d}")
+    on = f"{newest.timestamp:%Y-%m-%d}"
+    return ClientMovedAway(mcc.digits, customer_id.digits, str(moved[1]), on)
 
 
 def _require_active(client: Client, action: str) -> None:

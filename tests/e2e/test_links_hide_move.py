@@ -128,6 +128,7 @@ BAD_INPUT = [
     (("links", "move", PADARIA, "--to", ACAI), "it is a client account, not a manager"),
     (("links", "move", PADARIA, "--to", GHOST), "it is no enabled manager your login reaches"),
     (("links", "move", PADARIA, "--to", CLOSED), "AuthorizationError.CUSTOMER_NOT_ENABLED"),
+    (("links", "move", INVITED, "--to", ACAI), "cannot move 888-999-0000 to 222-333-4444: it is"),
 ]
 
 

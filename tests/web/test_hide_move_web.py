@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -241,3 +242,80 @@ def test_a_pending_client_offers_neither_hide_nor_move(
 
     assert "Hide in the account list" not in shown
     assert 'name="to"' not in shown
+
+
+# -- the destination, and the move as both managers see it ----------------------------------
+
+GHOST = CustomerId.parse("999-999-9999")
+
+
+@pytest.mark.parametrize(
+    ("to", "said"),
+    [(INVITED, "it is a client account, not a manager"), (GHOST, "it is no enabled manager")],
+    ids=["client-account", "no-such-account"],
+)
+def test_a_destination_that_is_no_manager_is_refused_in_each_surfaces_words(
+    api: TestClient, tree: Container, to: CustomerId, said: str
+) -> None:
+    before = stored(tree)
+
+    response = api.post(f"/api/v1/clients/{PADARIA.digits}/move", json={"to": to.digits})
+
+    assert response.status_code == 422, response.text
+    assert said in response.text
+    assert "give as `to` a manager of your tree" in response.text
+    assert "--to" not in response.text
+    assert stored(tree) == before  # no FAILED MOVE, no last_error
+    directory = StaffDirectory(tree.store, actor="cli:test")
+    directory.add_user("bia@agencia.com.br", Role.OPERATOR)
+    sign_in(api, tree, "bia@agencia.com.br")
+    flash = press(api, f"/clients/{PADARIA.digits}/move", to=to.dashed)
+    assert said in flash
+    assert "enter in Move to manager a manager of your tree" in flash
+    assert stored(tree) == before
+
+
+def test_api_the_manager_left_says_where_the_client_went(api: TestClient, tree: Container) -> None:
+    api.post(f"/api/v1/clients/{PADARIA.digits}/move", json={"to": SUB.digits})
+
+    gone = api.get(f"/api/v1/clients/{PADARIA.digits}")
+
+    assert gone.status_code == 404
+    assert f"it was moved to {SUB} on " in gone.text
+    assert f"act on it there, with mcc={SUB}" in gone.text
+    assert "--mcc" not in gone.text
+
+
+def test_both_managers_history_pages_and_the_client_page_show_the_move_dashed(
+    client: TestClient, staff: Container
+) -> None:
+    browser = client
+    sign_in(browser, staff, "bia@agencia.com.br")
+    refused = press(browser, f"/clients/{PADARIA.digits}/move", to=OUTSIDE.dashed)
+    assert "ManagerLinkError.CLIENT_OUTSIDE_TREE" in refused  # Google's refusal, recorded
+    press(browser, f"/clients/{PADARIA.digits}/move", to=SUB.dashed)
+    moved = f"moved from {MCC} to {SUB}"
+
+    for manager in (MCC, SUB):
+        shown = browser.get(f"/history?mcc={manager.digits}&operation=MOVE")
+        assert shown.status_code == 200, shown.text
+        assert moved in " ".join(html.unescape(_text(shown.text)).split()), manager
+    left = html.unescape(_text(browser.get(f"/history?mcc={MCC.digits}").text))
+    assert f"not moved from {MCC} to {OUTSIDE}" in " ".join(left.split())
+    timeline = " ".join(_text(page_of(browser, SUB)).split())
+    assert moved in timeline
+    assert "from_mcc" not in timeline
+    gone = browser.get(f"/clients/{PADARIA.digits}?mcc={MCC.digits}")
+    assert gone.status_code == 404
+    assert f"choose {SUB} in the Manager list" in html.unescape(gone.text)
+
+
+def page_of(browser: TestClient, manager: CustomerId) -> str:
+    response = browser.get(f"/clients/{PADARIA.digits}?mcc={manager.digits}")
+    assert response.status_code == 200, response.text
+    return str(html.unescape(response.text))
+
+
+def _text(markup: str) -> str:
+    """The page's text, its tags dropped."""
+    return re.sub(r"<[^>]+>", "", markup)
