@@ -186,12 +186,12 @@ def test_hierarchy_page_of_a_client_account_points_to_the_manager_list(
     ) in shown(page.text)
 
 
-def test_api_googles_refusal_of_a_move_to_a_client_account_names_no_cli_option(
+def test_api_refusal_of_a_move_to_a_client_account_names_no_cli_option(
     api: TestClient, synced: Container
 ) -> None:
     answer = api.post(f"/api/v1/clients/{PADARIA.digits}/move", json={"to": ACAI.digits})
 
     assert answer.status_code == 422, answer.text
     said = detail(answer)
-    assert "the new manager is not a manager account" in said
+    assert "it is a client account, not a manager" in said  # asked before the move
     assert "GET /api/v1/hierarchy" in said
