@@ -195,3 +195,4 @@ def test_api_refusal_of_a_move_to_a_client_account_names_no_cli_option(
     said = detail(answer)
     assert "it is a client account, not a manager" in said  # asked before the move
     assert "GET /api/v1/hierarchy" in said
+    assert "--to" not in said
