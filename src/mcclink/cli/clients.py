@@ -28,8 +28,9 @@ from mcclink.cli._common import (
 )
 from mcclink.cli._listing import print_json_array
 from mcclink.domain import CustomerId, LinkStatus, Operation
-from mcclink.errors import ClientNotFound, InputError
+from mcclink.errors import InputError
 from mcclink.serialization import client_to_dict, history_to_dict
+from mcclink.service import not_registered
 
 app = typer.Typer(
     help="Register, import, list, show and archive advertisers.\n\n"
@@ -194,7 +195,7 @@ def show(
     mcc, cid = s.container.mcc, CustomerId.parse(customer_id)
     client = s.container.store.get_client(mcc, cid)
     if client is None:
-        raise ClientNotFound(mcc.digits, cid.digits)
+        raise not_registered(s.container.store, mcc, cid)
     history = list(s.container.store.client_history(mcc, cid, limit))
     if wants_json(ctx, as_json):
         print_json({**client_to_dict(client), "history": [history_to_dict(e) for e in history]})
