@@ -24,7 +24,7 @@ from mcclink.domain import (
     Operation,
     Outcome,
 )
-from mcclink.errors import ClientNotFound, GoogleAdsError, InvalidCustomerId
+from mcclink.errors import ClientMovedAway, ClientNotFound, GoogleAdsError, InvalidCustomerId
 from mcclink.onboarding import OnboardingLink
 from mcclink.ports import GoogleLink
 from mcclink.webhooks import DeliveryProblem
@@ -206,6 +206,11 @@ def test_json_output_has_no_raw_c1_control(capsys: pytest.CaptureFixture[str]) -
     ("error", "code", "fix"),
     [
         (ClientNotFound(MCC.digits, "1112223333"), "ClientNotFound", "mcclink clients add"),
+        (
+            ClientMovedAway(MCC.digits, "1112223333", "200-000-0001", "2026-12-01"),
+            "ClientMovedAway",
+            "--mcc 200-000-0001",
+        ),
         (InvalidCustomerId("bad id"), "InvalidCustomerId", "correct the value"),
         (GoogleAdsError("no", code="ManagerLinkError.X"), "ManagerLinkError.X", "history"),
     ],

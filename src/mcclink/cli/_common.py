@@ -333,6 +333,9 @@ _NEXT_STEPS: tuple[tuple[type[MccLinkError], str], ...] = (
 
 
 def _next_step(exc: MccLinkError) -> str:
+    """The error's own fix in the CLI's words, else the usual next step for its kind."""
+    if exc.fix is not None:
+        return exc.fix.cli
     return next((fix for cls, fix in _NEXT_STEPS if isinstance(exc, cls)), "run `mcclink doctor`")
 
 
