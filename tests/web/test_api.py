@@ -250,13 +250,14 @@ def test_an_unknown_account_at_google_is_a_4xx_naming_it(api: TestClient) -> Non
     assert NOWHERE.dashed in response.json()["detail"]
 
 
-def test_an_unregistered_client_is_a_404_with_the_clis_message(
+def test_an_unregistered_client_is_a_404_with_the_apis_own_fix(
     api: TestClient, web_container: Container
 ) -> None:
     response = api.get(f"/api/v1/clients/{PADARIA.dashed}")
     assert response.status_code == 404
     expected = ClientNotFound(web_container.mcc.digits, PADARIA.digits)
-    assert response.json()["detail"] == str(expected)
+    assert response.json()["detail"] == expected.told("api")
+    assert "--mcc" not in response.json()["detail"]
 
 
 def test_a_malformed_customer_id_in_the_path_is_a_422_with_the_clis_message(
