@@ -149,10 +149,16 @@ def sqlite_cli(home: Path, emulator_process: Served) -> Cli:
 @pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
 def cli(request: pytest.FixtureRequest, home: Path, emulator_process: Served) -> Cli:
     """The CLI on each store: SQLite, and DynamoDB on the moto server (tables of its own)."""
+    return cli_on_store(request, home, emulator_process.env)
+
+
+def cli_on_store(request: pytest.FixtureRequest, home: Path, env: dict[str, str]) -> Cli:
+    """The CLI with ``env`` on the store a fixture's ``request.param`` names: ``sqlite`` (a
+    file in ``home``) or ``dynamodb`` (the moto server, tables of its own, created)."""
     if request.param == "sqlite":
-        return request.getfixturevalue("sqlite_cli")  # type: ignore[no-any-return]
+        return Cli(home, {**env, "MCC_STORE": f"sqlite:///{home / 'mcclink.db'}"})
     request.getfixturevalue("moto_endpoint")  # the session's AWS environment points at it
     url = f"dynamodb://?region=us-east-1&prefix=e2e{uuid.uuid4().hex[:8]}-"
-    cli = Cli(home, {**emulator_process.env, "MCC_STORE": url})
+    cli = Cli(home, {**env, "MCC_STORE": url})
     cli("tables", "create")
     return cli

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mcclink.emulator import Emulator
-from tests.e2e.conftest import Cli
+from tests.e2e.conftest import Cli, cli_on_store
 from tests.hierarchy_tree import (
     ACAI,
     CLOSED_SUB,
@@ -33,13 +32,7 @@ def tree_cli(request: pytest.FixtureRequest, home: Path, fresh_emulator: Emulato
     """The CLI acting for ROOT on each store, the emulator holding the tree."""
     load_tree(fresh_emulator)
     env = {**fresh_emulator.env(), "MCC_CUSTOMER_ID": ROOT.digits}
-    if request.param == "sqlite":
-        return Cli(home, {**env, "MCC_STORE": f"sqlite:///{home / 'mcclink.db'}"})
-    request.getfixturevalue("moto_endpoint")  # the session's AWS environment points at it
-    url = f"dynamodb://?region=us-east-1&prefix=e2e{uuid.uuid4().hex[:8]}-"
-    cli = Cli(home, {**env, "MCC_STORE": url})
-    cli("tables", "create")
-    return cli
+    return cli_on_store(request, home, env)
 
 
 def accounts(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:

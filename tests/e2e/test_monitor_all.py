@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 
 from mcclink.domain import CustomerId
 from mcclink.emulator import Emulator
-from tests.e2e.conftest import Cli
+from tests.e2e.conftest import Cli, cli_on_store
 from tests.hierarchy_tree import (
     ACAI,
     CLOSED_SUB,
@@ -34,13 +33,7 @@ def tree_cli(request: pytest.FixtureRequest, home: Path, fresh_emulator: Emulato
     """The CLI on each store, the emulator holding the tree; no MCC_CUSTOMER_ID."""
     load_tree(fresh_emulator)
     env = fresh_emulator.env()
-    if request.param == "sqlite":
-        return Cli(home, {**env, "MCC_STORE": f"sqlite:///{home / 'mcclink.db'}"})
-    request.getfixturevalue("moto_endpoint")  # the session's AWS environment points at it
-    url = f"dynamodb://?region=us-east-1&prefix=e2e{uuid.uuid4().hex[:8]}-"
-    cli = Cli(home, {**env, "MCC_STORE": url})
-    cli("tables", "create")
-    return cli
+    return cli_on_store(request, home, env)
 
 
 def register(cli: Cli, manager: CustomerId, client: CustomerId) -> None:

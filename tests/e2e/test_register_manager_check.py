@@ -5,14 +5,13 @@ test session's emulator loaded with ``tests.hierarchy_tree``, on SQLite and Dyna
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
 
 from mcclink.domain import CustomerId
 from mcclink.emulator import Emulator
-from tests.e2e.conftest import Cli
+from tests.e2e.conftest import Cli, cli_on_store
 from tests.hierarchy_tree import NEWCOMER, PADARIA, PENDING_ROOT, ROOT, SUB_A, SUB_B, load_tree
 
 UNKNOWN = CustomerId.parse("987-654-3210")
@@ -23,13 +22,7 @@ def tree_cli(request: pytest.FixtureRequest, home: Path, fresh_emulator: Emulato
     """The CLI acting for ROOT (MCC_CUSTOMER_ID) on each store, the emulator holding the tree."""
     load_tree(fresh_emulator)
     env = {**fresh_emulator.env(), "MCC_CUSTOMER_ID": ROOT.digits}
-    if request.param == "sqlite":
-        return Cli(home, {**env, "MCC_STORE": f"sqlite:///{home / 'mcclink.db'}"})
-    request.getfixturevalue("moto_endpoint")  # the session's AWS environment points at it
-    url = f"dynamodb://?region=us-east-1&prefix=e2e{uuid.uuid4().hex[:8]}-"
-    cli = Cli(home, {**env, "MCC_STORE": url})
-    cli("tables", "create")
-    return cli
+    return cli_on_store(request, home, env)
 
 
 def nothing_under(cli: Cli, manager: CustomerId) -> None:
