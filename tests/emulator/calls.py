@@ -57,6 +57,17 @@ def answer(ads: Any, client: str, manager_link: str, status: str) -> list[str]:
     return [r.resource_name for r in response.results]
 
 
+def move(ads: Any, client: str, manager_link: str, new_manager: str) -> str:
+    """MoveManagerLink: the client's active ``manager_link`` ended, a link with
+    ``new_manager`` made active in the same call; the new link's resource name."""
+    request = ads.get_type("MoveManagerLinkRequest")
+    request.customer_id = client
+    request.previous_customer_manager_link = manager_link
+    request.new_manager = f"customers/{new_manager}"
+    service = ads.get_service("CustomerManagerLinkService")
+    return str(service.move_manager_link(request=request).resource_name)
+
+
 def manager_link_of(client_link: str) -> str:
     """``customers/M/customerClientLinks/C~id`` -> ``customers/C/customerManagerLinks/M~id``."""
     _, manager, _, rest = client_link.split("/")

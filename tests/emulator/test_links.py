@@ -15,6 +15,7 @@ from tests.emulator.calls import (
     invite,
     link_id_of,
     manager_link_of,
+    move,
     scenario,
     set_client_link_status,
     stream,
@@ -207,14 +208,10 @@ def test_move_manager_link_moves_an_active_client_to_another_manager(
     _link_sub_manager(fresh_emulator, ads, other)
     old = fresh_emulator.state.newest_link(MCC, PADARIA)
     assert old is not None
-    request = ads.get_type("MoveManagerLinkRequest")
-    request.customer_id = PADARIA
-    request.previous_customer_manager_link = old.manager_link_name
-    request.new_manager = f"customers/{other}"
 
-    moved = ads.get_service("CustomerManagerLinkService").move_manager_link(request=request)
+    moved = move(ads, PADARIA, old.manager_link_name, other)
 
-    assert moved.resource_name.startswith(f"customers/{PADARIA}/customerManagerLinks/{other}~")
+    assert moved.startswith(f"customers/{PADARIA}/customerManagerLinks/{other}~")
     assert fresh_emulator.state.link_status(MCC, PADARIA) == "INACTIVE"
     assert fresh_emulator.state.link_status(other, PADARIA) == "ACTIVE"
 

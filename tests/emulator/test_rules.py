@@ -16,6 +16,7 @@ from tests.emulator.calls import (
     error_code,
     invite,
     manager_link_of,
+    move,
     refusal,
     scenario,
     set_client_link_status,
@@ -229,13 +230,8 @@ def test_moving_a_client_to_a_manager_outside_the_login_tree_is_refused(
     ads = ads_client_factory(MCC)
     link = fresh_emulator.state.newest_link(MCC, PADARIA)
     assert link is not None
-    request = ads.get_type("MoveManagerLinkRequest")
-    request.customer_id = PADARIA
-    request.previous_customer_manager_link = link.manager_link_name
-    request.new_manager = f"customers/{OTHER_MANAGER}"
-    service = ads.get_service("CustomerManagerLinkService")
 
-    exc = refusal(lambda: service.move_manager_link(request=request))
+    exc = refusal(lambda: move(ads, PADARIA, link.manager_link_name, OTHER_MANAGER))
 
     assert error_code(exc) == "manager_link_error.CLIENT_OUTSIDE_TREE"
     assert fresh_emulator.state.link_status(MCC, PADARIA) == "ACTIVE"
@@ -313,13 +309,8 @@ def test_moving_a_client_to_a_manager_that_is_not_enabled_is_refused(
     ads = ads_client_factory(MCC)
     link = fresh_emulator.state.newest_link(MCC, PADARIA)
     assert link is not None
-    request = ads.get_type("MoveManagerLinkRequest")
-    request.customer_id = PADARIA
-    request.previous_customer_manager_link = link.manager_link_name
-    request.new_manager = f"customers/{OTHER_MANAGER}"
-    service = ads.get_service("CustomerManagerLinkService")
 
-    exc = refusal(lambda: service.move_manager_link(request=request))
+    exc = refusal(lambda: move(ads, PADARIA, link.manager_link_name, OTHER_MANAGER))
 
     assert error_code(exc) == "authorization_error.CUSTOMER_NOT_ENABLED"
     path = [e.field_name for e in exc.failure.errors[0].location.field_path_elements]
