@@ -142,5 +142,5 @@ def test_a_client_account_or_an_unknown_one_is_no_root(
         list(walk(ads, PADARIA))
     with pytest.raises(InputError, match=r"CUSTOMER_NOT_FOUND.*check --mcc"):
         list(walk(ads, CustomerId.parse("987-654-3210")))
-    with pytest.raises(InputError, match="depth must be 1 or more"):
+    with pytest.raises(InputError, match="depth must be a whole number from 1 to 100"):
         list(walk(ads, ROOT, depth=0))
