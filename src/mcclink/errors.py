@@ -190,18 +190,35 @@ class ClientNotFound(StoreError):
 
 
 class ClientMovedAway(ClientNotFound):
-    """The client is no longer under this MCC: a move took it to another manager."""
+    """The client is no longer under this MCC: a move took it to another manager.
 
-    def __init__(self, mcc: str, customer_id: str, to: str, on: str) -> None:
+    ``to`` is where that move went and ``now`` the manager it was followed to from there
+    (``to`` itself when it stayed); ``further``: it moved on from ``now`` too, past the moves
+    followed.
+    """
+
+    def __init__(
+        self,
+        mcc: str,
+        customer_id: str,
+        to: str,
+        on: str,
+        *,
+        now: str | None = None,
+        further: bool = False,
+    ) -> None:
         self.mcc, self.customer_id, self.to = mcc, customer_id, to
+        self.now = now or to
+        onward = f", then on to {self.now}" if self.now != to else ""
         StoreError.__init__(
             self,
-            f"client {customer_id} is not registered under MCC {mcc}: it was moved to {to} on {on}",
+            f"client {customer_id} is not registered under MCC {mcc}: it was moved to {to} on "
+            f"{on}{onward}{' (and on from there)' if further else ''}",
             fix=Fix(
-                cli=f"act on it there, with --mcc {to} (`mcclink --mcc {to} clients show "
-                f"{customer_id}`)",
-                api=f"act on it there, with mcc={to}",
-                page=f"choose {to} in the Manager list to act on it there",
+                cli=f"act on it there, with --mcc {self.now} (`mcclink --mcc {self.now} clients "
+                f"show {customer_id}`)",
+                api=f"act on it there, with mcc={self.now}",
+                page=f"choose {self.now} in the Manager list to act on it there",
             ),
         )
 

@@ -51,6 +51,11 @@ from mcclink.reconcile import LIVE, state_from_google, stored_link
 #: How often a write is retried from a fresh read when another writer changed the client.
 CONFLICT_RETRIES = 5
 
+#: How many later moves ``not_registered`` follows to say where a moved client is now (a
+#: tree's moves rarely chain longer; past this it says the client moved on from there).
+MOVES_FOLLOWED = 10
+
+
 #: What to do about an account that is no manager, in each surface's words.
 _OTHER_MANAGER = Fix(
     cli="give --mcc a manager of your tree (`mcclink hierarchy` lists them)",
@@ -71,6 +76,16 @@ _OTHER_DESTINATION = Fix(
 )
 
 
+def _check_id(cli: str, api: str, page: str) -> Fix:
+    """What to do about an id that names no (enabled) account: check the id where it was
+    given (another login cannot help), on each surface."""
+    return Fix(
+        cli=f"check the id given to {cli} (`mcclink hierarchy` lists your tree)",
+        api=f"check the id given as {api} (GET /api/v1/hierarchy lists your tree)",
+        page=f"check the id in {page} (Hierarchy shows your tree)",
+    )
+
+
 @dataclass(frozen=True)
 class _Aim:
     """What a manager is checked for (``check_manager``), in a refusal's words."""
@@ -79,8 +94,10 @@ class _Aim:
     action: str
     #: What was left as it was, e.g. ``nothing was registered``.
     unchanged: str
-    #: How to name another manager: for a client account, and for one out of reach.
+    #: How to name another manager: for a client account, for an id that names no
+    #: enabled account, and for an account out of the login's reach.
     other: Fix
+    missing: Fix
     unreached: Fix
 
 
@@ -217,6 +234,7 @@ class GoogleAdsMCCService:
                 f"register clients under {mcc}",
                 "nothing was registered",
                 _OTHER_MANAGER,
+                _check_id("--mcc", "mcc=", "the Manager list"),
                 _UNREACHED,
             )
             self._ask_google_about(mcc, aim or registering)
@@ -233,7 +251,7 @@ class GoogleAdsMCCService:
             raise InputError(
                 f"cannot {aim.action}: it is no enabled manager your login reaches (Google Ads "
                 f"answered {exc}); {aim.unchanged}",
-                fix=aim.unreached,
+                fix=aim.missing if isinstance(exc, AccountNotFound) else aim.unreached,
             ) from exc
         except GoogleAdsError as exc:
             # Unavailable, or the credentials refused: nothing is written, the user retries.
@@ -522,6 +540,7 @@ class GoogleAdsMCCService:
                 f"move {customer_id} to {to}",
                 "nothing was changed",
                 _OTHER_DESTINATION,
+                _check_id("--to", "`to`", "Move to manager"),
                 _OTHER_DESTINATION,
             ),
         )
@@ -540,14 +559,18 @@ class GoogleAdsMCCService:
         link = stored_link(client)
         details = {"from_mcc": mcc.digits, "to_mcc": to.digits}
         started = time.monotonic()
-        change = self._attempt(
-            client,
-            Operation.MOVE,
-            started,
-            lambda: self.ads.move_client(mcc, link, to),
-            details,
-        )
-        return self._record_move(client, change, to, started, details)
+        try:
+            change = self._attempt(
+                client,
+                Operation.MOVE,
+                started,
+                lambda: self.ads.move_client(mcc, link, to),
+                details,
+            )
+            return self._record_move(client, change, to, started, details)
+        except ClientNotFound:
+            # Another move (or an archive) took the client from ``mcc`` meanwhile: say where.
+            raise not_registered(self.store, mcc, customer_id) from None
 
     def _record_move(
         self,
@@ -895,18 +918,37 @@ class GoogleAdsMCCService:
 
 def not_registered(store: Store, mcc: CustomerId, customer_id: CustomerId) -> ClientNotFound:
     """The error for a client not registered under ``mcc``: ``ClientMovedAway`` when the
-    newest entry ``mcc`` keeps of it is a move away (it says where to), else
+    newest entry ``mcc`` keeps of it is a move away (it says where to, and where the client
+    is now: each later move away is followed, at most ``MOVES_FOLLOWED``), else
     ``ClientNotFound``.
 
     Raises:
         StoreError: the store failed.
     """
+    moved = _moved_away(store, mcc, customer_id)
+    if moved is None:
+        return ClientNotFound(mcc.digits, customer_id.digits)
+    to, on = moved
+    now, hops = to, 0
+    while (onward := _moved_away(store, now, customer_id)) is not None:
+        if hops == MOVES_FOLLOWED:
+            return ClientMovedAway(
+                mcc.digits, customer_id.digits, str(to), on, now=str(now), further=True
+            )
+        now, hops = onward[0], hops + 1
+    return ClientMovedAway(mcc.digits, customer_id.digits, str(to), on, now=str(now))
+
+
+def _moved_away(
+    store: Store, mcc: CustomerId, customer_id: CustomerId
+) -> tuple[CustomerId, str] | None:
+    """Where the client went and the day it did, when the newest entry ``mcc`` keeps of it is
+    a successful move away from ``mcc`` (one store read); else None."""
     newest = next(store.client_history(mcc, customer_id, 1), None)
     moved = newest.managers_moved if newest and newest.outcome is Outcome.SUCCESS else None
     if newest is None or moved is None or moved[0] != mcc:
-        return ClientNotFound(mcc.digits, customer_id.digits)
-    on = f"{newest.timestamp:%Y-%m-%d}"
-    return ClientMovedAway(mcc.digits, customer_id.digits, str(moved[1]), on)
+        return None
+    return moved[1], f"{newest.timestamp:%Y-%m-%d}"
 
 
 def _require_active(client: Client, action: str) -> None:

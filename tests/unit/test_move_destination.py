@@ -47,8 +47,10 @@ def test_a_destination_that_is_no_manager_is_bad_input_and_nothing_is_written(
 
     assert f"cannot move {SOL} to {to}" in str(refused.value)
     assert "nothing was changed" in str(refused.value)
-    assert "name with --to a manager of your tree" in str(refused.value)
-    assert "give as `to` a manager of your tree" in refused.value.told("api")
+    assert "--to" in str(refused.value)  # a manager, or the id, to give there
+    assert "`mcclink hierarchy` lists" in str(refused.value)
+    assert "`to`" in refused.value.told("api")
+    assert "GET /api/v1/hierarchy lists" in refused.value.told("api")
     assert "Move to manager" in refused.value.told("page")
     assert ads.calls["move_client"] == 0
     assert store.get_client(MCC, SOL) == before  # no last_error, same version

@@ -78,14 +78,20 @@ def test_a_client_account_as_manager_is_refused_before_anything_is_written(
 
 
 @pytest.mark.parametrize(
-    ("failure", "code"),
+    ("failure", "code", "fix"),
     [
-        (None, "CUSTOMER_NOT_FOUND"),  # GHOST is no account
-        (PermissionDenied("no access", code="AuthorizationError.USER_PERMISSION_DENIED"), "USER"),
+        # GHOST is no account: another login cannot help, the id is to be checked.
+        (None, "CUSTOMER_NOT_FOUND", "check the id given to --mcc (`mcclink hierarchy` lists"),
+        (
+            PermissionDenied("no access", code="AuthorizationError.USER_PERMISSION_DENIED"),
+            "USER",
+            "or set GOOGLE_ADS_LOGIN_CUSTOMER_ID to a manager above it",
+        ),
     ],
+    ids=["no-such-account", "permission-denied"],
 )
 def test_an_unknown_or_unreachable_account_is_refused_with_googles_answer(
-    store: Store, google: FakeAds, failure: GoogleAdsError | None, code: str
+    store: Store, google: FakeAds, failure: GoogleAdsError | None, code: str, fix: str
 ) -> None:
     if failure is not None:
         google.failures["describe_account"] = failure
@@ -93,8 +99,10 @@ def test_an_unknown_or_unreachable_account_is_refused_with_googles_answer(
     with pytest.raises(InputError, match=f"no enabled manager your login reaches.*{code}") as no:
         checking(store, google).register(GHOST, Registration(SOL, "Sol"))
 
-    assert "or set GOOGLE_ADS_LOGIN_CUSTOMER_ID to a manager above it" in str(no.value)
-
+    assert fix in str(no.value)
+    if failure is None:
+        assert "GOOGLE_ADS_LOGIN_CUSTOMER_ID" not in str(no.value)
+        assert "check the id given as mcc= (GET /api/v1/hierarchy" in no.value.told("api")
     assert nothing_under(store, GHOST)
 
 

@@ -250,12 +250,25 @@ GHOST = CustomerId.parse("999-999-9999")
 
 
 @pytest.mark.parametrize(
-    ("to", "said"),
-    [(INVITED, "it is a client account, not a manager"), (GHOST, "it is no enabled manager")],
+    ("to", "said", "api_fix", "page_fix"),
+    [
+        (
+            INVITED,
+            "it is a client account, not a manager",
+            "give as `to` a manager of your tree",
+            "enter in Move to manager a manager of your tree",
+        ),
+        (
+            GHOST,
+            "it is no enabled manager",
+            "check the id given as `to` (GET /api/v1/hierarchy lists your tree)",
+            "check the id in Move to manager (Hierarchy shows your tree)",
+        ),
+    ],
     ids=["client-account", "no-such-account"],
 )
 def test_a_destination_that_is_no_manager_is_refused_in_each_surfaces_words(
-    api: TestClient, tree: Container, to: CustomerId, said: str
+    api: TestClient, tree: Container, to: CustomerId, said: str, api_fix: str, page_fix: str
 ) -> None:
     before = stored(tree)
 
@@ -263,7 +276,7 @@ def test_a_destination_that_is_no_manager_is_refused_in_each_surfaces_words(
 
     assert response.status_code == 422, response.text
     assert said in response.text
-    assert "give as `to` a manager of your tree" in response.text
+    assert api_fix in response.text
     assert "--to" not in response.text
     assert stored(tree) == before  # no FAILED MOVE, no last_error
     directory = StaffDirectory(tree.store, actor="cli:test")
@@ -271,7 +284,7 @@ def test_a_destination_that_is_no_manager_is_refused_in_each_surfaces_words(
     sign_in(api, tree, "bia@agencia.com.br")
     flash = press(api, f"/clients/{PADARIA.digits}/move", to=to.dashed)
     assert said in flash
-    assert "enter in Move to manager a manager of your tree" in flash
+    assert page_fix in flash
     assert stored(tree) == before
 
 
