@@ -166,8 +166,12 @@ class ClientExists(StoreError):
     def __init__(self, mcc: str, customer_id: str) -> None:
         self.mcc, self.customer_id = mcc, customer_id
         super().__init__(
-            f"client {customer_id} is already registered under MCC {mcc}; "
-            "use `mcclink clients show` to see it"
+            f"client {customer_id} is already registered under MCC {mcc}",
+            fix=Fix(
+                cli=f"see it with `mcclink --mcc {mcc} clients show {customer_id}`",
+                api=f"see it with GET /api/v1/clients/{customer_id}?mcc={mcc}",
+                page=f"see it on its page (/clients/{customer_id}?mcc={mcc})",
+            ),
         )
 
 

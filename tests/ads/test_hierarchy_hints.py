@@ -30,7 +30,9 @@ def test_hiding_a_link_that_is_not_active_names_the_link_not_test_accounts(
         root_ads.set_hidden(ROOT, link_of(root_ads, ROOT, INVITED), True)
 
     assert "only an active link can be hidden" in caught.value.message
-    assert "mcclink links status" in caught.value.message
+    assert f"`mcclink links status {INVITED}` only reads it" in caught.value.message
+    assert "CUSTOMER_ID" not in caught.value.message
+    assert "POST /api/v1/monitor/run" in caught.value.message  # each surface's way
     assert "test accounts" not in caught.value.message
     assert "mcclink sync" not in caught.value.message
 

@@ -193,7 +193,7 @@ def test_creating_a_client_invites_it_by_default(api: TestClient) -> None:
     assert response.json()["status"] == "PENDING"
 
 
-def test_registering_twice_is_a_409_with_the_clis_message_and_nothing_changes(
+def test_registering_twice_is_a_409_with_the_apis_message_and_nothing_changes(
     api: TestClient, web_container: Container
 ) -> None:
     _register(api, PADARIA)
@@ -203,7 +203,7 @@ def test_registering_twice_is_a_409_with_the_clis_message_and_nothing_changes(
     )
     assert response.status_code == 409
     mcc = web_container.mcc
-    assert response.json()["detail"] == str(ClientExists(mcc.digits, PADARIA.digits))
+    assert response.json()["detail"] == ClientExists(mcc.digits, PADARIA.digits).told("api")
     assert response.json()["code"] == "ClientExists"
     assert _snapshot(web_container) == before
 

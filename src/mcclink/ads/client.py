@@ -189,6 +189,7 @@ class GoogleAdsClientService(AdsGateway):
                 "mutate_customer_client_link",
                 request,
                 f"inviting {client} to be managed by {manager}",
+                client,
             )
         except LinkRefused as exc:
             # Also makes a retried CREATE safe: if the lost first attempt landed, the
@@ -247,7 +248,12 @@ class GoogleAdsClientService(AdsGateway):
         answer = "accepting" if accept else "refusing"
         action = f"{answer} {link.manager}'s invitation as {link.client}"
         _, request_id = self._send(
-            link.client, _MANAGER_LINKS, "mutate_customer_manager_link", request, action
+            link.client,
+            _MANAGER_LINKS,
+            "mutate_customer_manager_link",
+            request,
+            action,
+            link.client,
         )
         return LinkChange(replace(link, status=new), request_id)
 
@@ -276,7 +282,7 @@ class GoogleAdsClientService(AdsGateway):
         verb = "hiding" if hidden else "showing"
         action = f"{verb} {link.client} in {manager}'s account list"
         _, request_id = self._send(
-            login, _CLIENT_LINKS, "mutate_customer_client_link", request, action
+            login, _CLIENT_LINKS, "mutate_customer_client_link", request, action, link.client
         )
         return LinkChange(replace(link, hidden=hidden), request_id)
 
@@ -314,7 +320,7 @@ class GoogleAdsClientService(AdsGateway):
         action = f"moving {link.client} from {manager} to {new_manager}"
         try:
             response, request_id = self._send(
-                login, _MANAGER_LINKS, "move_manager_link", request, action
+                login, _MANAGER_LINKS, "move_manager_link", request, action, link.client
             )
         except PermissionDenied as exc:
             raise self._unless_ended(manager, link, exc, action) from exc
@@ -511,7 +517,7 @@ class GoogleAdsClientService(AdsGateway):
             manager.digits, link.client.digits, str(link.manager_link_id)
         )
         _, request_id = self._send(
-            login, _CLIENT_LINKS, "mutate_customer_client_link", request, action
+            login, _CLIENT_LINKS, "mutate_customer_client_link", request, action, link.client
         )
         return LinkChange(replace(link, status=new), request_id)
 
@@ -535,15 +541,23 @@ class GoogleAdsClientService(AdsGateway):
         ads.copy_from(operation.update_mask, mask)
 
     def _send(
-        self, login: CustomerId | None, service_name: str, method: str, request: Any, action: str
+        self,
+        login: CustomerId | None,
+        service_name: str,
+        method: str,
+        request: Any,
+        action: str,
+        client: CustomerId | None = None,
     ) -> tuple[Any, str | None]:
-        """``service.method(request=request)``, retried; the response and its request id."""
+        """``service.method(request=request)``, retried; the response and its request id.
+        ``client``: the client account of a call on a link, named in a refusal's fix."""
         timeout = self._policy.attempt_timeout
         return self._conn.call(
             login,
             service_name,
             lambda s: getattr(s, method)(request=request, timeout=timeout),
             action,
+            None if client is None else str(client),
         )
 
     def _already_linked(

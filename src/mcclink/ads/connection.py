@@ -103,12 +103,14 @@ class Connection:
         service_name: str,
         invoke: Callable[[Any], T],
         action: str,
+        client: str | None = None,
     ) -> tuple[T, str | None]:
         """``invoke(service)`` under the retry policy, and the request id of the success.
 
         ``invoke`` must finish the whole exchange (consume a stream) so that a failure
         midway is retried as well. ``action`` (what is being done, with the ids) opens
-        every error message.
+        every error message; ``client``, the client account the call is about, is named in
+        a fix that has a command for it.
 
         Raises:
             GoogleAdsError: the translated failure (``TransientError`` after the retries).
@@ -119,7 +121,7 @@ class Connection:
         def attempt() -> tuple[T, str | None]:
             self.limiter.acquire()
             try:
-                return self._attempt(service, invoke, action)
+                return self._attempt(service, invoke, action, client)
             except TransientError as exc:
                 self._slow_down_if_throttled(exc)
                 raise
@@ -129,7 +131,7 @@ class Connection:
         return result, request_id
 
     def _attempt(
-        self, service: Any, invoke: Callable[[Any], T], action: str
+        self, service: Any, invoke: Callable[[Any], T], action: str, client: str | None
     ) -> tuple[T, str | None]:
         """One exchange; a foreign exception comes out translated (its cause kept)."""
         self._recorder.forget()
@@ -137,7 +139,7 @@ class Connection:
             self._refresh_credentials()
             result = invoke(service)
         except Exception as exc:
-            mapped = translate(exc, self._secrets, action)
+            mapped = translate(exc, self._secrets, action, client)
             if mapped is None:
                 raise
             raise mapped from exc

@@ -61,9 +61,11 @@ _NOT_FOUND = "a customer id names no Google Ads account: check the ids"
 RUN_MONITOR = (
     "`mcclink monitor --once`, POST /api/v1/monitor/run or the dashboard's Run monitor now"
 )
+#: Stands for the client's id in a hint (``Rule.hint_for`` fills it in).
+CLIENT = "{client}"
 _READ_LINK = (
-    "`mcclink links status CUSTOMER_ID` reads the link at Google, a monitor cycle records it "
-    f"({RUN_MONITOR})"
+    f"a monitor cycle reads the link at Google and records its real state ({RUN_MONITOR}); "
+    f"`mcclink links status {CLIENT}` only reads it"
 )
 #: Where the managers of the tree are listed, on each surface.
 _TREE_LISTS = (
@@ -81,16 +83,21 @@ class Rule:
     #: (``hiding 111-222-3333 in ...``): Google answers some codes for unlike mistakes.
     by_verb: Mapping[str, str] = field(default_factory=dict)
 
-    def hint_for(self, action: str) -> str:
-        """The fix for the call ``action`` describes."""
-        return self.by_verb.get(action.split(" ", 1)[0], self.hint)
+    def hint_for(self, action: str, client: str | None = None) -> str:
+        """The fix for the call ``action`` describes, naming ``client`` (the client account
+        of the call) where the fix has a command for it."""
+        hint = self.by_verb.get(action.split(" ", 1)[0], self.hint)
+        return hint.replace(CLIENT, client or "CUSTOMER_ID")
 
 
 def _rules(kind: type[GoogleAdsError], hint: str, *codes: str) -> dict[str, Rule]:
     return dict.fromkeys(codes, Rule(kind, hint))
 
 
-_NOT_ACTIVE = f"only an active link can be {{}}: {_READ_LINK}"
+def _not_active(done: str) -> str:
+    return f"only an active link can be {done}: {_READ_LINK}"
+
+
 _NOT_A_MANAGER = (
     "the new manager is not a manager account (or names no account): name a manager of the "
     f"tree ({_TREE_LISTS})"
@@ -151,9 +158,9 @@ RULES: Mapping[str, Rule] = MappingProxyType(
             LinkRefused,
             _NOT_COMPATIBLE,
             {
-                "hiding": _NOT_ACTIVE.format("hidden"),
-                "showing": _NOT_ACTIVE.format("shown"),
-                "moving": _NOT_ACTIVE.format("moved, to a manager other than its own"),
+                "hiding": _not_active("hidden"),
+                "showing": _not_active("shown"),
+                "moving": _not_active("moved, to a manager other than its own"),
             },
         ),
         **_rules(

@@ -58,7 +58,7 @@ class _Failure:
 
 
 def translate(
-    exc: BaseException, secrets: Sequence[str] = (), action: str = ""
+    exc: BaseException, secrets: Sequence[str] = (), action: str = "", client: str | None = None
 ) -> GoogleAdsError | None:
     """The mcclink error for a Google Ads, gRPC or google-auth exception; None for others.
 
@@ -66,6 +66,8 @@ def translate(
         exc: the exception a call raised.
         secrets: values to scrub from every text (the refresh token, client secret, ...).
         action: what was being done, with the ids involved (``inviting 111-222-3333 ...``).
+        client: the client account the call was about, named in a fix that has a command
+            for it (``mcclink links status 111-222-3333``).
     """
     failure = _read(exc)
     if failure is None:
@@ -73,7 +75,7 @@ def translate(
     rule = RULES.get(failure.code)
     kind = rule.kind if rule else _kind_from_status(failure.status)
     said = _scrub(failure.message, secrets)
-    hint = rule.hint_for(action) if rule else ""
+    hint = rule.hint_for(action, client) if rule else ""
     text = f"{hint}. Google Ads said: {said}" if hint and said else hint or said
     text = f"{action}: {text}" if action and text else action or text
     return kind(text or "Google Ads call failed", code=failure.code, request_id=failure.request_id)

@@ -159,13 +159,27 @@ class FunctionSettings:
 
         Raises:
             StoreUnavailable: the store's managers could not be read.
-            InputError: a configured MCC of a tree is a client account, or not enabled.
+            ConfigurationError: a configured MCC of a tree is a client account, no account,
+                or not enabled (named with ``MCC_CUSTOMER_IDS``).
             GoogleAdsError: a configured MCC of a tree could not be read.
         """
         if not self.tree:
             return self.managers(container.store), []
         trees = TreeManagers(container.ads, self.mccs)
-        return list(trees), trees.skipped
+        try:
+            return list(trees), trees.skipped
+        except InputError as exc:
+            raise ConfigurationError(_configured_wrong(exc)) from exc
+
+
+def _configured_wrong(exc: InputError) -> str:
+    """A bad MCC as the function tells it: the only input of a run is its environment, so
+    the fix is the variable (an ``InputError``'s own fix names ``--mcc`` or ``mcc=``)."""
+    return (
+        f"{MCC_LIST_VAR} (else MCC_CUSTOMER_ID): {exc.fact or exc}; set it to enabled manager "
+        "accounts' customer ids, comma-separated (`mcclink hierarchy` lists a tree's managers "
+        "and their status)"
+    )
 
 
 def _concurrency(environ: Mapping[str, str], problems: list[str]) -> int:
