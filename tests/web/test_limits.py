@@ -306,7 +306,7 @@ def test_an_oversized_staff_form_gets_the_error_page_and_changes_nothing(
     )
     assert response.status_code == 413
     assert "the form is over 16 KiB" in response.text
-    assert "Something went wrong (413)" in response.text
+    assert "That could not be done (413)" in response.text
 
 
 def test_an_anonymous_session_posting_a_staff_form_is_sent_to_sign_in_unread(

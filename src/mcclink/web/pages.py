@@ -256,8 +256,8 @@ def move_client(
     mcc: deps.PageManager,
     to: Annotated[str, Form()] = "",
 ) -> Response:
-    """Move an active client to another manager of the tree; then to the clients list (the
-    client is no longer this manager's), with a note."""
+    """Move an active client to another manager of the tree; then to its page under that
+    manager (it is no longer this manager's), with a note."""
     try:
         cid = CustomerId.parse(customer_id)
         moved = service.move(mcc, cid, CustomerId.parse(to))
@@ -265,10 +265,11 @@ def move_client(
         response = RedirectResponse(f"/clients/{quote(customer_id, safe='')}", status_code=303)
         set_flash(response, request, Flash("error", problems.public_detail(exc, "page")))
         return response
-    response = RedirectResponse("/clients", status_code=303)
+    to = moved.mcc_customer_id
+    response = RedirectResponse(f"/clients/{cid.digits}?mcc={to.digits}", status_code=303)
     note = (
-        f"Moved {moved.name} ({moved.customer_id}) to manager {moved.mcc_customer_id}: "
-        "it is listed under that manager now."
+        f"Moved {moved.name} ({moved.customer_id}) to manager {to}: this is its page under "
+        f"that manager; {mcc} is in the Manager list to go back."
     )
     set_flash(response, request, Flash("ok", note))
     return response
