@@ -27,7 +27,7 @@ from mcclink.cli._listing import (
     plain_clients,
     printable,
 )
-from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
+from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus, Outcome
 from mcclink.errors import InputError, MccLinkError
 from mcclink.serialization import client_to_dict
 
@@ -164,14 +164,15 @@ def history_table(
     client's, shown on its page, so without a Customer ID column. When narrow the customer id
     goes first, then the outcome (a failure still shows its code, in red), then who acted,
     then the statuses; a date never wraps, and the status change gets the width left before
-    anything else."""
+    anything else. The change is the statuses', or a move's managers ("moved from A to B",
+    as the dashboard says)."""
     from mcclink.cli._tables import Column, FittedTable
 
     columns = [
         Column("When (UTC)"),
         Column("Customer ID", drop=1),
         Column("Operation"),
-        Column("Before → after", wrap=True, drop=4),
+        Column("Change", wrap=True, drop=4),
         Column("Outcome", drop=2),
         Column("Who", wrap=True, drop=3),
         Column("Error"),
@@ -180,13 +181,18 @@ def history_table(
     for e in entries:
         before = e.status_before.value if e.status_before else "·"
         after = e.status_after.value if e.status_after else "·"
+        change = f"{before} → {after}"
+        if e.managers_moved:
+            left, to = e.managers_moved
+            done = "moved" if e.outcome is Outcome.SUCCESS else "not moved"
+            change = f"{done} from {left} to {to}"
         style = {"SUCCESS": "green", "FAILED": "red", "NOOP": "dim"}[e.outcome.value]
         rows.append(
             [
                 e.timestamp.strftime(SECOND),
                 e.customer_id.dashed,
                 e.operation.value,
-                f"{before} → {after}",
+                change,
                 f"[{style}]{e.outcome.value}[/]",
                 shown(e.actor),
                 f"[red]{shown(_short(e.error_code))}[/]" if e.error_code else "",
@@ -269,17 +275,21 @@ def print_bulk(
     console: Console | None = None,
     *,
     noops: Mapping[CustomerId, str] | None = None,
+    notes: Mapping[CustomerId, str] | None = None,
 ) -> None:
     """Print a bulk run's outcome for a person (on ``console``, else stdout and stderr).
 
     ``noops`` (hide / unhide): the clients left as they were, with why; the table then shows
-    whether each client is hidden.
+    whether each client is hidden. ``notes``: what was done to a client, where the table
+    cannot show it (a move's managers).
     """
     if result.done:
         clients = sorted(result.done.values(), key=lambda c: c.customer_id)
         print_clients(clients, None, console, with_hidden=noops is not None)
     for cid, note in sorted((noops or {}).items()):
         (console or out).print(f"{cid}: NOOP, {note}: nothing changed")
+    for cid, note in sorted((notes or {}).items()):
+        (console or out).print(f"{cid}: {note}")
     for cid, exc in result.failed.items():
         message = str(exc) if cid.dashed in str(exc) else f"{cid}: {exc}"
         (console or err).print("[red]✗[/]", shown(message, lines=True))

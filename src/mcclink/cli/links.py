@@ -52,9 +52,11 @@ def _bulk(
     js: bool,
     max_qps: float | None = None,
     noops: dict[CustomerId, str] | None = None,
+    notes: dict[CustomerId, str] | None = None,
 ) -> None:
     """Run ``action`` on every id and print the outcome; ``noops`` (hide / unhide) is
-    filled by ``action`` with the clients it left as they were."""
+    filled by ``action`` with the clients it left as they were, ``notes`` (move) with what
+    it did that the client table does not show."""
     s = state(ctx)
     if max_qps is not None:
         s.container.max_qps = max_qps
@@ -77,7 +79,7 @@ def _bulk(
             data["noop"] = sorted(c.digits for c in unchanged)
         print_json(data)
     else:
-        print_bulk(result, noops=unchanged)
+        print_bulk(result, noops=unchanged, notes=notes)
     bulk_exit(result)
 
 
@@ -195,10 +197,14 @@ def move(
     except InputError as exc:
         raise typer.BadParameter(str(exc), param_hint="--to") from None
 
-    def moved(service: GoogleAdsMCCService, mcc: CustomerId, cid: CustomerId) -> Client:
-        return service.move(mcc, cid, manager)
+    notes: dict[CustomerId, str] = {}
 
-    _bulk(ctx, [customer_id], moved, "Moving", 1, as_json)
+    def moved(service: GoogleAdsMCCService, mcc: CustomerId, cid: CustomerId) -> Client:
+        client = service.move(mcc, cid, manager)
+        notes[cid] = f"moved from {mcc} to {client.mcc_customer_id}"
+        return client
+
+    _bulk(ctx, [customer_id], moved, "Moving", 1, as_json, notes=notes)
 
 
 @app.command("respond")
