@@ -49,3 +49,19 @@ def test_a_move_google_refuses_shows_as_not_moved(cli: Cli) -> None:
     assert "moved from" not in refused.stdout  # nothing moved, and nothing said to be
     for command in (("history", PADARIA), ("clients", "show", PADARIA)):
         assert "not moved from 123-456-7890 to 300-000-0001" in cli(*command).stdout
+
+
+def test_move_json_is_the_bulk_shape_refusals_included(cli: Cli) -> None:
+    refused = cli.json("links", "move", PADARIA, "--to", "9999999999", check=2)
+
+    assert refused["done"] == []
+    assert refused["retries"] == 0
+    [failure] = refused["failed"]
+    assert (failure["customer_id"], failure["code"]) == (PADARIA, "InputError")
+    assert "cannot move 111-222-3333 to 999-999-9999" in failure["error"]
+    assert "check the id given to --to" in failure["error"]
+    assert "GOOGLE_ADS_LOGIN_CUSTOMER_ID" not in failure["error"]
+
+    moved = cli.json("links", "move", PADARIA, "--to", SUB)
+    assert [c["mcc_customer_id"] for c in moved["done"]] == [SUB]
+    assert moved["failed"] == []
