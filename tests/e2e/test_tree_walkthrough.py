@@ -5,6 +5,7 @@ page and its scenario cannot drift from what the CLI does."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import signal
 from collections.abc import Iterator
@@ -20,20 +21,24 @@ PAGE = ROOT_DIR / "docs" / "hierarchy.md"
 SCENARIO = ROOT_DIR / "docs" / "examples" / "tree.json"
 
 ROOT, SUL, NORTE, PORTO_ALEGRE = "1234567890", "2220000001", "2220000002", "2220000011"
+LESTE = "2220000003"  # CANCELED
 PADARIA, PET_SHOP, ACAI, OFICINA = "1112223333", "4445556666", "2223334444", "3334445555"
 LIVRARIA, SORVETERIA, FLORICULTURA, CAFE = "6667778888", "7778889999", "8889990000", "9990001111"
+MERCADO = "5556667777"  # under LESTE
 
 
-def walkthrough_commands() -> list[list[str]]:
+def walkthrough_commands() -> list[tuple[list[str], int]]:
     """The ``mcclink`` lines of the page's step-by-step block, comments dropped, in order
-    (starting the emulator is the fixture's part)."""
+    (starting the emulator is the fixture's part), each with the exit code its comment
+    names (``exit 2``), else 0."""
     block = PAGE.read_text(encoding="utf-8").split("## Step by step", 1)[1].split("```")[1]
-    lines = [shlex.split(line, comments=True) for line in block.splitlines()]
-    return [
-        words[1:]
-        for words in lines
-        if words[:1] == ["mcclink"] and words[1:3] != ["emulator", "serve"]
-    ]
+    commands = []
+    for line in block.splitlines():
+        words = shlex.split(line, comments=True)
+        if words[:1] == ["mcclink"] and words[1:3] != ["emulator", "serve"]:
+            said = re.search(r"#.*\bexit (\d)", line)
+            commands.append((words[1:], int(said.group(1)) if said else 0))
+    return commands
 
 
 @pytest.fixture
@@ -58,12 +63,13 @@ def test_the_page_serves_the_shipped_scenario() -> None:
 
     assert "mcclink emulator serve --scenario docs/examples/tree.json" in page
     assert len(walkthrough_commands()) >= 8
+    assert (["links", "move", "111-222-3333", "--to", "222-000-0003"], 2) in walkthrough_commands()
 
 
 def test_the_shipped_tree_is_what_the_page_draws(cli: Cli) -> None:
     tree = cli.json("hierarchy")
 
-    assert (tree["root"], tree["unreachable"]) == (ROOT, 0)
+    assert (tree["root"], tree["unreachable"]) == (ROOT, 1)  # LESTE, cancelled
     found = accounts(tree)
     parents = {cid: a["parent"] for cid, a in found.items()}
     assert parents == {
@@ -71,26 +77,40 @@ def test_the_shipped_tree_is_what_the_page_draws(cli: Cli) -> None:
         PADARIA: ROOT,
         SUL: ROOT,
         NORTE: ROOT,
+        LESTE: ROOT,
         ACAI: SUL,
         PORTO_ALEGRE: SUL,
         LIVRARIA: NORTE,
         SORVETERIA: PORTO_ALEGRE,
-    }
+    }  # nothing below LESTE: Google reads none of it
     invited = {
-        cid: [p["customer_id"] for p in a["pending_invitations"]]
+        cid: [p["customer_id"] for p in a["pending_invitations"] or ()]
         for cid, a in found.items()
         if a["manager"]
     }
-    assert invited == {ROOT: [PET_SHOP], SUL: [OFICINA], NORTE: [], PORTO_ALEGRE: [FLORICULTURA]}
+    assert invited == {
+        ROOT: [PET_SHOP],
+        SUL: [OFICINA],
+        NORTE: [],
+        PORTO_ALEGRE: [FLORICULTURA],
+        LESTE: [],
+    }
     assert found[SORVETERIA]["level"] == 3
     assert not any(a["registered"] for a in found.values())
+    assert (found[LESTE]["status"], found[LESTE]["error"]["code"]) == (
+        "CANCELED",
+        "AuthorizationError.CUSTOMER_NOT_ENABLED",
+    )
+    drawn = cli("hierarchy").stdout
+    assert "Time Leste 222-000-0003 (manager, CANCELED)" in drawn
+    assert "1 sub-manager(s) could not be read" in drawn
 
 
 def test_every_step_of_the_walkthrough_succeeds_and_leaves_the_tree_it_describes(
     cli: Cli,
 ) -> None:
-    for args in walkthrough_commands():
-        cli(*args)
+    for args, code in walkthrough_commands():
+        cli(*args, check=code)
 
     found = accounts(cli.json("hierarchy"))
     assert found[PADARIA]["parent"] == SUL  # moved
@@ -100,8 +120,27 @@ def test_every_step_of_the_walkthrough_succeeds_and_leaves_the_tree_it_describes
         "pending_invitations"
     ]
     assert found[SORVETERIA]["registered"] is True  # imported by monitor --tree
-    move = cli.json("--mcc", SUL, "history", PADARIA)[0]
+    move, *before = cli.json("--mcc", SUL, "history", PADARIA)
     assert (move["operation"], move["details"]) == ("MOVE", {"from_mcc": ROOT, "to_mcc": SUL})
+    assert "MOVE" not in [e["operation"] for e in before]  # the refused move wrote nothing
+    assert cli.json("--mcc", LESTE, "history") == []  # skipped by --tree, never tried
+    assert MERCADO not in {c["customer_id"] for c in cli.json("--mcc", LESTE, "clients", "list")}
+
+
+def test_a_tree_run_skips_the_cancelled_sub_manager_and_a_move_to_it_is_refused(cli: Cli) -> None:
+    lines = cli("monitor", "--tree", "--json").stdout.splitlines()  # one per manager, then all
+
+    summary = json.loads(lines[-1])["summary"]
+    assert summary["skipped"] == [{"mcc_customer_id": LESTE, "status": "CANCELED"}]
+    assert sorted(summary["synced"]) == [ROOT, SUL, NORTE, PORTO_ALEGRE]
+    assert (summary["managers"], summary["failed"]) == (4, [])
+    refused = cli("links", "move", PADARIA, "--to", "222-000-0003", check=2)
+    assert "cannot move 111-222-3333 to 222-000-0003" in refused.stderr
+    assert "CUSTOMER_NOT_ENABLED" in refused.stderr
+    assert "nothing was changed" in refused.stderr
+    [padaria] = [c for c in cli.json("clients", "list") if c["customer_id"] == PADARIA]
+    assert (padaria["mcc_customer_id"], padaria["last_error"]) == (ROOT, None)
+    assert [e["operation"] for e in cli.json("history", PADARIA)] == ["IMPORT"]  # only
 
 
 # -- what the newcomer review found, on the same tree ------------------------------------------
@@ -132,7 +171,7 @@ def test_a_depth_past_the_apis_bound_is_refused_naming_it(cli: Cli, depth: str) 
 
 
 def test_the_deepest_depth_allowed_reads_the_tree_and_the_help_names_the_range(cli: Cli) -> None:
-    assert len(cli.json("hierarchy", "--depth", "100")["accounts"]) == 8
+    assert len(cli.json("hierarchy", "--depth", "100")["accounts"]) == 9
 
     assert "Levels below the MCC to read, 1 to 100" in cli("hierarchy", "--help").stdout
 
