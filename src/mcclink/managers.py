@@ -3,7 +3,10 @@
 
 The known managers, in this order: the default one (``--mcc``, else ``MCC_CUSTOMER_ID``), the
 configured ones (``MCC_CUSTOMER_IDS``, comma-separated, as the Lambda reads it), then every
-other manager that has clients in the store (``Store.managers``). The tree under the MCC
+other manager that has clients in the store (``Store.managers``). A manager with none left
+(they all moved to another manager) is known too once it is asked for, by its history in the
+store (its first entry: one read), so its audit trail and the "moved to" answers stay
+readable. The tree under the MCC
 (``mcclink hierarchy``) is not walked here: it costs two Google calls per manager on every
 look, and a manager of the tree without clients has nothing to show yet. To act for such a
 manager before its first client, list it in ``MCC_CUSTOMER_IDS``. The managers' names are
@@ -17,10 +20,12 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from mcclink.domain import CustomerId, LinkStatus
+from mcclink.domain import CustomerId, LinkStatus, utcnow
 from mcclink.errors import ConfigurationError, InputError, InvalidCustomerId
+from mcclink.outcomes import HISTORY_START
 from mcclink.ports import Store
 
 if TYPE_CHECKING:
@@ -33,9 +38,10 @@ STORE_LIST_TTL = 30.0
 
 
 class UnknownManager(InputError):
-    """A manager that is neither configured nor has clients in the store."""
+    """A manager that is neither configured nor has clients or history in the store."""
 
     def __init__(self, mcc: CustomerId, known: Sequence[CustomerId], *, api: bool) -> None:
+        self.mcc = mcc
         names = ", ".join(str(m) for m in known) or "none"
         choose = (
             "Give one of them as mcc= (GET /api/v1/managers lists them)"
@@ -82,7 +88,8 @@ def known(first: Sequence[CustomerId], store: Store) -> list[CustomerId]:
 class Directory:
     """The known managers of a long-running server: the store's part is read again at most
     every ``ttl`` seconds, and at once when a manager asked for is not among them (so a
-    manager whose first client was just registered is found)."""
+    manager whose first client was just registered is found); one still unknown then is
+    looked for in the history, and kept once found (history is never taken back)."""
 
     def __init__(
         self,
@@ -101,6 +108,7 @@ class Directory:
         self._lock = threading.Lock()
         self._read: tuple[float, list[CustomerId]] | None = None
         self._names: dict[CustomerId, str] = {}
+        self._by_history: list[CustomerId] = []
 
     def all(self, *, fresh: bool = False) -> list[CustomerId]:
         """Every known manager; ``fresh`` reads the store now.
@@ -112,7 +120,8 @@ class Directory:
             now = self._clock()
             if fresh or self._read is None or now - self._read[0] > self._ttl:
                 self._read = (now, known(self._first, self._store))
-            return list(self._read[1])
+            listed = self._read[1]
+            return [*listed, *(m for m in self._by_history if m not in listed)]
 
     def learn_names(self, tree: Tree) -> None:
         """Remember the names Google gave the managers of a walked ``tree``."""
@@ -131,7 +140,8 @@ class Directory:
 
         Raises:
             InvalidCustomerId: ``raw`` is not a customer id.
-            UnknownManager: it is no known manager.
+            UnknownManager: it is no known manager and has no history.
+            StoreUnavailable: the store could not be read.
         """
         if raw is None or not raw.strip():
             return self.default
@@ -141,7 +151,22 @@ class Directory:
         managers = self.all(fresh=True)
         if mcc in managers:
             return mcc
-        raise UnknownManager(mcc, managers, api=api)
+        if not has_history(self._store, mcc):
+            raise UnknownManager(mcc, managers, api=api)
+        with self._lock:
+            if mcc not in self._by_history:
+                self._by_history.append(mcc)
+        return mcc
+
+
+def has_history(store: Store, mcc: CustomerId) -> bool:
+    """Whether the store holds any history of ``mcc`` (its first entry read, no more).
+
+    Raises:
+        StoreUnavailable: the store could not be read.
+    """
+    found = store.history_between(HISTORY_START, utcnow() + timedelta(seconds=1), mcc, limit=1)
+    return next(found, None) is not None
 
 
 def client_counts(store: Store, mcc: CustomerId) -> dict[str, object]:

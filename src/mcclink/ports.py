@@ -284,9 +284,14 @@ class Store(StaffStore):
 
     @abc.abstractmethod
     def history_between(
-        self, start: datetime, end: datetime, mcc: CustomerId | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        mcc: CustomerId | None = None,
+        limit: int | None = None,
     ) -> Iterator[HistoryEntry]:
-        """History with ``start <= timestamp < end`` (of one MCC, if given), oldest first.
+        """History with ``start <= timestamp < end`` (of one MCC, if given), oldest first
+        (at most ``limit`` entries, and no more read).
 
         Raises:
             StoreUnavailable: the store could not be reached or stayed busy.

@@ -55,7 +55,6 @@ CONFLICT_RETRIES = 5
 #: tree's moves rarely chain longer; past this it says the client moved on from there).
 MOVES_FOLLOWED = 10
 
-
 #: What to do about an account that is no manager, in each surface's words.
 _OTHER_MANAGER = Fix(
     cli="give --mcc a manager of your tree (`mcclink hierarchy` lists them)",
@@ -99,6 +98,17 @@ class _Aim:
     other: Fix
     missing: Fix
     unreached: Fix
+
+
+def _acting_under(action: str, unchanged: str) -> _Aim:
+    """Checking a manager given as ``--mcc`` / ``mcc=`` / the Manager list, to ``action``."""
+    return _Aim(
+        action,
+        unchanged,
+        _OTHER_MANAGER,
+        _check_id("--mcc", "mcc=", "the Manager list"),
+        _UNREACHED,
+    )
 
 
 #: Decides the next state from the freshest stored client: (client, entry) or None for no write.
@@ -211,7 +221,7 @@ class GoogleAdsMCCService:
 
     def check_manager(self, mcc: CustomerId, aim: _Aim | None = None) -> None:
         """Make sure clients may be registered under ``mcc``, before the first one is
-        (or moved to it: ``aim`` words the refusal).
+        (or moved to it, or it is monitored: ``aim`` words the refusal).
 
         With ``verify_managers``, a manager other than ``home`` that the store holds no
         client of is looked up at Google once (``describe_account``, logged in as any call on
@@ -230,13 +240,7 @@ class GoogleAdsMCCService:
         if not self.verify_managers or mcc == self.home or mcc in self._managers:
             return
         if next(self.store.list_clients(mcc), None) is None:
-            registering = _Aim(
-                f"register clients under {mcc}",
-                "nothing was registered",
-                _OTHER_MANAGER,
-                _check_id("--mcc", "mcc=", "the Manager list"),
-                _UNREACHED,
-            )
+            registering = _acting_under(f"register clients under {mcc}", "nothing was registered")
             self._ask_google_about(mcc, aim or registering)
         self._managers.add(mcc)
 
@@ -696,7 +700,12 @@ class GoogleAdsMCCService:
         pending_age: timedelta = DEFAULT_PENDING_AGE,
         import_all: bool = False,
     ) -> SyncReport:
-        """One monitor cycle for ``mcc`` (see ``mcclink.monitor``).
+        """One monitor cycle for ``mcc`` (see ``mcclink.monitor``), once ``check_manager``
+        agrees: a manager other than ``home`` with no client in the store is one Google says
+        is a manager the login reaches (a typo'd id or a client account is bad input, and
+        nothing is recorded). One whose clients all moved away is such a manager: its cycle
+        runs. A run over many managers (``monitor_all``) checks none: its services do not
+        ``verify_managers``, and its managers come from the store or from the tree.
 
         Args:
             mcc: the manager account.
@@ -705,9 +714,16 @@ class GoogleAdsMCCService:
                 inactive), as the service's ``import_all_links`` always does.
 
         Raises:
-            GoogleAdsError: the links could not be read (recorded in history).
+            InputError: ``mcc`` is a client account, no account, not enabled, or out of
+                the login's reach (``check_manager``); nothing recorded.
+            ConfigurationError: no usable Google Ads settings.
+            GoogleAdsError: the links could not be read (recorded in history), or Google
+                could not be asked about ``mcc`` (not recorded).
             StoreError: the store could not be read.
         """
+        self.check_manager(
+            mcc, _acting_under(f"run a monitor cycle for {mcc}", "nothing was recorded")
+        )
         every = import_all or self.import_all_links
         return sync(self, mcc, pending_age=pending_age, import_all=every)
 

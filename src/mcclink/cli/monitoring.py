@@ -157,6 +157,8 @@ def monitor(
             deliveries = _deliver(s, webhook)
             follow = _follow_up(s)
             _print_report(report, deliveries, js, one_line=True, follow=follow)
+        except InputError:  # a typo'd --mcc, say: every cycle would be refused alike
+            raise
         except MccLinkError as exc:  # the loop outlives one bad cycle; it is in history
             err.print(f"[red]cycle failed[/]: {shown(exc, lines=True)}")
         stop.wait(interval.total_seconds())

@@ -38,6 +38,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
 
 from mcclink.domain import Client, CustomerId, HistoryEntry, LinkStatus
@@ -333,7 +334,11 @@ class DynamoDBStore(Store):
         return (history_from_dict(plain(item)) for item in items)
 
     def history_between(
-        self, start: datetime, end: datetime, mcc: CustomerId | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        mcc: CustomerId | None = None,
+        limit: int | None = None,
     ) -> Iterator[HistoryEntry]:
         """See ``Store.history_between``: one Query on the MCC index, or one per UTC day.
 
@@ -344,14 +349,19 @@ class DynamoDBStore(Store):
             return iter(())
         if mcc is not None:
             by_mcc = _range_query(HISTORY_BY_MCC, "mcc_customer_id", mcc.digits, start, end)
-            items = self._query(self.names.history, by_mcc)
+            items = self._query(self.names.history, by_mcc, limit)
         else:
-            items = (
-                item
-                for day in _days(start, end)
-                for item in self._query(
-                    self.names.history, _range_query(HISTORY_BY_DAY, "day", day, start, end)
-                )
+            items = islice(
+                (
+                    item
+                    for day in _days(start, end)
+                    for item in self._query(
+                        self.names.history,
+                        _range_query(HISTORY_BY_DAY, "day", day, start, end),
+                        limit,
+                    )
+                ),
+                limit,
             )
         return (history_from_dict(plain(item)) for item in items)
 

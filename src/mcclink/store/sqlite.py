@@ -301,7 +301,11 @@ class SqliteStore(Store):
         return (_entry(row) for row in rows)
 
     def history_between(
-        self, start: datetime, end: datetime, mcc: CustomerId | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        mcc: CustomerId | None = None,
+        limit: int | None = None,
     ) -> Iterator[HistoryEntry]:
         """See ``Store.history_between``.
 
@@ -313,7 +317,12 @@ class SqliteStore(Store):
         if mcc is not None:
             where, params = f"{where} AND mcc_customer_id = :mcc", {**params, "mcc": mcc.digits}
         rows = self._keyset(
-            "ExecutionHistory", where, params, ("timestamp", "id"), first="timestamp >= :start"
+            "ExecutionHistory",
+            where,
+            params,
+            ("timestamp", "id"),
+            first="timestamp >= :start",
+            limit=limit,
         )
         return (_entry(row) for row in rows)
 

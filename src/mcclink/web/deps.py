@@ -4,13 +4,14 @@ request acts on (``mcc=``, the server's MCC by default)."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
 from mcclink.bootstrap import Container
 from mcclink.domain import CustomerId
-from mcclink.managers import Directory
+from mcclink.managers import Directory, UnknownManager
 from mcclink.service import GoogleAdsMCCService
 from mcclink.web.auth import Principal
 from mcclink.web.views import MANAGER_COOKIE
@@ -77,12 +78,30 @@ def page_manager(request: Request, mcc: ManagerQuery = None) -> CustomerId:
     chosen = known.choose(mcc)
     remembered = request.cookies.get(MANAGER_COOKIE, "")
     if mcc is None and remembered.isdigit() and len(remembered) == 10:
-        # A remembered manager that is gone (its clients all moved away) is forgotten.
-        chosen = next((m for m in known.all() if m.digits == remembered), chosen)
+        with suppress(UnknownManager):  # one this store never knew (another server's)
+            chosen = known.choose(remembered)
     request.state.manager = chosen
     return chosen
+
+
+def tree_top(request: Request, mcc: ManagerQuery = None) -> CustomerId:
+    """The manager the Hierarchy page reads the tree under: ``page_manager``'s, or an ``mcc=``
+    this server does not act for (a sub-manager without clients), read all the same, as
+    ``GET /api/v1/hierarchy`` and ``mcclink hierarchy`` read it: Google says whether it is a
+    manager the login reaches. The switcher then stays on the browser's choice.
+
+    Raises:
+        InvalidCustomerId: ``mcc`` is not a customer id.
+    """
+    try:
+        return page_manager(request, mcc)
+    except UnknownManager as unknown:
+        page_manager(request)
+        return unknown.mcc
 
 
 #: A route's manager: an API route's (``mcc=``) and a page's (``mcc=`` or the browser's choice).
 ApiManager = Annotated[CustomerId, Depends(manager)]
 PageManager = Annotated[CustomerId, Depends(page_manager)]
+#: The Hierarchy page's top manager (``tree_top``).
+TreeTop = Annotated[CustomerId, Depends(tree_top)]

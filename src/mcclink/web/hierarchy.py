@@ -122,11 +122,12 @@ def hierarchy_page(
     request: Request,
     principal: Viewer,
     built: Built,
-    mcc: deps.PageManager,
+    mcc: deps.TreeTop,
     depth: str | None = None,
 ) -> HTMLResponse:
-    """The tree under the manager the browser chose (the switcher's), as nested lists; a
-    depth it cannot read is a 422 page naming the rule."""
+    """The tree under the manager the browser chose (the switcher's), or under any manager
+    ``mcc=`` names, as the API reads it, as nested lists; a depth it cannot read, or an
+    account that is no manager the login reaches, is a 422 page naming the rule."""
     try:
         tree = read_tree(built.ads, built.store, mcc, parse_depth(depth))
     except InputError as exc:
