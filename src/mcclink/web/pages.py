@@ -265,10 +265,10 @@ def move_client(
         response = RedirectResponse(f"/clients/{quote(customer_id, safe='')}", status_code=303)
         set_flash(response, request, Flash("error", problems.public_detail(exc, "page")))
         return response
-    to = moved.mcc_customer_id
-    response = RedirectResponse(f"/clients/{cid.digits}?mcc={to.digits}", status_code=303)
+    now_under = moved.mcc_customer_id
+    response = RedirectResponse(f"/clients/{cid.digits}?mcc={now_under.digits}", status_code=303)
     note = (
-        f"Moved {moved.name} ({moved.customer_id}) to manager {to}: this is its page under "
+        f"Moved {moved.name} ({moved.customer_id}) to manager {now_under}: this is its page under "
         f"that manager; {mcc} is in the Manager list to go back."
     )
     set_flash(response, request, Flash("ok", note))
