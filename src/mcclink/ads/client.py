@@ -631,6 +631,12 @@ class GoogleAdsClientService(AdsGateway):
             )
         return links
 
+    def is_sub_manager(self, customer: CustomerId) -> bool:
+        """Whether ``customer`` is a manager below the home MCC, as its tree lists them (one
+        SearchStream, read once and shared with the logins); False without a home MCC, or
+        when Google would not list them."""
+        return self._home is not None and customer in self._managers_of_home(self._home)
+
     def _login(self, manager: CustomerId) -> CustomerId:
         """The login customer for a call on ``manager``: ``GOOGLE_ADS_LOGIN_CUSTOMER_ID``;
         else the home MCC when ``manager`` is a sub-manager of it (one login reaches the

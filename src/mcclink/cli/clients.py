@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,9 +28,12 @@ from mcclink.cli._common import (
 )
 from mcclink.cli._listing import print_json_array
 from mcclink.domain import CustomerId, LinkStatus, Operation
-from mcclink.errors import InputError
+from mcclink.errors import ConfigurationError, InputError
 from mcclink.serialization import client_to_dict, history_to_dict
 from mcclink.service import not_registered
+
+if TYPE_CHECKING:
+    from mcclink.bootstrap import Container
 
 app = typer.Typer(
     help="Register, import, list, show and archive advertisers.\n\n"
@@ -64,10 +67,27 @@ def add(
     registration = Registration.parse(customer_id, name, email)
     mcc = s.container.require_google_ads() if invite else s.container.mcc
     client = s.container.service.register(mcc, registration, invite=invite)
+    _warn_if_sub_manager(s.container, mcc, client.customer_id)
     if wants_json(ctx, as_json):
         print_json(client_to_dict(client))
     else:
         out.print(clients_table([client]))
+
+
+def _warn_if_sub_manager(container: Container, mcc: CustomerId, customer: CustomerId) -> None:
+    """Warn when ``customer`` is a manager of the tree: registering it is allowed (inviting a
+    manager builds the tree), but it is then linked as a sub-manager, not an advertiser."""
+    try:
+        sub_manager = container.ads.is_sub_manager(customer)
+    except ConfigurationError:
+        return  # no Google Ads settings: registering without an invitation needs none
+    if sub_manager:
+        err.print(
+            f"[yellow]warning:[/] {customer} is a manager account of your tree: once invited it "
+            f"is linked as a sub-manager under {mcc}, not as an advertiser; its own clients "
+            f"are acted on with `mcclink --mcc {customer}`",
+            soft_wrap=True,
+        )
 
 
 @app.command("import")

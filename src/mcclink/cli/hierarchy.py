@@ -81,13 +81,17 @@ def _label(tree: Tree, node: TreeNode) -> str:
         text += f" [dim]({', '.join(shown(f) for f in flags)})[/]"
     text += f" {shown(account.currency_code)} {shown(account.time_zone)}"
     if node.parent is not None:
-        text += f" · {_held(tree, node.parent, account.customer_id)}"
+        text += f" · {_held(tree, node.parent, account.customer_id, sub_manager=account.manager)}"
     return text
 
 
-def _held(tree: Tree, manager: CustomerId, client: CustomerId) -> str:
+def _held(tree: Tree, manager: CustomerId, client: CustomerId, *, sub_manager: bool = False) -> str:
+    """What mcclink holds of ``client`` under ``manager``: a sub-manager is not registered
+    as a client, by design (its link builds the tree), so it is not called unregistered."""
     status = tree.status_of(manager, client)
-    return "[dim]not registered[/]" if status is None else f"mcclink {status_text(status)}"
+    if status is not None:
+        return f"mcclink {status_text(status)}"
+    return "[dim]sub-manager[/]" if sub_manager else "[dim]not registered[/]"
 
 
 def _details(tree: Tree, node: TreeNode, branch: RichTree) -> None:
