@@ -223,7 +223,7 @@ class GoogleAdsMCCService:
         """Make sure clients may be registered under ``mcc``, before the first one is
         (or moved to it, or it is monitored: ``aim`` words the refusal).
 
-        With ``verify_managers``, a manager other than ``home`` that the store holds no
+        With ``verify_managers`` and a ``home``, a manager other than it that the store holds no
         client of is looked up at Google once (``describe_account``, logged in as any call on
         ``mcc`` is): it must exist, be enabled, be reachable and be a manager. Otherwise a
         client would be registered under an account that can neither invite it nor be
@@ -237,8 +237,8 @@ class GoogleAdsMCCService:
             GoogleAdsError: Google could not be asked (unavailable, credentials refused).
             StoreError: the store failed.
         """
-        if not self.verify_managers or mcc == self.home or mcc in self._managers:
-            return
+        if not self.verify_managers or self.home in (None, mcc) or mcc in self._managers:
+            return  # without MCC_CUSTOMER_ID, the manager named is the installation's own
         if next(self.store.list_clients(mcc), None) is None:
             registering = _acting_under(f"register clients under {mcc}", "nothing was registered")
             self._ask_google_about(mcc, aim or registering)
