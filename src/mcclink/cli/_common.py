@@ -323,7 +323,6 @@ def error_json(code: str, message: str, fix: str) -> dict[str, Any]:
 
 #: What to do next, by kind of error (most specific first); the message names the value.
 _NEXT_STEPS: tuple[tuple[type[MccLinkError], str], ...] = (
-    (errors.ClientNotFound, "register the client with `mcclink clients add`, or check --mcc"),
     (errors.OnboardingLinkNotFound, "`mcclink onboard list` shows the links and their ids"),
     (errors.InvalidTransition, "see the client's status with `mcclink clients show`"),
     (errors.TableMissing, "create the tables with `mcclink tables create`"),
