@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -89,7 +89,8 @@ class Directory:
     """The known managers of a long-running server: the store's part is read again at most
     every ``ttl`` seconds, and at once when a manager asked for is not among them (so a
     manager whose first client was just registered is found); one still unknown then is
-    looked for in the history, and kept once found (history is never taken back)."""
+    looked for in the history. A manager once listed or found is kept: it has history, which
+    is never taken back (its clients may all have moved away or been archived since)."""
 
     def __init__(
         self,
@@ -108,7 +109,7 @@ class Directory:
         self._lock = threading.Lock()
         self._read: tuple[float, list[CustomerId]] | None = None
         self._names: dict[CustomerId, str] = {}
-        self._by_history: list[CustomerId] = []
+        self._kept: list[CustomerId] = []
 
     def all(self, *, fresh: bool = False) -> list[CustomerId]:
         """Every known manager; ``fresh`` reads the store now.
@@ -120,8 +121,13 @@ class Directory:
             now = self._clock()
             if fresh or self._read is None or now - self._read[0] > self._ttl:
                 self._read = (now, known(self._first, self._store))
+                self._keep(self._read[1])
             listed = self._read[1]
-            return [*listed, *(m for m in self._by_history if m not in listed)]
+            return [*listed, *(m for m in self._kept if m not in listed)]
+
+    def _keep(self, managers: Iterable[CustomerId]) -> None:
+        """Remember ``managers`` for good (the caller holds the lock)."""
+        self._kept += [m for m in managers if m not in self._kept]
 
     def learn_names(self, tree: Tree) -> None:
         """Remember the names Google gave the managers of a walked ``tree``."""
@@ -154,8 +160,7 @@ class Directory:
         if not has_history(self._store, mcc):
             raise UnknownManager(mcc, managers, api=api)
         with self._lock:
-            if mcc not in self._by_history:
-                self._by_history.append(mcc)
+            self._keep([mcc])
         return mcc
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import cast
 
@@ -22,7 +23,8 @@ LATE = CustomerId.parse("555-000-0009")
 
 
 class Managers:
-    """A store that only lists its managers, counting how often it is asked."""
+    """A store that only lists its managers (counting how often it is asked) and holds no
+    history."""
 
     def __init__(self, *managers: CustomerId) -> None:
         self.listed = list(managers)
@@ -31,6 +33,9 @@ class Managers:
     def managers(self) -> list[CustomerId]:
         self.reads += 1
         return list(self.listed)
+
+    def history_between(self, *_: object, **__: object) -> Iterator[object]:
+        return iter(())  # no manager of this store has history
 
 
 def test_configured_is_the_default_then_the_list_each_once() -> None:
@@ -136,3 +141,15 @@ def test_the_sum_of_no_answers_has_no_rate() -> None:
 
     assert total["acceptance_rate"] is None
     assert total["mean_time_to_acceptance_s"] is None
+
+
+def test_a_manager_once_listed_stays_known_when_its_clients_are_gone() -> None:
+    store, now = Managers(OTHER, SUB), [0.0]
+    directory = Directory(ROOT, [ROOT], cast(Store, store), ttl=30, clock=lambda: now[0])
+    assert directory.all() == [ROOT, OTHER, SUB]
+
+    store.listed.remove(SUB)  # its last client moved away: it has history, no client
+    now[0] = 31.0
+
+    assert directory.all() == [ROOT, OTHER, SUB]
+    assert directory.choose(SUB.dashed) == SUB
