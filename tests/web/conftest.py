@@ -169,6 +169,11 @@ def csrf_token(html: str) -> str:
 @pytest.fixture
 def signed_in(client: TestClient) -> TestClient:
     """A TestClient signed in through the sign-in form (it holds the session cookie)."""
+    return sign_in(client)
+
+
+def sign_in(client: TestClient) -> TestClient:
+    """``client`` signed in with ``TOKEN`` through the sign-in form (it keeps the cookie)."""
     form = client.get("/login")
     response = client.post(
         "/login",
@@ -177,3 +182,15 @@ def signed_in(client: TestClient) -> TestClient:
     )
     assert response.status_code == 303, response.text
     return client
+
+
+@contextmanager
+def api_and_page(app: FastAPI) -> Iterator[tuple[TestClient, TestClient]]:
+    """Two clients of ``app``: the REST API's, with ``TOKEN`` as its bearer, and a page
+    client signed in."""
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    with (
+        TestClient(app, base_url="http://127.0.0.1", headers=bearer) as api,
+        TestClient(app, base_url="http://127.0.0.1") as page,
+    ):
+        yield api, sign_in(page)

@@ -20,7 +20,7 @@ from mcclink.domain import CustomerId, utcnow
 from mcclink.emulator import Emulator, Scenario
 from mcclink.web.app import create_app
 from mcclink.web.security import WebSettings
-from tests.web.conftest import TOKEN, csrf_token
+from tests.web.conftest import api_and_page, csrf_token
 
 MCC = CustomerId.parse("123-456-7890")  # the emulator's first manager: the app's MCC
 LEFT = CustomerId.parse("200-000-0001")  # the manager the client leaves
@@ -74,18 +74,7 @@ def served(each_store_env: dict[str, str], fresh_emulator: Emulator) -> Iterator
     container.service.sync(LEFT)  # PADARIA imported under LEFT
     container.service.move(LEFT, PADARIA, NEW)
     app = create_app(container, WebSettings.from_env(env))
-    bearer = {"Authorization": f"Bearer {TOKEN}"}
-    with (
-        TestClient(app, base_url="http://127.0.0.1", headers=bearer) as api,
-        TestClient(app, base_url="http://127.0.0.1") as page,
-    ):
-        form = page.get("/login")
-        signed = page.post(
-            "/login",
-            data={"csrf_token": csrf_token(form.text), "token": TOKEN, "next": "/"},
-            follow_redirects=False,
-        )
-        assert signed.status_code == 303, signed.text
+    with api_and_page(app) as (api, page):
         yield Served(container, api, page)
     container.close()
 

@@ -18,7 +18,7 @@ from mcclink.emulator.model import Account
 from mcclink.web.app import create_app
 from mcclink.web.security import WebSettings
 from mcclink.web.views import MANAGER_COOKIE
-from tests.web.conftest import TOKEN, csrf_token
+from tests.web.conftest import api_and_page, csrf_token
 from tests.web.two_managers import (
     ACAI,
     OTHER,
@@ -54,18 +54,7 @@ def served(each_store_env: dict[str, str]) -> Iterator[Served]:
     container = Container(environ=env, actor="cli:ana")
     seed(container.store, container.mcc)
     app = create_app(container, WebSettings.from_env(env))
-    bearer = {"Authorization": f"Bearer {TOKEN}"}
-    with (
-        TestClient(app, base_url="http://127.0.0.1", headers=bearer) as api,
-        TestClient(app, base_url="http://127.0.0.1") as page,
-    ):
-        form = page.get("/login")
-        signed = page.post(
-            "/login",
-            data={"csrf_token": csrf_token(form.text), "token": TOKEN, "next": "/"},
-            follow_redirects=False,
-        )
-        assert signed.status_code == 303, signed.text
+    with api_and_page(app) as (api, page):
         yield Served(container, api, page)
     container.close()
 
